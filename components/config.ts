@@ -1,0 +1,391 @@
+// Typed stack settings and their validation. Pure: reads a plain key/value map, throws errors that name the
+// config key and the fix, and runs before any resource is created.
+import { Cidr, parseCidr, isIpAddress } from "./net";
+
+export const PROJECT = "synaxic-replication";
+
+export type Role = "master" | "replica";
+
+/** A standby the master serves: one slot, one pg_hba rule, one certificate. */
+export interface ReplicaSpec {
+    /** Lower-case identifier; also the standby's `application_name`. */
+    readonly name: string;
+    /** Address or CIDR the replica host connects from (what the master's pg_hba allows). */
+    readonly cidr: Cidr;
+    /** Host names and addresses the replica is reached by, for its certificate's SANs. */
+    readonly hostNames: string[];
+    /** Physical replication slot on the master: `<name>_slot`. */
+    readonly slot: string;
+}
+
+export interface NetworkSettings {
+    /** Docker network the containers join. */
+    readonly name: string;
+    /** Fixed IPv4 subnet for the network, when set. */
+    readonly subnet?: Cidr;
+    /** True when the network exists already (made by another stack or by hand) and is not managed here. */
+    readonly external: boolean;
+    /** Fixed address of the PostgreSQL container on the network. */
+    readonly postgresIp?: string;
+    /** Fixed address of the Redis container on the network. */
+    readonly redisIp?: string;
+}
+
+export interface CommonSettings {
+    readonly role: Role;
+    readonly stack: string;
+    readonly namePrefix: string;
+    /** `ssh://user@host[:port]` for a VPS, or undefined for the local engine. */
+    readonly dockerHost?: string;
+    readonly postgresImage: string;
+    readonly redisImage: string;
+    readonly postgresPort: number;
+    readonly redisPort: number;
+    readonly bindAddress: string;
+    readonly network: NetworkSettings;
+    /** Name or address clients use to reach this host; goes into certificate SANs and outputs. */
+    readonly advertisedHost: string;
+    readonly certHostNames: string[];
+    readonly appCidrs: Cidr[];
+    readonly dbName: string;
+    readonly dbUser: string;
+    readonly replicationUser: string;
+    readonly appCaPath: string;
+    readonly tlsValidityDays: number;
+    readonly redisTlsAuthClients: "yes" | "optional" | "no";
+}
+
+export interface MasterSettings extends CommonSettings {
+    readonly role: "master";
+    readonly replicas: ReplicaSpec[];
+    readonly synchronousReplication: boolean;
+    readonly maxSlotWalKeepSize: string;
+    readonly redisBacklogSize: string;
+}
+
+export interface ReplicaSettings extends CommonSettings {
+    readonly role: "replica";
+    readonly replicaName: string;
+    /** Fully qualified master stack name for the StackReference. */
+    readonly masterStack: string;
+    /** Overrides of what the master stack advertises. */
+    readonly masterHost?: string;
+    readonly masterPostgresPort?: number;
+    readonly masterRedisPort?: number;
+}
+
+export type StackSettings = MasterSettings | ReplicaSettings;
+
+/** Raw config values as strings, as `pulumi config set` stores them (arrays are JSON text). */
+export type RawConfig = Readonly<Record<string, string | undefined>>;
+
+/** Secret keys, read separately so their values are wrapped as secrets. */
+export const SECRET_KEYS = ["postgresPassword", "replicationPassword", "redisPassword", "sshPrivateKey"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export class ConfigError extends Error {
+    constructor(key: string, problem: string, fix: string) {
+        super(`Invalid config "${PROJECT}:${key}": ${problem}. Fix: ${fix}`);
+        this.name = "ConfigError";
+    }
+}
+
+const setCmd = (key: string, example: string, secret = false) =>
+    `pulumi config set ${secret ? "--secret " : ""}${key} ${example}`;
+
+const NAME = /^[a-z][a-z0-9_]{0,39}$/;
+const PREFIX = /^[a-z0-9][a-z0-9_.-]{0,39}$/;
+const SQL_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+const PASSWORD = /^[A-Za-z0-9._~-]{16,128}$/;
+const WAL_SIZE = /^(-1|\d+(kB|MB|GB|TB))$/;
+const REDIS_SIZE = /^\d+(kb|mb|gb)$/i;
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+function str(raw: RawConfig, key: string, fallback: string): string {
+    const v = raw[key];
+    return v === undefined || v.trim() === "" ? fallback : v.trim();
+}
+
+function optional(raw: RawConfig, key: string): string | undefined {
+    const v = raw[key];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+}
+
+function int(raw: RawConfig, key: string, fallback: number, min: number, max: number, what: string): number {
+    const v = optional(raw, key);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+        throw new ConfigError(key, `"${v}" is not ${what} (${min}-${max})`, setCmd(key, String(fallback)));
+    }
+    return Number(v);
+}
+
+function port(raw: RawConfig, key: string, fallback: number): number {
+    return int(raw, key, fallback, 1, 65535, "a TCP port");
+}
+
+/** A port that overrides another stack's; unset or 0 keeps that stack's value. */
+function portOverride(raw: RawConfig, key: string, example: number): number | undefined {
+    const v = optional(raw, key);
+    return v === undefined || v === "0" ? undefined : port(raw, key, example);
+}
+
+function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
+    const v = optional(raw, key);
+    if (v === undefined) return fallback;
+    if (v === "true" || v === "false") return v === "true";
+    throw new ConfigError(key, `"${v}" is not true or false`, setCmd(key, String(fallback)));
+}
+
+function list(raw: RawConfig, key: string, fallback: string[]): string[] {
+    const v = optional(raw, key);
+    if (v === undefined) return fallback;
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(v);
+    } catch {
+        parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || parsed.some((x) => typeof x !== "string")) {
+        throw new ConfigError(key, "expected a list of strings", `pulumi config set --path '${key}[0]' <value>`);
+    }
+    return parsed.map((x: string) => x.trim());
+}
+
+function matching(raw: RawConfig, key: string, fallback: string, pattern: RegExp, what: string, example: string) {
+    const v = str(raw, key, fallback);
+    if (!pattern.test(v)) throw new ConfigError(key, `"${v}" is not ${what}`, setCmd(key, example));
+    return v;
+}
+
+function cidr(key: string, value: string, allowAny: boolean): Cidr {
+    const parsed = parseCidr(value);
+    if (!parsed) {
+        throw new ConfigError(key, `"${value}" is not an IP address or CIDR (like 203.0.113.7 or 10.0.0.0/24)`,
+            `pulumi config set --path '${key}[0]' 10.0.0.0/24`);
+    }
+    if (parsed.prefix === 0 && !allowAny) {
+        throw new ConfigError(key, `"${value}" opens the service to every address`,
+            `list the networks that need access, or opt in with ${setCmd("allowAnyAddress", "true")}`);
+    }
+    return parsed;
+}
+
+function image(raw: RawConfig, key: string, fallback: string): string {
+    const v = str(raw, key, fallback);
+    const lastSegment = v.split("/").pop() ?? "";
+    if (!/^[a-z0-9]/.test(v) || /\s/.test(v) || !(lastSegment.includes(":") || v.includes("@sha256:"))) {
+        throw new ConfigError(key, `"${v}" has no tag: an untagged image changes under you`, setCmd(key, fallback));
+    }
+    return v;
+}
+
+function hostName(key: string, value: string): string {
+    if (!HOST_NAME.test(value) && !isIpAddress(value)) {
+        throw new ConfigError(key, `"${value}" is not a host name or IP address`, setCmd(key, "db.example.com"));
+    }
+    return value;
+}
+
+/** `ssh://user@host[:port]` for a VPS; `unix://` or `tcp://` for an engine the local docker CLI reaches. */
+function dockerHost(raw: RawConfig): string | undefined {
+    const v = optional(raw, "dockerHost");
+    if (v === undefined) return undefined;
+    if (!/^(ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.:[\]-]+(:\d+)?|unix:\/\/\/.+|tcp:\/\/[A-Za-z0-9.:[\]-]+:\d+)$/.test(v)) {
+        throw new ConfigError("dockerHost", `"${v}" is not ssh://user@host[:port], unix:///path or tcp://host:port`,
+            setCmd("dockerHost", "ssh://root@203.0.113.10"));
+    }
+    return v;
+}
+
+/** A replica entry on the master: `"<name> <address or CIDR> [<host name>...]"`. */
+export function parseReplicaSpec(entry: string, allowAny: boolean): ReplicaSpec {
+    const key = "replicas";
+    const [name, address, ...hostNames] = entry.split(/\s+/).filter((x) => x !== "");
+    if (!name || !address) {
+        throw new ConfigError(key, `"${entry}" needs a name and the address or CIDR the replica connects from`,
+            `pulumi config set --path 'replicas[0]' "replica1 203.0.113.20/32 db-replica.example.com"`);
+    }
+    if (!NAME.test(name)) {
+        throw new ConfigError(key, `replica name "${name}" must be lower-case letters, digits and _ (starting with a letter)`,
+            `pulumi config set --path 'replicas[0]' "replica1 ${address}"`);
+    }
+    return {
+        name,
+        cidr: cidr(key, address, allowAny),
+        hostNames: hostNames.map((h) => hostName(key, h)),
+        slot: `${name}_slot`,
+    };
+}
+
+function password(raw: RawConfig, key: SecretKey): void {
+    const v = raw[key];
+    if (v === undefined || v === "") return;
+    if (!PASSWORD.test(v)) {
+        throw new ConfigError(key, `the password must be 16-128 characters of A-Z a-z 0-9 . _ ~ - (got ${v.length} characters)`,
+            `${setCmd(key, "<password>", true)}, or remove it to have one generated`);
+    }
+}
+
+function network(raw: RawConfig, prefix: string): NetworkSettings {
+    const subnetText = optional(raw, "networkSubnet");
+    const subnet = subnetText === undefined ? undefined : cidr("networkSubnet", subnetText, false);
+    const ip = (key: string): string | undefined => {
+        const v = optional(raw, key);
+        if (v === undefined) return undefined;
+        if (!isIpAddress(v) || v.includes(":")) {
+            throw new ConfigError(key, `"${v}" is not an IPv4 address`, setCmd(key, "172.28.0.10"));
+        }
+        if (!subnet && !bool(raw, "networkExternal", false)) {
+            throw new ConfigError(key, "a fixed address needs a network with a fixed subnet",
+                `${setCmd("networkSubnet", "172.28.0.0/24")}, or remove ${key}`);
+        }
+        if (subnet && !subnet.contains(v)) {
+            throw new ConfigError(key, `${v} is outside networkSubnet ${subnet.text}`, setCmd(key, subnet.example));
+        }
+        return v;
+    };
+    return {
+        name: matching(raw, "networkName", `${prefix}-net`, PREFIX, "a docker network name", `${prefix}-net`),
+        subnet,
+        external: bool(raw, "networkExternal", false),
+        postgresIp: ip("postgresIp"),
+        redisIp: ip("redisIp"),
+    };
+}
+
+function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
+    const allowAny = bool(raw, "allowAnyAddress", false);
+    const namePrefix = matching(raw, "namePrefix", "synaxic", PREFIX, "a name prefix (a-z 0-9 _ . -)", "synaxic");
+    const host = dockerHost(raw);
+    const postgresPort = port(raw, "postgresPort", 5432);
+    const redisPort = port(raw, "redisPort", 6380);
+    if (postgresPort === redisPort) {
+        throw new ConfigError("redisPort", `PostgreSQL and Redis cannot both publish port ${redisPort}`,
+            setCmd("redisPort", "6380"));
+    }
+    const bindAddress = str(raw, "bindAddress", "0.0.0.0");
+    if (!isIpAddress(bindAddress)) {
+        throw new ConfigError("bindAddress", `"${bindAddress}" is not an IP address of the host`,
+            setCmd("bindAddress", "10.0.0.5"));
+    }
+    for (const key of SECRET_KEYS) if (key !== "sshPrivateKey") password(raw, key);
+    const sshHost = host?.startsWith("ssh://") ? host.replace(/^ssh:\/\/[^@]+@/, "").replace(/:\d+$/, "") : undefined;
+    return {
+        role,
+        stack,
+        namePrefix,
+        dockerHost: host,
+        postgresImage: image(raw, "postgresImage", "postgres:17-bookworm"),
+        redisImage: image(raw, "redisImage", "redis:7.4-bookworm"),
+        postgresPort,
+        redisPort,
+        bindAddress,
+        network: network(raw, namePrefix),
+        advertisedHost: hostName("advertisedHost", str(raw, "advertisedHost", sshHost ?? "localhost")),
+        certHostNames: list(raw, "certHostNames", []).map((h) => hostName("certHostNames", h)),
+        appCidrs: list(raw, "appCidrs", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])
+            .map((c) => cidr("appCidrs", c, allowAny)),
+        dbName: matching(raw, "dbName", "synaxic", SQL_IDENT, "a database name (a-z 0-9 _)", "synaxic"),
+        dbUser: matching(raw, "dbUser", "synaxic", SQL_IDENT, "a role name (a-z 0-9 _)", "synaxic"),
+        replicationUser: matching(raw, "replicationUser", "replicator", SQL_IDENT, "a role name (a-z 0-9 _)", "replicator"),
+        appCaPath: matching(raw, "appCaPath", "/etc/synaxic/tls/ca.crt", /^\/[A-Za-z0-9._/-]+$/, "an absolute path",
+            "/etc/synaxic/tls/ca.crt"),
+        tlsValidityDays: int(raw, "tlsValidityDays", 365, 1, 3650, "a number of days"),
+        redisTlsAuthClients: matching(raw, "redisTlsAuthClients", "optional", /^(yes|optional|no)$/,
+            "yes, optional or no", "optional") as CommonSettings["redisTlsAuthClients"],
+    };
+}
+
+function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
+    const allowAny = bool(raw, "allowAnyAddress", false);
+    const replicas = list(raw, "replicas", []).map((entry) => parseReplicaSpec(entry, allowAny));
+    const seen = new Set<string>();
+    for (const r of replicas) {
+        if (seen.has(r.name)) {
+            throw new ConfigError("replicas", `replica "${r.name}" is listed twice`, "give each replica its own name");
+        }
+        seen.add(r.name);
+    }
+    const synchronousReplication = bool(raw, "synchronousReplication", false);
+    if (synchronousReplication && replicas.length === 0) {
+        throw new ConfigError("synchronousReplication", "synchronous replication needs at least one replica",
+            `add one with pulumi config set --path 'replicas[0]' "replica1 <address>", or ${setCmd("synchronousReplication", "false")}`);
+    }
+    return {
+        ...base,
+        role: "master",
+        replicas,
+        synchronousReplication,
+        maxSlotWalKeepSize: matching(raw, "maxSlotWalKeepSize", "10GB", WAL_SIZE, "a size like 10GB (or -1 for no cap)", "10GB"),
+        redisBacklogSize: matching(raw, "redisBacklogSize", "64mb", REDIS_SIZE, "a size like 64mb", "64mb"),
+    };
+}
+
+function replicaSettings(raw: RawConfig, base: CommonSettings): ReplicaSettings {
+    const masterStack = optional(raw, "masterStack");
+    if (masterStack === undefined) {
+        throw new ConfigError("masterStack", "a replica stack needs the master stack it streams from",
+            setCmd("masterStack", "<org>/synaxic-replication/master"));
+    }
+    if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/.test(masterStack)) {
+        throw new ConfigError("masterStack", `"${masterStack}" is not a stack name like org/project/stack`,
+            setCmd("masterStack", "<org>/synaxic-replication/master"));
+    }
+    const masterHost = optional(raw, "masterHost");
+    return {
+        ...base,
+        role: "replica",
+        replicaName: matching(raw, "replicaName", "replica1", NAME, "a replica name (a-z 0-9 _)", "replica1"),
+        masterStack,
+        masterHost: masterHost === undefined ? undefined : hostName("masterHost", masterHost),
+        masterPostgresPort: portOverride(raw, "masterPostgresPort", 5432),
+        masterRedisPort: portOverride(raw, "masterRedisPort", 6380),
+    };
+}
+
+/** Validate the whole stack configuration; throws a {@link ConfigError} naming the first bad key. */
+export function parseSettings(raw: RawConfig, stack: string): StackSettings {
+    const role = str(raw, "role", stack === "master" || stack === "replica" ? stack : "");
+    if (role !== "master" && role !== "replica") {
+        throw new ConfigError("role", role === "" ? "no role set for this stack" : `unknown role "${role}"`,
+            `${setCmd("role", "master")} (or replica)`);
+    }
+    const base = common(raw, stack, role);
+    return role === "master" ? masterSettings(raw, base) : replicaSettings(raw, base);
+}
+
+/** The replica stack's own entry in the master's list; the master must know it (slot, pg_hba, certificate). */
+export function requireReplicaOnMaster<T>(replicas: Readonly<Record<string, T>>, name: string, masterStack: string): T {
+    const found = replicas[name];
+    if (found === undefined) {
+        const known = Object.keys(replicas);
+        throw new ConfigError("replicaName",
+            `replica "${name}" is not in the replicas list of master stack ${masterStack} (it has: ${known.length ? known.join(", ") : "none"})`,
+            `on the master stack: pulumi config set --path 'replicas[${known.length}]' "${name} <address>" && pulumi up; or ${setCmd("replicaName", known[0] ?? "replica1")}`);
+    }
+    return found;
+}
+
+/** Every key this project reads; Pulumi.yaml declares the same list with types, descriptions and defaults. */
+export const CONFIG_KEYS = [
+    "role", "namePrefix", "dockerHost", "sshPrivateKey", "postgresImage", "redisImage", "postgresPort", "redisPort",
+    "bindAddress", "networkName", "networkSubnet", "networkExternal", "postgresIp", "redisIp", "advertisedHost",
+    "certHostNames", "appCidrs", "allowAnyAddress", "dbName", "dbUser", "replicationUser", "appCaPath",
+    "tlsValidityDays", "redisTlsAuthClients", "postgresPassword", "replicationPassword", "redisPassword",
+    "replicas", "synchronousReplication", "maxSlotWalKeepSize", "redisBacklogSize",
+    "replicaName", "masterStack", "masterHost", "masterPostgresPort", "masterRedisPort",
+] as const;
+
+/** A misspelt key would silently fall back to a default: refuse it instead. */
+export function checkKnownKeys(fullKeys: string[]): void {
+    const known = new Set<string>(CONFIG_KEYS);
+    for (const full of fullKeys) {
+        if (!full.startsWith(`${PROJECT}:`)) continue;
+        const key = full.slice(PROJECT.length + 1);
+        if (!known.has(key)) {
+            throw new ConfigError(key, "this project has no such key (every key is declared in Pulumi.yaml)",
+                `pulumi config rm ${key}, then set the intended key`);
+        }
+    }
+}

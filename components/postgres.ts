@@ -1,0 +1,62 @@
+// What a PostgreSQL container carries on either side: our entrypoint, config, TLS files and the status tools.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { PG_PATHS } from "./render";
+import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, Upload, UPLOAD_DIR } from "./service";
+import { templateText } from "./render";
+import { KeyPair } from "./tlsBundle";
+
+/** SQL files every PostgreSQL container carries; the status command reads the same files. */
+export const STATUS_SQL = ["status-primary-replicas.sql", "status-primary-slots.sql", "status-standby.sql"];
+const CONTAINER_SQL = [...STATUS_SQL, "bootstrap-primary.sql", "ensure-slot.sql", "drop-slot.sql"];
+
+export interface PostgresTls extends KeyPair {
+    readonly caCertPem: pulumi.Input<string>;
+}
+
+export interface PostgresContainerArgs {
+    readonly role: "primary" | "standby";
+    readonly containerName: string;
+    readonly image: string;
+    readonly volume: docker.Volume;
+    readonly placement: Placement;
+    /** Rendered postgresql.conf and pg_hba.conf (text, or output text when it depends on another stack). */
+    readonly conf: pulumi.Input<string>;
+    readonly hba: pulumi.Input<string>;
+    readonly tls: PostgresTls;
+    /** Role-specific files (bootstrap passwords on a primary, the passfile on a standby). */
+    readonly extraUploads: Upload[];
+    readonly provider: docker.Provider;
+    readonly parent: pulumi.Resource;
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export function postgresContainer(name: string, a: PostgresContainerArgs): docker.Container {
+    const uploads: Upload[] = [
+        ...entrypointUploads("postgres/entrypoint.sh"),
+        script("/usr/local/bin/check-replication-status", "postgres/check-replication-status.sh"),
+        script("/usr/local/bin/synaxic-slot", "postgres/slot.sh"),
+        ...CONTAINER_SQL.map((f) => publicFile(`/etc/synaxic/sql/${f}`, templateText(`sql/${f}`))),
+        publicFile(PG_PATHS.conf, a.conf),
+        publicFile(PG_PATHS.hba, a.hba),
+        publicFile(`${UPLOAD_DIR}/ca.crt`, a.tls.caCertPem),
+        publicFile(`${UPLOAD_DIR}/server.crt`, a.tls.certPem),
+        privateFile(`${UPLOAD_DIR}/server.key`, a.tls.keyPem),
+        ...a.extraUploads,
+    ];
+    return serviceContainer(name, {
+        containerName: a.containerName,
+        image: a.image,
+        command: [a.role],
+        uploads,
+        volume: a.volume,
+        mountPath: PG_PATHS.data,
+        servicePort: 5432,
+        placement: a.placement,
+        envs: [`PGDATA=${PG_PATHS.data}`],
+        stopSignal: "SIGINT",
+        provider: a.provider,
+        parent: a.parent,
+        dependsOn: a.dependsOn,
+    });
+}

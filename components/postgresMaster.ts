@@ -1,0 +1,89 @@
+// The PostgreSQL primary: protected data volume, the container, and one physical replication slot per replica.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { Host, HostCommand } from "./host";
+import { Cidr } from "./net";
+import { renderPgHba, renderPostgresConf } from "./render";
+import { postgresContainer, PostgresTls } from "./postgres";
+import { Placement, privateFile, protectedVolume, UPLOAD_DIR } from "./service";
+
+export interface PostgresMasterArgs {
+    readonly host: Host;
+    /** Container name (default users know: `synaxic-postgres-prod`). */
+    readonly containerName: string;
+    /** Image with a tag, e.g. `postgres:17-bookworm`; our entrypoint works with official and Debian images. */
+    readonly image: string;
+    /** Name of the docker volume holding PGDATA; protected and retained on delete. */
+    readonly volumeName: string;
+    readonly placement: Placement;
+    readonly tls: PostgresTls;
+    /** Application database, its owner and that owner's password. */
+    readonly database: string;
+    readonly appUser: string;
+    readonly appPassword: pulumi.Input<string>;
+    /** Role the standbys connect as (REPLICATION LOGIN) and its password. */
+    readonly replicationUser: string;
+    readonly replicationPassword: pulumi.Input<string>;
+    /** Each standby: its name (application_name), slot, and the address it connects from. */
+    readonly replicas: ReadonlyArray<{ readonly name: string; readonly slot: string; readonly cidr: Cidr }>;
+    /** Networks the application may connect from. */
+    readonly appCidrs: readonly Cidr[];
+    /** Commit waits for one standby (`synchronous_standby_names = ANY 1 (...)`). Default: false. */
+    readonly synchronous?: boolean;
+    /** Cap on WAL a lagging slot may hold (`max_slot_wal_keep_size`), so a dead replica never fills the disk. */
+    readonly maxSlotWalKeepSize: string;
+}
+
+export class PostgresMaster extends pulumi.ComponentResource {
+    readonly dataVolume: docker.Volume;
+    readonly container: docker.Container;
+    /** Host commands that create (and on removal drop) each replica's slot, by replica name. */
+    readonly slots: Readonly<Record<string, HostCommand>>;
+    readonly containerName: string;
+
+    constructor(name: string, args: PostgresMasterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("synaxic:replication:PostgresMaster", name, {}, opts);
+        const provider = args.host.provider;
+        this.containerName = args.containerName;
+        this.dataVolume = protectedVolume(`${name}-data`, args.volumeName, provider, this);
+        const conf = renderPostgresConf({
+            role: "primary",
+            replicaCount: args.replicas.length,
+            maxSlotWalKeepSize: args.maxSlotWalKeepSize,
+            synchronousStandbys: args.synchronous ? args.replicas.map((r) => r.name) : [],
+        });
+        const hba = renderPgHba({
+            role: "primary",
+            database: args.database,
+            appUser: args.appUser,
+            replicationUser: args.replicationUser,
+            replicas: args.replicas,
+            appCidrs: args.appCidrs,
+        });
+        this.container = postgresContainer(`${name}-container`, {
+            role: "primary",
+            containerName: args.containerName,
+            image: args.image,
+            volume: this.dataVolume,
+            placement: args.placement,
+            conf,
+            hba,
+            tls: args.tls,
+            // Read once by the entrypoint when it initialises an empty volume.
+            extraUploads: [
+                privateFile(`${UPLOAD_DIR}/app.user`, args.appUser),
+                privateFile(`${UPLOAD_DIR}/app.db`, args.database),
+                privateFile(`${UPLOAD_DIR}/app.password`, args.appPassword),
+                privateFile(`${UPLOAD_DIR}/replication.user`, args.replicationUser),
+                privateFile(`${UPLOAD_DIR}/replication.password`, args.replicationPassword),
+            ],
+            provider,
+            parent: this,
+        });
+        this.slots = Object.fromEntries(args.replicas.map((r) => [r.name, args.host.command(`${name}-slot-${r.name}`, {
+            create: `docker exec ${args.containerName} synaxic-slot ensure ${r.slot}`,
+            delete: `docker exec ${args.containerName} synaxic-slot drop ${r.slot}`,
+        }, { parent: this, dependsOn: [this.container] })]));
+        this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
+    }
+}

@@ -1,0 +1,110 @@
+// A PostgreSQL hot standby: protected data volume seeded once by pg_basebackup through its slot, then the
+// read-only container streaming from the primary over verify-full TLS.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { Host, HostCommand } from "./host";
+import { Cidr } from "./net";
+import { renderPgHba, renderPgpass, renderPostgresConf, renderShellScript, templateText } from "./render";
+import { postgresContainer, PostgresTls } from "./postgres";
+import { Placement, privateFile, protectedVolume, UPLOAD_DIR } from "./service";
+
+export interface PostgresReplicaArgs {
+    readonly host: Host;
+    /** Container name (default users know: `synaxic-postgres-replica`). */
+    readonly containerName: string;
+    /** Image with a tag; the same major version as the primary (pg_basebackup copies its files). */
+    readonly image: string;
+    /** Name of the docker volume holding PGDATA; protected and retained on delete. */
+    readonly volumeName: string;
+    readonly placement: Placement;
+    /** This replica's server certificate (for read-only clients) and the CA that also signs the primary's. */
+    readonly tls: PostgresTls;
+    /** This replica's name on the master: its `application_name`. */
+    readonly replicaName: string;
+    /** Physical slot on the primary this standby streams through. */
+    readonly slot: string;
+    /** Address and port of the primary as this host reaches it; the primary's certificate must name it. */
+    readonly primaryHost: pulumi.Input<string>;
+    readonly primaryPort: pulumi.Input<number>;
+    readonly replicationUser: pulumi.Input<string>;
+    readonly replicationPassword: pulumi.Input<string>;
+    /** Replicas configured on the master: the standby's sender/slot limits must be at least the primary's. */
+    readonly masterReplicaCount: pulumi.Input<number>;
+    /** The master's `max_slot_wal_keep_size`, kept equal so a promoted standby protects its disk the same way. */
+    readonly maxSlotWalKeepSize: pulumi.Input<string>;
+    /** Read-only application access (the same database and role, replicated from the primary). */
+    readonly database: pulumi.Input<string>;
+    readonly appUser: pulumi.Input<string>;
+    readonly appCidrs: readonly Cidr[];
+}
+
+export class PostgresReplica extends pulumi.ComponentResource {
+    readonly dataVolume: docker.Volume;
+    /** Runs pg_basebackup only when the volume holds no cluster: a re-run never re-seeds a healthy standby. */
+    readonly seed: HostCommand;
+    readonly container: docker.Container;
+    readonly containerName: string;
+
+    constructor(name: string, args: PostgresReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("synaxic:replication:PostgresReplica", name, {}, opts);
+        const provider = args.host.provider;
+        this.containerName = args.containerName;
+        this.dataVolume = protectedVolume(`${name}-data`, args.volumeName, provider, this);
+        const upstream = pulumi.all([args.primaryHost, args.primaryPort, args.replicationUser])
+            .apply(([host, port, user]) => ({ host, port, user, slot: args.slot, applicationName: args.replicaName }));
+
+        const seedScript = pulumi.all([upstream, args.placement.networkName, args.tls.caCertPem, args.replicationPassword])
+            .apply(([up, network, ca, password]) => renderShellScript("postgres/seed-replica.sh", {
+                IMAGE: args.image,
+                VOLUME: args.volumeName,
+                NETWORK: network,
+                IPV4: args.placement.ipv4Address ?? "",
+                MASTER_HOST: up.host,
+                MASTER_PORT: up.port,
+                REPLICATION_USER: up.user,
+                SLOT: up.slot,
+                APPLICATION_NAME: up.applicationName,
+                CA_PEM: ca,
+                REPLICATION_PASSWORD: password,
+                LIB: templateText("scripts/entrypoint-lib.sh"),
+            }));
+        this.seed = args.host.command(`${name}-seed`, {
+            create: "bash -s",
+            stdin: pulumi.secret(seedScript),
+        }, { parent: this, dependsOn: [this.dataVolume] });
+
+        const conf = pulumi.all([upstream, args.masterReplicaCount, args.maxSlotWalKeepSize])
+            .apply(([up, count, maxSlotWalKeepSize]) => renderPostgresConf({
+            role: "standby",
+            replicaCount: count,
+            maxSlotWalKeepSize,
+            synchronousStandbys: [],
+            upstream: up,
+        }));
+        const hba = pulumi.all([args.database, args.appUser, upstream]).apply(([database, appUser, up]) => renderPgHba({
+            role: "standby",
+            database,
+            appUser,
+            replicationUser: up.user,
+            replicas: [],
+            appCidrs: args.appCidrs,
+        }));
+        const passfile = pulumi.all([upstream, args.replicationPassword])
+            .apply(([up, password]) => renderPgpass(up.host, up.port, up.user, password));
+        this.container = postgresContainer(`${name}-container`, {
+            role: "standby",
+            containerName: args.containerName,
+            image: args.image,
+            volume: this.dataVolume,
+            placement: args.placement,
+            conf,
+            hba,
+            tls: args.tls,
+            extraUploads: [privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile)],
+            provider,
+            parent: this,
+            dependsOn: [this.seed],
+        });
+        this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
+    }
+}

@@ -1,0 +1,54 @@
+// What a Redis container carries on either side: our entrypoint, config, passwords and TLS files.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { renderRedisSecrets } from "./render";
+import { entrypointUploads, Placement, privateFile, publicFile, serviceContainer, Upload, UPLOAD_DIR } from "./service";
+import { KeyPair } from "./tlsBundle";
+
+export interface RedisTls extends KeyPair {
+    readonly caCertPem: pulumi.Input<string>;
+}
+
+export interface RedisContainerArgs {
+    readonly containerName: string;
+    readonly image: string;
+    readonly volume: docker.Volume;
+    readonly placement: Placement;
+    /** Rendered redis.conf (no secrets in it). */
+    readonly conf: pulumi.Input<string>;
+    /** `requirepass` and `masterauth`: one password on both sides so roles can swap. */
+    readonly password: pulumi.Input<string>;
+    readonly tls: RedisTls;
+    /** Certificate the replica presents on its link to the master. */
+    readonly clientTls?: KeyPair;
+    readonly provider: docker.Provider;
+    readonly parent: pulumi.Resource;
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export function redisContainer(name: string, a: RedisContainerArgs): docker.Container {
+    const client: Upload[] = a.clientTls
+        ? [publicFile(`${UPLOAD_DIR}/client.crt`, a.clientTls.certPem), privateFile(`${UPLOAD_DIR}/client.key`, a.clientTls.keyPem)]
+        : [];
+    return serviceContainer(name, {
+        containerName: a.containerName,
+        image: a.image,
+        command: ["serve"],
+        uploads: [
+            ...entrypointUploads("redis/entrypoint.sh"),
+            publicFile(`${UPLOAD_DIR}/redis.conf`, a.conf),
+            privateFile(`${UPLOAD_DIR}/secrets.conf`, pulumi.output(a.password).apply(renderRedisSecrets)),
+            publicFile(`${UPLOAD_DIR}/ca.crt`, a.tls.caCertPem),
+            publicFile(`${UPLOAD_DIR}/redis.crt`, a.tls.certPem),
+            privateFile(`${UPLOAD_DIR}/redis.key`, a.tls.keyPem),
+            ...client,
+        ],
+        volume: a.volume,
+        mountPath: "/data",
+        servicePort: 6380,
+        placement: a.placement,
+        provider: a.provider,
+        parent: a.parent,
+        dependsOn: a.dependsOn,
+    });
+}

@@ -1,0 +1,48 @@
+// The Redis master: TLS only on 6380, password, persistence, a replication backlog far above the 1 MB default.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { Host } from "./host";
+import { renderRedisConf } from "./render";
+import { redisContainer, RedisTls } from "./redis";
+import { Placement, protectedVolume } from "./service";
+
+export interface RedisMasterArgs {
+    readonly host: Host;
+    /** Container name (default users know: `synaxic-redis-prod`). */
+    readonly containerName: string;
+    /** Image with a tag and TLS built in (official images and Debian's redis-server both have it). */
+    readonly image: string;
+    /** Docker volume for /data (RDB and AOF); protected and retained on delete. */
+    readonly volumeName: string;
+    readonly placement: Placement;
+    readonly password: pulumi.Input<string>;
+    readonly tls: RedisTls;
+    /** `tls-auth-clients`: `optional` lets apps connect with the CA alone while refusing foreign certificates. */
+    readonly tlsAuthClients: "yes" | "optional" | "no";
+    /** `repl-backlog-size`, e.g. `64mb`: how long a disconnected replica can resume with a partial resync. */
+    readonly backlogSize: string;
+}
+
+export class RedisMaster extends pulumi.ComponentResource {
+    readonly dataVolume: docker.Volume;
+    readonly container: docker.Container;
+    readonly containerName: string;
+
+    constructor(name: string, args: RedisMasterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("synaxic:replication:RedisMaster", name, {}, opts);
+        this.containerName = args.containerName;
+        this.dataVolume = protectedVolume(`${name}-data`, args.volumeName, args.host.provider, this);
+        this.container = redisContainer(`${name}-container`, {
+            containerName: args.containerName,
+            image: args.image,
+            volume: this.dataVolume,
+            placement: args.placement,
+            conf: renderRedisConf({ role: "master", tlsAuthClients: args.tlsAuthClients, backlogSize: args.backlogSize }),
+            password: args.password,
+            tls: args.tls,
+            provider: args.host.provider,
+            parent: this,
+        });
+        this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
+    }
+}

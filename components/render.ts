@@ -1,0 +1,151 @@
+// Pure rendering of every file that lands on a server, from typed settings to text. The text itself lives in
+// config-templates/; this module only fills `{{placeholders}}` and builds the few generated lines.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Cidr } from "./net";
+
+export const TEMPLATE_DIR = path.join(__dirname, "..", "config-templates");
+
+/** The text of a file under config-templates/, unchanged (scripts, SQL). */
+export function templateText(name: string): string {
+    return fs.readFileSync(path.join(TEMPLATE_DIR, name), "utf8");
+}
+
+/** Fill every `{{key}}` of a template; a missing or unused value is a programming error. */
+export function renderTemplate(name: string, values: Readonly<Record<string, string | number>>): string {
+    const used = new Set<string>();
+    const text = templateText(name).replace(/\{\{([a-z_]+)\}\}/g, (_, key: string) => {
+        if (!(key in values)) throw new Error(`template ${name}: no value for {{${key}}}`);
+        used.add(key);
+        return String(values[key]);
+    });
+    const unused = Object.keys(values).filter((k) => !used.has(k));
+    if (unused.length > 0) throw new Error(`template ${name}: values not used: ${unused.join(", ")}`);
+    return text;
+}
+
+/** Where a standby finds its primary. */
+export interface UpstreamSettings {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly slot: string;
+    readonly applicationName: string;
+}
+
+export interface PostgresConfSettings {
+    readonly role: "primary" | "standby";
+    /** Standbys in the master's replica list (the same number on both sides). */
+    readonly replicaCount: number;
+    readonly maxSlotWalKeepSize: string;
+    /** Application names that must confirm a commit before it returns; empty for asynchronous replication. */
+    readonly synchronousStandbys: string[];
+    readonly upstream?: UpstreamSettings;
+}
+
+/** Paths inside the PostgreSQL container, shared by the config, the entrypoint and the components. */
+export const PG_PATHS = {
+    caCert: "/etc/synaxic/tls/ca.crt",
+    passfile: "/etc/synaxic/postgres/replication.pgpass",
+    conf: "/etc/synaxic/postgres/postgresql.conf",
+    hba: "/etc/synaxic/postgres/pg_hba.conf",
+    data: "/var/lib/postgresql/data",
+} as const;
+
+export function primaryConninfo(up: UpstreamSettings): string {
+    return [
+        `host=${up.host}`,
+        `port=${up.port}`,
+        `user=${up.user}`,
+        `application_name=${up.applicationName}`,
+        "sslmode=verify-full",
+        `sslrootcert=${PG_PATHS.caCert}`,
+        `passfile=${PG_PATHS.passfile}`,
+    ].join(" ");
+}
+
+export function renderPostgresConf(s: PostgresConfSettings): string {
+    if (s.role === "standby" && !s.upstream) throw new Error("a standby's postgresql.conf needs its upstream");
+    // Each standby streams on one sender and a re-seed (pg_basebackup -X stream) takes two more. A hot standby
+    // needs at least the primary's values, so both sides render from the master's replica count.
+    const senders = Math.max(10, 2 * s.replicaCount + 2);
+    const standby = s.upstream
+        ? renderTemplate("postgres/standby.conf", {
+              primary_conninfo: primaryConninfo(s.upstream),
+              slot_name: s.upstream.slot,
+          })
+        : "";
+    return renderTemplate("postgres/postgresql.conf", {
+        role: s.role,
+        max_wal_senders: senders,
+        max_replication_slots: Math.max(10, s.replicaCount + 2),
+        max_slot_wal_keep_size: s.maxSlotWalKeepSize,
+        wal_keep_size: "256MB",
+        synchronous_standby_names:
+            s.synchronousStandbys.length === 0 ? "" : `ANY 1 (${s.synchronousStandbys.map((n) => `"${n}"`).join(", ")})`,
+        standby_settings: standby,
+    });
+}
+
+export interface PgHbaSettings {
+    readonly role: "primary" | "standby";
+    readonly database: string;
+    readonly appUser: string;
+    readonly replicationUser: string;
+    readonly replicas: ReadonlyArray<{ readonly name: string; readonly cidr: Cidr }>;
+    readonly appCidrs: readonly Cidr[];
+}
+
+function hbaLine(db: string, user: string, cidr: Cidr, comment: string): string {
+    return `hostssl   ${db.padEnd(12)} ${user.padEnd(15)} ${cidr.text.padEnd(19)} scram-sha-256${comment ? `  # ${comment}` : ""}`;
+}
+
+export function renderPgHba(s: PgHbaSettings): string {
+    const replication = s.replicas.map((r) => hbaLine("replication", s.replicationUser, r.cidr, r.name));
+    const application = s.appCidrs.map((c) => hbaLine(s.database, s.appUser, c, ""));
+    return renderTemplate("postgres/pg_hba.conf", {
+        role: s.role,
+        replication_rules: replication.length ? replication.join("\n") : "# (no replicas configured)",
+        application_rules: application.length ? application.join("\n") : "# (no application networks configured)",
+    });
+}
+
+/** A libpq password file line; `:` and `\` are escaped as libpq requires. */
+export function renderPgpass(host: string, port: number, user: string, password: string): string {
+    const esc = (v: string) => v.replace(/[\\:]/g, (c) => `\\${c}`);
+    return `${esc(host)}:${port}:*:${esc(user)}:${esc(password)}\n`;
+}
+
+export interface RedisConfSettings {
+    readonly role: "master" | "replica";
+    readonly tlsAuthClients: "yes" | "optional" | "no";
+    readonly backlogSize: string;
+    readonly master?: { readonly host: string; readonly port: number };
+}
+
+export function renderRedisConf(s: RedisConfSettings): string {
+    if (s.role === "replica" && !s.master) throw new Error("a Redis replica's config needs its master");
+    return renderTemplate("redis/redis.conf", {
+        role: s.role,
+        tls_auth_clients: s.tlsAuthClients,
+        repl_backlog_size: s.backlogSize,
+        replica_settings: s.master
+            ? renderTemplate("redis/replica.conf", { master_host: s.master.host, master_port: s.master.port })
+            : "",
+    });
+}
+
+export function renderRedisSecrets(password: string): string {
+    return renderTemplate("redis/secrets.conf", { password });
+}
+
+/** Quote a value for a POSIX shell. */
+export function shellQuote(value: string | number): string {
+    return `'${String(value).replace(/'/g, `'\\''`)}'`;
+}
+
+/** A script for `bash -s`: variable assignments, then the script text (kept out of any command line). */
+export function renderShellScript(script: string, vars: Readonly<Record<string, string | number>>): string {
+    const assignments = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`);
+    return `${assignments.join("\n")}\n${templateText(script)}`;
+}

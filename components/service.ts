@@ -1,0 +1,100 @@
+// What PostgreSQL and Redis containers share: a protected data volume, uploads of our files, and one container
+// shape (our entrypoint as root, healthcheck, restart policy, fixed name, network address, published port).
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { templateText } from "./render";
+
+export const LIB_DIR = "/usr/local/lib/synaxic";
+export const UPLOAD_DIR = "/etc/synaxic/uploads";
+export const ENTRYPOINT = `${LIB_DIR}/entrypoint.sh`;
+
+/** One file written into a container before it starts. */
+export interface Upload {
+    readonly file: string;
+    readonly content: pulumi.Input<string>;
+    readonly mode: "0600" | "0644" | "0755";
+}
+
+export const publicFile = (file: string, content: pulumi.Input<string>): Upload => ({ file, content, mode: "0644" });
+export const privateFile = (file: string, content: pulumi.Input<string>): Upload =>
+    ({ file, content: pulumi.secret(content), mode: "0600" });
+export const script = (file: string, template: string): Upload =>
+    ({ file, content: templateText(template), mode: "0755" });
+
+/** The entrypoint and its helper library, from config-templates/. */
+export function entrypointUploads(entrypointTemplate: string): Upload[] {
+    return [
+        { file: `${LIB_DIR}/entrypoint-lib.sh`, content: templateText("scripts/entrypoint-lib.sh"), mode: "0644" },
+        script(ENTRYPOINT, entrypointTemplate),
+    ];
+}
+
+/**
+ * A named docker volume that outlives the stack: protected against `pulumi destroy` and kept in the engine
+ * even if the resource is removed from the program.
+ */
+export function protectedVolume(name: string, volumeName: string, provider: docker.Provider,
+    parent: pulumi.Resource): docker.Volume {
+    return new docker.Volume(name, { name: volumeName, driver: "local" },
+        { parent, provider, protect: true, retainOnDelete: true });
+}
+
+/** Where a container sits on the stack's network, and which host address/port it is published on. */
+export interface Placement {
+    readonly networkName: pulumi.Input<string>;
+    /** Fixed address on the network, when configured. */
+    readonly ipv4Address?: string;
+    readonly bindAddress: string;
+    readonly hostPort: number;
+}
+
+export interface ServiceContainerArgs {
+    readonly containerName: string;
+    readonly image: string;
+    readonly command: string[];
+    readonly uploads: Upload[];
+    readonly volume: docker.Volume;
+    readonly mountPath: string;
+    readonly servicePort: number;
+    readonly placement: Placement;
+    readonly envs?: string[];
+    /** PostgreSQL as PID 1 takes SIGTERM as a smart shutdown that waits for clients; it wants SIGINT. */
+    readonly stopSignal?: string;
+    readonly provider: docker.Provider;
+    readonly parent: pulumi.Resource;
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export function serviceContainer(name: string, a: ServiceContainerArgs): docker.Container {
+    return new docker.Container(name, {
+        name: a.containerName,
+        image: a.image,
+        user: "root", // our entrypoint fixes ownership, then drops to the service user
+        entrypoints: ["/bin/bash", ENTRYPOINT],
+        command: a.command,
+        envs: a.envs,
+        uploads: a.uploads.map((u) => ({ file: u.file, content: u.content, permissions: u.mode })),
+        volumes: [{ volumeName: a.volume.name, containerPath: a.mountPath }],
+        networksAdvanced: [{ name: a.placement.networkName, ipv4Address: a.placement.ipv4Address }],
+        ports: [{ internal: a.servicePort, external: a.placement.hostPort, ip: a.placement.bindAddress, protocol: "tcp" }],
+        restart: "unless-stopped",
+        stopSignal: a.stopSignal,
+        stopTimeout: 60,
+        healthcheck: {
+            tests: ["CMD", "/bin/bash", ENTRYPOINT, "healthcheck"],
+            interval: "5s",
+            timeout: "5s",
+            retries: 6,
+            startPeriod: "60s",
+        },
+        mustRun: true,
+        wait: true,
+        waitTimeout: 180,
+    }, {
+        parent: a.parent,
+        provider: a.provider,
+        dependsOn: a.dependsOn,
+        // Fixed container names and host ports collide under create-before-delete.
+        deleteBeforeReplace: true,
+    });
+}

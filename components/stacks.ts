@@ -1,0 +1,232 @@
+// The two stacks: which components each host runs, how they are wired, and the outputs the app and the
+// replica stack read.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as random from "@pulumi/random";
+import { MasterSettings, RawConfig, ReplicaSettings, requireReplicaOnMaster, StackSettings } from "./config";
+import { Host } from "./host";
+import { isIpAddress } from "./net";
+import { serviceNames } from "./naming";
+import { PostgresMaster } from "./postgresMaster";
+import { PostgresReplica } from "./postgresReplica";
+import { RedisMaster } from "./redisMaster";
+import { RedisReplica } from "./redisReplica";
+import { Placement } from "./service";
+import { KeyPair, TlsBundle, TlsHost } from "./tlsBundle";
+
+/** What the master stack hands each replica stack (secret as a whole). */
+export interface ReplicaTlsOutput {
+    readonly certPem: string;
+    readonly keyPem: string;
+    readonly clientCertPem: string;
+    readonly clientKeyPem: string;
+}
+
+type Outputs = Record<string, pulumi.Input<unknown>>;
+
+/** A password from config (already validated) or a generated one; a secret either way. */
+function password(name: string, configured: string | undefined): pulumi.Output<string> {
+    if (configured !== undefined && configured !== "") return pulumi.secret(configured);
+    // Letters and digits only: safe in URLs, pgpass, redis.conf and shell without quoting.
+    const generated = new random.RandomPassword(name, { length: 32, special: false },
+        { additionalSecretOutputs: ["result"] });
+    return pulumi.secret(generated.result);
+}
+
+/** The stack's docker network: created here unless it is external (made by another stack or by hand). */
+function stackNetwork(s: StackSettings, host: Host): pulumi.Input<string> {
+    if (s.network.external) return s.network.name;
+    const network = new docker.Network("network", {
+        name: s.network.name,
+        driver: "bridge",
+        ipamConfigs: s.network.subnet ? [{ subnet: s.network.subnet.text }] : undefined,
+    }, { provider: host.provider });
+    return network.name;
+}
+
+function placements(s: StackSettings, networkName: pulumi.Input<string>): { postgres: Placement; redis: Placement } {
+    const base = { networkName, bindAddress: s.bindAddress };
+    return {
+        postgres: { ...base, ipv4Address: s.network.postgresIp, hostPort: s.postgresPort },
+        redis: { ...base, ipv4Address: s.network.redisIp, hostPort: s.redisPort },
+    };
+}
+
+/** SANs for a host: its names and addresses, its containers' names and addresses, and loopback. */
+function tlsHost(name: string, names: string[], containers: string[], addresses: (string | undefined)[]): TlsHost {
+    const all = [...names, ...addresses.filter((a): a is string => a !== undefined), "127.0.0.1"];
+    return {
+        name,
+        dnsNames: [...new Set([...all.filter((n) => !isIpAddress(n)), ...containers, "localhost"])],
+        ipAddresses: [...new Set(all.filter(isIpAddress))],
+    };
+}
+
+function jdbcUrl(host: pulumi.Input<string>, port: pulumi.Input<number>, database: pulumi.Input<string>,
+    caPath: string, readOnly: boolean): pulumi.Output<string> {
+    return pulumi.interpolate`jdbc:postgresql://${host}:${port}/${database}?sslmode=verify-full&sslrootcert=${caPath}${readOnly ? "&readOnly=true" : ""}`;
+}
+
+export function deployMaster(s: MasterSettings, raw: RawConfig): Outputs {
+    const host = new Host("host", { dockerHost: s.dockerHost, sshPrivateKey: raw.sshPrivateKey && pulumi.secret(raw.sshPrivateKey) });
+    const names = serviceNames(s.namePrefix, "master");
+    const network = stackNetwork(s, host);
+    const place = placements(s, network);
+    const appPassword = password("postgres-app-password", raw.postgresPassword);
+    const replicationPassword = password("postgres-replication-password", raw.replicationPassword);
+    const redisPassword = password("redis-password", raw.redisPassword);
+
+    const tls = new TlsBundle("tls", {
+        caCommonName: `${s.namePrefix} replication CA`,
+        hosts: [
+            tlsHost("master", [s.advertisedHost, ...s.certHostNames], [names.postgresContainer, names.redisContainer],
+                [s.network.postgresIp, s.network.redisIp]),
+            ...s.replicas.map((r) => tlsHost(r.name, r.hostNames, Object.values(serviceNames(s.namePrefix, "replica")),
+                [r.cidr.prefix === 32 ? r.cidr.address : undefined])),
+        ],
+        clients: s.replicas.map((r) => r.name),
+        validityDays: s.tlsValidityDays,
+    });
+    const masterTls = { ...tls.servers.master, caCertPem: tls.caCertPem };
+
+    const postgres = new PostgresMaster("postgres", {
+        host,
+        containerName: names.postgresContainer,
+        image: s.postgresImage,
+        volumeName: names.postgresVolume,
+        placement: place.postgres,
+        tls: masterTls,
+        database: s.dbName,
+        appUser: s.dbUser,
+        appPassword,
+        replicationUser: s.replicationUser,
+        replicationPassword,
+        replicas: s.replicas,
+        appCidrs: s.appCidrs,
+        synchronous: s.synchronousReplication,
+        maxSlotWalKeepSize: s.maxSlotWalKeepSize,
+    });
+    const redis = new RedisMaster("redis", {
+        host,
+        containerName: names.redisContainer,
+        image: s.redisImage,
+        volumeName: names.redisVolume,
+        placement: place.redis,
+        password: redisPassword,
+        tls: masterTls,
+        tlsAuthClients: s.redisTlsAuthClients,
+        backlogSize: s.redisBacklogSize,
+    });
+
+    const replicaTls = pulumi.secret(pulumi.all(Object.fromEntries(s.replicas.map((r) => {
+        const server: KeyPair = tls.servers[r.name];
+        const client: KeyPair = tls.clients[r.name];
+        return [r.name, pulumi.all({
+            certPem: server.certPem, keyPem: server.keyPem, clientCertPem: client.certPem, clientKeyPem: client.keyPem,
+        })];
+    }))));
+    return {
+        role: "master",
+        masterHost: s.advertisedHost,
+        postgresPort: s.postgresPort,
+        redisPort: s.redisPort,
+        postgresContainer: postgres.containerName,
+        redisContainer: redis.containerName,
+        database: s.dbName,
+        replicationUser: s.replicationUser,
+        replicaNames: s.replicas.map((r) => r.name),
+        maxSlotWalKeepSize: s.maxSlotWalKeepSize,
+        redisBacklogSize: s.redisBacklogSize,
+        redisTlsAuthClients: s.redisTlsAuthClients,
+        caCertPem: tls.caCertPem,
+        replicationPassword,
+        replicaTls,
+        postgresUrl: pulumi.secret(pulumi.interpolate`postgresql://${s.dbUser}:${appPassword}@${s.advertisedHost}:${s.postgresPort}/${s.dbName}?sslmode=verify-full`),
+        SPRING_DATASOURCE_URL: jdbcUrl(s.advertisedHost, s.postgresPort, s.dbName, s.appCaPath, false),
+        SPRING_DATASOURCE_USERNAME: s.dbUser,
+        SPRING_DATASOURCE_PASSWORD: appPassword,
+        SPRING_DATA_REDIS_HOST: s.advertisedHost,
+        SPRING_DATA_REDIS_PORT: s.redisPort,
+        SPRING_DATA_REDIS_PASSWORD: redisPassword,
+        SPRING_DATA_REDIS_SSL_ENABLED: "true",
+        SYNAXIC_REDIS_READ_MODE: "MASTER",
+    };
+}
+
+export function deployReplica(s: ReplicaSettings, raw: RawConfig): Outputs {
+    const master = new pulumi.StackReference("master", { name: s.masterStack });
+    const out = <T>(key: string) => master.requireOutput(key) as pulumi.Output<T>;
+    const host = new Host("host", { dockerHost: s.dockerHost, sshPrivateKey: raw.sshPrivateKey && pulumi.secret(raw.sshPrivateKey) });
+    const names = serviceNames(s.namePrefix, "replica");
+    const network = stackNetwork(s, host);
+    const place = placements(s, network);
+
+    // Everything secret from the master stack is re-marked here, so it stays secret whatever the reference says.
+    const mine = pulumi.secret(out<Record<string, ReplicaTlsOutput>>("replicaTls")
+        .apply((all) => requireReplicaOnMaster(all, s.replicaName, s.masterStack)));
+    const caCertPem = out<string>("caCertPem");
+    const replicationPassword = pulumi.secret(out<string>("replicationPassword"));
+    const appPassword = pulumi.secret(out<string>("SPRING_DATASOURCE_PASSWORD"));
+    const redisPassword = pulumi.secret(out<string>("SPRING_DATA_REDIS_PASSWORD"));
+    const masterHost = s.masterHost ?? out<string>("masterHost");
+    const masterPostgresPort = s.masterPostgresPort ?? out<number>("postgresPort");
+    const masterRedisPort = s.masterRedisPort ?? out<number>("redisPort");
+    const database = out<string>("database");
+    const appUser = out<string>("SPRING_DATASOURCE_USERNAME");
+    const serverTls = { certPem: mine.certPem, keyPem: pulumi.secret(mine.keyPem), caCertPem };
+
+    const postgres = new PostgresReplica("postgres", {
+        host,
+        containerName: names.postgresContainer,
+        image: s.postgresImage,
+        volumeName: names.postgresVolume,
+        placement: place.postgres,
+        tls: serverTls,
+        replicaName: s.replicaName,
+        slot: `${s.replicaName}_slot`,
+        primaryHost: masterHost,
+        primaryPort: masterPostgresPort,
+        replicationUser: out<string>("replicationUser"),
+        replicationPassword,
+        masterReplicaCount: out<string[]>("replicaNames").apply((n) => n.length),
+        maxSlotWalKeepSize: out<string>("maxSlotWalKeepSize"),
+        database,
+        appUser,
+        appCidrs: s.appCidrs,
+    });
+    const redis = new RedisReplica("redis", {
+        host,
+        containerName: names.redisContainer,
+        image: s.redisImage,
+        volumeName: names.redisVolume,
+        placement: place.redis,
+        masterHost,
+        masterPort: masterRedisPort,
+        password: redisPassword,
+        tls: serverTls,
+        clientTls: { certPem: mine.clientCertPem, keyPem: pulumi.secret(mine.clientKeyPem) },
+        tlsAuthClients: s.redisTlsAuthClients,
+        backlogSize: out<string>("redisBacklogSize"),
+    });
+    return {
+        role: "replica",
+        replicaName: s.replicaName,
+        replicaHost: s.advertisedHost,
+        postgresPort: s.postgresPort,
+        redisPort: s.redisPort,
+        postgresContainer: postgres.containerName,
+        redisContainer: redis.containerName,
+        caCertPem,
+        SPRING_DATASOURCE_URL: jdbcUrl(masterHost, masterPostgresPort, database, s.appCaPath, false),
+        SPRING_DATASOURCE_READONLY_URL: jdbcUrl(s.advertisedHost, s.postgresPort, database, s.appCaPath, true),
+        SPRING_DATASOURCE_USERNAME: appUser,
+        SPRING_DATASOURCE_PASSWORD: appPassword,
+        SPRING_DATA_REDIS_HOST: masterHost,
+        SPRING_DATA_REDIS_PORT: masterRedisPort,
+        SPRING_DATA_REDIS_PASSWORD: redisPassword,
+        SPRING_DATA_REDIS_SSL_ENABLED: "true",
+        SYNAXIC_REDIS_READ_MODE: "REPLICA",
+        SYNAXIC_REDIS_REPLICA_HOST: s.advertisedHost,
+        SYNAXIC_REDIS_REPLICA_PORT: s.redisPort,
+    };
+}

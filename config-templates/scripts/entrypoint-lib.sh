@@ -1,0 +1,39 @@
+# shellcheck shell=bash
+# Helpers shared by our container entrypoints and the replica seed. Sourced, never run.
+
+log() { printf '%s synaxic-%s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${SYNAXIC_SERVICE:-setup}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# The image's own service user (uid differs between the official images and Debian's packages).
+require_user() {
+  getent passwd "$1" >/dev/null || die "the image has no '$1' user; use an image built for this service"
+}
+
+home_of() { getent passwd "$1" | cut -d: -f6; }
+
+# Copy a file we uploaded (root-owned) to where the service reads it, owned by the service user.
+install_file() { # <mode> <owner> <source> <destination>
+  [ -f "$3" ] || die "missing $3: the container was created without its uploads"
+  install -D -o "$2" -g "$2" -m "$1" "$3" "$4"
+}
+
+# Replace this shell with the service, as the service user. setpriv keeps HOME, so set it.
+exec_as() { # <user> <command...>
+  local user=$1; shift
+  HOME=$(home_of "$user") exec setpriv --reuid "$user" --regid "$user" --init-groups "$@"
+}
+
+run_as() { # <user> <command...>
+  local user=$1; shift
+  HOME=$(home_of "$user") setpriv --reuid "$user" --regid "$user" --init-groups "$@"
+}
+
+# Official images put the PostgreSQL binaries on PATH; Debian's packages keep them in a versioned folder.
+add_postgres_bin_to_path() {
+  command -v pg_ctl >/dev/null 2>&1 && return 0
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$dir" ] || die "no PostgreSQL binaries in this image (pg_ctl not found)"
+  PATH="$dir:$PATH"
+  export PATH
+}

@@ -1,0 +1,12 @@
+// The program users run: `pulumi up` on the master stack, then on the replica stack.
+import * as pulumi from "@pulumi/pulumi";
+import { checkKnownKeys, CONFIG_KEYS, parseSettings, PROJECT, RawConfig } from "./components/config";
+import { deployMaster, deployReplica } from "./components/stacks";
+
+// Raw values (secrets included) are read once without printing them; settings are validated before any resource
+// exists, and passwords are wrapped as secrets where they are used.
+const raw: RawConfig = Object.fromEntries(CONFIG_KEYS.map((key) => [key, pulumi.runtime.getConfig(`${PROJECT}:${key}`)]));
+checkKnownKeys(Object.keys(pulumi.runtime.allConfig()));
+const settings = parseSettings(raw, pulumi.getStack());
+
+export = settings.role === "master" ? deployMaster(settings, raw) : deployReplica(settings, raw);

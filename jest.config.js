@@ -1,0 +1,14 @@
+// Unit tests run on Pulumi mocks (no Docker, no Pulumi CLI); e2e tests run on a real Docker engine.
+const common = {
+    preset: "ts-jest",
+    testEnvironment: "node",
+    // Pulumi keeps its runtime store on a global; jest must not soft-delete it between files.
+    testEnvironmentOptions: { globalsCleanup: "off" },
+    transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false } }] },
+};
+module.exports = {
+    projects: [
+        { ...common, displayName: "unit", testMatch: ["<rootDir>/tests/unit/**/*.test.ts"] },
+        { ...common, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
+    ],
+};

@@ -1,0 +1,108 @@
+import { checkKnownKeys, ConfigError, parseSettings, requireReplicaOnMaster, MasterSettings, ReplicaSettings } from "../../components/config";
+
+const master = (extra: Record<string, string> = {}) => parseSettings({ role: "master", ...extra }, "master");
+const replica = (extra: Record<string, string> = {}) =>
+    parseSettings({ role: "replica", masterStack: "org/synaxic-replication/master", ...extra }, "replica");
+
+/** The error a config throws, so each case can check the key and the fix it names. */
+function errorOf(fn: () => unknown): ConfigError {
+    try {
+        fn();
+    } catch (e) {
+        if (e instanceof ConfigError) return e;
+        throw e;
+    }
+    throw new Error("expected a ConfigError, nothing was thrown");
+}
+
+describe("defaults", () => {
+    it("gives the names, ports and images users know", () => {
+        const s = master() as MasterSettings;
+        expect(s).toMatchObject({
+            namePrefix: "synaxic", postgresPort: 5432, redisPort: 6380, dbName: "synaxic", dbUser: "synaxic",
+            replicationUser: "replicator", postgresImage: "postgres:17-bookworm", redisImage: "redis:7.4-bookworm",
+            synchronousReplication: false, maxSlotWalKeepSize: "10GB", redisTlsAuthClients: "optional",
+        });
+        expect(s.network.name).toBe("synaxic-net");
+        expect(s.appCidrs.map((c) => c.text)).toEqual(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]);
+    });
+
+    it("takes the role from a stack named master or replica", () => {
+        expect(parseSettings({}, "master").role).toBe("master");
+        expect(parseSettings({ masterStack: "o/p/master" }, "replica").role).toBe("replica");
+    });
+
+    it("parses a replica entry into name, CIDR, host names and slot", () => {
+        const s = master({ replicas: JSON.stringify(["replica1 203.0.113.20 db-replica.example.com", "replica2 10.1.0.0/16"]) }) as MasterSettings;
+        expect(s.replicas).toMatchObject([
+            { name: "replica1", slot: "replica1_slot", hostNames: ["db-replica.example.com"] },
+            { name: "replica2", slot: "replica2_slot", hostNames: [] },
+        ]);
+        expect(s.replicas.map((r) => r.cidr.text)).toEqual(["203.0.113.20/32", "10.1.0.0/16"]);
+    });
+
+    it("treats 0 master port overrides as unset and the advertised host as the ssh host", () => {
+        const s = replica({ masterPostgresPort: "0", masterRedisPort: "6390", dockerHost: "ssh://deploy@db2.example.com:2222" }) as ReplicaSettings;
+        expect(s.masterPostgresPort).toBeUndefined();
+        expect(s.masterRedisPort).toBe(6390);
+        expect(s.advertisedHost).toBe("db2.example.com");
+    });
+});
+
+describe("bad input is refused before anything is created, naming the key and the fix", () => {
+    const cases: [string, () => unknown, string, RegExp][] = [
+        ["unknown role", () => parseSettings({ role: "primary" }, "dev"), "role", /pulumi config set role master/],
+        ["no role on a stack named otherwise", () => parseSettings({}, "dev"), "role", /no role set/],
+        ["replica stack without a master", () => parseSettings({ role: "replica" }, "replica"), "masterStack", /pulumi config set masterStack/],
+        ["malformed master stack", () => replica({ masterStack: "a b" }), "masterStack", /org\/project\/stack/],
+        ["malformed replica CIDR", () => master({ replicas: JSON.stringify(["replica1 10.0.0.300/32"]) }), "replicas", /not an IP address or CIDR/],
+        ["replica CIDR prefix too long", () => master({ replicas: JSON.stringify(["replica1 10.0.0.1/33"]) }), "replicas", /not an IP address or CIDR/],
+        ["replica without an address", () => master({ replicas: JSON.stringify(["replica1"]) }), "replicas", /needs a name and the address/],
+        ["bad replica name", () => master({ replicas: JSON.stringify(["Replica-1 10.0.0.1"]) }), "replicas", /lower-case/],
+        ["duplicate replica", () => master({ replicas: JSON.stringify(["r1 10.0.0.1", "r1 10.0.0.2"]) }), "replicas", /listed twice/],
+        ["replicas not a list", () => master({ replicas: "replica1 10.0.0.1" }), "replicas", /list of strings/],
+        ["malformed app CIDR", () => master({ appCidrs: JSON.stringify(["10.0.0/8"]) }), "appCidrs", /not an IP address or CIDR/],
+        ["0.0.0.0/0 without the opt-in", () => master({ appCidrs: JSON.stringify(["0.0.0.0/0"]) }), "appCidrs", /allowAnyAddress true/],
+        ["0.0.0.0/0 replica without the opt-in", () => master({ replicas: JSON.stringify(["r1 0.0.0.0/0"]) }), "replicas", /allowAnyAddress/],
+        ["port out of range", () => master({ postgresPort: "70000" }), "postgresPort", /not a TCP port \(1-65535\)/],
+        ["port not a number", () => master({ redisPort: "abc" }), "redisPort", /pulumi config set redisPort 6380/],
+        ["colliding ports", () => master({ postgresPort: "6000", redisPort: "6000" }), "redisPort", /cannot both publish port 6000/],
+        ["short password", () => master({ postgresPassword: "short" }), "postgresPassword", /16-128 characters.*--secret/],
+        ["password with quotes", () => master({ redisPassword: "abcdefghijklmnop'q" }), "redisPassword", /A-Z a-z 0-9/],
+        ["image without a tag", () => master({ postgresImage: "postgres" }), "postgresImage", /no tag/],
+        ["registry image without a tag", () => master({ redisImage: "registry.local:5000/redis" }), "redisImage", /no tag/],
+        ["bad docker host", () => master({ dockerHost: "203.0.113.10" }), "dockerHost", /ssh:\/\/user@host/],
+        ["bad bind address", () => master({ bindAddress: "everywhere" }), "bindAddress", /not an IP address/],
+        ["fixed IP without a subnet", () => master({ postgresIp: "172.28.0.10" }), "postgresIp", /networkSubnet/],
+        ["fixed IP outside the subnet", () => master({ networkSubnet: "172.28.0.0/24", postgresIp: "172.29.0.10" }), "postgresIp", /outside networkSubnet/],
+        ["synchronous replication without replicas", () => master({ synchronousReplication: "true" }), "synchronousReplication", /at least one replica/],
+        ["boolean not a boolean", () => master({ synchronousReplication: "yes" }), "synchronousReplication", /not true or false/],
+        ["WAL cap malformed", () => master({ maxSlotWalKeepSize: "10G" }), "maxSlotWalKeepSize", /10GB/],
+        ["bad host name", () => master({ advertisedHost: "db_primary!" }), "advertisedHost", /not a host name/],
+    ];
+    it.each(cases)("%s", (_, fn, key, fix) => {
+        const err = errorOf(fn);
+        expect(err.message).toContain(`"synaxic-replication:${key}"`);
+        expect(err.message).toMatch(fix);
+        expect(err.message).toMatch(/Fix: /);
+    });
+
+    it("accepts 0.0.0.0/0 once the user opts in", () => {
+        const s = master({ appCidrs: JSON.stringify(["0.0.0.0/0"]), allowAnyAddress: "true" });
+        expect(s.appCidrs[0].text).toBe("0.0.0.0/0");
+    });
+
+    it("refuses a misspelt key instead of silently using a default", () => {
+        expect(() => checkKnownKeys(["synaxic-replication:replicaNmae"])).toThrow(/"synaxic-replication:replicaNmae".*pulumi config rm replicaNmae/);
+        expect(() => checkKnownKeys(["synaxic-replication:replicaName", "docker:host"])).not.toThrow();
+    });
+
+    it("refuses a replica the master does not list, naming the master's replicas and the fix", () => {
+        const known = { replica1: "tls1" };
+        expect(requireReplicaOnMaster(known, "replica1", "org/p/master")).toBe("tls1");
+        const err = errorOf(() => requireReplicaOnMaster(known, "replica2", "org/p/master"));
+        expect(err.message).toContain('"synaxic-replication:replicaName"');
+        expect(err.message).toContain("(it has: replica1)");
+        expect(err.message).toContain(`pulumi config set --path 'replicas[1]' "replica2 <address>"`);
+    });
+});

@@ -1,0 +1,36 @@
+// Config and master-stack outputs shared by the unit tests.
+
+/** A master with one replica, as in Pulumi.master.yaml. */
+export const MASTER_CONFIG: Record<string, string> = {
+    role: "master",
+    advertisedHost: "203.0.113.10",
+    replicas: JSON.stringify(["replica1 203.0.113.20/32 db-replica.example.com"]),
+};
+
+export const REPLICA_CONFIG: Record<string, string> = {
+    role: "replica",
+    advertisedHost: "203.0.113.20",
+    replicaName: "replica1",
+    masterStack: "organization/synaxic-replication/master",
+};
+
+/** What the master stack exports, as a StackReference returns it (plain values, no secret marking). */
+export const MASTER_OUTPUTS: Record<string, unknown> = {
+    role: "master",
+    masterHost: "203.0.113.10",
+    postgresPort: 5432,
+    redisPort: 6380,
+    database: "synaxic",
+    replicationUser: "replicator",
+    replicaNames: ["replica1"],
+    maxSlotWalKeepSize: "10GB",
+    redisBacklogSize: "64mb",
+    caCertPem: "CA-PEM",
+    replicationPassword: "replication-password-0123456789",
+    SPRING_DATASOURCE_USERNAME: "synaxic",
+    SPRING_DATASOURCE_PASSWORD: "app-password-0123456789abcdef",
+    SPRING_DATA_REDIS_PASSWORD: "redis-password-0123456789abcdef",
+    replicaTls: {
+        replica1: { certPem: "R1-CERT", keyPem: "R1-KEY", clientCertPem: "R1-CLIENT-CERT", clientKeyPem: "R1-CLIENT-KEY" },
+    },
+};

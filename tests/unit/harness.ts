@@ -1,0 +1,203 @@
+// Runs index.ts under Pulumi's mock runtime and records what it declares: each resource's inputs (secrets
+// unwrapped and noted), its resource options and the dependencies the engine would order it by.
+import type * as PulumiModule from "@pulumi/pulumi";
+
+export const PROJECT = "synaxic-replication";
+
+export interface Recorded {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    /** Inputs as the provider would see them, secrets unwrapped. */
+    readonly inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- provider input shapes vary by type
+    /** Dot paths of inputs that arrived as secrets. */
+    readonly secretPaths: string[];
+    readonly dependencies: string[];
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
+    readonly parent: string;
+}
+
+export interface OutputValue {
+    readonly known: boolean;
+    readonly secret: boolean;
+    readonly value: unknown;
+}
+
+export interface ProgramRun {
+    readonly resources: Recorded[];
+    readonly outputs: Record<string, OutputValue>;
+    /** Resources of a type token, e.g. `docker:index/container:Container`. */
+    ofType(type: string): Recorded[];
+    /** The one resource with this logical name (and type, where two types share a name). */
+    named(name: string, type?: string): Recorded;
+    /** True when `later` waits for `earlier` (directly, or through a component or resource in between). */
+    dependsOn(later: Recorded, earlier: Recorded): boolean;
+}
+
+export interface RunOptions {
+    readonly stack: "master" | "replica" | string;
+    /** Config without the project prefix; arrays and booleans as pulumi stores them (JSON text). */
+    readonly config: Record<string, string>;
+    /** Outputs the mocked StackReference returns (plain values: our code must mark secrets itself). */
+    readonly stackOutputs?: Record<string, unknown>;
+    /** Preview: resources return only their inputs, so computed outputs stay unknown. */
+    readonly preview?: boolean;
+    /** Array to record into (lets a test see what was created before the program threw). */
+    readonly record?: Recorded[];
+}
+
+// How the SDK marks a secret value when it serializes inputs: { [SIG_KEY]: SECRET_SIG, value }.
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function unwrapSecrets(value: unknown, path: string, secrets: string[]): unknown {
+    if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, secrets));
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SIG_KEY] === SECRET_SIG) {
+            secrets.push(path);
+            return unwrapSecrets(obj.value, path, secrets);
+        }
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, secrets)]));
+    }
+    return value;
+}
+
+/** Computed outputs a provider would return; plain (not secret), as real mocks give them. */
+function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: `mockpw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef`.slice(0, 32) };
+        case "tls:index/privateKey:PrivateKey":
+            return { privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-key-${name}\n-----END PRIVATE KEY-----\n` };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { certPem: `-----BEGIN CERTIFICATE-----\nmock-cert-${name}\n-----END CERTIFICATE-----\n` };
+        case "tls:index/certRequest:CertRequest":
+            return { certRequestPem: `mock-csr-${name}` };
+        case "command:local:Command":
+        case "command:remote:Command":
+            return { stdout: "", stderr: "" };
+        default:
+            return inputs.name === undefined ? {} : { name: inputs.name };
+    }
+}
+
+async function valueOf(pulumi: typeof PulumiModule, out: unknown): Promise<OutputValue> {
+    const o = pulumi.output(out) as unknown as PulumiModule.Output<unknown>;
+    const secret = await pulumi.isSecret(o);
+    const value = await Promise.race([
+        new Promise<{ v: unknown }>((resolve) => o.apply((v) => resolve({ v }))),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200)),
+    ]);
+    return { known: value !== undefined, secret, value: value?.v };
+}
+
+/** Wait until no new resource has been registered for a few ticks. */
+async function settle(resources: unknown[]): Promise<void> {
+    let last = -1;
+    let stable = 0;
+    while (stable < 3) {
+        await new Promise((r) => setTimeout(r, 20));
+        stable = resources.length === last ? stable + 1 : 0;
+        last = resources.length;
+    }
+}
+
+/** Run the program for one stack in a fresh module registry; throws what the program throws. */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+    const resources: Recorded[] = opts.record ?? [];
+    let pulumi!: typeof PulumiModule;
+    let program!: Record<string, unknown>;
+    const pending: Map<string, Partial<Recorded>> = new Map();
+
+    jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        pulumi = require("@pulumi/pulumi");
+        pulumi.runtime.setMocks({
+            newResource: (args) => {
+                const secretPaths: string[] = [];
+                const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>;
+                const meta = pending.get(`${args.type}::${args.name}`) ?? {};
+                resources.push({ type: args.type, name: args.name, inputs, secretPaths, ...meta } as Recorded);
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    return { id: args.name, state: { name: inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] } };
+                }
+                const state = opts.preview ? { ...args.inputs } : { ...args.inputs, ...computedState(args.type, args.name, inputs) };
+                return { id: opts.preview ? "" : `${args.name}-id`, state };
+            },
+            call: (args) => args.inputs,
+        }, PROJECT, opts.stack, opts.preview ?? false);
+
+        // Record what only the engine sees: dependencies and resource options.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const settings = require("@pulumi/pulumi/runtime/settings");
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mock monitor's request is a generated protobuf class
+        const monitor = settings.getMonitor() as any;
+        const register = monitor.registerResource.bind(monitor);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        monitor.registerResource = (req: any, callback: any) => {
+            pending.set(`${req.getType()}::${req.getName()}`, {
+                urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+                parent: req.getParent(),
+                dependencies: req.getDependenciesList(),
+                protect: req.getProtect() === true,
+                retainOnDelete: req.getRetainondelete() === true,
+                deleteBeforeReplace: req.getDeletebeforereplace() === true,
+            });
+            return register(req, callback);
+        };
+
+        const config: Record<string, string> = {};
+        for (const [k, v] of Object.entries(opts.config)) config[`${PROJECT}:${k}`] = v;
+        pulumi.runtime.setAllConfig(config);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        program = require("../../index");
+    });
+
+    const outputs: Record<string, OutputValue> = {};
+    for (const [key, value] of Object.entries(program)) outputs[key] = await valueOf(pulumi, value);
+    await settle(resources);
+
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const children = (urn: string) => resources.filter((r) => r.parent === urn);
+    const reaches = (from: Recorded, target: Recorded, seen: Set<string>): boolean => {
+        for (const dep of from.dependencies) {
+            if (dep === target.urn) return true;
+            if (seen.has(dep)) continue;
+            seen.add(dep);
+            const next = byUrn.get(dep);
+            if (next && reaches(next, target, seen)) return true;
+            // A dependency on a component means waiting for its children.
+            if (children(dep).some((c) => c.urn === target.urn || reaches(c, target, seen))) return true;
+        }
+        return false;
+    };
+    return {
+        resources,
+        outputs,
+        ofType: (type) => resources.filter((r) => r.type === type),
+        named: (name, type) => {
+            const found = resources.filter((r) => r.name === name && (type === undefined || r.type === type));
+            if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}`);
+            return found[0];
+        },
+        dependsOn: (later, earlier) => reaches(later, earlier, new Set()),
+    };
+}
+
+export const CONTAINER = "docker:index/container:Container";
+export const VOLUME = "docker:index/volume:Volume";
+export const NETWORK = "docker:index/network:Network";
+export const LOCAL_COMMAND = "command:local:Command";
+export const REMOTE_COMMAND = "command:remote:Command";
+
+/** The upload at `file` of a recorded container. */
+export function upload(container: Recorded, file: string): { content: string; permissions: string } {
+    const found = (container.inputs.uploads as { file: string; content: string; permissions: string }[])
+        .find((u) => u.file === file);
+    if (!found) throw new Error(`${container.name} has no upload ${file}`);
+    return found;
+}

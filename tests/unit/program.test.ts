@@ -1,0 +1,206 @@
+import { CONTAINER, LOCAL_COMMAND, NETWORK, Recorded, REMOTE_COMMAND, runProgram, upload, VOLUME } from "./harness";
+import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
+
+const CSR = "tls:index/certRequest:CertRequest";
+const SECRET_OUTPUTS = {
+    master: ["SPRING_DATASOURCE_PASSWORD", "SPRING_DATA_REDIS_PASSWORD", "replicationPassword", "replicaTls", "postgresUrl"],
+    replica: ["SPRING_DATASOURCE_PASSWORD", "SPRING_DATA_REDIS_PASSWORD"],
+};
+const container = (run: { ofType(t: string): Recorded[] }, name: string) => {
+    const found = run.ofType(CONTAINER).find((c) => c.inputs.name === name);
+    if (!found) throw new Error(`no container ${name}`);
+    return found;
+};
+
+describe("master stack", () => {
+    it("declares the primary and the Redis master with the names, images and ports users know", async () => {
+        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, bindAddress: "10.0.0.5" } });
+        const pg = container(run, "synaxic-postgres-prod");
+        const redis = container(run, "synaxic-redis-prod");
+        expect(pg.inputs.image).toBe("postgres:17-bookworm");
+        expect(redis.inputs.image).toBe("redis:7.4-bookworm");
+        expect(pg.inputs.ports).toEqual([{ internal: 5432, external: 5432, ip: "10.0.0.5", protocol: "tcp" }]);
+        expect(redis.inputs.ports).toEqual([{ internal: 6380, external: 6380, ip: "10.0.0.5", protocol: "tcp" }]);
+        expect(pg.inputs.command).toEqual(["primary"]);
+        expect(pg.inputs.stopSignal).toBe("SIGINT");
+        expect(pg.inputs.volumes).toEqual([{ volumeName: "synaxic-postgres-prod-data", containerPath: "/var/lib/postgresql/data" }]);
+        expect(redis.inputs.volumes).toEqual([{ volumeName: "synaxic-redis-prod-data", containerPath: "/data" }]);
+        for (const c of [pg, redis]) {
+            expect(c.deleteBeforeReplace).toBe(true);
+            expect(c.inputs.healthcheck.tests).toEqual(["CMD", "/bin/bash", "/usr/local/lib/synaxic/entrypoint.sh", "healthcheck"]);
+            expect(c.inputs.networksAdvanced[0].name).toBe("synaxic-net");
+        }
+        expect(run.ofType(NETWORK).map((n) => n.inputs.name)).toEqual(["synaxic-net"]);
+    });
+
+    it("protects data volumes from deletion and keeps them if removed from the program", async () => {
+        const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
+        const volumes = run.ofType(VOLUME);
+        expect(volumes.map((v) => v.inputs.name).sort()).toEqual(["synaxic-postgres-prod-data", "synaxic-redis-prod-data"]);
+        for (const v of volumes) expect([v.protect, v.retainOnDelete]).toEqual([true, true]);
+    });
+
+    it("uploads rendered config, our entrypoint and private files with 0600, secrets as secrets", async () => {
+        const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
+        const pg = container(run, "synaxic-postgres-prod");
+        expect(upload(pg, "/etc/synaxic/postgres/pg_hba.conf").content)
+            .toMatch(/hostssl\s+replication\s+replicator\s+203\.0\.113\.20\/32\s+scram-sha-256/);
+        expect(upload(pg, "/etc/synaxic/postgres/postgresql.conf").content).toMatch(/^wal_level = replica$/m);
+        expect(upload(pg, "/usr/local/bin/check-replication-status").permissions).toBe("0755");
+        expect(upload(pg, "/etc/synaxic/sql/status-standby.sql").content).toContain("pg_last_wal_replay_lsn");
+        const secretFiles = ["server.key", "app.password", "replication.password"].map((f) => `/etc/synaxic/uploads/${f}`);
+        for (const file of secretFiles) expect(upload(pg, file).permissions).toBe("0600");
+        // The engine stores the uploads as one secret (the mocks returned nothing secret: our code marked it).
+        expect(pg.secretPaths).toEqual(["uploads"]);
+        expect(upload(pg, "/etc/synaxic/uploads/app.password").content).toMatch(/^[A-Za-z0-9]{32}$/);
+        const redis = container(run, "synaxic-redis-prod");
+        expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toMatch(/^requirepass \S+\nmasterauth \S+\n$/);
+        expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).not.toMatch(/^requirepass/m);
+    });
+
+    it("creates one slot per replica after the primary, idempotently, dropping it on removal", async () => {
+        const replicas = ["replica1 10.0.0.21", "replica2 10.0.0.22", "replica3 10.0.0.23"];
+        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, replicas: JSON.stringify(replicas) } });
+        const slots = run.ofType(LOCAL_COMMAND);
+        expect(slots.map((s) => s.inputs.create)).toEqual([1, 2, 3].map((i) =>
+            `docker exec synaxic-postgres-prod synaxic-slot ensure replica${i}_slot`));
+        expect(slots.map((s) => s.inputs.delete)).toEqual([1, 2, 3].map((i) =>
+            `docker exec synaxic-postgres-prod synaxic-slot drop replica${i}_slot`));
+        for (const slot of slots) expect(run.dependsOn(slot, container(run, "synaxic-postgres-prod"))).toBe(true);
+        const hba = upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/postgres/pg_hba.conf").content;
+        expect(hba.match(/^hostssl\s+replication/gm)).toHaveLength(3);
+    });
+
+    it("issues a CA, a master certificate naming every way it is reached, and each replica's certificates", async () => {
+        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, certHostNames: JSON.stringify(["db.example.com"]) } });
+        const ca = run.named("tls-ca", "tls:index/selfSignedCert:SelfSignedCert");
+        expect(ca.inputs.isCaCertificate).toBe(true);
+        expect(ca.inputs.allowedUses).toContain("cert_signing");
+        const csr = run.named("tls-master", CSR);
+        expect(csr.inputs.ipAddresses).toEqual(expect.arrayContaining(["203.0.113.10", "127.0.0.1"]));
+        expect(csr.inputs.dnsNames).toEqual(expect.arrayContaining(["db.example.com", "synaxic-postgres-prod", "synaxic-redis-prod", "localhost"]));
+        const certs = run.ofType("tls:index/locallySignedCert:LocallySignedCert");
+        expect(certs.map((c) => c.name).sort()).toEqual(["tls-master", "tls-replica1", "tls-replica1-client"]);
+        expect(certs.find((c) => c.name === "tls-replica1-client")?.inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "client_auth"]);
+        expect(certs.find((c) => c.name === "tls-master")?.inputs.validityPeriodHours).toBe(365 * 24);
+        expect(run.named("tls-replica1", CSR).inputs.ipAddresses).toContain("203.0.113.20");
+    });
+
+    it("runs host commands over SSH and points the docker provider at the VPS when dockerHost is ssh://", async () => {
+        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, dockerHost: "ssh://deploy@203.0.113.10:2222" } });
+        const provider = run.ofType("pulumi:providers:docker")[0];
+        expect(provider.inputs.host).toBe("ssh://deploy@203.0.113.10:2222");
+        const slot = run.ofType(REMOTE_COMMAND)[0];
+        expect(slot.inputs.connection).toMatchObject({ host: "203.0.113.10", user: "deploy", port: 2222 });
+        expect(run.ofType(LOCAL_COMMAND)).toHaveLength(0);
+    });
+
+    it("sets synchronous_standby_names when synchronous replication is on", async () => {
+        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, synchronousReplication: "true" } });
+        expect(upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/postgres/postgresql.conf").content)
+            .toContain(`synchronous_standby_names = 'ANY 1 ("replica1")'`);
+    });
+
+    it("uses configured passwords, as secrets", async () => {
+        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, postgresPassword: "configured-password-123" } });
+        expect(run.outputs.SPRING_DATASOURCE_PASSWORD).toEqual({ known: true, secret: true, value: "configured-password-123" });
+        expect(run.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name).sort())
+            .toEqual(["postgres-replication-password", "redis-password"]);
+    });
+
+    it("makes every password, key and URL with a password a secret output, itself", async () => {
+        const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
+        for (const key of SECRET_OUTPUTS.master) expect([key, run.outputs[key].secret]).toEqual([key, true]);
+        expect(run.outputs.postgresUrl.value).toMatch(/^postgresql:\/\/synaxic:[A-Za-z0-9]+@203\.0\.113\.10:5432\/synaxic\?sslmode=verify-full$/);
+        for (const [key, out] of Object.entries(run.outputs)) {
+            if (out.secret) continue;
+            expect([key, JSON.stringify(out.value)]).not.toEqual([key, expect.stringMatching(/PRIVATE KEY|mockpw/)]);
+        }
+    });
+});
+
+describe("replica stack", () => {
+    const replicaRun = (config: Record<string, string> = {}) =>
+        runProgram({ stack: "replica", config: { ...REPLICA_CONFIG, ...config }, stackOutputs: MASTER_OUTPUTS });
+
+    it("reads the master stack through a StackReference", async () => {
+        const run = await replicaRun();
+        expect(run.ofType("pulumi:pulumi:StackReference").map((r) => r.inputs.name)).toEqual(["organization/synaxic-replication/master"]);
+    });
+
+    it("seeds with pg_basebackup from a script on stdin, after the volume and before the standby", async () => {
+        const run = await replicaRun();
+        const seed = run.named("postgres-seed");
+        const standby = container(run, "synaxic-postgres-replica");
+        expect(seed.inputs.create).toBe("bash -s");
+        expect(seed.inputs.create).not.toContain(MASTER_OUTPUTS.replicationPassword);
+        expect(seed.secretPaths).toContain("stdin");
+        const stdin: string = seed.inputs.stdin;
+        expect(stdin).toContain("MASTER_HOST='203.0.113.10'");
+        expect(stdin).toContain("SLOT='replica1_slot'");
+        expect(stdin).toContain("VOLUME='synaxic-postgres-replica-data'");
+        expect(stdin).toMatch(/pg_basebackup -D "\$PGDATA" -c fast -X stream -S "\$SLOT"/);
+        expect(stdin).toContain("sslmode=verify-full");
+        expect(run.dependsOn(seed, run.named("postgres-data"))).toBe(true);
+        expect(run.dependsOn(standby, seed)).toBe(true);
+        expect(standby.inputs.command).toEqual(["standby"]);
+    });
+
+    it("streams from the master through its slot, with the password only in a 0600 passfile", async () => {
+        const run = await replicaRun();
+        const standby = container(run, "synaxic-postgres-replica");
+        const conf = upload(standby, "/etc/synaxic/postgres/postgresql.conf").content;
+        expect(conf).toContain("primary_slot_name = 'replica1_slot'");
+        expect(conf).toMatch(/primary_conninfo = 'host=203\.0\.113\.10 port=5432 user=replicator application_name=replica1 sslmode=verify-full/);
+        expect(conf).not.toContain(MASTER_OUTPUTS.replicationPassword);
+        const pgpass = upload(standby, "/etc/synaxic/uploads/replication.pgpass");
+        expect(pgpass).toEqual({ file: expect.any(String), content: `203.0.113.10:5432:*:replicator:${MASTER_OUTPUTS.replicationPassword}\n`, permissions: "0600" });
+        expect(upload(standby, "/etc/synaxic/uploads/server.crt").content).toBe("R1-CERT");
+    });
+
+    it("runs the Redis replica against the master over TLS, with its client certificate", async () => {
+        const run = await replicaRun();
+        const redis = container(run, "synaxic-redis-replica");
+        expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 203\.0\.113\.10 6380$/m);
+        expect(upload(redis, "/etc/synaxic/uploads/client.crt").content).toBe("R1-CLIENT-CERT");
+        expect(upload(redis, "/etc/synaxic/uploads/client.key").permissions).toBe("0600");
+        expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toContain(`masterauth ${MASTER_OUTPUTS.SPRING_DATA_REDIS_PASSWORD}`);
+    });
+
+    it("lets explicit config override the master address and ports", async () => {
+        const run = await replicaRun({ masterHost: "10.8.0.1", masterPostgresPort: "15432", masterRedisPort: "16380" });
+        expect(upload(container(run, "synaxic-redis-replica"), "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 10\.8\.0\.1 16380$/m);
+        expect(run.named("postgres-seed").inputs.stdin).toContain("MASTER_PORT='15432'");
+        expect(run.outputs.SPRING_DATASOURCE_URL.value).toContain("//10.8.0.1:15432/synaxic");
+    });
+
+    it("exports the app's read-mode environment, secrets marked by our code", async () => {
+        const run = await replicaRun();
+        expect(run.outputs.SYNAXIC_REDIS_READ_MODE.value).toBe("REPLICA");
+        expect(run.outputs.SPRING_DATASOURCE_READONLY_URL.value)
+            .toBe("jdbc:postgresql://203.0.113.20:5432/synaxic?sslmode=verify-full&sslrootcert=/etc/synaxic/tls/ca.crt&readOnly=true");
+        expect(run.outputs.SPRING_DATA_REDIS_HOST.value).toBe("203.0.113.10");
+        expect(run.outputs.SYNAXIC_REDIS_REPLICA_HOST.value).toBe("203.0.113.20");
+        for (const key of SECRET_OUTPUTS.replica) expect([key, run.outputs[key].secret]).toEqual([key, true]);
+        expect(container(run, "synaxic-postgres-replica").secretPaths).toEqual(["uploads"]);
+        expect(container(run, "synaxic-redis-replica").secretPaths).toEqual(["uploads"]);
+    });
+});
+
+describe("bad input and preview", () => {
+    it("fails before creating any resource when the config is bad", async () => {
+        const record: Recorded[] = [];
+        await expect(runProgram({ stack: "master", config: { ...MASTER_CONFIG, postgresPort: "0" }, record }))
+            .rejects.toThrow(/"synaxic-replication:postgresPort".*Fix: pulumi config set postgresPort 5432/);
+        expect(record).toHaveLength(0);
+    });
+
+    it.each(["master", "replica"])("previews the %s stack with unknown values without crashing", async (stack) => {
+        const run = await runProgram({
+            stack, preview: true, stackOutputs: MASTER_OUTPUTS,
+            config: stack === "master" ? MASTER_CONFIG : REPLICA_CONFIG,
+        });
+        expect(run.ofType(CONTAINER)).toHaveLength(2);
+        expect(run.outputs.SYNAXIC_REDIS_READ_MODE.value).toBe(stack === "master" ? "MASTER" : "REPLICA");
+    });
+});
