@@ -1,0 +1,71 @@
+// Reads replication state from PostgreSQL (the SQL in config-templates/sql, the same files the containers carry)
+// and from Redis (INFO replication), over verify-full TLS.
+import * as fs from "node:fs";
+import { Client } from "pg";
+import Redis from "ioredis";
+import { templateText } from "../../components/render";
+import { parseRedisInfo, PgReplicaRow, PgReport, PgSlotRow, PgStandbyRow, RedisReport } from "./evaluate";
+
+export interface PgTarget {
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly user: string;
+    readonly password: string;
+    /** PEM of the CA that signed the server's certificate. */
+    readonly ca: string;
+}
+
+export interface RedisTarget {
+    readonly host: string;
+    readonly port: number;
+    readonly password: string;
+    readonly ca: string;
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export async function readPostgres(t: PgTarget, timeoutMs = 5000): Promise<PgReport> {
+    const client = new Client({
+        host: t.host, port: t.port, database: t.database, user: t.user, password: t.password,
+        ssl: { ca: t.ca, rejectUnauthorized: true },
+        connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, application_name: "synaxic-status",
+    });
+    try {
+        await client.connect();
+        const standby = (await client.query<PgStandbyRow>(templateText("sql/status-standby.sql"))).rows[0];
+        if (standby.is_replica) return { reachable: true, role: "replica", standby };
+        const replicas = (await client.query<PgReplicaRow>(templateText("sql/status-primary-replicas.sql"))).rows;
+        const slots = (await client.query<PgSlotRow>(templateText("sql/status-primary-slots.sql"))).rows;
+        return { reachable: true, role: "master", replicas, slots };
+    } catch (e) {
+        return { reachable: false, error: errorText(e) };
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+}
+
+export async function readRedis(t: RedisTarget, timeoutMs = 5000): Promise<RedisReport> {
+    const redis = new Redis({
+        host: t.host, port: t.port, password: t.password, tls: { ca: t.ca },
+        connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null,
+        lazyConnect: true, enableOfflineQueue: false,
+    });
+    redis.on("error", () => undefined); // reported through the awaited calls below
+    try {
+        await redis.connect();
+        return parseRedisInfo(await redis.info("replication"));
+    } catch (e) {
+        return { reachable: false, error: errorText(e) };
+    } finally {
+        redis.disconnect();
+    }
+}
+
+export function readFileOrThrow(path: string, what: string): string {
+    try {
+        return fs.readFileSync(path, "utf8");
+    } catch {
+        throw new Error(`cannot read ${what} at ${path}`);
+    }
+}

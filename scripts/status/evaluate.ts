@@ -1,0 +1,154 @@
+// Turns what the status command read into a verdict: healthy (exit 0), degraded (1) or unreachable (2).
+// Pure, so every rule is unit-tested.
+
+export interface PgReplicaRow {
+    application_name: string;
+    client_addr: string | null;
+    state: string;
+    sync_state: string;
+    sent_lsn: string | null;
+    write_lsn: string | null;
+    flush_lsn: string | null;
+    replay_lsn: string | null;
+    lag_bytes: string | number;
+    lag_seconds: number;
+    tls: boolean;
+}
+
+export interface PgSlotRow {
+    slot_name: string;
+    slot_type: string;
+    active: boolean;
+    wal_status: string | null;
+    restart_lsn: string | null;
+    retained_bytes: string | number;
+    safe_wal_size: string | number | null;
+}
+
+export interface PgStandbyRow {
+    is_replica: boolean;
+    receive_lsn: string | null;
+    replay_lsn: string | null;
+    lag_bytes: string | number;
+    lag_seconds: number;
+    receiver_status: string | null;
+    sender_host: string | null;
+    sender_port: number | null;
+    slot_name: string | null;
+    tls: boolean;
+}
+
+export type PgReport =
+    | { reachable: true; role: "master"; replicas: PgReplicaRow[]; slots: PgSlotRow[] }
+    | { reachable: true; role: "replica"; standby: PgStandbyRow }
+    | { reachable: false; error: string };
+
+export interface RedisReplicaLink {
+    ip: string;
+    port: number;
+    state: string;
+    offset: number;
+    /** Seconds since the replica last acknowledged. */
+    lag: number;
+    /** Bytes of the master's stream the replica has not acknowledged. */
+    lagBytes: number;
+}
+
+export type RedisReport =
+    | {
+          reachable: true;
+          role: string;
+          masterReplOffset: number;
+          connectedReplicas: RedisReplicaLink[];
+          masterLinkStatus?: string;
+          masterLastIoSecondsAgo?: number;
+          replicaReplOffset?: number;
+      }
+    | { reachable: false; error: string };
+
+export interface Thresholds {
+    /** Lag above this many seconds is degraded (the old guide's alert: 30 s). */
+    readonly lagSeconds: number;
+}
+
+export interface Verdict {
+    readonly status: "healthy" | "degraded" | "unreachable";
+    readonly exitCode: 0 | 1 | 2;
+    readonly problems: string[];
+}
+
+function pgProblems(pg: PgReport, role: "master" | "replica", t: Thresholds): string[] {
+    if (!pg.reachable) return [];
+    const problems: string[] = [];
+    if (pg.role === "master") {
+        if (role === "master") {
+            for (const r of pg.replicas) {
+                if (r.state !== "streaming") problems.push(`postgres: standby ${r.application_name} is ${r.state}, not streaming`);
+                if (r.lag_seconds > t.lagSeconds) problems.push(`postgres: standby ${r.application_name} lags ${r.lag_seconds.toFixed(1)} s (> ${t.lagSeconds} s)`);
+                if (!r.tls) problems.push(`postgres: standby ${r.application_name} streams without TLS`);
+            }
+            for (const s of pg.slots) {
+                if (!s.active) problems.push(`postgres: slot ${s.slot_name} is inactive (its standby is not connected)`);
+                if (s.wal_status === "lost") problems.push(`postgres: slot ${s.slot_name} lost its WAL: re-seed that replica`);
+            }
+        } else {
+            problems.push("postgres: this server is not a standby (promoted?)");
+        }
+        return problems;
+    }
+    const s = pg.standby;
+    if (!s.is_replica) return ["postgres: this server is not a standby (promoted?)"];
+    if (s.receiver_status !== "streaming") problems.push(`postgres: WAL receiver is ${s.receiver_status ?? "not running"}, not streaming`);
+    if (s.lag_seconds > t.lagSeconds) problems.push(`postgres: replay lags ${s.lag_seconds.toFixed(1)} s (> ${t.lagSeconds} s)`);
+    if (s.receiver_status === "streaming" && !s.tls) problems.push("postgres: the replication link does not require verify-full TLS");
+    return problems;
+}
+
+function redisProblems(redis: RedisReport, role: "master" | "replica", t: Thresholds): string[] {
+    if (!redis.reachable) return [];
+    const problems: string[] = [];
+    if (role === "master") {
+        if (redis.role !== "master") problems.push(`redis: role is ${redis.role}, expected master`);
+        for (const r of redis.connectedReplicas) {
+            if (r.state !== "online") problems.push(`redis: replica ${r.ip}:${r.port} is ${r.state}`);
+            if (r.lag > t.lagSeconds) problems.push(`redis: replica ${r.ip}:${r.port} last acknowledged ${r.lag} s ago`);
+        }
+        return problems;
+    }
+    if (redis.role !== "slave") return [`redis: role is ${redis.role}, expected replica`];
+    if (redis.masterLinkStatus !== "up") problems.push(`redis: master link is ${redis.masterLinkStatus ?? "unknown"}`);
+    if ((redis.masterLastIoSecondsAgo ?? 0) > t.lagSeconds) problems.push(`redis: no data from the master for ${redis.masterLastIoSecondsAgo} s`);
+    return problems;
+}
+
+export function evaluate(role: "master" | "replica", pg: PgReport, redis: RedisReport, t: Thresholds): Verdict {
+    const unreachable = [
+        ...(pg.reachable ? [] : [`postgres unreachable: ${pg.error}`]),
+        ...(redis.reachable ? [] : [`redis unreachable: ${redis.error}`]),
+    ];
+    const problems = [...unreachable, ...pgProblems(pg, role, t), ...redisProblems(redis, role, t)];
+    if (unreachable.length > 0) return { status: "unreachable", exitCode: 2, problems };
+    return problems.length > 0 ? { status: "degraded", exitCode: 1, problems } : { status: "healthy", exitCode: 0, problems };
+}
+
+/** `INFO replication` text to a report. */
+export function parseRedisInfo(info: string): Extract<RedisReport, { reachable: true }> {
+    const fields = Object.fromEntries(info.split(/\r?\n/).filter((l) => l.includes(":") && !l.startsWith("#"))
+        .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]));
+    const masterReplOffset = Number(fields.master_repl_offset ?? 0);
+    const connectedReplicas = Object.entries(fields).filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => {
+        const kv = Object.fromEntries(v.split(",").map((p) => p.split("=")));
+        const offset = Number(kv.offset);
+        return { ip: kv.ip, port: Number(kv.port), state: kv.state, offset, lag: Number(kv.lag), lagBytes: Math.max(0, masterReplOffset - offset) };
+    });
+    const num = (k: string) => (fields[k] === undefined ? undefined : Number(fields[k]));
+    return {
+        reachable: true,
+        role: fields.role ?? "unknown",
+        masterReplOffset,
+        connectedReplicas,
+        masterLinkStatus: fields.master_link_status,
+        masterLastIoSecondsAgo: num("master_last_io_seconds_ago"),
+        replicaReplOffset: num("slave_repl_offset"),
+    };
+}
