@@ -70,6 +70,8 @@ export interface ReplicaSettings extends CommonSettings {
     readonly masterStack: string;
     /** Overrides of what the master stack advertises. */
     readonly masterHost?: string;
+    /** Redis master's address when it differs from masterHost. */
+    readonly masterRedisHost?: string;
     readonly masterPostgresPort?: number;
     readonly masterRedisPort?: number;
 }
@@ -333,12 +335,14 @@ function replicaSettings(raw: RawConfig, base: CommonSettings): ReplicaSettings 
             setCmd("masterStack", "<org>/synaxic-replication/master"));
     }
     const masterHost = optional(raw, "masterHost");
+    const masterRedisHost = optional(raw, "masterRedisHost");
     return {
         ...base,
         role: "replica",
         replicaName: matching(raw, "replicaName", "replica1", NAME, "a replica name (a-z 0-9 _)", "replica1"),
         masterStack,
         masterHost: masterHost === undefined ? undefined : hostName("masterHost", masterHost),
+        masterRedisHost: masterRedisHost === undefined ? undefined : hostName("masterRedisHost", masterRedisHost),
         masterPostgresPort: portOverride(raw, "masterPostgresPort", 5432),
         masterRedisPort: portOverride(raw, "masterRedisPort", 6380),
     };
@@ -374,7 +378,7 @@ export const CONFIG_KEYS = [
     "certHostNames", "appCidrs", "allowAnyAddress", "dbName", "dbUser", "replicationUser", "appCaPath",
     "tlsValidityDays", "redisTlsAuthClients", "postgresPassword", "replicationPassword", "redisPassword",
     "replicas", "synchronousReplication", "maxSlotWalKeepSize", "redisBacklogSize",
-    "replicaName", "masterStack", "masterHost", "masterPostgresPort", "masterRedisPort",
+    "replicaName", "masterStack", "masterHost", "masterRedisHost", "masterPostgresPort", "masterRedisPort",
 ] as const;
 
 /** A misspelt key would silently fall back to a default: refuse it instead. */

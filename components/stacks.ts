@@ -169,6 +169,7 @@ export function deployReplica(s: ReplicaSettings, raw: RawConfig): Outputs {
     const appPassword = pulumi.secret(out<string>("SPRING_DATASOURCE_PASSWORD"));
     const redisPassword = pulumi.secret(out<string>("SPRING_DATA_REDIS_PASSWORD"));
     const masterHost = s.masterHost ?? out<string>("masterHost");
+    const masterRedisHost = s.masterRedisHost ?? masterHost;
     const masterPostgresPort = s.masterPostgresPort ?? out<number>("postgresPort");
     const masterRedisPort = s.masterRedisPort ?? out<number>("redisPort");
     const database = out<string>("database");
@@ -200,7 +201,7 @@ export function deployReplica(s: ReplicaSettings, raw: RawConfig): Outputs {
         image: s.redisImage,
         volumeName: names.redisVolume,
         placement: place.redis,
-        masterHost,
+        masterHost: masterRedisHost,
         masterPort: masterRedisPort,
         password: redisPassword,
         tls: serverTls,
@@ -221,7 +222,7 @@ export function deployReplica(s: ReplicaSettings, raw: RawConfig): Outputs {
         SPRING_DATASOURCE_READONLY_URL: jdbcUrl(s.advertisedHost, s.postgresPort, database, s.appCaPath, true),
         SPRING_DATASOURCE_USERNAME: appUser,
         SPRING_DATASOURCE_PASSWORD: appPassword,
-        SPRING_DATA_REDIS_HOST: masterHost,
+        SPRING_DATA_REDIS_HOST: masterRedisHost,
         SPRING_DATA_REDIS_PORT: masterRedisPort,
         SPRING_DATA_REDIS_PASSWORD: redisPassword,
         SPRING_DATA_REDIS_SSL_ENABLED: "true",

@@ -1,4 +1,4 @@
-import { CONTAINER, LOCAL_COMMAND, NETWORK, Recorded, REMOTE_COMMAND, runProgram, upload, VOLUME } from "./harness";
+import { CONTAINER, LOCAL_COMMAND, NETWORK, Recorded, REMOTE_COMMAND, runProgram, upload, VOLUME } from "../helpers/program";
 import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
 
 const CSR = "tls:index/certRequest:CertRequest";
@@ -172,6 +172,9 @@ describe("replica stack", () => {
         expect(upload(container(run, "synaxic-redis-replica"), "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 10\.8\.0\.1 16380$/m);
         expect(run.named("postgres-seed").inputs.stdin).toContain("MASTER_PORT='15432'");
         expect(run.outputs.SPRING_DATASOURCE_URL.value).toContain("//10.8.0.1:15432/synaxic");
+        const split = await replicaRun({ masterHost: "10.8.0.1", masterRedisHost: "10.8.0.2" });
+        expect(upload(container(split, "synaxic-redis-replica"), "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 10\.8\.0\.2 6380$/m);
+        expect(split.outputs.SPRING_DATA_REDIS_HOST.value).toBe("10.8.0.2");
     });
 
     it("exports the app's read-mode environment, secrets marked by our code", async () => {

@@ -1,5 +1,6 @@
 // Runs index.ts under Pulumi's mock runtime and records what it declares: each resource's inputs (secrets
-// unwrapped and noted), its resource options and the dependencies the engine would order it by.
+// unwrapped and noted), its resource options and the dependencies the engine would order it by. The unit tests
+// answer each resource with mock state; the e2e suite passes a provider that creates it for real.
 import type * as PulumiModule from "@pulumi/pulumi";
 
 export const PROJECT = "synaxic-replication";
@@ -46,7 +47,18 @@ export interface RunOptions {
     readonly preview?: boolean;
     /** Array to record into (lets a test see what was created before the program threw). */
     readonly record?: Recorded[];
+    /** Creates a resource and returns its id and state; default: mock state without side effects. */
+    readonly provider?: ResourceProvider;
 }
+
+/** What a resource's creation needs: type, logical name, inputs with secrets unwrapped. */
+export interface ResourceRequest {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- provider input shapes vary by type
+}
+
+export type ResourceProvider = (req: ResourceRequest) => Promise<{ id: string; state: Record<string, unknown> }>;
 
 // How the SDK marks a secret value when it serializes inputs: { [SIG_KEY]: SECRET_SIG, value }.
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -95,13 +107,13 @@ async function valueOf(pulumi: typeof PulumiModule, out: unknown): Promise<Outpu
     return { known: value !== undefined, secret, value: value?.v };
 }
 
-/** Wait until no new resource has been registered for a few ticks. */
-async function settle(resources: unknown[]): Promise<void> {
+/** Wait until no resource is being created and none has been registered for a few ticks. */
+async function settle(resources: unknown[], inFlight: () => number): Promise<void> {
     let last = -1;
     let stable = 0;
     while (stable < 3) {
         await new Promise((r) => setTimeout(r, 20));
-        stable = resources.length === last ? stable + 1 : 0;
+        stable = resources.length === last && inFlight() === 0 ? stable + 1 : 0;
         last = resources.length;
     }
 }
@@ -112,16 +124,29 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     let pulumi!: typeof PulumiModule;
     let program!: Record<string, unknown>;
     const pending: Map<string, Partial<Recorded>> = new Map();
+    const failures: string[] = [];
+    let inFlight = 0;
 
     jest.isolateModules(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         pulumi = require("@pulumi/pulumi");
         pulumi.runtime.setMocks({
-            newResource: (args) => {
+            newResource: async (args) => {
                 const secretPaths: string[] = [];
                 const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>;
                 const meta = pending.get(`${args.type}::${args.name}`) ?? {};
                 resources.push({ type: args.type, name: args.name, inputs, secretPaths, ...meta } as Recorded);
+                if (opts.provider) {
+                    inFlight++;
+                    try {
+                        return await opts.provider({ type: args.type, name: args.name, inputs });
+                    } catch (e) {
+                        failures.push(`${args.type} ${args.name}: ${e instanceof Error ? e.message : String(e)}`);
+                        throw e;
+                    } finally {
+                        inFlight--;
+                    }
+                }
                 if (args.type === "pulumi:pulumi:StackReference") {
                     return { id: args.name, state: { name: inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] } };
                 }
@@ -157,9 +182,10 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         program = require("../../index");
     });
 
+    await settle(resources, () => inFlight);
+    if (failures.length > 0) throw new Error(`resources failed:\n${failures.join("\n")}`);
     const outputs: Record<string, OutputValue> = {};
     for (const [key, value] of Object.entries(program)) outputs[key] = await valueOf(pulumi, value);
-    await settle(resources);
 
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const children = (urn: string) => resources.filter((r) => r.parent === urn);

@@ -1,0 +1,100 @@
+// The two stacks of the e2e suite on one engine: the "VPS link" is a docker network with a fixed subnet of ours,
+// the master's pg_hba allows the replica's real address on it, and ports are published on loopback only.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runProgram, ProgramRun } from "../helpers/program";
+import { docker } from "./docker";
+import { ProviderEvent, realProvider } from "./provider";
+
+export const STATE_DIR = process.env.SYNAXIC_E2E_STATE ?? "/var/tmp/synaxic-e2e";
+export const IMAGE = { postgres: "synaxic-test/postgres:15", redis: "synaxic-test/redis:7.0" };
+
+export const LINK = {
+    network: "synaxic-e2e-link",
+    subnet: "172.30.99.0/24",
+    /** The docker host's address on the link: where connections to published ports come from. */
+    gateway: "172.30.99.1",
+    masterPostgres: "172.30.99.10",
+    masterRedis: "172.30.99.11",
+    replicaPostgres: "172.30.99.20",
+    replicaRedis: "172.30.99.21",
+};
+
+export const PORTS = { masterPostgres: 25432, masterRedis: 26380, replicaPostgres: 35432, replicaRedis: 36380 };
+export const NAMES = {
+    masterPostgres: "synaxic-e2e-postgres-prod", masterRedis: "synaxic-e2e-redis-prod",
+    replicaPostgres: "synaxic-e2e-postgres-replica", replicaRedis: "synaxic-e2e-redis-replica",
+};
+
+export function masterConfig(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+        role: "master",
+        namePrefix: "synaxic-e2e",
+        postgresImage: IMAGE.postgres,
+        redisImage: IMAGE.redis,
+        networkName: LINK.network,
+        networkSubnet: LINK.subnet,
+        postgresIp: LINK.masterPostgres,
+        redisIp: LINK.masterRedis,
+        bindAddress: "127.0.0.1",
+        advertisedHost: "127.0.0.1",
+        postgresPort: String(PORTS.masterPostgres),
+        redisPort: String(PORTS.masterRedis),
+        appCidrs: JSON.stringify([`${LINK.gateway}/32`]),
+        replicas: JSON.stringify([`replica1 ${LINK.replicaPostgres}/32 ${LINK.replicaRedis}`]),
+        ...extra,
+    };
+}
+
+export function replicaConfig(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+        role: "replica",
+        namePrefix: "synaxic-e2e",
+        postgresImage: IMAGE.postgres,
+        redisImage: IMAGE.redis,
+        networkName: LINK.network,
+        networkExternal: "true",
+        postgresIp: LINK.replicaPostgres,
+        redisIp: LINK.replicaRedis,
+        bindAddress: "127.0.0.1",
+        advertisedHost: "127.0.0.1",
+        postgresPort: String(PORTS.replicaPostgres),
+        redisPort: String(PORTS.replicaRedis),
+        appCidrs: JSON.stringify([`${LINK.gateway}/32`]),
+        replicaName: "replica1",
+        masterStack: "organization/synaxic-replication/master",
+        masterHost: LINK.masterPostgres,
+        masterRedisHost: LINK.masterRedis,
+        masterPostgresPort: "5432",
+        masterRedisPort: "6380",
+        ...extra,
+    };
+}
+
+export interface Deployment {
+    readonly run: ProgramRun;
+    readonly events: ProviderEvent[];
+    readonly seconds: number;
+    /** Output values by name (secrets included: these are test deployments). */
+    readonly outputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- stack outputs are heterogeneous
+}
+
+/** `pulumi up` for one stack: the program users run, its resources created for real. */
+export async function up(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>): Promise<Deployment> {
+    const events: ProviderEvent[] = [];
+    const started = Date.now();
+    const run = await runProgram({
+        stack, config, stackOutputs,
+        provider: realProvider({ stateFile: path.join(STATE_DIR, `state-${stack}.json`), stackOutputs, events }),
+    });
+    const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value]));
+    return { run, events, seconds: (Date.now() - started) / 1000, outputs };
+}
+
+/** Remove everything the suite made: containers, volumes, the link network and the saved state. */
+export async function teardown(): Promise<void> {
+    for (const name of Object.values(NAMES)) await docker.remove(name);
+    for (const name of Object.values(NAMES)) await docker.removeVolume(`${name}-data`);
+    await docker.removeNetwork(LINK.network);
+    for (const stack of ["master", "replica"]) fs.rmSync(path.join(STATE_DIR, `state-${stack}.json`), { force: true });
+}
