@@ -44,7 +44,16 @@ network_args() {
   [ -z "$IPV4" ] || printf -- '--ip\n%s\n' "$IPV4"
 }
 
+# Checked from a container without a network: the standby may hold the seed's fixed address right now.
+volume_holds_cluster() {
+  docker run --rm -v "$VOLUME:$PGDATA:ro" --entrypoint test "$IMAGE" -s "$PGDATA/PG_VERSION"
+}
+
 main() {
+  if volume_holds_cluster; then
+    log "volume $VOLUME already holds a cluster (system identifier kept): not seeding"
+    return 0
+  fi
   local -a net
   mapfile -t net < <(network_args)
   {

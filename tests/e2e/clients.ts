@@ -1,0 +1,128 @@
+// Clients the e2e tests use, as an application would: TLS verified against our CA, passwords from the outputs.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as tls from "node:tls";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Client } from "pg";
+import Redis from "ioredis";
+
+export async function pgConnect(o: { host?: string; port: number; user: string; password: string; ca: string; database?: string }): Promise<Client> {
+    const client = new Client({
+        host: o.host ?? "127.0.0.1", port: o.port, user: o.user, password: o.password, database: o.database ?? "synaxic",
+        ssl: { ca: o.ca, rejectUnauthorized: true }, connectionTimeoutMillis: 5000,
+    });
+    await client.connect();
+    return client;
+}
+
+/** Run one query on a fresh connection. */
+export async function pgQuery<T extends Record<string, unknown>>(o: Parameters<typeof pgConnect>[0], sql: string, params: unknown[] = []): Promise<T[]> {
+    const client = await pgConnect(o);
+    try {
+        return (await client.query<T>(sql, params)).rows;
+    } finally {
+        await client.end();
+    }
+}
+
+export function redisConnect(o: { host?: string; port: number; password: string; ca: string; cert?: string; key?: string }): Redis {
+    const redis = new Redis({
+        host: o.host ?? "127.0.0.1", port: o.port, password: o.password,
+        tls: { ca: o.ca, cert: o.cert, key: o.key }, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000,
+        lazyConnect: true,
+    });
+    redis.on("error", () => undefined);
+    return redis;
+}
+
+/** What a plaintext RESP client gets from a port: the reply text, or '' when the server closes on it. */
+export function plaintextPing(port: number): Promise<string> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: "127.0.0.1", port });
+        let data = "";
+        const done = () => { socket.destroy(); resolve(data); };
+        socket.on("connect", () => socket.write("PING\r\n"));
+        socket.on("data", (d) => { data += d.toString("latin1"); });
+        socket.on("error", done);
+        socket.on("close", done);
+        setTimeout(done, 3000);
+    });
+}
+
+/**
+ * Send raw RESP commands over TLS (verified against `ca`, optionally presenting a client certificate) and return
+ * the first line of each reply; '' for a command the server never answered (closed or refused the handshake).
+ */
+export function tlsResp(port: number, o: { ca: string; cert?: string; key?: string }, commands: string[][]): Promise<string[]> {
+    return new Promise((resolve) => {
+        const replies: string[] = [];
+        let buffer = "";
+        const socket = tls.connect({ host: "127.0.0.1", port, ca: o.ca, cert: o.cert, key: o.key });
+        const finish = () => { socket.destroy(); resolve(commands.map((_, i) => replies[i] ?? "")); };
+        const send = () => {
+            const c = commands[replies.length];
+            if (c === undefined) return finish();
+            socket.write(`*${c.length}\r\n${c.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`);
+        };
+        socket.on("secureConnect", send);
+        socket.on("data", (d) => {
+            buffer += d.toString();
+            let i: number;
+            while ((i = buffer.indexOf("\r\n")) >= 0) {
+                replies.push(buffer.slice(0, i));
+                buffer = buffer.slice(i + 2);
+                send();
+            }
+        });
+        socket.on("error", finish);
+        socket.on("close", finish);
+        setTimeout(finish, 5000);
+    });
+}
+
+/** Poll until `check` returns a value (not undefined) or the time runs out; returns the value and the seconds taken. */
+export async function waitFor<T>(what: string, seconds: number, check: () => Promise<T | undefined>, everyMs = 100): Promise<{ value: T; seconds: number }> {
+    const started = Date.now();
+    let lastError: unknown;
+    while (Date.now() - started < seconds * 1000) {
+        try {
+            const v = await check();
+            if (v !== undefined) return { value: v, seconds: (Date.now() - started) / 1000 };
+        } catch (e) {
+            lastError = e;
+        }
+        await new Promise((r) => setTimeout(r, everyMs));
+    }
+    throw new Error(`timed out after ${seconds} s waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
+}
+
+/** `npm run status -- <args>` with the given environment; exit code and output. */
+export function runStatus(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("npm", ["run", "--silent", "status", "--", ...args], {
+            cwd: path.join(__dirname, "..", ".."), env: { ...process.env, ...env },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+}
+
+/** Write the CA from the outputs to a file, as a user would for the app and the status command. */
+export function caFile(pem: string): string {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "e2e-ca-")), "ca.crt");
+    fs.writeFileSync(file, pem);
+    return file;
+}
+
+/** The environment the app (and the status command) gets from a stack's outputs. */
+export function appEnv(outputs: Record<string, unknown>, ca: string): Record<string, string> {
+    const env: Record<string, string> = { SYNAXIC_CA_FILE: ca };
+    for (const [k, v] of Object.entries(outputs)) if (/^[A-Z_]+$/.test(k)) env[k] = String(v);
+    return env;
+}

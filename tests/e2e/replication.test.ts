@@ -1,0 +1,207 @@
+// Both stacks brought up for real on a Docker engine, then the replication the guide promised, checked as a user
+// and an application would.
+import { execFileSync, spawnSync } from "node:child_process";
+import { readPostgres } from "../../scripts/status/collect";
+import { appEnv, caFile, pgConnect, pgQuery, plaintextPing, redisConnect, runStatus, tlsResp, waitFor } from "./clients";
+import { docker } from "./docker";
+import { Deployment, LINK, masterConfig, NAMES, PORTS, replicaConfig, teardown, up } from "./stacks";
+import { phase, report } from "./timing";
+
+jest.setTimeout(300_000);
+
+let master: Deployment;
+let replica: Deployment;
+let ca: string;
+let caPath: string;
+
+const masterPg = () => ({ port: PORTS.masterPostgres, user: master.outputs.SPRING_DATASOURCE_USERNAME, password: master.outputs.SPRING_DATASOURCE_PASSWORD, ca });
+const replicaPg = () => ({ ...masterPg(), port: PORTS.replicaPostgres });
+const masterRedis = () => redisConnect({ port: PORTS.masterRedis, password: master.outputs.SPRING_DATA_REDIS_PASSWORD, ca });
+const replicaRedis = () => redisConnect({ port: PORTS.replicaRedis, password: master.outputs.SPRING_DATA_REDIS_PASSWORD, ca });
+const dockerExec = (container: string, ...cmd: string[]) => execFileSync("docker", ["exec", container, ...cmd], { stdio: "pipe" }).toString();
+const systemIdentifier = async (pg: ReturnType<typeof masterPg>) =>
+    (await pgQuery<{ id: string }>(pg, "SELECT system_identifier::text AS id FROM pg_control_system()"))[0].id;
+
+beforeAll(async () => {
+    await phase("teardown of a previous run", teardown);
+    master = await phase("pulumi up: master stack", () => up("master", masterConfig()));
+    replica = await phase("pulumi up: replica stack (base backup included)", () => up("replica", replicaConfig(), master.outputs));
+    ca = master.outputs.caCertPem;
+    caPath = caFile(ca);
+});
+
+afterAll(async () => {
+    report();
+    if (!process.env.SYNAXIC_E2E_KEEP) await teardown();
+});
+
+describe("PostgreSQL streaming replication", () => {
+    it("shows the standby streaming over TLS with its slot active, on the primary", async () => {
+        const status = await waitFor("the standby to stream", 30, async () => {
+            const s = await readPostgres({ ...masterPg(), host: "127.0.0.1", database: "synaxic" });
+            return s.reachable && s.role === "master" && s.replicas[0]?.state === "streaming" ? s : undefined;
+        });
+        if (!status.value.reachable || status.value.role !== "master") throw new Error("unreachable");
+        expect(status.value.replicas).toEqual([expect.objectContaining({
+            application_name: "replica1", client_addr: LINK.replicaPostgres, state: "streaming", tls: true,
+        })]);
+        expect(status.value.slots).toEqual([expect.objectContaining({ slot_name: "replica1_slot", active: true, slot_type: "physical" })]);
+    });
+
+    it("replays rows written on the primary within 5 s, and refuses writes on the standby", async () => {
+        const primary = await pgConnect(masterPg());
+        await primary.query("CREATE TABLE IF NOT EXISTS test_replication (id serial PRIMARY KEY, data text)");
+        const { rows } = await primary.query<{ id: number }>("INSERT INTO test_replication (data) VALUES ('Test data') RETURNING id");
+        await primary.end();
+        const seen = await waitFor("the row on the standby", 5, async () => {
+            const r = await pgQuery(replicaPg(), "SELECT data FROM test_replication WHERE id = $1", [rows[0].id]);
+            return r.length === 1 ? r[0] : undefined;
+        }, 20);
+        expect(seen.value).toEqual({ data: "Test data" });
+        process.stderr.write(`[e2e] row visible on the standby after ${seen.seconds.toFixed(3)} s\n`);
+        await expect(pgQuery(replicaPg(), "INSERT INTO test_replication (data) VALUES ('Should fail')"))
+            .rejects.toThrow("cannot execute INSERT in a read-only transaction");
+    });
+
+    it("keeps TLS material outside PGDATA and the standby's identity its own", () => {
+        expect(dockerExec(NAMES.replicaPostgres, "ls", "/var/lib/postgresql/data")).not.toMatch(/\.(crt|key)\b/);
+        const subject = (c: string) => execFileSync("docker", ["exec", c, "openssl", "x509", "-noout", "-subject", "-in", "/etc/synaxic/tls/server.crt"]).toString();
+        expect(subject(NAMES.masterPostgres)).toMatch(/CN\s*=\s*master/);
+        expect(subject(NAMES.replicaPostgres)).toMatch(/CN\s*=\s*replica1/);
+    });
+});
+
+describe("Redis replication over TLS", () => {
+    it("reads a key set on the master back from the replica, with the generated password", async () => {
+        const m = masterRedis();
+        const r = replicaRedis();
+        try {
+            await m.connect();
+            await r.connect();
+            await m.set("test_key", "test_value");
+            const value = await waitFor("the key on the replica", 5, async () => (await r.get("test_key")) ?? undefined, 20);
+            expect(value.value).toBe("test_value");
+            expect(await r.info("replication")).toMatch(/^master_link_status:up\r?$/m);
+            await expect(r.set("other", "x")).rejects.toThrow(/READONLY/);
+        } finally {
+            m.disconnect();
+            r.disconnect();
+        }
+    });
+
+    it("refuses plaintext: the TLS port does not speak RESP in clear, and 6379 is closed", async () => {
+        expect(await plaintextPing(PORTS.masterRedis)).not.toMatch(/^[+-]/);
+        expect(() => dockerExec(NAMES.masterRedis, "redis-cli", "-p", "6379", "PING")).toThrow(/Connection refused|Could not connect/);
+    });
+
+    it("refuses a client without the password, and a wrong password", async () => {
+        const replies = await tlsResp(PORTS.masterRedis, { ca }, [["GET", "test_key"], ["AUTH", "wrong-password-0123456789"], ["GET", "test_key"]]);
+        expect(replies).toEqual([expect.stringMatching(/^-NOAUTH/), expect.stringMatching(/^-WRONGPASS/), expect.stringMatching(/^-NOAUTH/)]);
+    });
+});
+
+describe("status command", () => {
+    it("exits 0 for both stacks, with the JSON fields the unit tests promise", async () => {
+        const m = await runStatus(["master", "--json"], appEnv(master.outputs, caPath));
+        expect([m.code, m.stderr]).toEqual([0, ""]);
+        const mj = JSON.parse(m.stdout);
+        expect(mj).toMatchObject({ role: "master", status: "healthy", exitCode: 0, postgres: { role: "master" }, redis: { role: "master" } });
+        expect(Object.keys(mj.postgres.replicas[0])).toEqual(expect.arrayContaining(["state", "sent_lsn", "write_lsn", "flush_lsn", "replay_lsn", "lag_bytes", "lag_seconds", "sync_state", "tls"]));
+        expect(Object.keys(mj.postgres.slots[0])).toEqual(expect.arrayContaining(["active", "retained_bytes", "wal_status"]));
+        expect(mj.redis.connectedReplicas[0]).toMatchObject({ state: "online" });
+        const r = await runStatus(["replica", "--json"], appEnv(replica.outputs, caPath));
+        expect([r.code, r.stderr]).toEqual([0, ""]);
+        const rj = JSON.parse(r.stdout);
+        expect(rj).toMatchObject({ status: "healthy", postgres: { role: "replica", standby: { is_replica: true, receiver_status: "streaming", tls: true, lag_seconds: 0 } },
+            redis: { role: "slave", masterLinkStatus: "up" } });
+        for (const out of [m.stdout, r.stdout]) {
+            expect(out).not.toContain(master.outputs.SPRING_DATASOURCE_PASSWORD);
+            expect(out).not.toContain(master.outputs.SPRING_DATA_REDIS_PASSWORD);
+        }
+    });
+
+    it("runs the guide's check inside the containers", () => {
+        expect(dockerExec(NAMES.masterPostgres, "check-replication-status")).toMatch(/state\s+\|\s+streaming/);
+        expect(dockerExec(NAMES.replicaPostgres, "check-replication-status")).toMatch(/is_replica\s+\|\s+t/);
+    });
+});
+
+describe("the app's environment from the replica stack's outputs", () => {
+    it("gives a working read-only datasource URL and Redis connection", async () => {
+        const url = new URL(String(replica.outputs.SPRING_DATASOURCE_READONLY_URL).replace(/^jdbc:/, ""));
+        expect(url.searchParams.get("sslmode")).toBe("verify-full");
+        expect(url.searchParams.get("readOnly")).toBe("true");
+        const rows = await pgQuery<{ ro: string; db: string }>({
+            host: url.hostname, port: Number(url.port), database: url.pathname.slice(1), ca,
+            user: replica.outputs.SPRING_DATASOURCE_USERNAME, password: replica.outputs.SPRING_DATASOURCE_PASSWORD,
+        }, "SELECT current_setting('transaction_read_only') AS ro, current_database() AS db");
+        expect(rows).toEqual([{ ro: "on", db: "synaxic" }]);
+        expect(replica.outputs.SYNAXIC_REDIS_READ_MODE).toBe("REPLICA");
+        const redis = redisConnect({ host: replica.outputs.SYNAXIC_REDIS_REPLICA_HOST, port: Number(replica.outputs.SYNAXIC_REDIS_REPLICA_PORT),
+            password: replica.outputs.SPRING_DATA_REDIS_PASSWORD, ca });
+        await redis.connect();
+        expect(await redis.get("test_key")).toBe("test_value");
+        redis.disconnect();
+    });
+});
+
+describe("re-running pulumi up", () => {
+    it("changes nothing: no resource recreated, no host command re-run, the standby not re-seeded", async () => {
+        const ids = async () => Promise.all(Object.values(NAMES).map(async (n) => (await docker.container(n))?.Id));
+        const before = { ids: await ids(), sysid: await systemIdentifier(replicaPg()), rows: await pgQuery(replicaPg(), "SELECT count(*)::int AS n FROM test_replication") };
+        const again = [
+            await phase("pulumi up again: master stack", () => up("master", masterConfig())),
+            await phase("pulumi up again: replica stack", () => up("replica", replicaConfig(), master.outputs)),
+        ];
+        for (const d of again) expect(d.events.filter((e) => e.action !== "unchanged")).toEqual([]);
+        expect(await ids()).toEqual(before.ids);
+        expect(await systemIdentifier(replicaPg())).toBe(before.sysid);
+        expect(await pgQuery(replicaPg(), "SELECT count(*)::int AS n FROM test_replication")).toEqual(before.rows);
+    });
+
+    it("leaves a seeded volume alone even when the seed command runs again (changed inputs)", async () => {
+        const sysid = await systemIdentifier(replicaPg());
+        const seed = replica.run.named("postgres-seed");
+        const res = spawnSync("bash", ["-c", seed.inputs.create], { input: seed.inputs.stdin });
+        expect([res.status, res.stderr.toString()]).toEqual([0, expect.stringMatching(/already holds a cluster .*not seeding/)]);
+        expect(await systemIdentifier(replicaPg())).toBe(sysid);
+        expect(await systemIdentifier(masterPg())).toBe(sysid); // one cluster: the standby is a copy of the primary
+    });
+});
+
+describe("failure is visible", () => {
+    it("makes the master's status exit non-zero with the slot inactive while the standby is stopped", async () => {
+        const standby = await docker.container(NAMES.replicaPostgres);
+        await docker.stop(standby!.Id);
+        try {
+            const status = await waitFor("the master to notice", 30, async () => {
+                const s = await runStatus(["master", "--json"], appEnv(master.outputs, caPath));
+                return s.code !== 0 ? s : undefined;
+            }, 500);
+            expect(status.value.code).toBe(1);
+            const json = JSON.parse(status.value.stdout);
+            expect(json.postgres.slots).toEqual([expect.objectContaining({ slot_name: "replica1_slot", active: false })]);
+            expect(json.problems).toContain("postgres: slot replica1_slot is inactive (its standby is not connected)");
+        } finally {
+            await docker.start(standby!.Id);
+        }
+        await waitFor("streaming again", 60, async () => {
+            const s = await readPostgres({ ...masterPg(), host: "127.0.0.1", database: "synaxic" });
+            return s.reachable && s.role === "master" && s.replicas[0]?.state === "streaming" ? true : undefined;
+        }, 250);
+    });
+});
+
+describe("failover", () => {
+    it("promotes the standby as README documents, and it accepts writes", async () => {
+        const started = Date.now();
+        dockerExec(NAMES.replicaPostgres, "psql", "-U", "postgres", "-c", "SELECT pg_promote()");
+        const written = await waitFor("a write on the promoted standby", 30, async () => {
+            const rows = await pgQuery(replicaPg(), "INSERT INTO test_replication (data) VALUES ('after promotion') RETURNING id");
+            return rows.length === 1 ? rows : undefined;
+        }, 50);
+        process.stderr.write(`[e2e] promote -> first write ${((Date.now() - started) / 1000).toFixed(3)} s\n`);
+        expect(written.value).toHaveLength(1);
+        expect(await pgQuery(replicaPg(), "SELECT pg_is_in_recovery() AS r")).toEqual([{ r: false }]);
+    });
+});
