@@ -63,6 +63,11 @@ export const docker = {
     volume: (name: string) => inspect<{ Name: string }>(`/volumes/${encodeURIComponent(name)}`),
     createVolume: (spec: unknown) => call<{ Name: string }>("POST", "/volumes/create", spec),
     removeVolume: (name: string) => call<void>("DELETE", `/volumes/${encodeURIComponent(name)}?force=true`, undefined, [200, 204, 404]),
+    /** Names of containers and volumes whose name starts with `prefix`. */
+    containersNamed: async (prefix: string) => (await call<{ Names: string[] }[]>("GET", `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ name: [`^/${prefix}`] }))}`))
+        .map((c) => c.Names[0].replace(/^\//, "")),
+    volumesNamed: async (prefix: string) => ((await call<{ Volumes: { Name: string }[] | null }>("GET", `/volumes?filters=${encodeURIComponent(JSON.stringify({ name: [prefix] }))}`)).Volumes ?? [])
+        .map((v) => v.Name).filter((n) => n.startsWith(prefix)),
     container: (name: string) => inspect<ContainerInfo>(`/containers/${encodeURIComponent(name)}/json`),
     createContainer: (name: string, spec: unknown) =>
         call<{ Id: string }>("POST", `/containers/create?name=${encodeURIComponent(name)}`, spec),

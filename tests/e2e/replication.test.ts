@@ -192,6 +192,23 @@ describe("failure is visible", () => {
     });
 });
 
+describe("a replica the master does not allow", () => {
+    it("fails the replica stack with a message that says what broke (pg_hba refuses its address)", async () => {
+        const stray = replicaConfig({ namePrefix: "synaxic-e2e-stray", postgresIp: "172.30.99.30", redisIp: "172.30.99.31",
+            postgresPort: "45432", redisPort: "46380" });
+        // In its own process, as a user's `pulumi up` is: a failed resource ends the run with its message.
+        const res = spawnSync("npx", ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"], {
+            cwd: `${__dirname}/../..`, timeout: 120_000,
+            env: { ...process.env, E2E_UP: JSON.stringify({ stack: "replica", config: stray, stackOutputs: master.outputs, stateName: "stray" }) },
+        });
+        expect(res.status).toBe(1);
+        const stderr = res.stderr.toString();
+        expect(stderr).toMatch(/pg_basebackup failed: .*pg_hba allows this host's address/);
+        expect(stderr).toMatch(/no pg_hba\.conf entry for replication connection from host "172\.30\.99\.30"/);
+        expect(stderr).not.toContain(master.outputs.replicationPassword);
+    });
+});
+
 describe("failover", () => {
     it("promotes the standby as README documents, and it accepts writes", async () => {
         const started = Date.now();

@@ -21,6 +21,7 @@ export const LINK = {
 };
 
 export const PORTS = { masterPostgres: 25432, masterRedis: 26380, replicaPostgres: 35432, replicaRedis: 36380 };
+const PREFIX = "synaxic-e2e";
 export const NAMES = {
     masterPostgres: "synaxic-e2e-postgres-prod", masterRedis: "synaxic-e2e-redis-prod",
     replicaPostgres: "synaxic-e2e-postgres-replica", replicaRedis: "synaxic-e2e-redis-replica",
@@ -80,21 +81,24 @@ export interface Deployment {
 }
 
 /** `pulumi up` for one stack: the program users run, its resources created for real. */
-export async function up(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>): Promise<Deployment> {
+export async function up(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>,
+    stateName: string = stack): Promise<Deployment> {
     const events: ProviderEvent[] = [];
     const started = Date.now();
     const run = await runProgram({
         stack, config, stackOutputs,
-        provider: realProvider({ stateFile: path.join(STATE_DIR, `state-${stack}.json`), stackOutputs, events }),
+        provider: realProvider({ stateFile: path.join(STATE_DIR, `state-${stateName}.json`), stackOutputs, events }),
     });
     const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value]));
     return { run, events, seconds: (Date.now() - started) / 1000, outputs };
 }
 
-/** Remove everything the suite made: containers, volumes, the link network and the saved state. */
+/** Remove everything the suite made: containers and volumes named synaxic-e2e*, the link network, saved state. */
 export async function teardown(): Promise<void> {
-    for (const name of Object.values(NAMES)) await docker.remove(name);
-    for (const name of Object.values(NAMES)) await docker.removeVolume(`${name}-data`);
+    for (const name of await docker.containersNamed(PREFIX)) await docker.remove(name);
+    for (const name of await docker.volumesNamed(PREFIX)) await docker.removeVolume(name);
     await docker.removeNetwork(LINK.network);
-    for (const stack of ["master", "replica"]) fs.rmSync(path.join(STATE_DIR, `state-${stack}.json`), { force: true });
+    for (const file of fs.existsSync(STATE_DIR) ? fs.readdirSync(STATE_DIR) : []) {
+        if (/^state-.*\.json$/.test(file)) fs.rmSync(path.join(STATE_DIR, file), { force: true });
+    }
 }
