@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { renderRedisSecrets } from "./render";
-import { entrypointUploads, Placement, privateFile, publicFile, serviceContainer, Upload, UPLOAD_DIR } from "./service";
+import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, Upload, UPLOAD_DIR } from "./service";
 import { KeyPair } from "./tlsBundle";
 
 export interface RedisTls extends KeyPair {
@@ -36,6 +36,7 @@ export function redisContainer(name: string, a: RedisContainerArgs): docker.Cont
         command: ["serve"],
         uploads: [
             ...entrypointUploads("redis/entrypoint.sh"),
+            script("/usr/local/bin/synaxic-redis-cli", "redis/redis-cli.sh"),
             publicFile(`${UPLOAD_DIR}/redis.conf`, a.conf),
             privateFile(`${UPLOAD_DIR}/secrets.conf`, pulumi.output(a.password).apply(renderRedisSecrets)),
             publicFile(`${UPLOAD_DIR}/ca.crt`, a.tls.caCertPem),

@@ -25,10 +25,7 @@ install_files() {
 
 # PING over TLS with the password from the secrets file; the password never lands on a command line.
 healthcheck() {
-  local password
-  password=$(sed -n 's/^requirepass //p' "$ETC/secrets.conf")
-  REDISCLI_AUTH=$password redis-cli --no-auth-warning --tls --cacert "$ETC/tls/ca.crt" \
-    --cert "$ETC/tls/redis.crt" --key "$ETC/tls/redis.key" -p 6380 PING | grep -qx PONG
+  /usr/local/bin/synaxic-redis-cli PING | grep -qx PONG
 }
 
 main() {

@@ -82,6 +82,7 @@ describe("Redis replication over TLS", () => {
             const value = await waitFor("the key on the replica", 5, async () => (await r.get("test_key")) ?? undefined, 20);
             expect(value.value).toBe("test_value");
             expect(await r.info("replication")).toMatch(/^master_link_status:up\r?$/m);
+            expect(dockerExec(NAMES.replicaRedis, "synaxic-redis-cli", "GET", "test_key").trim()).toBe("test_value");
             await expect(r.set("other", "x")).rejects.toThrow(/READONLY/);
         } finally {
             m.disconnect();
@@ -220,5 +221,11 @@ describe("failover", () => {
         process.stderr.write(`[e2e] promote -> first write ${((Date.now() - started) / 1000).toFixed(3)} s\n`);
         expect(written.value).toHaveLength(1);
         expect(await pgQuery(replicaPg(), "SELECT pg_is_in_recovery() AS r")).toEqual([{ r: false }]);
+    });
+
+    it("promotes the Redis replica with REPLICAOF NO ONE, as README documents, and it accepts writes", async () => {
+        expect(dockerExec(NAMES.replicaRedis, "synaxic-redis-cli", "REPLICAOF", "NO", "ONE").trim()).toBe("OK");
+        expect(dockerExec(NAMES.replicaRedis, "synaxic-redis-cli", "SET", "after_promotion", "1").trim()).toBe("OK");
+        expect(dockerExec(NAMES.replicaRedis, "synaxic-redis-cli", "GET", "test_key").trim()).toBe("test_value");
     });
 });
