@@ -80,7 +80,8 @@ export function renderPostgresConf(s: PostgresConfSettings): string {
         max_wal_senders: senders,
         max_replication_slots: Math.max(10, s.replicaCount + 2),
         max_slot_wal_keep_size: s.maxSlotWalKeepSize,
-        wal_keep_size: "256MB",
+        // Slots hold what each standby needs; this small extra keeps a re-seed or a slot-less standby going.
+        wal_keep_size: "64MB",
         synchronous_standby_names:
             s.synchronousStandbys.length === 0 ? "" : `ANY 1 (${s.synchronousStandbys.map((n) => `"${n}"`).join(", ")})`,
         standby_settings: standby,

@@ -2,6 +2,7 @@
 # Manage the physical replication slot of one replica on this primary (run inside the primary container).
 #   synaxic-slot ensure <slot>   create it unless it exists
 #   synaxic-slot drop <slot>     end its sender and drop it
+#   synaxic-slot reset <slot>    drop and create it again (a slot lost to max_slot_wal_keep_size, before a re-seed)
 set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
@@ -28,7 +29,11 @@ main() {
   case "$action" in
     ensure) run_sql /etc/synaxic/sql/ensure-slot.sql "$slot" ;;
     drop) run_sql /etc/synaxic/sql/drop-slot.sql "$slot" ;;
-    *) die "usage: synaxic-slot ensure|drop <slot>" ;;
+    reset)
+      run_sql /etc/synaxic/sql/drop-slot.sql "$slot"
+      run_sql /etc/synaxic/sql/ensure-slot.sql "$slot"
+      ;;
+    *) die "usage: synaxic-slot ensure|drop|reset <slot>" ;;
   esac
   log "slot $slot: $action done"
 }

@@ -27,6 +27,20 @@ export interface RealProviderOptions {
     readonly stackOutputs?: Record<string, unknown>;
     /** Every create/replace/unchanged decision, for assertions and timings. */
     readonly events: ProviderEvent[];
+    /** `pulumi up --refresh`: a docker object that vanished outside the program is created again. */
+    readonly refresh?: boolean;
+    /** `pulumi up --replace`: logical names of resources to create again whatever their inputs. */
+    readonly replace?: string[];
+}
+
+/** Whether a docker object recorded in state still exists (what a refresh would find). */
+async function stillExists(type: string, state: State): Promise<boolean> {
+    switch (type) {
+        case "docker:index/container:Container": return (await docker.container(String(state.name)))?.State.Running === true;
+        case "docker:index/volume:Volume": return (await docker.volume(String(state.name))) !== undefined;
+        case "docker:index/network:Network": return (await docker.network(String(state.name))) !== undefined;
+        default: return true;
+    }
 }
 
 /** Refuse any argument this provider does not implement (undefined values are fine). */
@@ -283,7 +297,9 @@ export function realProvider(opts: RealProviderOptions): ResourceProvider {
         const hash = crypto.createHash("sha256").update(stableJson(req.inputs)).digest("hex");
         const started = Date.now();
         const previous = saved[key];
-        if (previous && previous.hash === hash) {
+        const keep = previous && previous.hash === hash && !opts.replace?.includes(req.name)
+            && (!opts.refresh || await stillExists(req.type, previous.state));
+        if (previous && keep) {
             opts.events.push({ type: req.type, name: req.name, action: "unchanged", seconds: 0 });
             return { id: previous.id, state: previous.state };
         }

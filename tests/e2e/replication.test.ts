@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readPostgres } from "../../scripts/status/collect";
 import { appEnv, caFile, pgConnect, pgQuery, plaintextPing, redisConnect, runStatus, tlsResp, waitFor } from "./clients";
 import { docker } from "./docker";
-import { Deployment, LINK, masterConfig, NAMES, PORTS, replicaConfig, teardown, up } from "./stacks";
+import { deployPair, Deployment, endpoints, LINK, masterConfig, NAMES, PORTS, replicaConfig, teardown, up } from "./stacks";
 import { phase, report } from "./timing";
 
 jest.setTimeout(300_000);
@@ -13,20 +13,19 @@ let master: Deployment;
 let replica: Deployment;
 let ca: string;
 let caPath: string;
+let ep: ReturnType<typeof endpoints>;
 
-const masterPg = () => ({ port: PORTS.masterPostgres, user: master.outputs.SPRING_DATASOURCE_USERNAME, password: master.outputs.SPRING_DATASOURCE_PASSWORD, ca });
-const replicaPg = () => ({ ...masterPg(), port: PORTS.replicaPostgres });
-const masterRedis = () => redisConnect({ port: PORTS.masterRedis, password: master.outputs.SPRING_DATA_REDIS_PASSWORD, ca });
-const replicaRedis = () => redisConnect({ port: PORTS.replicaRedis, password: master.outputs.SPRING_DATA_REDIS_PASSWORD, ca });
+const masterPg = () => ep.masterPg;
+const replicaPg = () => ep.replicaPg;
+const masterRedis = () => redisConnect(ep.masterRedis);
+const replicaRedis = () => redisConnect(ep.replicaRedis);
 const dockerExec = (container: string, ...cmd: string[]) => execFileSync("docker", ["exec", container, ...cmd], { stdio: "pipe" }).toString();
 const systemIdentifier = async (pg: ReturnType<typeof masterPg>) =>
     (await pgQuery<{ id: string }>(pg, "SELECT system_identifier::text AS id FROM pg_control_system()"))[0].id;
 
 beforeAll(async () => {
-    await phase("teardown of a previous run", teardown);
-    master = await phase("pulumi up: master stack", () => up("master", masterConfig()));
-    replica = await phase("pulumi up: replica stack (base backup included)", () => up("replica", replicaConfig(), master.outputs));
-    ca = master.outputs.caCertPem;
+    ({ master, replica, ca } = await deployPair({}, {}, phase));
+    ep = endpoints(master);
     caPath = caFile(ca);
 });
 

@@ -82,12 +82,12 @@ export interface Deployment {
 
 /** `pulumi up` for one stack: the program users run, its resources created for real. */
 export async function up(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>,
-    stateName: string = stack): Promise<Deployment> {
+    stateName: string = stack, flags: { refresh?: boolean; replace?: string[] } = {}): Promise<Deployment> {
     const events: ProviderEvent[] = [];
     const started = Date.now();
     const run = await runProgram({
         stack, config, stackOutputs,
-        provider: realProvider({ stateFile: path.join(STATE_DIR, `state-${stateName}.json`), stackOutputs, events }),
+        provider: realProvider({ stateFile: path.join(STATE_DIR, `state-${stateName}.json`), stackOutputs, events, ...flags }),
     });
     const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value]));
     return { run, events, seconds: (Date.now() - started) / 1000, outputs };
@@ -101,4 +101,27 @@ export async function teardown(): Promise<void> {
     for (const file of fs.existsSync(STATE_DIR) ? fs.readdirSync(STATE_DIR) : []) {
         if (/^state-.*\.json$/.test(file)) fs.rmSync(path.join(STATE_DIR, file), { force: true });
     }
+}
+
+/** Connection settings for the four services, from a master deployment's outputs. */
+export function endpoints(master: Deployment) {
+    const ca: string = master.outputs.caCertPem;
+    const pg = { user: master.outputs.SPRING_DATASOURCE_USERNAME as string, password: master.outputs.SPRING_DATASOURCE_PASSWORD as string, ca };
+    const redisPassword: string = master.outputs.SPRING_DATA_REDIS_PASSWORD;
+    return {
+        ca,
+        masterPg: { ...pg, port: PORTS.masterPostgres },
+        replicaPg: { ...pg, port: PORTS.replicaPostgres },
+        masterRedis: { port: PORTS.masterRedis, password: redisPassword, ca },
+        replicaRedis: { port: PORTS.replicaRedis, password: redisPassword, ca },
+    };
+}
+
+/** Both stacks up from nothing, timed as phases. */
+export async function deployPair(masterExtra: Record<string, string> = {}, replicaExtra: Record<string, string> = {},
+    phase: <T>(name: string, fn: () => Promise<T>) => Promise<T> = (_, fn) => fn()) {
+    await phase("teardown of a previous run", teardown);
+    const master = await phase("pulumi up: master stack", () => up("master", masterConfig(masterExtra)));
+    const replica = await phase("pulumi up: replica stack (base backup included)", () => up("replica", replicaConfig(replicaExtra), master.outputs));
+    return { master, replica, ...endpoints(master) };
 }

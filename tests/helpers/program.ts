@@ -118,6 +118,9 @@ async function settle(resources: unknown[], inFlight: () => number): Promise<voi
     }
 }
 
+// Each fresh copy of the Pulumi SDK adds its own process exit listener.
+process.setMaxListeners(100);
+
 /** Run the program for one stack in a fresh module registry; throws what the program throws. */
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     const resources: Recorded[] = opts.record ?? [];
