@@ -51,16 +51,18 @@ initialise_primary() {
   log "empty data directory: initialising a new primary"
   run_as postgres initdb -D "$PGDATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
     --encoding=UTF8 --locale=C.UTF-8 --data-checksums >/dev/null
+  # Socket only, and no synchronous standby to wait for: nothing can stream from a cluster that is being created.
   run_as postgres pg_ctl -D "$PGDATA" -w -t 60 -l /tmp/bootstrap.log \
-    -o "-c config_file=$CONF -c listen_addresses=''" start >/dev/null
+    -o "-c config_file=$CONF -c listen_addresses='' -c synchronous_standby_names=''" start >/dev/null
   bootstrap_roles
   run_as postgres pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
   log "primary initialised"
 }
 
+# Over TCP: the socket-only server of the first-start bootstrap must not count as up.
 healthcheck() {
   add_postgres_bin_to_path
-  pg_isready -q -h "$SOCKET_DIR" -U postgres -d postgres
+  pg_isready -q -h 127.0.0.1 -p 5432 -U postgres -d postgres
 }
 
 main() {

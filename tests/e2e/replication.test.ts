@@ -1,10 +1,14 @@
 // Both stacks brought up for real on a Docker engine, then the replication the guide promised, checked as a user
 // and an application would.
 import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Client } from "pg";
 import { readPostgres } from "../../scripts/status/collect";
 import { appEnv, caFile, pgConnect, pgQuery, plaintextPing, redisConnect, runStatus, tlsResp, waitFor } from "./clients";
 import { docker } from "./docker";
-import { deployPair, Deployment, endpoints, LINK, masterConfig, NAMES, PORTS, replicaConfig, teardown, up } from "./stacks";
+import { deployPair, Deployment, endpoints, LINK, masterConfig, NAMES, PORTS, replicaConfig, STATE_DIR, teardown, up } from "./stacks";
 import { phase, report } from "./timing";
 
 jest.setTimeout(300_000);
@@ -97,6 +101,67 @@ describe("Redis replication over TLS", () => {
     it("refuses a client without the password, and a wrong password", async () => {
         const replies = await tlsResp(PORTS.masterRedis, { ca }, [["GET", "test_key"], ["AUTH", "wrong-password-0123456789"], ["GET", "test_key"]]);
         expect(replies).toEqual([expect.stringMatching(/^-NOAUTH/), expect.stringMatching(/^-WRONGPASS/), expect.stringMatching(/^-NOAUTH/)]);
+    });
+});
+
+describe("attacks and misuse", () => {
+    const foreignCert = () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-foreign-"));
+        execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${dir}/k.pem`,
+            "-out", `${dir}/c.pem`, "-subj", "/CN=intruder", "-days", "1", "-addext", "extendedKeyUsage=clientAuth"], { stdio: "ignore" });
+        return { cert: fs.readFileSync(`${dir}/c.pem`, "utf8"), key: fs.readFileSync(`${dir}/k.pem`, "utf8") };
+    };
+
+    it("Redis refuses a client certificate from another CA, and accepts the replica's own", async () => {
+        expect(await tlsResp(PORTS.masterRedis, { ca, ...foreignCert() }, [["PING"]])).toEqual([""]);
+        const own = master.outputs.replicaTls.replica1;
+        expect(await tlsResp(PORTS.masterRedis, { ca, cert: own.clientCertPem, key: own.clientKeyPem }, [["PING"]]))
+            .toEqual([expect.stringMatching(/^-NOAUTH/)]);
+    });
+
+    it("PostgreSQL refuses plaintext and a wrong password", async () => {
+        const plain = new Client({ host: "127.0.0.1", port: PORTS.masterPostgres, user: "synaxic", password: master.outputs.SPRING_DATASOURCE_PASSWORD, database: "synaxic", ssl: false });
+        await expect(plain.connect()).rejects.toThrow(/no pg_hba\.conf entry .* no encryption/);
+        await expect(pgQuery({ ...masterPg(), password: "wrong-password-0123456789" }, "SELECT 1")).rejects.toThrow(/password authentication failed for user "synaxic"/);
+    });
+
+    it("verify-full fails against a host name the certificate does not name (libpq and node)", async () => {
+        const libpq = spawnSync("docker", ["exec", NAMES.replicaPostgres, "psql", "-X", "-c", "SELECT 1",
+            `host=db.wrong.example hostaddr=${LINK.masterPostgres} user=replicator dbname=postgres sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass`]);
+        expect(libpq.status).not.toBe(0);
+        expect(libpq.stderr.toString()).toMatch(/server certificate for "master" .*does not match host name "db\.wrong\.example"/);
+        const node = new Client({ host: "127.0.0.1", port: PORTS.masterPostgres, user: "synaxic", password: "x", database: "synaxic",
+            ssl: { ca, servername: "db.wrong.example", rejectUnauthorized: true } });
+        await expect(node.connect()).rejects.toThrow(/does not match certificate's altnames|Host: db\.wrong\.example/);
+    });
+
+    it("keeps every private key and password file 0600, owned by the service user", () => {
+        const mode = (c: string, f: string) => dockerExec(c, "stat", "-c", "%a %U", f).trim();
+        for (const c of [NAMES.masterPostgres, NAMES.replicaPostgres]) expect(mode(c, "/etc/synaxic/tls/server.key")).toBe("600 postgres");
+        expect(mode(NAMES.replicaPostgres, "/etc/synaxic/postgres/replication.pgpass")).toBe("600 postgres");
+        for (const c of [NAMES.masterRedis, NAMES.replicaRedis]) {
+            expect(mode(c, "/usr/local/etc/redis/tls/redis.key")).toBe("600 redis");
+            expect(mode(c, "/usr/local/etc/redis/secrets.conf")).toBe("600 redis");
+        }
+        expect(mode(NAMES.replicaRedis, "/usr/local/etc/redis/tls/client.key")).toBe("600 redis");
+        expect(dockerExec(NAMES.masterPostgres, "stat", "-c", "%a %U", "/etc/synaxic/uploads/app.password").trim()).toBe("600 root");
+    });
+
+    it("shows no secret in container logs, docker inspect, or host command output kept in state", async () => {
+        const secrets = [master.outputs.SPRING_DATASOURCE_PASSWORD, master.outputs.replicationPassword, master.outputs.SPRING_DATA_REDIS_PASSWORD];
+        for (const name of Object.values(NAMES)) {
+            const info = await docker.container(name);
+            const text = `${await docker.logs(info!.Id)}\n${JSON.stringify(info!.Config.Env)}`;
+            for (const s of secrets) expect([name, text.includes(s)]).toEqual([name, false]);
+            expect(text).not.toMatch(/PRIVATE KEY/);
+        }
+        const kept = [...master.run.resources, ...replica.run.resources].filter((r) => r.type === "command:local:Command");
+        expect(kept.length).toBeGreaterThan(0);
+        const state = [...Object.values(JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-master.json"), "utf8"))),
+            ...Object.values(JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-replica.json"), "utf8")))] as { state: { stdout?: string; stderr?: string } }[];
+        const outputs = state.filter((e) => e.state.stdout !== undefined).map((e) => `${e.state.stdout}${e.state.stderr}`).join("\n");
+        expect(outputs).toMatch(/slot replica1_slot: ensure done|pg_basebackup from/);
+        for (const s of secrets) expect(outputs.includes(s)).toBe(false);
     });
 });
 
