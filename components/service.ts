@@ -82,9 +82,11 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): docker.
         stopTimeout: 60,
         healthcheck: {
             tests: ["CMD", "/bin/bash", ENTRYPOINT, "healthcheck"],
-            interval: "5s",
+            // Docker 20.10 (Debian 12) has no start interval: the first check comes one interval after start,
+            // so this interval is what a deployment waits per container.
+            interval: "2s",
             timeout: "5s",
-            retries: 6,
+            retries: 10,
             startPeriod: "60s",
         },
         mustRun: true,

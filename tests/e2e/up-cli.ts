@@ -1,4 +1,5 @@
-// `pulumi up` for one e2e stack in its own process, as a user runs it: exit 0 with the outputs as JSON on stdout,
+// `pulumi up` for one e2e stack in its own process, as a user runs it: exit 0 with { outputs, seconds, events }
+// as JSON on stdout,
 // or exit 1 with what broke on stderr. Input as JSON in E2E_UP: { stack, config, stackOutputs, stateName }.
 import { up } from "./stacks";
 
@@ -6,7 +7,7 @@ async function main(): Promise<void> {
     const { stack, config, stackOutputs, stateName } = JSON.parse(process.env.E2E_UP ?? "{}");
     process.on("unhandledRejection", (e) => fail(e));
     const deployment = await up(stack, config, stackOutputs, stateName);
-    process.stdout.write(JSON.stringify(deployment.outputs));
+    process.stdout.write(JSON.stringify({ outputs: deployment.outputs, seconds: deployment.seconds, events: deployment.events }));
     process.exit(0);
 }
 

@@ -1,0 +1,233 @@
+// npm run bench: how fast we replicate, against the floor of the same work done by bare commands in the same run,
+// on the e2e engine. Prints a markdown table and writes it, with a lag chart, to bench/results/.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Client } from "pg";
+import { templateText } from "../components/render";
+import { docker } from "../tests/e2e/docker";
+import { pngChart, svgChart, Series } from "./chart";
+import { endpoints, IMAGE, masterConfig, NAMES, replicaConfig, teardown, Deployment } from "../tests/e2e/stacks";
+import { waitCaughtUp, waitStreaming } from "../tests/e2e/replication-state";
+import { pgQuery, waitFor } from "../tests/e2e/clients";
+
+const ROOT = path.join(__dirname, "..");
+const RESULTS = path.join(ROOT, "bench", "results");
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+interface Row { figure: string; ours: string; floor: string; ratio: string; goal: string; met: string }
+const rows: Row[] = [];
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const secs = (s: number) => `${s.toFixed(2)} s`;
+const time = (fn: () => void) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e9; };
+const sh = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { cwd: ROOT, input, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 1 << 26 }).toString();
+const dexec = (container: string, ...cmd: string[]) => sh("docker", ["exec", container, ...cmd]);
+function row(figure: string, ours: number, floor: number | undefined, unit: (v: number) => string, goal: string, met: boolean) {
+    rows.push({ figure, ours: unit(ours), floor: floor === undefined ? "" : unit(floor), ratio: floor === undefined ? "" : `${(ours / floor).toFixed(2)}×`, goal, met: met ? "yes" : "**no**" });
+    log(`${figure}: ${unit(ours)}${floor === undefined ? "" : ` (floor ${unit(floor)})`}`);
+}
+
+/** `pulumi up` for one stack in its own process (the program users run, resources created for real). */
+function upChild(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>): Deployment & { wall: number } {
+    const started = Date.now();
+    const res = spawnSync("npx", ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"], {
+        cwd: ROOT, env: { ...process.env, E2E_UP: JSON.stringify({ stack, config, stackOutputs }) }, maxBuffer: 1 << 26,
+    });
+    if (res.status !== 0) throw new Error(`up ${stack} failed: ${res.stderr}`);
+    const out = JSON.parse(res.stdout.toString());
+    return { ...out, wall: (Date.now() - started) / 1000 };
+}
+
+async function deploy(master = masterConfig(), replica = replicaConfig()) {
+    await teardown();
+    const started = Date.now();
+    const m = upChild("master", master);
+    const r = upChild("replica", replica, m.outputs);
+    const ep = endpoints(m);
+    await waitStreaming(ep.masterPg, 60);
+    // Time inside the programs plus the wait for streaming; node's start-up per process is reported apart.
+    return { m, r, ep, ours: m.seconds + r.seconds + ((Date.now() - started) / 1000 - m.wall - r.wall), wall: (Date.now() - started) / 1000 };
+}
+
+function programEvaluation(): void {
+    for (const stack of ["master", "replica"] as const) {
+        const runs = Array.from({ length: RUNS }, () => JSON.parse(sh("npx", ["ts-node", "--transpile-only", "bench/evaluate.ts", stack])) as { seconds: number; resources: number });
+        const s = median(runs.map((r) => r.seconds));
+        row(`program evaluation under mocks, ${stack} stack (${runs[0].resources} resources)`, s, undefined, secs, "< 2 s", s < 2);
+    }
+}
+
+async function standbyAndPromotion(): Promise<void> {
+    const ours: number[] = [];
+    const walls: number[] = [];
+    const promote: number[] = [];
+    const redisPromote: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        const d = await deploy();
+        ours.push(d.ours);
+        walls.push(d.wall);
+        let t = Date.now();
+        dexec(NAMES.replicaPostgres, "psql", "-U", "postgres", "-c", "SELECT pg_promote()");
+        await waitFor("a write on the promoted standby", 30, async () =>
+            (await pgQuery(d.ep.replicaPg, "CREATE TABLE IF NOT EXISTS promoted (id int)").then(() => true)), 10);
+        promote.push((Date.now() - t) / 1000);
+        t = Date.now();
+        dexec(NAMES.replicaRedis, "synaxic-redis-cli", "REPLICAOF", "NO", "ONE");
+        await waitFor("a write on the promoted Redis", 10, async () =>
+            dexec(NAMES.replicaRedis, "synaxic-redis-cli", "SET", "promoted", "1").trim() === "OK" ? true : undefined, 10);
+        redisPromote.push((Date.now() - t) / 1000);
+    }
+    await teardown();
+    const floors: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        sh("bash", ["bench/floor.sh", "cleanup"]);
+        floors.push(time(() => sh("bash", ["bench/floor.sh", "standby", IMAGE.postgres])));
+    }
+    sh("bash", ["bench/floor.sh", "cleanup"]);
+    row("time to a streaming standby from nothing, both stacks", median(ours), median(floors), secs, "≤ 1.3× floor", median(ours) / median(floors) <= 1.3);
+    log(`  (with a node start-up per stack, as separate processes: ${secs(median(walls))})`);
+    row("promotion: pg_promote() → first write accepted", median(promote), undefined, secs, "< 1 s", median(promote) < 1);
+    row("Redis promotion: REPLICAOF NO ONE → first write (docker exec each)", median(redisPromote), undefined, secs, "", true);
+}
+
+async function baseBackupAndLag(): Promise<void> {
+    const d = await deploy();
+    log("pgbench -i -s 50 on the primary (~800 MB)");
+    dexec(NAMES.masterPostgres, "bash", "-c", "PATH=$(ls -d /usr/lib/postgresql/*/bin | tail -n1):$PATH; pgbench -q -i -s 50 -U postgres synaxic >/dev/null 2>&1");
+    await waitCaughtUp(d.ep.masterPg, d.ep.replicaPg, 300);
+    dexec(NAMES.masterPostgres, "psql", "-U", "postgres", "-c", "CHECKPOINT");
+    const bytes = Number(dexec(NAMES.masterPostgres, "du", "-sb", "/var/lib/postgresql/data").split(/\s/)[0]);
+
+    // Ours: the seed the replica stack runs, into a fresh volume (the standby stopped so its slot and address are free).
+    const state = JSON.parse(fs.readFileSync(path.join(process.env.SYNAXIC_E2E_STATE ?? "/var/tmp/synaxic-e2e", "state-replica.json"), "utf8"));
+    const seedStdin: string = state["command:local:Command::postgres-seed"].state.stdin;
+    await docker.stop(NAMES.replicaPostgres);
+    const seeds: number[] = [];
+    const tars: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        const volume = `synaxic-e2e-bench-seed-${i}`;
+        seeds.push(time(() => sh("bash", ["-c", "bash -s"], seedStdin.replace(/^VOLUME='[^']*'$/m, `VOLUME='${volume}'`))));
+        tars.push(time(() => sh("bash", ["-c", `docker run --rm -v synaxic-e2e-postgres-prod-data:/src:ro -v synaxic-e2e-bench-tar-${i}:/dst --entrypoint bash ${IMAGE.postgres} -c 'tar -C /src -cf - . | tar -C /dst -xf -'`])));
+        await docker.removeVolume(volume);
+        await docker.removeVolume(`synaxic-e2e-bench-tar-${i}`);
+    }
+    const mbps = (s: number) => bytes / 1048576 / s;
+    row(`base backup throughput (${(bytes / 1048576).toFixed(0)} MB, TLS, -c fast -X stream)`, mbps(median(seeds)), mbps(median(tars)),
+        (v) => `${v.toFixed(0)} MB/s`, "≥ 0.8× raw tar copy", mbps(median(seeds)) / mbps(median(tars)) >= 0.8);
+
+    await docker.start(NAMES.replicaPostgres);
+    await waitStreaming(d.ep.masterPg);
+    await lagUnderLoad(d.ep);
+}
+
+async function lagUnderLoad(ep: ReturnType<typeof endpoints>): Promise<void> {
+    const connect = async (e: typeof ep.masterPg) => {
+        const c = new Client({ host: "127.0.0.1", port: e.port, user: e.user, password: e.password, database: "synaxic", ssl: { ca: e.ca } });
+        await c.connect();
+        return c;
+    };
+    const primary = await connect(ep.masterPg);
+    const standby = await connect(ep.replicaPg);
+    const primarySql = templateText("sql/status-primary-replicas.sql");
+    const standbySql = templateText("sql/status-standby.sql");
+    const samples: { t: number; pBytes: number; pMs: number; sBytes: number; sMs: number }[] = [];
+    const started = Date.now();
+    let loadDone = 0;
+    const load = new Promise<void>((resolve, reject) => {
+        const p = spawn("docker", ["exec", NAMES.masterPostgres, "bash", "-c",
+            "PATH=$(ls -d /usr/lib/postgresql/*/bin | tail -n1):$PATH; pgbench -c 4 -j 2 -T 60 -U postgres synaxic"]);
+        let out = "";
+        p.stdout.on("data", (x: Buffer) => (out += x));
+        p.on("close", (code) => { loadDone = Date.now(); code === 0 ? resolve() : reject(new Error(`pgbench exited ${code}`)); fs.writeFileSync(path.join(RESULTS, "pgbench.txt"), out); });
+    });
+    let zeroAfter: number | undefined;
+    while (zeroAfter === undefined) {
+        const tick = Date.now();
+        const [p] = (await primary.query(primarySql)).rows;
+        const [s] = (await standby.query(standbySql)).rows;
+        const sample = { t: (tick - started) / 1000, pBytes: Number(p?.lag_bytes ?? 0), pMs: Number(p?.lag_seconds ?? 0) * 1000, sBytes: Number(s.lag_bytes), sMs: Number(s.lag_seconds) * 1000 };
+        samples.push(sample);
+        if (loadDone && sample.pBytes === 0 && sample.sBytes === 0) zeroAfter = (Date.now() - loadDone) / 1000;
+        if (loadDone && Date.now() - loadDone > 60_000) throw new Error("the standby did not catch up within 60 s of the load stopping");
+        await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tick))));
+    }
+    await load;
+    await primary.end();
+    await standby.end();
+    const during = samples.filter((s) => s.t * 1000 <= loadDone - started);
+    const ms = during.map((s) => s.pMs);
+    const b = during.map((s) => s.pBytes);
+    const tps = /tps = ([\d.]+)/.exec(fs.readFileSync(path.join(RESULTS, "pgbench.txt"), "utf8"))?.[1] ?? "?";
+    row(`replay lag under pgbench -c 4 -T 60 (${tps} tps), primary's replay_lag p50`, pct(ms, 50), undefined, (v) => `${v.toFixed(1)} ms`, "", true);
+    row("replay lag p99 (ms)", pct(ms, 99), undefined, (v) => `${v.toFixed(1)} ms`, "< 50 ms", pct(ms, 99) < 50);
+    row("replay lag max (ms)", Math.max(...ms), undefined, (v) => `${v.toFixed(1)} ms`, "", true);
+    row("replay lag p50 / p99 / max (bytes)", pct(b, 50), undefined, (v) => `${v.toFixed(0)} / ${pct(b, 99).toFixed(0)} / ${Math.max(...b).toFixed(0)} B`, "", true);
+    row("load stopped → 0 bytes behind", zeroAfter, undefined, secs, "", true);
+    const series: Series[] = [
+        { label: "primary: replay_lag (ms)", color: [200, 30, 30], points: samples.map((s) => ({ x: s.t, y: s.pMs })) },
+        { label: "standby: receive→replay (ms)", color: [30, 80, 200], points: samples.map((s) => ({ x: s.t, y: s.sMs })) },
+    ];
+    fs.writeFileSync(path.join(RESULTS, "lag.png"), pngChart(series));
+    fs.writeFileSync(path.join(RESULTS, "lag.svg"), svgChart("replay lag under pgbench -c 4 -T 60, sampled every 100 ms", series));
+    fs.writeFileSync(path.join(RESULTS, "lag-samples.json"), JSON.stringify(samples));
+}
+
+/** Full sync of 1M keys to a fresh replica: ours over TLS vs the same Redis pair without TLS. */
+async function redisFullSync(): Promise<void> {
+    const d = await deploy();
+    const keys = 1_000_000;
+    const fill = (container: string, cli: string[]) => sh("bash", ["-c",
+        `seq 1 ${keys} | awk '{printf "*3\\r\\n$3\\r\\nSET\\r\\n$%d\\r\\nkey:%s\\r\\n$8\\r\\nvalue-%02d\\r\\n", length("key:" $1), $1, $1 % 100}' | docker exec -i ${container} ${cli.join(" ")} --pipe >/dev/null`]);
+    fill(NAMES.masterRedis, ["synaxic-redis-cli"]);
+    const ours = await timeFullSync(NAMES.replicaRedis, "synaxic-e2e-redis-replica-data", () => dexec(NAMES.replicaRedis, "synaxic-redis-cli", "INFO", "replication"), keys, () => dexec(NAMES.replicaRedis, "synaxic-redis-cli", "DBSIZE"));
+    await teardown();
+    // The floor: the same image and data without TLS (and without our entrypoint).
+    const net = "synaxic-floor-net";
+    sh("bash", ["-c", `docker rm -f synaxic-floor-redis-m synaxic-floor-redis-r >/dev/null 2>&1; docker network rm ${net} >/dev/null 2>&1; docker network create ${net} >/dev/null
+      docker run -d --name synaxic-floor-redis-m --network ${net} --entrypoint redis-server ${IMAGE.redis} --save '' --appendonly no --repl-diskless-sync yes --repl-diskless-sync-delay 0 --protected-mode no >/dev/null
+      docker run -d --name synaxic-floor-redis-r --network ${net} --entrypoint redis-server ${IMAGE.redis} --save '' --appendonly no --protected-mode no >/dev/null; sleep 0.5`]);
+    fill("synaxic-floor-redis-m", ["redis-cli"]);
+    const floor = await timeFullSync("synaxic-floor-redis-r", undefined, () => dexec("synaxic-floor-redis-r", "redis-cli", "INFO", "replication"), keys,
+        () => dexec("synaxic-floor-redis-r", "redis-cli", "DBSIZE"), () => dexec("synaxic-floor-redis-r", "redis-cli", "REPLICAOF", "synaxic-floor-redis-m", "6379"));
+    sh("bash", ["-c", `docker rm -f synaxic-floor-redis-m synaxic-floor-redis-r >/dev/null; docker network rm ${net} >/dev/null`]);
+    row("Redis full sync of 1M keys, TLS (ours) vs plain", ours, floor, secs, "≤ 1.2× plain", ours / floor <= 1.2);
+    void d;
+}
+
+async function timeFullSync(container: string, volume: string | undefined, info: () => string, keys: number, dbsize: () => string, start?: () => void): Promise<number> {
+    if (volume) {
+        // A fresh replica: stopped, its data removed, started again (it then needs the whole dataset).
+        await docker.stop(container);
+        sh("bash", ["-c", `docker run --rm -v ${volume}:/data --entrypoint bash ${IMAGE.redis} -c 'rm -f /data/dump.rdb; rm -rf /data/appendonlydir'`]);
+    }
+    const t = Date.now();
+    if (volume) await docker.start(container); else start?.();
+    await waitFor("the full sync", 300, async () =>
+        /master_link_status:up/.test(info()) && !/master_sync_in_progress:1/.test(info()) && Number(dbsize().trim()) === keys ? true : undefined, 50);
+    return (Date.now() - t) / 1000;
+}
+
+async function main(): Promise<void> {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    const started = Date.now();
+    programEvaluation();
+    await standbyAndPromotion();
+    await baseBackupAndLag();
+    await redisFullSync();
+    await teardown();
+    const versions = [
+        `cores: ${os.cpus().length}`, `node ${process.version}`, `docker ${sh("docker", ["version", "-f", "{{.Server.Version}}"]).trim()}`,
+        `image ${IMAGE.postgres}: ${sh("docker", ["run", "--rm", "--entrypoint", "bash", IMAGE.postgres, "-c", "$(ls -d /usr/lib/postgresql/*/bin | tail -n1)/postgres --version; redis-server --version | cut -d' ' -f1-3"]).trim().replace(/\n/g, "; ")}`,
+        `median of ${RUNS} runs where repeated; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    ];
+    const table = ["| figure | ours | floor | ratio | goal | met |", "| --- | --- | --- | --- | --- | --- |",
+        ...rows.map((r) => `| ${r.figure} | ${r.ours} | ${r.floor} | ${r.ratio} | ${r.goal} | ${r.met} |`)].join("\n");
+    const md = `# Benchmark results (${new Date().toISOString()})\n\n${versions.map((v) => `- ${v}`).join("\n")}\n\n${table}\n\n![lag](lag.png)\n`;
+    fs.writeFileSync(path.join(RESULTS, "results.md"), md);
+    process.stdout.write(`${md}\n`);
+}
+
+main().catch(async (e) => { process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`); await teardown().catch(() => undefined); process.exit(1); });
