@@ -101,9 +101,11 @@ async function baseBackupAndLag(): Promise<void> {
     dexec(NAMES.masterPostgres, "psql", "-U", "postgres", "-c", "CHECKPOINT");
     const bytes = Number(dexec(NAMES.masterPostgres, "du", "-sb", "/var/lib/postgresql/data").split(/\s/)[0]);
 
-    // Ours: the seed the replica stack runs, into a fresh volume (the standby stopped so its slot and address are free).
+    // Ours: the seed the replica stack runs, into a fresh volume, through a slot of its own (a base backup moves its
+    // slot forward, so the standby's slot must not be used), with the standby stopped so its address is free.
     const state = JSON.parse(fs.readFileSync(path.join(process.env.SYNAXIC_E2E_STATE ?? "/var/tmp/synaxic-e2e", "state-replica.json"), "utf8"));
-    const seedStdin: string = state["command:local:Command::postgres-seed"].state.stdin;
+    const seedStdin: string = state["command:local:Command::postgres-seed"].state.stdin.replace(/^SLOT='[^']*'$/m, "SLOT='bench_slot'");
+    dexec(NAMES.masterPostgres, "synaxic-slot", "ensure", "bench_slot");
     await docker.stop(NAMES.replicaPostgres);
     const seeds: number[] = [];
     const tars: number[] = [];
@@ -114,6 +116,7 @@ async function baseBackupAndLag(): Promise<void> {
         await docker.removeVolume(volume);
         await docker.removeVolume(`synaxic-e2e-bench-tar-${i}`);
     }
+    dexec(NAMES.masterPostgres, "synaxic-slot", "drop", "bench_slot");
     const mbps = (s: number) => bytes / 1048576 / s;
     row(`base backup throughput (${(bytes / 1048576).toFixed(0)} MB, TLS, -c fast -X stream)`, mbps(median(seeds)), mbps(median(tars)),
         (v) => `${v.toFixed(0)} MB/s`, "≥ 0.8× raw tar copy", mbps(median(seeds)) / mbps(median(tars)) >= 0.8);

@@ -1,21 +1,15 @@
 // The PostgreSQL primary: protected data volume, the container, and one physical replication slot per replica.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { Host, HostCommand } from "./host";
+import { HostCommand } from "./host";
 import { Cidr } from "./net";
 import { renderPgHba, renderPostgresConf } from "./render";
 import { postgresContainer, PostgresTls } from "./postgres";
-import { Placement, privateFile, protectedVolume, UPLOAD_DIR } from "./service";
+import { privateFile, protectedVolume, ServiceArgs, UPLOAD_DIR } from "./service";
 
-export interface PostgresMasterArgs {
-    readonly host: Host;
-    /** Container name (default users know: `synaxic-postgres-prod`). */
-    readonly containerName: string;
-    /** Image with a tag, e.g. `postgres:17-bookworm`; our entrypoint works with official and Debian images. */
-    readonly image: string;
-    /** Name of the docker volume holding PGDATA; protected and retained on delete. */
-    readonly volumeName: string;
-    readonly placement: Placement;
+/** The primary; the volume holds PGDATA. */
+export interface PostgresMasterArgs extends ServiceArgs {
+    /** Its server certificate and the CA that also signs the replicas'. */
     readonly tls: PostgresTls;
     /** Application database, its owner and that owner's password. */
     readonly database: string;

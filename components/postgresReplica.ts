@@ -2,21 +2,14 @@
 // read-only container streaming from the primary over verify-full TLS.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { Host, HostCommand } from "./host";
+import { HostCommand } from "./host";
 import { Cidr } from "./net";
 import { renderPgHba, renderPgpass, renderPostgresConf, renderShellScript, templateText } from "./render";
 import { postgresContainer, PostgresTls } from "./postgres";
-import { Placement, privateFile, protectedVolume, UPLOAD_DIR } from "./service";
+import { privateFile, protectedVolume, ServiceArgs, UPLOAD_DIR } from "./service";
 
-export interface PostgresReplicaArgs {
-    readonly host: Host;
-    /** Container name (default users know: `synaxic-postgres-replica`). */
-    readonly containerName: string;
-    /** Image with a tag; the same major version as the primary (pg_basebackup copies its files). */
-    readonly image: string;
-    /** Name of the docker volume holding PGDATA; protected and retained on delete. */
-    readonly volumeName: string;
-    readonly placement: Placement;
+/** The standby; its image must run the primary's major version (pg_basebackup copies its files). */
+export interface PostgresReplicaArgs extends ServiceArgs {
     /** This replica's server certificate (for read-only clients) and the CA that also signs the primary's. */
     readonly tls: PostgresTls;
     /** This replica's name on the master: its `application_name`. */

@@ -1,20 +1,12 @@
 // The Redis master: TLS only on 6380, password, persistence, a replication backlog far above the 1 MB default.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { Host } from "./host";
 import { renderRedisConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
-import { Placement, protectedVolume } from "./service";
+import { protectedVolume, ServiceArgs } from "./service";
 
-export interface RedisMasterArgs {
-    readonly host: Host;
-    /** Container name (default users know: `synaxic-redis-prod`). */
-    readonly containerName: string;
-    /** Image with a tag and TLS built in (official images and Debian's redis-server both have it). */
-    readonly image: string;
-    /** Docker volume for /data (RDB and AOF); protected and retained on delete. */
-    readonly volumeName: string;
-    readonly placement: Placement;
+/** The Redis master; its image needs TLS built in (official images and Debian's redis-server have it). */
+export interface RedisMasterArgs extends ServiceArgs {
     readonly password: pulumi.Input<string>;
     readonly tls: RedisTls;
     /** `tls-auth-clients`: `optional` lets apps connect with the CA alone while refusing foreign certificates. */

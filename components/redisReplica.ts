@@ -1,20 +1,13 @@
 // The Redis replica: replicaof the master over TLS (presenting its client certificate), read-only.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { Host } from "./host";
 import { renderRedisConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
-import { Placement, protectedVolume } from "./service";
+import { protectedVolume, ServiceArgs } from "./service";
 import { KeyPair } from "./tlsBundle";
 
-export interface RedisReplicaArgs {
-    readonly host: Host;
-    /** Container name (default users know: `synaxic-redis-replica`). */
-    readonly containerName: string;
-    readonly image: string;
-    /** Docker volume for /data; protected and retained on delete. */
-    readonly volumeName: string;
-    readonly placement: Placement;
+/** The Redis replica. */
+export interface RedisReplicaArgs extends ServiceArgs {
     /** Address and TLS port of the master as this host reaches it. */
     readonly masterHost: pulumi.Input<string>;
     readonly masterPort: pulumi.Input<number>;

@@ -2,6 +2,7 @@
 // shape (our entrypoint as root, healthcheck, restart policy, fixed name, network address, published port).
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import { Host } from "./host";
 import { templateText } from "./render";
 
 export const LIB_DIR = "/usr/local/lib/synaxic";
@@ -37,6 +38,18 @@ export function protectedVolume(name: string, volumeName: string, provider: dock
     parent: pulumi.Resource): docker.Volume {
     return new docker.Volume(name, { name: volumeName, driver: "local" },
         { parent, provider, protect: true, retainOnDelete: true });
+}
+
+/** What every service component takes: where it runs, under which names, from which image. */
+export interface ServiceArgs {
+    readonly host: Host;
+    /** Fixed container name (the defaults users know: `synaxic-postgres-prod`, `synaxic-redis-replica`, ...). */
+    readonly containerName: string;
+    /** Image with a tag (official or Debian-based: our entrypoints handle both). */
+    readonly image: string;
+    /** Docker volume holding the data; protected and retained on delete. */
+    readonly volumeName: string;
+    readonly placement: Placement;
 }
 
 /** Where a container sits on the stack's network, and which host address/port it is published on. */
