@@ -31,6 +31,7 @@ export async function readPostgres(t: PgTarget, timeoutMs = 5000): Promise<PgRep
         ssl: { ca: t.ca, rejectUnauthorized: true },
         connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, application_name: "synaxic-status",
     });
+    client.on("error", () => undefined); // a dropped connection surfaces through the awaited calls below
     try {
         await client.connect();
         const standby = (await client.query<PgStandbyRow>(templateText("sql/status-standby.sql"))).rows[0];

@@ -13,6 +13,7 @@ export async function pgConnect(o: { host?: string; port: number; user: string; 
         host: o.host ?? "127.0.0.1", port: o.port, user: o.user, password: o.password, database: o.database ?? "synaxic",
         ssl: { ca: o.ca, rejectUnauthorized: true }, connectionTimeoutMillis: 5000,
     });
+    client.on("error", () => undefined); // a server going away surfaces through the awaited queries
     await client.connect();
     return client;
 }
