@@ -18,6 +18,8 @@ export interface HostCommandArgs {
     readonly delete?: pulumi.Input<string>;
     /** Text for the command's standard input: scripts and secrets go here, never on the command line. */
     readonly stdin?: pulumi.Input<string>;
+    /** Values whose change runs the command again (it is replaced: delete, then create). */
+    readonly triggers?: pulumi.Input<unknown>[];
 }
 
 /** A host command resource: `remote.Command` or `local.Command`, both with `stdout`. */
@@ -66,12 +68,14 @@ export class Host {
                 create: args.create,
                 delete: args.delete,
                 stdin: args.stdin,
+                triggers: args.triggers,
             }, opts);
         }
         return new command.local.Command(name, {
             create: args.create,
             delete: args.delete,
             stdin: args.stdin,
+            triggers: args.triggers,
             interpreter: ["/bin/sh", "-c"],
             environment: this.args.dockerHost ? { DOCKER_HOST: this.args.dockerHost } : undefined,
         }, opts);

@@ -8,7 +8,7 @@ import { KeyPair } from "./tlsBundle";
 
 /** SQL files every PostgreSQL container carries; the status command reads the same files. */
 export const STATUS_SQL = ["status-primary-replicas.sql", "status-primary-slots.sql", "status-standby.sql"];
-const CONTAINER_SQL = [...STATUS_SQL, "bootstrap-primary.sql", "ensure-slot.sql", "drop-slot.sql"];
+const CONTAINER_SQL = [...STATUS_SQL, "bootstrap-primary.sql", "sync-role-passwords.sql", "ensure-slot.sql", "drop-slot.sql"];
 
 export interface PostgresTls extends KeyPair {
     readonly caCertPem: pulumi.Input<string>;
@@ -36,6 +36,7 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): docke
         ...entrypointUploads("postgres/entrypoint.sh"),
         script("/usr/local/bin/check-replication-status", "postgres/check-replication-status.sh"),
         script("/usr/local/bin/synaxic-slot", "postgres/slot.sh"),
+        script("/usr/local/bin/synaxic-sync-roles", "postgres/sync-roles.sh"),
         ...CONTAINER_SQL.map((f) => publicFile(`/etc/synaxic/sql/${f}`, templateText(`sql/${f}`))),
         publicFile(PG_PATHS.conf, a.conf),
         publicFile(PG_PATHS.hba, a.hba),

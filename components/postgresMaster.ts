@@ -33,6 +33,8 @@ export class PostgresMaster extends pulumi.ComponentResource {
     readonly container: docker.Container;
     /** Host commands that create (and on removal drop) each replica's slot, by replica name. */
     readonly slots: Readonly<Record<string, HostCommand>>;
+    /** Sets the roles' passwords to the configured ones after every (re)creation of the container. */
+    readonly rolePasswords: HostCommand;
     readonly containerName: string;
 
     constructor(name: string, args: PostgresMasterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -74,6 +76,10 @@ export class PostgresMaster extends pulumi.ComponentResource {
             provider,
             parent: this,
         });
+        this.rolePasswords = args.host.command(`${name}-role-passwords`, {
+            create: `docker exec ${args.containerName} synaxic-sync-roles`,
+            triggers: [this.container.id],
+        }, { parent: this, dependsOn: [this.container] });
         this.slots = Object.fromEntries(args.replicas.map((r) => [r.name, args.host.command(`${name}-slot-${r.name}`, {
             create: `docker exec ${args.containerName} synaxic-slot ensure ${r.slot}`,
             delete: `docker exec ${args.containerName} synaxic-slot drop ${r.slot}`,

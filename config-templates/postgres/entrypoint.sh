@@ -44,9 +44,6 @@ bootstrap_roles() {
   } | run_as postgres psql -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -U postgres -d postgres -f -
 }
 
-# A psql variable from a file (our values are validated: letters, digits and -_.~ only).
-psql_set() { printf '\\set %s %s\n' "$1" "'$(cat "$2")'"; }
-
 initialise_primary() {
   log "empty data directory: initialising a new primary"
   run_as postgres initdb -D "$PGDATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \

@@ -9,15 +9,6 @@ source /usr/local/lib/synaxic/entrypoint-lib.sh
 SYNAXIC_SERVICE=slot
 add_postgres_bin_to_path
 
-wait_for_server() {
-  local tries=60
-  until pg_isready -q -h /var/run/postgresql -U postgres -d postgres; do
-    tries=$((tries - 1))
-    [ "$tries" -gt 0 ] || die "PostgreSQL did not accept connections within 60 s"
-    sleep 1
-  done
-}
-
 run_sql() { # <file> <slot>
   psql -X -q -At -v ON_ERROR_STOP=1 -h /var/run/postgresql -U postgres -d postgres -v slot="$2" -f "$1"
 }
@@ -25,7 +16,7 @@ run_sql() { # <file> <slot>
 main() {
   local action=${1:-} slot=${2:-}
   [[ "$slot" =~ ^[a-z0-9_]{1,63}$ ]] || die "slot name must be 1-63 of a-z, 0-9, _ (got '$slot')"
-  wait_for_server
+  wait_for_postgres
   case "$action" in
     ensure) run_sql /etc/synaxic/sql/ensure-slot.sql "$slot" ;;
     drop) run_sql /etc/synaxic/sql/drop-slot.sql "$slot" ;;

@@ -37,3 +37,16 @@ add_postgres_bin_to_path() {
   PATH="$dir:$PATH"
   export PATH
 }
+
+# A psql variable from a file, for a script piped to psql (our values are validated: letters, digits, -_.~ only).
+psql_set() { printf '\\set %s %s\n' "$1" "'$(cat "$2")'"; }
+
+# Until the local server accepts connections (60 s at most).
+wait_for_postgres() {
+  local tries=60
+  until pg_isready -q -h /var/run/postgresql -U postgres -d postgres; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || die "PostgreSQL did not accept connections within 60 s"
+    sleep 1
+  done
+}

@@ -156,7 +156,7 @@ async function container(i: Inputs): Promise<State> {
 // ---- host commands ----
 
 function runCommand(i: Inputs): Promise<State> {
-    allow("local.Command", i, ["create", "delete", "stdin", "interpreter", "environment"]);
+    allow("local.Command", i, ["create", "delete", "stdin", "interpreter", "environment", "triggers"]);
     const [shell, ...shellArgs] = i.interpreter ?? ["/bin/sh", "-c"];
     return new Promise((resolve, reject) => {
         const child = spawn(shell, [...shellArgs, i.create], { env: { ...process.env, ...(i.environment ?? {}) } });

@@ -234,6 +234,28 @@ describe("re-running pulumi up", () => {
     });
 });
 
+describe("rotating passwords", () => {
+    it("takes new passwords with pulumi up on both stacks: the roles change, the standby still streams, nothing re-seeded", async () => {
+        const sysid = await systemIdentifier(replicaPg());
+        const old = master.outputs.SPRING_DATASOURCE_PASSWORD;
+        const rotated = { postgresPassword: "rotated-app-password-0123", replicationPassword: "rotated-replication-0123" };
+        master = await phase("pulumi up: master stack, rotated passwords", () => up("master", masterConfig(rotated)));
+        replica = await phase("pulumi up: replica stack, rotated passwords", () => up("replica", replicaConfig(), master.outputs));
+        expect(replica.events.filter((e) => e.action !== "unchanged").map((e) => e.name).sort())
+            .toEqual(["postgres-container", "postgres-seed"]);
+        ep = endpoints(master);
+        expect(master.outputs.SPRING_DATASOURCE_PASSWORD).toBe(rotated.postgresPassword);
+        await expect(pgQuery({ ...masterPg(), password: old }, "SELECT 1")).rejects.toThrow(/password authentication failed/);
+        expect(await pgQuery(masterPg(), "SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
+        await waitFor("the standby to stream with the new replication password", 60, async () => {
+            const s = await readPostgres({ ...masterPg(), host: "127.0.0.1", database: "synaxic" });
+            return s.reachable && s.role === "master" && s.replicas[0]?.state === "streaming" ? true : undefined;
+        }, 250);
+        expect(await pgQuery(replicaPg(), "SELECT 1 AS ok")).toEqual([{ ok: 1 }]); // the role change replicated
+        expect(await systemIdentifier(replicaPg())).toBe(sysid);
+    });
+});
+
 describe("failure is visible", () => {
     it("makes the master's status exit non-zero with the slot inactive while the standby is stopped", async () => {
         const standby = await docker.container(NAMES.replicaPostgres);

@@ -61,7 +61,7 @@ describe("master stack", () => {
     it("creates one slot per replica after the primary, idempotently, dropping it on removal", async () => {
         const replicas = ["replica1 10.0.0.21", "replica2 10.0.0.22", "replica3 10.0.0.23"];
         const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, replicas: JSON.stringify(replicas) } });
-        const slots = run.ofType(LOCAL_COMMAND);
+        const slots = run.ofType(LOCAL_COMMAND).filter((c) => c.name.startsWith("postgres-slot-"));
         expect(slots.map((s) => s.inputs.create)).toEqual([1, 2, 3].map((i) =>
             `docker exec synaxic-postgres-prod synaxic-slot ensure replica${i}_slot`));
         expect(slots.map((s) => s.inputs.delete)).toEqual([1, 2, 3].map((i) =>
@@ -69,6 +69,15 @@ describe("master stack", () => {
         for (const slot of slots) expect(run.dependsOn(slot, container(run, "synaxic-postgres-prod"))).toBe(true);
         const hba = upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/postgres/pg_hba.conf").content;
         expect(hba.match(/^hostssl\s+replication/gm)).toHaveLength(3);
+    });
+
+    it("syncs the roles' passwords after every (re)creation of the primary's container", async () => {
+        const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
+        const sync = run.named("postgres-role-passwords");
+        expect(sync.inputs.create).toBe("docker exec synaxic-postgres-prod synaxic-sync-roles");
+        expect(sync.inputs.triggers).toEqual(["postgres-container-id"]);
+        expect(run.dependsOn(sync, container(run, "synaxic-postgres-prod"))).toBe(true);
+        expect(upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/sql/sync-role-passwords.sql").content).toContain("ALTER ROLE :\"app_user\" PASSWORD :'app_password'");
     });
 
     it("issues a CA, a master certificate naming every way it is reached, and each replica's certificates", async () => {

@@ -1,0 +1,22 @@
+#!/bin/bash
+# `synaxic-sync-roles` (inside the primary container): set the application and replication roles' passwords to
+# the uploaded ones. Passwords reach psql on stdin, never on a command line. Does nothing on a standby.
+set -Eeuo pipefail
+# shellcheck source=../scripts/entrypoint-lib.sh
+source /usr/local/lib/synaxic/entrypoint-lib.sh
+SYNAXIC_SERVICE=roles
+readonly UPLOADS=/etc/synaxic/uploads
+add_postgres_bin_to_path
+wait_for_postgres
+if [ "$(psql -X -At -h /var/run/postgresql -U postgres -d postgres -c 'SELECT pg_is_in_recovery()')" = t ]; then
+  log "standby: roles come from the primary"
+  exit 0
+fi
+{
+  psql_set app_user "$UPLOADS/app.user"
+  psql_set app_password "$UPLOADS/app.password"
+  psql_set replication_user "$UPLOADS/replication.user"
+  psql_set replication_password "$UPLOADS/replication.password"
+  cat /etc/synaxic/sql/sync-role-passwords.sql
+} | psql -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U postgres -d postgres -f -
+log "role passwords in sync with the configuration"
