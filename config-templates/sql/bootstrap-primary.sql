@@ -1,6 +1,7 @@
 -- Roles and database of a new primary. Variables: app_user, app_password, app_db,
 -- replication_user, replication_password (set by the entrypoint on stdin).
 SET password_encryption = 'scram-sha-256';
+SET synchronous_commit = local;
 CREATE ROLE :"app_user" LOGIN PASSWORD :'app_password';
 CREATE DATABASE :"app_db" OWNER :"app_user";
 -- pg_monitor lets the status command read pg_stat_replication and slot details.
