@@ -1,9 +1,11 @@
 // The PostgreSQL primary: protected data volume, the container, and one physical replication slot per replica.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import * as random from "@pulumi/random";
 import { HostCommand } from "./host";
 import { Cidr } from "./net";
 import { renderPgHba, renderPostgresConf } from "./render";
+import { scramVerifier } from "./scram";
 import { postgresContainer, PostgresTls } from "./postgres";
 import { privateFile, protectedVolume, ServiceArgs, UPLOAD_DIR } from "./service";
 
@@ -65,13 +67,13 @@ export class PostgresMaster extends pulumi.ComponentResource {
             conf,
             hba,
             tls: args.tls,
-            // Read once by the entrypoint when it initialises an empty volume.
+            // Roles and their SCRAM verifiers: the primary never receives a password, only what pg_authid stores.
             extraUploads: [
                 privateFile(`${UPLOAD_DIR}/app.user`, args.appUser),
                 privateFile(`${UPLOAD_DIR}/app.db`, args.database),
-                privateFile(`${UPLOAD_DIR}/app.password`, args.appPassword),
+                privateFile(`${UPLOAD_DIR}/app.scram`, this.verifier(`${name}-app`, args.appPassword)),
                 privateFile(`${UPLOAD_DIR}/replication.user`, args.replicationUser),
-                privateFile(`${UPLOAD_DIR}/replication.password`, args.replicationPassword),
+                privateFile(`${UPLOAD_DIR}/replication.scram`, this.verifier(`${name}-replication`, args.replicationPassword)),
             ],
             provider,
             parent: this,
@@ -85,5 +87,12 @@ export class PostgresMaster extends pulumi.ComponentResource {
             delete: `docker exec ${args.containerName} synaxic-slot drop ${r.slot}`,
         }, { parent: this, dependsOn: [this.container] })]));
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
+    }
+
+    /** A role's SCRAM-SHA-256 verifier, with a random salt kept in state so it changes only with the password. */
+    private verifier(name: string, password: pulumi.Input<string>): pulumi.Output<string> {
+        const salt = new random.RandomBytes(`${name}-scram-salt`, { length: 16 }, { parent: this });
+        return pulumi.secret(pulumi.all([password, salt.base64])
+            .apply(([p, s]) => scramVerifier(p, Buffer.from(s, "base64"))));
     }
 }

@@ -32,14 +32,14 @@ install_passfile() {
 
 cluster_exists() { [ -s "$PGDATA/PG_VERSION" ]; }
 
-# Roles and database of a new primary. Passwords reach psql on stdin, never on a command line.
+# Roles and database of a new primary, with the SCRAM verifiers we were given (never a password).
 bootstrap_roles() {
   {
     psql_set app_user "$UPLOADS/app.user"
     psql_set app_db "$UPLOADS/app.db"
-    psql_set app_password "$UPLOADS/app.password"
+    psql_set app_verifier "$UPLOADS/app.scram"
     psql_set replication_user "$UPLOADS/replication.user"
-    psql_set replication_password "$UPLOADS/replication.password"
+    psql_set replication_verifier "$UPLOADS/replication.scram"
     cat /etc/synaxic/sql/bootstrap-primary.sql
   } | run_as postgres psql -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -U postgres -d postgres -f -
 }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # `synaxic-sync-roles` (inside the primary container): set the application and replication roles' passwords to
-# the uploaded ones. Passwords reach psql on stdin, never on a command line. Does nothing on a standby.
+# the configured ones, from uploaded SCRAM verifiers (the primary never sees a password). Does nothing on a standby.
 set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
@@ -14,9 +14,9 @@ if [ "$(psql -X -At -h /var/run/postgresql -U postgres -d postgres -c 'SELECT pg
 fi
 {
   psql_set app_user "$UPLOADS/app.user"
-  psql_set app_password "$UPLOADS/app.password"
+  psql_set app_verifier "$UPLOADS/app.scram"
   psql_set replication_user "$UPLOADS/replication.user"
-  psql_set replication_password "$UPLOADS/replication.password"
+  psql_set replication_verifier "$UPLOADS/replication.scram"
   cat /etc/synaxic/sql/sync-role-passwords.sql
 } | psql -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U postgres -d postgres -f -
 log "role passwords in sync with the configuration"

@@ -38,7 +38,7 @@ add_postgres_bin_to_path() {
   export PATH
 }
 
-# A psql variable from a file, for a script piped to psql (our values are validated: letters, digits, -_.~ only).
+# A psql variable from a file, for a script piped to psql (names are validated identifiers; verifiers are base64).
 psql_set() { printf '\\set %s %s\n' "$1" "'$(cat "$2")'"; }
 
 # Until the local server accepts connections (60 s at most).

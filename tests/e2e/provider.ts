@@ -280,6 +280,9 @@ export function realProvider(opts: RealProviderOptions): ResourceProvider {
             case "docker:index/container:Container": return container(i);
             case "command:local:Command": return runCommand(i);
             case "random:index/randomPassword:RandomPassword": return randomPassword(i);
+            case "random:index/randomBytes:RandomBytes":
+                allow("RandomBytes", i, ["length"]);
+                return { ...i, base64: crypto.randomBytes(i.length).toString("base64") };
             case "tls:index/privateKey:PrivateKey": return privateKey(i);
             case "tls:index/selfSignedCert:SelfSignedCert": return selfSignedCert(i);
             case "tls:index/certRequest:CertRequest": return certRequest(i);

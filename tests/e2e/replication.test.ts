@@ -144,7 +144,7 @@ describe("attacks and misuse", () => {
             expect(mode(c, "/usr/local/etc/redis/secrets.conf")).toBe("600 redis");
         }
         expect(mode(NAMES.replicaRedis, "/usr/local/etc/redis/tls/client.key")).toBe("600 redis");
-        expect(dockerExec(NAMES.masterPostgres, "stat", "-c", "%a %U", "/etc/synaxic/uploads/app.password").trim()).toBe("600 root");
+        expect(dockerExec(NAMES.masterPostgres, "stat", "-c", "%a %U", "/etc/synaxic/uploads/app.scram").trim()).toBe("600 root");
     });
 
     it("shows no secret in container logs, docker inspect, or host command output kept in state", async () => {
@@ -154,6 +154,10 @@ describe("attacks and misuse", () => {
             const text = `${await docker.logs(info!.Id)}\n${JSON.stringify(info!.Config.Env)}`;
             for (const s of secrets) expect([name, text.includes(s)]).toEqual([name, false]);
             expect(text).not.toMatch(/PRIVATE KEY/);
+        }
+        // The primary holds SCRAM verifiers only: neither the app's nor the replication password is in its files.
+        for (const s of [secrets[0], secrets[1]]) {
+            expect(spawnSync("docker", ["exec", NAMES.masterPostgres, "grep", "-rqF", "-e", s, "/etc/synaxic"]).status).toBe(1);
         }
         const kept = [...master.run.resources, ...replica.run.resources].filter((r) => r.type === "command:local:Command");
         expect(kept.length).toBeGreaterThan(0);

@@ -82,6 +82,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { result: `mockpw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef`.slice(0, 32) };
+        case "random:index/randomBytes:RandomBytes":
+            return { base64: Buffer.alloc(Number(inputs.length), name).toString("base64") };
         case "tls:index/privateKey:PrivateKey":
             return { privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-key-${name}\n-----END PRIVATE KEY-----\n` };
         case "tls:index/selfSignedCert:SelfSignedCert":

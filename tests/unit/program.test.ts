@@ -48,11 +48,14 @@ describe("master stack", () => {
         expect(upload(pg, "/etc/synaxic/postgres/postgresql.conf").content).toMatch(/^wal_level = replica$/m);
         expect(upload(pg, "/usr/local/bin/check-replication-status").permissions).toBe("0755");
         expect(upload(pg, "/etc/synaxic/sql/status-standby.sql").content).toContain("pg_last_wal_replay_lsn");
-        const secretFiles = ["server.key", "app.password", "replication.password"].map((f) => `/etc/synaxic/uploads/${f}`);
+        const secretFiles = ["server.key", "app.scram", "replication.scram"].map((f) => `/etc/synaxic/uploads/${f}`);
         for (const file of secretFiles) expect(upload(pg, file).permissions).toBe("0600");
         // The engine stores the uploads as one secret (the mocks returned nothing secret: our code marked it).
         expect(pg.secretPaths).toEqual(["uploads"]);
-        expect(upload(pg, "/etc/synaxic/uploads/app.password").content).toMatch(/^[A-Za-z0-9]{32}$/);
+        // The primary gets SCRAM verifiers, never a password.
+        expect(upload(pg, "/etc/synaxic/uploads/app.scram").content).toMatch(/^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+        const password = String(run.outputs.SPRING_DATASOURCE_PASSWORD.value);
+        expect(pg.inputs.uploads.filter((u: { content: string }) => u.content.includes(password))).toEqual([]);
         const redis = container(run, "synaxic-redis-prod");
         expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toMatch(/^requirepass \S+\nmasterauth \S+\n$/);
         expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).not.toMatch(/^requirepass/m);
@@ -77,7 +80,7 @@ describe("master stack", () => {
         expect(sync.inputs.create).toBe("docker exec synaxic-postgres-prod synaxic-sync-roles");
         expect(sync.inputs.triggers).toEqual(["postgres-container-id"]);
         expect(run.dependsOn(sync, container(run, "synaxic-postgres-prod"))).toBe(true);
-        expect(upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/sql/sync-role-passwords.sql").content).toContain("ALTER ROLE :\"app_user\" PASSWORD :'app_password'");
+        expect(upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/sql/sync-role-passwords.sql").content).toContain("ALTER ROLE :\"app_user\" PASSWORD :'app_verifier'");
     });
 
     it("issues a CA, a master certificate naming every way it is reached, and each replica's certificates", async () => {
