@@ -96,8 +96,8 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): docker.
         healthcheck: {
             tests: ["CMD", "/bin/bash", ENTRYPOINT, "healthcheck"],
             // Docker 20.10 (Debian 12) has no start interval: the first check comes one interval after start,
-            // so this interval is what a deployment waits per container.
-            interval: "2s",
+            // so this interval is what a deployment waits per container; pg_isready once a second costs nothing.
+            interval: "1s",
             timeout: "5s",
             retries: 10,
             startPeriod: "60s",
