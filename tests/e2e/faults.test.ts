@@ -164,7 +164,7 @@ describe("the slot's WAL cap", () => {
         expect(JSON.parse(status.stdout).problems).toContain("postgres: slot replica1_slot lost its WAL: re-seed that replica");
 
         // The re-seed README documents: a fresh slot, the stale standby and its volume removed, then
-        // `pulumi up --refresh --replace <seed>` on the replica stack.
+        // an up with --refresh --replace <seed> on the replica stack.
         const started = Date.now();
         dockerExec(NAMES.masterPostgres, "synaxic-slot", "reset", "replica1_slot");
         await docker.remove(NAMES.replicaPostgres);

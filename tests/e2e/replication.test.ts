@@ -214,13 +214,13 @@ describe("the app's environment from the replica stack's outputs", () => {
     });
 });
 
-describe("re-running pulumi up", () => {
+describe("applying again", () => {
     it("changes nothing: no resource recreated, no host command re-run, the standby not re-seeded", async () => {
         const ids = async () => Promise.all(Object.values(NAMES).map(async (n) => (await docker.container(n))?.Id));
         const before = { ids: await ids(), sysid: await systemIdentifier(replicaPg()), rows: await pgQuery(replicaPg(), "SELECT count(*)::int AS n FROM test_replication") };
         const again = [
-            await phase("pulumi up again: master stack", () => up("master", masterConfig())),
-            await phase("pulumi up again: replica stack", () => up("replica", replicaConfig(), master.outputs)),
+            await phase("apply again: master stack", () => up("master", masterConfig())),
+            await phase("apply again: replica stack", () => up("replica", replicaConfig(), master.outputs)),
         ];
         for (const d of again) expect(d.events.filter((e) => e.action !== "unchanged")).toEqual([]);
         expect(await ids()).toEqual(before.ids);
@@ -239,12 +239,12 @@ describe("re-running pulumi up", () => {
 });
 
 describe("rotating passwords", () => {
-    it("takes new passwords with pulumi up on both stacks: the roles change, the standby still streams, nothing re-seeded", async () => {
+    it("takes new passwords when both stacks are applied again: the roles change, the standby still streams, nothing re-seeded", async () => {
         const sysid = await systemIdentifier(replicaPg());
         const old = master.outputs.SPRING_DATASOURCE_PASSWORD;
         const rotated = { postgresPassword: "rotated-app-password-0123", replicationPassword: "rotated-replication-0123" };
-        master = await phase("pulumi up: master stack, rotated passwords", () => up("master", masterConfig(rotated)));
-        replica = await phase("pulumi up: replica stack, rotated passwords", () => up("replica", replicaConfig(), master.outputs));
+        master = await phase("apply: master stack, rotated passwords", () => up("master", masterConfig(rotated)));
+        replica = await phase("apply: replica stack, rotated passwords", () => up("replica", replicaConfig(), master.outputs));
         expect(replica.events.filter((e) => e.action !== "unchanged").map((e) => e.name).sort())
             .toEqual(["postgres-container", "postgres-seed"]);
         ep = endpoints(master);

@@ -80,7 +80,7 @@ export interface Deployment {
     readonly outputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- stack outputs are heterogeneous
 }
 
-/** `pulumi up` for one stack: the program users run, its resources created for real. */
+/** One stack applied (what `up` does for users): the program users run, its resources created for real. */
 export async function up(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>,
     stateName: string = stack, flags: { refresh?: boolean; replace?: string[] } = {}): Promise<Deployment> {
     const events: ProviderEvent[] = [];
@@ -121,7 +121,7 @@ export function endpoints(master: Deployment) {
 export async function deployPair(masterExtra: Record<string, string> = {}, replicaExtra: Record<string, string> = {},
     phase: <T>(name: string, fn: () => Promise<T>) => Promise<T> = (_, fn) => fn()) {
     await phase("teardown of a previous run", teardown);
-    const master = await phase("pulumi up: master stack", () => up("master", masterConfig(masterExtra)));
-    const replica = await phase("pulumi up: replica stack (base backup included)", () => up("replica", replicaConfig(replicaExtra), master.outputs));
+    const master = await phase("apply: master stack", () => up("master", masterConfig(masterExtra)));
+    const replica = await phase("apply: replica stack (base backup included)", () => up("replica", replicaConfig(replicaExtra), master.outputs));
     return { master, replica, ...endpoints(master) };
 }
