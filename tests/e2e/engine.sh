@@ -25,6 +25,7 @@ install_packages() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v openssl >/dev/null || missing+=(openssl) # the e2e provider issues real certificates with it
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} from Debian's packages"
   apt-get update -qq
