@@ -1,6 +1,6 @@
 // The only emulated part of the e2e suite: a provider behind Pulumi's mock runtime that creates each resource the
 // program declares for real (Docker Engine API, host commands on this machine, real random passwords, real X.509
-// from openssl). It is strict: a type or an argument it does not implement throws. Like `pulumi up`, it keeps
+// from openssl). It is strict: a type or an argument it does not implement throws. Like an up, it keeps
 // state per stack and leaves a resource alone when its inputs are unchanged.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -27,9 +27,9 @@ export interface RealProviderOptions {
     readonly stackOutputs?: Record<string, unknown>;
     /** Every create/replace/unchanged decision, for assertions and timings. */
     readonly events: ProviderEvent[];
-    /** `pulumi up --refresh`: a docker object that vanished outside the program is created again. */
+    /** An up with --refresh: a docker object that vanished outside the program is created again. */
     readonly refresh?: boolean;
-    /** `pulumi up --replace`: logical names of resources to create again whatever their inputs. */
+    /** An up with --replace: logical names of resources to create again whatever their inputs. */
     readonly replace?: string[];
 }
 

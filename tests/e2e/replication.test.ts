@@ -9,6 +9,7 @@ import { readPostgres } from "../../scripts/status/collect";
 import { appEnv, caFile, pgConnect, pgQuery, plaintextPing, redisConnect, runStatus, tlsResp, waitFor } from "./clients";
 import { docker } from "./docker";
 import { deployPair, Deployment, endpoints, LINK, masterConfig, NAMES, PORTS, replicaConfig, STATE_DIR, teardown, up } from "./stacks";
+import { waitStreaming } from "./replication-state";
 import { phase, report } from "./timing";
 
 jest.setTimeout(300_000);
@@ -251,10 +252,7 @@ describe("rotating passwords", () => {
         expect(master.outputs.SPRING_DATASOURCE_PASSWORD).toBe(rotated.postgresPassword);
         await expect(pgQuery({ ...masterPg(), password: old }, "SELECT 1")).rejects.toThrow(/password authentication failed/);
         expect(await pgQuery(masterPg(), "SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
-        await waitFor("the standby to stream with the new replication password", 60, async () => {
-            const s = await readPostgres({ ...masterPg(), host: "127.0.0.1", database: "synaxic" });
-            return s.reachable && s.role === "master" && s.replicas[0]?.state === "streaming" ? true : undefined;
-        }, 250);
+        await waitStreaming(masterPg(), 60); // with the new replication password
         expect(await pgQuery(replicaPg(), "SELECT 1 AS ok")).toEqual([{ ok: 1 }]); // the role change replicated
         expect(await systemIdentifier(replicaPg())).toBe(sysid);
     });
@@ -276,10 +274,7 @@ describe("failure is visible", () => {
         } finally {
             await docker.start(standby!.Id);
         }
-        await waitFor("streaming again", 60, async () => {
-            const s = await readPostgres({ ...masterPg(), host: "127.0.0.1", database: "synaxic" });
-            return s.reachable && s.role === "master" && s.replicas[0]?.state === "streaming" ? true : undefined;
-        }, 250);
+        await waitStreaming(masterPg(), 60);
     });
 });
 
@@ -287,7 +282,7 @@ describe("a replica the master does not allow", () => {
     it("fails the replica stack with a message that says what broke (pg_hba refuses its address)", async () => {
         const stray = replicaConfig({ namePrefix: "synaxic-e2e-stray", postgresIp: "172.30.99.30", redisIp: "172.30.99.31",
             postgresPort: "45432", redisPort: "46380" });
-        // In its own process, as a user's `pulumi up` is: a failed resource ends the run with its message.
+        // In its own process, as a user's deployment is: a failed resource ends the run with its message.
         const res = spawnSync("npx", ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"], {
             cwd: `${__dirname}/../..`, timeout: 120_000,
             env: { ...process.env, E2E_UP: JSON.stringify({ stack: "replica", config: stray, stackOutputs: master.outputs, stateName: "stray" }) },

@@ -27,21 +27,26 @@ export const NAMES = {
     replicaPostgres: "synaxic-e2e-postgres-replica", replicaRedis: "synaxic-e2e-redis-replica",
 };
 
+/** What both e2e stacks share: our test images, the link network, loopback-only ports, app access from the host. */
+const COMMON: Record<string, string> = {
+    namePrefix: PREFIX,
+    postgresImage: IMAGE.postgres,
+    redisImage: IMAGE.redis,
+    networkName: LINK.network,
+    bindAddress: "127.0.0.1",
+    advertisedHost: "127.0.0.1",
+    appCidrs: JSON.stringify([`${LINK.gateway}/32`]),
+};
+
 export function masterConfig(extra: Record<string, string> = {}): Record<string, string> {
     return {
+        ...COMMON,
         role: "master",
-        namePrefix: "synaxic-e2e",
-        postgresImage: IMAGE.postgres,
-        redisImage: IMAGE.redis,
-        networkName: LINK.network,
         networkSubnet: LINK.subnet,
         postgresIp: LINK.masterPostgres,
         redisIp: LINK.masterRedis,
-        bindAddress: "127.0.0.1",
-        advertisedHost: "127.0.0.1",
         postgresPort: String(PORTS.masterPostgres),
         redisPort: String(PORTS.masterRedis),
-        appCidrs: JSON.stringify([`${LINK.gateway}/32`]),
         replicas: JSON.stringify([`replica1 ${LINK.replicaPostgres}/32 ${LINK.replicaRedis}`]),
         ...extra,
     };
@@ -49,19 +54,13 @@ export function masterConfig(extra: Record<string, string> = {}): Record<string,
 
 export function replicaConfig(extra: Record<string, string> = {}): Record<string, string> {
     return {
+        ...COMMON,
         role: "replica",
-        namePrefix: "synaxic-e2e",
-        postgresImage: IMAGE.postgres,
-        redisImage: IMAGE.redis,
-        networkName: LINK.network,
         networkExternal: "true",
         postgresIp: LINK.replicaPostgres,
         redisIp: LINK.replicaRedis,
-        bindAddress: "127.0.0.1",
-        advertisedHost: "127.0.0.1",
         postgresPort: String(PORTS.replicaPostgres),
         redisPort: String(PORTS.replicaRedis),
-        appCidrs: JSON.stringify([`${LINK.gateway}/32`]),
         replicaName: "replica1",
         masterStack: "organization/synaxic-replication/master",
         masterHost: LINK.masterPostgres,

@@ -1,4 +1,4 @@
-// `pulumi up` for one e2e stack in its own process, as a user runs it: exit 0 with { outputs, seconds, events }
+// One e2e stack applied in its own process, as a user runs it: exit 0 with { outputs, seconds, events }
 // as JSON on stdout,
 // or exit 1 with what broke on stderr. Input as JSON in E2E_UP: { stack, config, stackOutputs, stateName }.
 import { up } from "./stacks";

@@ -96,7 +96,7 @@ describe("status options", () => {
 
     it("says which variable is missing and how to get it", () => {
         expect(() => parseOptions(["master"], { ...env, SPRING_DATASOURCE_PASSWORD: undefined }))
-            .toThrow(/SPRING_DATASOURCE_PASSWORD is not set: .*pulumi stack output --show-secrets SPRING_DATASOURCE_PASSWORD/);
+            .toThrow(/SPRING_DATASOURCE_PASSWORD is not set: .*pulumi\sstack output --show-secrets SPRING_DATASOURCE_PASSWORD/);
         expect(() => parseOptions(["primary"], env)).toThrow(/usage: npm run status -- master\|replica/);
     });
 });
