@@ -1,8 +1,13 @@
 #!/bin/bash
 # The floor for "time to a streaming standby": the same PostgreSQL work as bare commands on the same engine and
 # image, with nothing of ours (no TLS, no slot, no health waits, trust auth on a private network).
-#   bench/floor.sh standby <image>     from nothing to a streaming standby (the caller times it)
+#   bench/floor.sh standby <image>                from nothing to a streaming standby (the caller times it)
 #   bench/floor.sh cleanup
+#   bench/floor.sh tar-copy <image> <from> <to>   raw copy of one volume into another (the base backup floor)
+#   bench/floor.sh redis-pair <image> [<tls dir>] a bare master/replica pair (TLS with ca.pem/cert.pem/key.pem)
+#   bench/floor.sh redis-fill <keys> <container> <redis-cli command...>
+#   bench/floor.sh redis-empty <image> <volume>   remove a stopped Redis's data from its volume
+#   bench/floor.sh redis-cleanup
 set -Eeuo pipefail
 readonly NET=synaxic-floor-net SUBNET=172.30.98.0/24 PRIMARY_IP=172.30.98.10 STANDBY_IP=172.30.98.20
 readonly PG_BIN='$(ls -d /usr/lib/postgresql/*/bin | tail -n 1)'
@@ -28,8 +33,54 @@ standby() {
   until [ "$(docker exec synaxic-floor-primary bash -c "$PG_BIN/psql -h /var/run/postgresql -U postgres -Atc \"SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'\"" 2>/dev/null)" = 1 ]; do sleep 0.05; done
 }
 
+tar_copy() { # <image> <from volume> <to volume>
+  docker run --rm -v "$2:/src:ro" -v "$3:/dst" --entrypoint bash "$1" -c 'tar -C /src -cf - . | tar -C /dst -xf -'
+}
+
+readonly REDIS_NET=synaxic-floor-net
+redis_cleanup() {
+  docker rm -f synaxic-floor-redis-m synaxic-floor-redis-r >/dev/null 2>&1 || true
+  docker network rm "$REDIS_NET" >/dev/null 2>&1 || true
+}
+
+# Both without persistence and with the master's diskless sync as ours; with a TLS dir, TLS on 6380 as ours.
+redis_pair() { # <image> [<tls dir>]
+  local image=$1 tls=${2:-} port=6379
+  local -a args=(--save '' --appendonly no --protected-mode no) mount=()
+  if [ -n "$tls" ]; then
+    port=6380
+    mount=(-v "$tls:/tls:ro")
+    args+=(--port 0 --tls-port 6380 --tls-cert-file /tls/cert.pem --tls-key-file /tls/key.pem --tls-ca-cert-file /tls/ca.pem
+      --tls-auth-clients no --tls-replication yes)
+  fi
+  redis_cleanup
+  docker network create "$REDIS_NET" >/dev/null
+  docker run -d --name synaxic-floor-redis-m --network "$REDIS_NET" "${mount[@]}" --entrypoint redis-server "$image" "${args[@]}" \
+    --repl-diskless-sync yes --repl-diskless-sync-delay 0 >/dev/null
+  docker run -d --name synaxic-floor-redis-r --network "$REDIS_NET" "${mount[@]}" --entrypoint redis-server "$image" "${args[@]}" \
+    --replicaof synaxic-floor-redis-m "$port" >/dev/null
+  sleep 0.5
+}
+
+# <keys> distinct keys through redis-cli --pipe inside <container>.
+redis_fill() { # <keys> <container> <redis-cli command...>
+  local keys=$1 container=$2
+  shift 2
+  seq 1 "$keys" | awk '{printf "*3\r\n$3\r\nSET\r\n$%d\r\nkey:%s\r\n$8\r\nvalue-%02d\r\n", length("key:" $1), $1, $1 % 100}' \
+    | docker exec -i "$container" "$@" --pipe >/dev/null
+}
+
+redis_empty() { # <image> <volume>
+  docker run --rm -v "$2:/data" --entrypoint bash "$1" -c 'rm -f /data/dump.rdb; rm -rf /data/appendonlydir'
+}
+
 case "${1:-}" in
   standby) standby "$2" ;;
   cleanup) cleanup ;;
-  *) echo "usage: floor.sh standby <image> | cleanup" >&2; exit 2 ;;
+  tar-copy) tar_copy "$2" "$3" "$4" ;;
+  redis-pair) redis_pair "$2" "${3:-}" ;;
+  redis-fill) shift; redis_fill "$@" ;;
+  redis-empty) redis_empty "$2" "$3" ;;
+  redis-cleanup) redis_cleanup ;;
+  *) echo "usage: see the top of bench/floor.sh" >&2; exit 2 ;;
 esac

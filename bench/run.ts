@@ -25,6 +25,8 @@ const secs = (s: number) => `${s.toFixed(2)} s`;
 const time = (fn: () => void) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e9; };
 const sh = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { cwd: ROOT, input, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 1 << 26 }).toString();
 const dexec = (container: string, ...cmd: string[]) => sh("docker", ["exec", container, ...cmd]);
+/** The bare-command side of each figure (bench/floor.sh). */
+const floor = (...args: string[]) => sh("bash", ["bench/floor.sh", ...args]);
 function row(figure: string, ours: number, floor: number | undefined, unit: (v: number) => string, goal: string, met: boolean) {
     rows.push({ figure, ours: unit(ours), floor: floor === undefined ? "" : unit(floor), ratio: floor === undefined ? "" : `${(ours / floor).toFixed(2)}×`, goal, met: met ? "yes" : "**no**" });
     log(`${figure}: ${unit(ours)}${floor === undefined ? "" : ` (floor ${unit(floor)})`}`);
@@ -89,10 +91,10 @@ async function standbyAndPromotion(): Promise<void> {
     await teardown();
     const floors: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-        sh("bash", ["bench/floor.sh", "cleanup"]);
-        floors.push(time(() => sh("bash", ["bench/floor.sh", "standby", IMAGE.postgres])));
+        floor("cleanup");
+        floors.push(time(() => floor("standby", IMAGE.postgres)));
     }
-    sh("bash", ["bench/floor.sh", "cleanup"]);
+    floor("cleanup");
     row("time to a streaming standby from nothing, both stacks", median(ours), median(floors), secs, "≤ 1.3× floor", median(ours) / median(floors) <= 1.3);
     log(`  (with a node start-up per stack, as separate processes: ${secs(median(walls))})`);
     row("promotion: pg_promote() → first write accepted", median(promote), undefined, secs, "< 1 s", median(promote) < 1);
@@ -117,8 +119,8 @@ async function baseBackupAndLag(): Promise<void> {
     const tars: number[] = [];
     for (let i = 0; i < RUNS; i++) {
         const volume = `synaxic-e2e-bench-seed-${i}`;
-        seeds.push(time(() => sh("bash", ["-c", "bash -s"], seedStdin.replace(/^VOLUME='[^']*'$/m, `VOLUME='${volume}'`))));
-        tars.push(time(() => sh("bash", ["-c", `docker run --rm -v synaxic-e2e-postgres-prod-data:/src:ro -v synaxic-e2e-bench-tar-${i}:/dst --entrypoint bash ${IMAGE.postgres} -c 'tar -C /src -cf - . | tar -C /dst -xf -'`])));
+        seeds.push(time(() => sh("bash", ["-s"], seedStdin.replace(/^VOLUME='[^']*'$/m, `VOLUME='${volume}'`))));
+        tars.push(time(() => floor("tar-copy", IMAGE.postgres, `${NAMES.masterPostgres}-data`, `synaxic-e2e-bench-tar-${i}`)));
         await docker.removeVolume(volume);
         await docker.removeVolume(`synaxic-e2e-bench-tar-${i}`);
     }
@@ -199,8 +201,7 @@ function cpuTimes(): { idle: number; total: number } {
 async function redisFullSync(): Promise<void> {
     const d = await deploy();
     const keys = 1_000_000;
-    const fill = (container: string, cli: string[]) => sh("bash", ["-c",
-        `seq 1 ${keys} | awk '{printf "*3\\r\\n$3\\r\\nSET\\r\\n$%d\\r\\nkey:%s\\r\\n$8\\r\\nvalue-%02d\\r\\n", length("key:" $1), $1, $1 % 100}' | docker exec -i ${container} ${cli.join(" ")} --pipe >/dev/null`]);
+    const fill = (container: string, cli: string[]) => floor("redis-fill", String(keys), container, ...cli);
     fill(NAMES.masterRedis, ["synaxic-redis-cli"]);
     // Our master persists (RDB save points, AOF): 1M writes start a background save or rewrite, and a full sync waits
     // for that child. Time the sync itself: start once the master has no child running (the floor persists nothing).
@@ -217,28 +218,22 @@ async function redisFullSync(): Promise<void> {
     fs.writeFileSync(path.join(tls, "cert.pem"), pair.certPem);
     fs.writeFileSync(path.join(tls, "key.pem"), pair.keyPem, { mode: 0o600 });
     await teardown();
-    const floor = await barePair(keys, fill, undefined);
+    const plain = await barePair(keys, fill, undefined);
     const tlsOnly = await barePair(keys, fill, tls);
     fs.rmSync(tls, { recursive: true, force: true });
-    row("Redis full sync of 1M keys, TLS (ours) vs plain", ours, floor, secs, "≤ 1.2× plain", ours / floor <= 1.2);
-    row("  the same with TLS but without our entrypoint and config (bare redis-server)", tlsOnly, floor, secs, "", true);
+    row("Redis full sync of 1M keys, TLS (ours) vs plain", ours, plain, secs, "≤ 1.2× plain", ours / plain <= 1.2);
+    row("  the same with TLS but without our entrypoint and config (bare redis-server)", tlsOnly, plain, secs, "", true);
 }
 
 /** Two bare redis-server containers (plain, or TLS with the certificates in `tlsDir`), filled, then a timed full sync. */
 async function barePair(keys: number, fill: (container: string, cli: string[]) => void, tlsDir: string | undefined): Promise<number> {
-    const net = "synaxic-floor-net";
-    const port = tlsDir ? 6380 : 6379;
-    const tlsArgs = tlsDir ? `--port 0 --tls-port 6380 --tls-cert-file /tls/cert.pem --tls-key-file /tls/key.pem --tls-ca-cert-file /tls/ca.pem --tls-auth-clients no --tls-replication yes` : "";
-    const mount = tlsDir ? `-v ${tlsDir}:/tls:ro` : "";
     const cli = tlsDir ? ["redis-cli", "--tls", "--cacert", "/tls/ca.pem", "-p", "6380"] : ["redis-cli"];
-    sh("bash", ["-c", `docker rm -f synaxic-floor-redis-m synaxic-floor-redis-r >/dev/null 2>&1; docker network rm ${net} >/dev/null 2>&1; docker network create ${net} >/dev/null
-      docker run -d --name synaxic-floor-redis-m --network ${net} ${mount} --entrypoint redis-server ${IMAGE.redis} ${tlsArgs} --save '' --appendonly no --repl-diskless-sync yes --repl-diskless-sync-delay 0 --protected-mode no >/dev/null
-      docker run -d --name synaxic-floor-redis-r --network ${net} ${mount} --entrypoint redis-server ${IMAGE.redis} ${tlsArgs} --save '' --appendonly no --protected-mode no --replicaof synaxic-floor-redis-m ${port} >/dev/null; sleep 0.5`]);
+    floor("redis-pair", IMAGE.redis, ...(tlsDir ? [tlsDir] : []));
     fill("synaxic-floor-redis-m", cli);
     // Like ours: the replica container restarted with no data (it saves nothing), start → link up with all keys.
     const seconds = await timeFullSync("synaxic-floor-redis-r", "", () => dexec("synaxic-floor-redis-r", ...cli, "INFO", "replication"), keys,
         () => dexec("synaxic-floor-redis-r", ...cli, "DBSIZE"));
-    sh("bash", ["-c", `docker rm -f synaxic-floor-redis-m synaxic-floor-redis-r >/dev/null; docker network rm ${net} >/dev/null`]);
+    floor("redis-cleanup");
     return seconds;
 }
 
@@ -248,7 +243,7 @@ async function timeFullSync(container: string, volume: string, info: () => strin
     // Without a volume (the floor, which saves nothing on shutdown) the RDB received from the first sync goes first.
     if (!volume) dexec(container, "bash", "-c", "rm -f /dump.rdb /data/dump.rdb");
     await docker.stop(container);
-    if (volume) sh("bash", ["-c", `docker run --rm -v ${volume}:/data --entrypoint bash ${IMAGE.redis} -c 'rm -f /data/dump.rdb; rm -rf /data/appendonlydir'`]);
+    if (volume) floor("redis-empty", IMAGE.redis, volume);
     const t = Date.now();
     await docker.start(container);
     await waitFor("the full sync", 300, async () =>
