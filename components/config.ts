@@ -37,6 +37,8 @@ export interface CommonSettings {
     readonly namePrefix: string;
     /** `ssh://user@host[:port]` for a VPS, or undefined for the local engine. */
     readonly dockerHost?: string;
+    /** The VPS's SSH host key (`<type> <base64>`), pinned for both SSH clients; set whenever dockerHost is ssh://. */
+    readonly sshHostKey?: string;
     readonly postgresImage: string;
     readonly redisImage: string;
     readonly postgresPort: number;
@@ -101,6 +103,9 @@ const SQL_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const PASSWORD = /^[A-Za-z0-9._~-]{16,128}$/;
 const WAL_SIZE = /^(-1|\d+(kB|MB|GB|TB))$/;
 const REDIS_SIZE = /^\d+(kb|mb|gb)$/i;
+const SSH_HOST_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|rsa-sha2-(256|512)) [A-Za-z0-9+/]+={0,3}$/;
+const PRIVATE_KEY = /^-----BEGIN (OPENSSH |RSA |EC )?PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END (OPENSSH |RSA |EC )?PRIVATE KEY-----\s*$/;
+const ANY_ADDRESS = new Set(["0.0.0.0", "::", "[::]"]);
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 function str(raw: RawConfig, key: string, fallback: string): string {
@@ -200,6 +205,55 @@ function dockerHost(raw: RawConfig): string | undefined {
     return v;
 }
 
+/**
+ * The host address ports are published on. Docker's published ports bypass host firewalls (ufw, firewalld), so
+ * the default is the address clients are told to use (a private address), and every address only on request.
+ */
+function bindAddress(raw: RawConfig, advertisedHost: string, allowAny: boolean): string {
+    const configured = optional(raw, "bindAddress");
+    const fallback = advertisedHost === "localhost" ? "127.0.0.1" : advertisedHost;
+    const value = configured ?? fallback;
+    if (!isIpAddress(value.replace(/^\[|\]$/g, ""))) {
+        throw new ConfigError("bindAddress",
+            configured === undefined
+                ? `advertisedHost "${advertisedHost}" is a name, so the address to publish PostgreSQL and Redis on is unknown`
+                : `"${value}" is not an IP address of the host`,
+            `${setCmd("bindAddress", "<the host's private address, e.g. 10.0.0.5>")}`);
+    }
+    if (ANY_ADDRESS.has(value) && !allowAny) {
+        throw new ConfigError("bindAddress", `"${value}" publishes PostgreSQL and Redis on every address of the host, ` +
+            "and Docker's published ports bypass host firewalls such as ufw",
+            `${setCmd("bindAddress", "<the host's private address>")}, or opt in with ${setCmd("allowAnyAddress", "true")}`);
+    }
+    return value;
+}
+
+/** The host key both SSH clients pin: the docker provider (through ssh's KnownHostsCommand) and remote commands. */
+function sshHostKey(raw: RawConfig, sshHost: string | undefined): string | undefined {
+    const v = optional(raw, "sshHostKey");
+    const scan = `pulumi config set sshHostKey "$(ssh-keyscan -t ed25519 ${sshHost ?? "<host>"} | cut -d' ' -f2-3)"`;
+    if (v === undefined) {
+        if (sshHost === undefined) return undefined;
+        throw new ConfigError("sshHostKey", `the host key of ${sshHost} is needed to verify it before any secret is sent over SSH`,
+            `${scan} (compare its fingerprint with the provider's console)`);
+    }
+    const key = v.split(/\s+/).slice(0, 2).join(" ");
+    if (!SSH_HOST_KEY.test(key)) {
+        throw new ConfigError("sshHostKey", `"${v.slice(0, 40)}..." is not an SSH public key like "ssh-ed25519 AAAA..."`, scan);
+    }
+    return key;
+}
+
+/** An SSH private key in config: an unencrypted PEM or OpenSSH key (both SSH clients read it without a prompt). */
+function checkSshPrivateKey(raw: RawConfig): void {
+    const v = raw.sshPrivateKey;
+    if (v === undefined || v.trim() === "") return;
+    if (!PRIVATE_KEY.test(v.trim())) {
+        throw new ConfigError("sshPrivateKey", "the value is not an unencrypted private key (-----BEGIN OPENSSH PRIVATE KEY----- ...)",
+            "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519, or remove it to use the SSH agent");
+    }
+}
+
 /** A replica entry on the master: `"<name> <address or CIDR> [<host name>...]"`. */
 export function parseReplicaSpec(entry: string, allowAny: boolean): ReplicaSpec {
     const key = "replicas";
@@ -258,6 +312,7 @@ function network(raw: RawConfig, prefix: string): NetworkSettings {
 
 function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
     const allowAny = bool(raw, "allowAnyAddress", false);
+    checkSshPrivateKey(raw);
     const namePrefix = matching(raw, "namePrefix", "synaxic", PREFIX, "a name prefix (a-z 0-9 _ . -)", "synaxic");
     const host = dockerHost(raw);
     const postgresPort = port(raw, "postgresPort", 5432);
@@ -266,25 +321,22 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
         throw new ConfigError("redisPort", `PostgreSQL and Redis cannot both publish port ${redisPort}`,
             setCmd("redisPort", "6380"));
     }
-    const bindAddress = str(raw, "bindAddress", "0.0.0.0");
-    if (!isIpAddress(bindAddress)) {
-        throw new ConfigError("bindAddress", `"${bindAddress}" is not an IP address of the host`,
-            setCmd("bindAddress", "10.0.0.5"));
-    }
     for (const key of SECRET_KEYS) if (key !== "sshPrivateKey") password(raw, key);
     const sshHost = host?.startsWith("ssh://") ? host.replace(/^ssh:\/\/[^@]+@/, "").replace(/:\d+$/, "") : undefined;
+    const advertisedHost = hostName("advertisedHost", str(raw, "advertisedHost", sshHost ?? "localhost"));
     return {
         role,
         stack,
         namePrefix,
         dockerHost: host,
+        sshHostKey: sshHostKey(raw, sshHost),
         postgresImage: image(raw, "postgresImage", "postgres:17-bookworm"),
         redisImage: image(raw, "redisImage", "redis:7.4-bookworm"),
         postgresPort,
         redisPort,
-        bindAddress,
+        bindAddress: bindAddress(raw, advertisedHost, allowAny),
         network: network(raw, namePrefix),
-        advertisedHost: hostName("advertisedHost", str(raw, "advertisedHost", sshHost ?? "localhost")),
+        advertisedHost,
         certHostNames: list(raw, "certHostNames", []).map((h) => hostName("certHostNames", h)),
         appCidrs: list(raw, "appCidrs", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])
             .map((c) => cidr("appCidrs", c, allowAny)),
@@ -373,7 +425,7 @@ export function requireReplicaOnMaster<T>(replicas: Readonly<Record<string, T>>,
 
 /** Every key this project reads; Pulumi.yaml declares the same list with types, descriptions and defaults. */
 export const CONFIG_KEYS = [
-    "role", "namePrefix", "dockerHost", "sshPrivateKey", "postgresImage", "redisImage", "postgresPort", "redisPort",
+    "role", "namePrefix", "dockerHost", "sshPrivateKey", "sshHostKey", "postgresImage", "redisImage", "postgresPort", "redisPort",
     "bindAddress", "networkName", "networkSubnet", "networkExternal", "postgresIp", "redisIp", "advertisedHost",
     "certHostNames", "appCidrs", "allowAnyAddress", "dbName", "dbUser", "replicationUser", "appCaPath",
     "tlsValidityDays", "redisTlsAuthClients", "postgresPassword", "replicationPassword", "redisPassword",

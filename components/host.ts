@@ -1,5 +1,13 @@
 // The stack's host: the docker provider that manages its containers, and how host-side commands run there
 // (over SSH on a VPS, on this machine for a local engine). Components never repeat this choice.
+//
+// Two SSH clients reach a VPS, and they differ: the docker provider runs the system `ssh` (agent, ~/.ssh/config,
+// key files, known_hosts), while `command.remote.Command` uses Go's SSH library with only `connection.privateKey`
+// or SSH_AUTH_SOCK and verifies the host only when given `connection.hostKey`. Here both get the same key (or
+// both the agent) and both pin the same host key, so one setting means the same thing to each.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
@@ -7,8 +15,12 @@ import * as command from "@pulumi/command";
 export interface HostArgs {
     /** `ssh://user@host[:port]` for a VPS; `unix://`/`tcp://` or undefined for an engine reached locally. */
     readonly dockerHost?: string;
-    /** Private key for SSH; without it the SSH agent (SSH_AUTH_SOCK) is used. */
-    readonly sshPrivateKey?: pulumi.Input<string>;
+    /** Unencrypted private key for SSH (a secret); without it both clients use the SSH agent (SSH_AUTH_SOCK). */
+    readonly sshPrivateKey?: string;
+    /** The host's public key, `<type> <base64>`; both clients refuse a host presenting another. */
+    readonly sshHostKey?: string;
+    /** Names the file the docker provider's `ssh` reads the private key from (one per stack). */
+    readonly stackName: string;
 }
 
 export interface HostCommandArgs {
@@ -36,16 +48,50 @@ export function parseSshTarget(dockerHost: string | undefined): SshTarget | unde
     return m ? { user: m[1], host: m[2].replace(/^\[|\]$/g, ""), port: m[3] ? Number(m[3]) : 22 } : undefined;
 }
 
+/** Seconds either SSH client waits for one connection attempt; with the retries below a dead host fails in < 30 s. */
+export const SSH_CONNECT_TIMEOUT = 5;
+/** remote.Command tries `dialErrorLimit + 1` times with a 0.1 s backoff growing 1.5x. */
+const SSH_DIAL_ERROR_LIMIT = 3;
+
+/**
+ * Where the docker provider's `ssh` finds the key from config: a 0600 file in a 0700 folder of the user's temp
+ * directory, rewritten on every run, named by the stack (its path, not the key, is what the provider records).
+ */
+export function sshKeyFile(stackName: string, key: string): string {
+    const dir = path.join(os.tmpdir(), `synaxic-ssh-${os.userInfo().uid}`);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+    const file = path.join(dir, `${stackName.replace(/[^A-Za-z0-9_.-]/g, "_")}.key`);
+    fs.writeFileSync(file, key.endsWith("\n") ? key : `${key}\n`, { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+    return file;
+}
+
+/** Options for the system `ssh` the docker provider runs: no prompts, a short timeout, the pinned host key only. */
+export function dockerSshOpts(hostKey: string, keyFile: string | undefined): string[] {
+    return [
+        "-o", "BatchMode=yes",
+        "-o", `ConnectTimeout=${SSH_CONNECT_TIMEOUT}`,
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "GlobalKnownHostsFile=/dev/null",
+        // known_hosts lines come from this command alone: the one key we pin, for whatever name ssh looks up.
+        "-o", `KnownHostsCommand=/bin/echo %H ${hostKey}`,
+        ...(keyFile ? ["-i", keyFile, "-o", "IdentitiesOnly=yes"] : []),
+    ];
+}
+
 export class Host {
     readonly provider: docker.Provider;
     private readonly ssh?: SshTarget;
 
     constructor(name: string, private readonly args: HostArgs, opts?: pulumi.CustomResourceOptions) {
         this.ssh = parseSshTarget(args.dockerHost);
+        if (this.ssh && !args.sshHostKey) throw new Error("an ssh:// dockerHost needs sshHostKey (validated in config.ts)");
+        const keyFile = this.ssh && args.sshPrivateKey ? sshKeyFile(args.stackName, args.sshPrivateKey) : undefined;
         this.provider = new docker.Provider(name, {
             host: args.dockerHost,
-            // Fail fast instead of hanging on a host key prompt; keys are managed by the user's known_hosts.
-            sshOpts: this.ssh ? ["-o", "BatchMode=yes", "-o", "ConnectTimeout=15"] : undefined,
+            sshOpts: this.ssh ? dockerSshOpts(args.sshHostKey!, keyFile) : undefined,
         }, opts);
     }
 
@@ -62,8 +108,11 @@ export class Host {
                     host: this.ssh.host,
                     user: this.ssh.user,
                     port: this.ssh.port,
-                    privateKey: this.args.sshPrivateKey,
-                    dialErrorLimit: 5,
+                    // Unset, not "": an empty key is parsed (and fails) instead of falling back to the agent.
+                    privateKey: this.args.sshPrivateKey ? pulumi.secret(this.args.sshPrivateKey) : undefined,
+                    hostKey: this.args.sshHostKey,
+                    dialErrorLimit: SSH_DIAL_ERROR_LIMIT,
+                    perDialTimeout: SSH_CONNECT_TIMEOUT,
                 },
                 create: args.create,
                 delete: args.delete,

@@ -24,6 +24,14 @@ export interface ReplicaTlsOutput {
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
 
+/** The stack's host, reached with the SSH key from config (or the agent) and its pinned host key. */
+function stackHost(s: StackSettings, raw: RawConfig): Host {
+    const key = raw.sshPrivateKey;
+    return new Host("host", {
+        dockerHost: s.dockerHost, sshPrivateKey: key?.trim() ? key : undefined, sshHostKey: s.sshHostKey, stackName: s.stack,
+    });
+}
+
 /** A password from config (already validated) or a generated one; a secret either way. */
 function password(name: string, configured: string | undefined): pulumi.Output<string> {
     if (configured !== undefined && configured !== "") return pulumi.secret(configured);
@@ -68,7 +76,7 @@ function jdbcUrl(host: pulumi.Input<string>, port: pulumi.Input<number>, databas
 }
 
 export function deployMaster(s: MasterSettings, raw: RawConfig): Outputs {
-    const host = new Host("host", { dockerHost: s.dockerHost, sshPrivateKey: raw.sshPrivateKey && pulumi.secret(raw.sshPrivateKey) });
+    const host = stackHost(s, raw);
     const names = serviceNames(s.namePrefix, "master");
     const network = stackNetwork(s, host);
     const place = placements(s, network);
@@ -156,7 +164,7 @@ export function deployMaster(s: MasterSettings, raw: RawConfig): Outputs {
 export function deployReplica(s: ReplicaSettings, raw: RawConfig): Outputs {
     const master = new pulumi.StackReference("master", { name: s.masterStack });
     const out = <T>(key: string) => master.requireOutput(key) as pulumi.Output<T>;
-    const host = new Host("host", { dockerHost: s.dockerHost, sshPrivateKey: raw.sshPrivateKey && pulumi.secret(raw.sshPrivateKey) });
+    const host = stackHost(s, raw);
     const names = serviceNames(s.namePrefix, "replica");
     const network = stackNetwork(s, host);
     const place = placements(s, network);

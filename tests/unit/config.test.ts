@@ -1,5 +1,7 @@
 import { checkKnownKeys, ConfigError, parseSettings, requireReplicaOnMaster, MasterSettings, ReplicaSettings } from "../../components/config";
 
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILefMv5mNyr9wizcTVsTmltozZQxEVXfV2+OaX0NXjlG";
+const VPS = { dockerHost: "ssh://root@203.0.113.10", sshHostKey: HOST_KEY };
 const master = (extra: Record<string, string> = {}) => parseSettings({ role: "master", ...extra }, "master");
 const replica = (extra: Record<string, string> = {}) =>
     parseSettings({ role: "replica", masterStack: "org/synaxic-replication/master", ...extra }, "replica");
@@ -42,7 +44,8 @@ describe("defaults", () => {
     });
 
     it("treats 0 master port overrides as unset and the advertised host as the ssh host", () => {
-        const s = replica({ masterPostgresPort: "0", masterRedisPort: "6390", dockerHost: "ssh://deploy@db2.example.com:2222" }) as ReplicaSettings;
+        const s = replica({ masterPostgresPort: "0", masterRedisPort: "6390", dockerHost: "ssh://deploy@db2.example.com:2222",
+            sshHostKey: HOST_KEY, bindAddress: "10.0.0.20" }) as ReplicaSettings;
         expect(s.masterPostgresPort).toBeUndefined();
         expect(s.masterRedisPort).toBe(6390);
         expect(s.advertisedHost).toBe("db2.example.com");
@@ -73,6 +76,11 @@ describe("bad input is refused before anything is created, naming the key and th
         ["registry image without a tag", () => master({ redisImage: "registry.local:5000/redis" }), "redisImage", /no tag/],
         ["bad docker host", () => master({ dockerHost: "203.0.113.10" }), "dockerHost", /ssh:\/\/user@host/],
         ["bad bind address", () => master({ bindAddress: "everywhere" }), "bindAddress", /not an IP address/],
+        ["every address without the opt-in", () => master({ bindAddress: "0.0.0.0" }), "bindAddress", /bypass host firewalls.*allowAnyAddress true/],
+        ["a host name to publish on", () => master({ ...VPS, advertisedHost: "db.example.com" }), "bindAddress", /is a name.*pulumi config set bindAddress/],
+        ["an SSH host without its host key", () => master({ dockerHost: "ssh://root@203.0.113.10" }), "sshHostKey", /ssh-keyscan -t ed25519 203\.0\.113\.10/],
+        ["a host key that is not one", () => master({ ...VPS, sshHostKey: "AAAAC3NzaC1lZDI1NTE5" }), "sshHostKey", /not an SSH public key/],
+        ["an SSH key that is not a private key", () => master({ ...VPS, sshPrivateKey: "ssh-ed25519 AAAA" }), "sshPrivateKey", /not an unencrypted private key.*--secret sshPrivateKey/],
         ["fixed IP without a subnet", () => master({ postgresIp: "172.28.0.10" }), "postgresIp", /networkSubnet/],
         ["fixed IP outside the subnet", () => master({ networkSubnet: "172.28.0.0/24", postgresIp: "172.29.0.10" }), "postgresIp", /outside networkSubnet/],
         ["synchronous replication without replicas", () => master({ synchronousReplication: "true" }), "synchronousReplication", /at least one replica/],
@@ -85,6 +93,16 @@ describe("bad input is refused before anything is created, naming the key and th
         expect(err.message).toContain(`"synaxic-replication:${key}"`);
         expect(err.message).toMatch(fix);
         expect(err.message).toMatch(/Fix: /);
+    });
+
+    it("publishes on the advertised address by default, loopback for a local engine, every address only on request", () => {
+        expect(master({ ...VPS, advertisedHost: "10.0.0.10" }).bindAddress).toBe("10.0.0.10");
+        expect(master().bindAddress).toBe("127.0.0.1");
+        expect(master({ bindAddress: "0.0.0.0", allowAnyAddress: "true" }).bindAddress).toBe("0.0.0.0");
+    });
+
+    it("pins the SSH host key without its comment", () => {
+        expect(master({ ...VPS, sshHostKey: `${HOST_KEY} root@vps` }).sshHostKey).toBe(HOST_KEY);
     });
 
     it("accepts 0.0.0.0/0 once the user opts in", () => {

@@ -1,5 +1,8 @@
 // Config and master-stack outputs shared by the unit tests.
 
+/** An SSH host key, as `ssh-keyscan` prints it after the host name. */
+export const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILefMv5mNyr9wizcTVsTmltozZQxEVXfV2+OaX0NXjlG";
+
 /** A master with one replica, as in Pulumi.master.yaml. */
 export const MASTER_CONFIG: Record<string, string> = {
     role: "master",

@@ -1,5 +1,7 @@
 import { CONTAINER, LOCAL_COMMAND, NETWORK, Recorded, REMOTE_COMMAND, runProgram, upload, VOLUME } from "../helpers/program";
-import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { HOST_KEY, MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
 
 const CSR = "tls:index/certRequest:CertRequest";
 const SECRET_OUTPUTS = {
@@ -98,13 +100,35 @@ describe("master stack", () => {
         expect(run.named("tls-replica1", CSR).inputs.ipAddresses).toContain("203.0.113.20");
     });
 
-    it("runs host commands over SSH and points the docker provider at the VPS when dockerHost is ssh://", async () => {
-        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, dockerHost: "ssh://deploy@203.0.113.10:2222" } });
+    it("runs host commands over SSH and points the docker provider at the VPS, both pinning its host key, the agent for both", async () => {
+        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, dockerHost: "ssh://deploy@203.0.113.10:2222", sshHostKey: HOST_KEY } });
         const provider = run.ofType("pulumi:providers:docker")[0];
         expect(provider.inputs.host).toBe("ssh://deploy@203.0.113.10:2222");
-        const slot = run.ofType(REMOTE_COMMAND)[0];
-        expect(slot.inputs.connection).toMatchObject({ host: "203.0.113.10", user: "deploy", port: 2222 });
+        const sshOpts: string[] = JSON.parse(provider.inputs.sshOpts);
+        expect(sshOpts).toEqual(expect.arrayContaining(["StrictHostKeyChecking=yes", "UserKnownHostsFile=/dev/null", `KnownHostsCommand=/bin/echo %H ${HOST_KEY}`]));
+        expect(sshOpts).not.toContain("-i"); // no key in config: ssh uses the agent
+        const commands = run.ofType(REMOTE_COMMAND);
+        expect(commands.length).toBeGreaterThan(0);
+        for (const c of commands) {
+            expect(c.inputs.connection).toMatchObject({ host: "203.0.113.10", user: "deploy", port: 2222, hostKey: HOST_KEY });
+            // Unset rather than "": pulumi-command parses any key that is set, and an empty one fails.
+            expect(c.inputs.connection.privateKey).toBeUndefined();
+            expect(c.inputs.connection.dialErrorLimit * c.inputs.connection.perDialTimeout).toBeLessThan(30);
+        }
         expect(run.ofType(LOCAL_COMMAND)).toHaveLength(0);
+    });
+
+    it("hands an SSH key from config to both clients: a secret for host commands, a 0600 file for the docker provider's ssh", async () => {
+        const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, dockerHost: "ssh://root@203.0.113.10", sshHostKey: HOST_KEY, sshPrivateKey: key } });
+        const sshOpts: string[] = JSON.parse(run.ofType("pulumi:providers:docker")[0].inputs.sshOpts);
+        const file = sshOpts[sshOpts.indexOf("-i") + 1];
+        expect(fs.readFileSync(file, "utf8")).toBe(key);
+        expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+        expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+        const command = run.ofType(REMOTE_COMMAND)[0];
+        expect(command.inputs.connection.privateKey).toBe(key);
+        expect(command.secretPaths).toContain("connection");
     });
 
     it("sets synchronous_standby_names when synchronous replication is on", async () => {
