@@ -2,8 +2,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { PG_PATHS } from "./render";
-import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, Upload, UPLOAD_DIR } from "./service";
+import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, ServiceContainer, Upload, UPLOAD_DIR } from "./service";
 import { templateText } from "./render";
+import { Host } from "./host";
 import { KeyPair } from "./tlsBundle";
 
 /** SQL files every PostgreSQL container carries; the status command reads the same files. */
@@ -26,12 +27,12 @@ export interface PostgresContainerArgs {
     readonly tls: PostgresTls;
     /** Role-specific files (bootstrap passwords on a primary, the passfile on a standby). */
     readonly extraUploads: Upload[];
-    readonly provider: docker.Provider;
+    readonly host: Host;
     readonly parent: pulumi.Resource;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-export function postgresContainer(name: string, a: PostgresContainerArgs): docker.Container {
+export function postgresContainer(name: string, a: PostgresContainerArgs): ServiceContainer {
     const uploads: Upload[] = [
         ...entrypointUploads("postgres/entrypoint.sh"),
         script("/usr/local/bin/check-replication-status", "postgres/check-replication-status.sh"),
@@ -56,7 +57,7 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): docke
         placement: a.placement,
         envs: [`PGDATA=${PG_PATHS.data}`],
         stopSignal: "SIGINT",
-        provider: a.provider,
+        host: a.host,
         parent: a.parent,
         dependsOn: a.dependsOn,
     });

@@ -33,6 +33,8 @@ export interface PostgresMasterArgs extends ServiceArgs {
 export class PostgresMaster extends pulumi.ComponentResource {
     readonly dataVolume: docker.Volume;
     readonly container: docker.Container;
+    /** Done when the primary serves; everything that talks to it waits for this. */
+    readonly ready: HostCommand;
     /** Host commands that create (and on removal drop) each replica's slot, by replica name. */
     readonly slots: Readonly<Record<string, HostCommand>>;
     /** Sets the roles' passwords to the configured ones after every (re)creation of the container. */
@@ -58,7 +60,7 @@ export class PostgresMaster extends pulumi.ComponentResource {
             replicas: args.replicas,
             appCidrs: args.appCidrs,
         });
-        this.container = postgresContainer(`${name}-container`, {
+        const service = postgresContainer(`${name}-container`, {
             role: "primary",
             containerName: args.containerName,
             image: args.image,
@@ -75,17 +77,19 @@ export class PostgresMaster extends pulumi.ComponentResource {
                 privateFile(`${UPLOAD_DIR}/replication.user`, args.replicationUser),
                 privateFile(`${UPLOAD_DIR}/replication.scram`, this.verifier(`${name}-replication`, args.replicationPassword)),
             ],
-            provider,
+            host: args.host,
             parent: this,
         });
+        this.container = service.container;
+        this.ready = service.ready;
         this.rolePasswords = args.host.command(`${name}-role-passwords`, {
             create: `docker exec ${args.containerName} synaxic-sync-roles`,
             triggers: [this.container.id],
-        }, { parent: this, dependsOn: [this.container] });
+        }, { parent: this, dependsOn: [this.ready] });
         this.slots = Object.fromEntries(args.replicas.map((r) => [r.name, args.host.command(`${name}-slot-${r.name}`, {
             create: `docker exec ${args.containerName} synaxic-slot ensure ${r.slot}`,
             delete: `docker exec ${args.containerName} synaxic-slot drop ${r.slot}`,
-        }, { parent: this, dependsOn: [this.container] })]));
+        }, { parent: this, dependsOn: [this.ready] })]));
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
     }
 

@@ -36,6 +36,8 @@ export class PostgresReplica extends pulumi.ComponentResource {
     /** Runs pg_basebackup only when the volume holds no cluster: a re-run never re-seeds a healthy standby. */
     readonly seed: HostCommand;
     readonly container: docker.Container;
+    /** Done when the standby serves (it may still be catching up). */
+    readonly ready: HostCommand;
     readonly containerName: string;
 
     constructor(name: string, args: PostgresReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -84,7 +86,7 @@ export class PostgresReplica extends pulumi.ComponentResource {
         }));
         const passfile = pulumi.all([upstream, args.replicationPassword])
             .apply(([up, password]) => renderPgpass(up.host, up.port, up.user, password));
-        this.container = postgresContainer(`${name}-container`, {
+        const service = postgresContainer(`${name}-container`, {
             role: "standby",
             containerName: args.containerName,
             image: args.image,
@@ -94,10 +96,12 @@ export class PostgresReplica extends pulumi.ComponentResource {
             hba,
             tls: args.tls,
             extraUploads: [privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile)],
-            provider,
+            host: args.host,
             parent: this,
             dependsOn: [this.seed],
         });
+        this.container = service.container;
+        this.ready = service.ready;
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
     }
 }

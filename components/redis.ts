@@ -2,7 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { renderRedisSecrets } from "./render";
-import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, Upload, UPLOAD_DIR } from "./service";
+import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, ServiceContainer, Upload, UPLOAD_DIR } from "./service";
+import { Host } from "./host";
 import { KeyPair } from "./tlsBundle";
 
 export interface RedisTls extends KeyPair {
@@ -21,12 +22,12 @@ export interface RedisContainerArgs {
     readonly tls: RedisTls;
     /** Certificate the replica presents on its link to the master. */
     readonly clientTls?: KeyPair;
-    readonly provider: docker.Provider;
+    readonly host: Host;
     readonly parent: pulumi.Resource;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-export function redisContainer(name: string, a: RedisContainerArgs): docker.Container {
+export function redisContainer(name: string, a: RedisContainerArgs): ServiceContainer {
     const client: Upload[] = a.clientTls
         ? [publicFile(`${UPLOAD_DIR}/client.crt`, a.clientTls.certPem), privateFile(`${UPLOAD_DIR}/client.key`, a.clientTls.keyPem)]
         : [];
@@ -48,7 +49,7 @@ export function redisContainer(name: string, a: RedisContainerArgs): docker.Cont
         mountPath: "/data",
         servicePort: 6380,
         placement: a.placement,
-        provider: a.provider,
+        host: a.host,
         parent: a.parent,
         dependsOn: a.dependsOn,
     });

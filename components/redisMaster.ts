@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { renderRedisConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
+import { HostCommand } from "./host";
 import { protectedVolume, ServiceArgs } from "./service";
 
 /** The Redis master; its image needs TLS built in (official images and Debian's redis-server have it). */
@@ -18,13 +19,15 @@ export interface RedisMasterArgs extends ServiceArgs {
 export class RedisMaster extends pulumi.ComponentResource {
     readonly dataVolume: docker.Volume;
     readonly container: docker.Container;
+    /** Done when Redis answers PING over TLS. */
+    readonly ready: HostCommand;
     readonly containerName: string;
 
     constructor(name: string, args: RedisMasterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("synaxic:replication:RedisMaster", name, {}, opts);
         this.containerName = args.containerName;
         this.dataVolume = protectedVolume(`${name}-data`, args.volumeName, args.host.provider, this);
-        this.container = redisContainer(`${name}-container`, {
+        const service = redisContainer(`${name}-container`, {
             containerName: args.containerName,
             image: args.image,
             volume: this.dataVolume,
@@ -32,9 +35,11 @@ export class RedisMaster extends pulumi.ComponentResource {
             conf: renderRedisConf({ role: "master", tlsAuthClients: args.tlsAuthClients, backlogSize: args.backlogSize }),
             password: args.password,
             tls: args.tls,
-            provider: args.host.provider,
+            host: args.host,
             parent: this,
         });
+        this.container = service.container;
+        this.ready = service.ready;
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
     }
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { renderRedisConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
+import { HostCommand } from "./host";
 import { protectedVolume, ServiceArgs } from "./service";
 import { KeyPair } from "./tlsBundle";
 
@@ -24,6 +25,8 @@ export interface RedisReplicaArgs extends ServiceArgs {
 export class RedisReplica extends pulumi.ComponentResource {
     readonly dataVolume: docker.Volume;
     readonly container: docker.Container;
+    /** Done when Redis answers PING over TLS. */
+    readonly ready: HostCommand;
     readonly containerName: string;
 
     constructor(name: string, args: RedisReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -36,7 +39,7 @@ export class RedisReplica extends pulumi.ComponentResource {
             backlogSize,
             master: { host, port },
         }));
-        this.container = redisContainer(`${name}-container`, {
+        const service = redisContainer(`${name}-container`, {
             containerName: args.containerName,
             image: args.image,
             volume: this.dataVolume,
@@ -45,9 +48,11 @@ export class RedisReplica extends pulumi.ComponentResource {
             password: args.password,
             tls: args.tls,
             clientTls: args.clientTls,
-            provider: args.host.provider,
+            host: args.host,
             parent: this,
         });
+        this.container = service.container;
+        this.ready = service.ready;
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
     }
 }

@@ -2,7 +2,7 @@
 // shape (our entrypoint as root, healthcheck, restart policy, fixed name, network address, published port).
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { Host } from "./host";
+import { Host, HostCommand } from "./host";
 import { templateText } from "./render";
 
 export const LIB_DIR = "/usr/local/lib/synaxic";
@@ -73,13 +73,24 @@ export interface ServiceContainerArgs {
     readonly envs?: string[];
     /** PostgreSQL as PID 1 takes SIGTERM as a smart shutdown that waits for clients; it wants SIGINT. */
     readonly stopSignal?: string;
-    readonly provider: docker.Provider;
+    readonly host: Host;
     readonly parent: pulumi.Resource;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-export function serviceContainer(name: string, a: ServiceContainerArgs): docker.Container {
-    return new docker.Container(name, {
+/** A service container and the host command that waits until it serves (what its dependents wait for). */
+export interface ServiceContainer {
+    readonly container: docker.Container;
+    readonly ready: HostCommand;
+}
+
+/** Seconds a service gets to stop cleanly, on `docker stop` and when Pulumi replaces or deletes its container. */
+const STOP_GRACE_SECONDS = 60;
+/** Seconds a new container gets to become ready (a first start may run initdb or load a large dataset). */
+const READY_TIMEOUT_SECONDS = 300;
+
+export function serviceContainer(name: string, a: ServiceContainerArgs): ServiceContainer {
+    const container = new docker.Container(name, {
         name: a.containerName,
         image: a.image,
         user: "root", // our entrypoint fixes ownership, then drops to the service user
@@ -92,24 +103,32 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): docker.
         ports: [{ internal: a.servicePort, external: a.placement.hostPort, ip: a.placement.bindAddress, protocol: "tcp" }],
         restart: "unless-stopped",
         stopSignal: a.stopSignal,
-        stopTimeout: 60,
+        stopTimeout: STOP_GRACE_SECONDS,
+        // Without it the provider stops with a 0 s timeout: SIGKILL, crash recovery, a Redis full resync.
+        destroyGraceSeconds: STOP_GRACE_SECONDS,
+        // For `docker ps` and restarts; durations as the provider reads them back, so an unchanged up is a no-op.
         healthcheck: {
             tests: ["CMD", "/bin/bash", ENTRYPOINT, "healthcheck"],
-            // Docker 20.10 (Debian 12) has no start interval: the first check comes one interval after start,
-            // so this interval is what a deployment waits per container; pg_isready once a second costs nothing.
-            interval: "1s",
+            interval: "5s",
             timeout: "5s",
-            retries: 10,
-            startPeriod: "60s",
+            retries: 3,
+            startPeriod: "1m0s",
         },
         mustRun: true,
-        wait: true,
-        waitTimeout: 180,
+        // The provider's wait polls once a second, stops at no failure and reports no logs; `ready` does better.
+        wait: false,
     }, {
         parent: a.parent,
-        provider: a.provider,
+        provider: a.host.provider,
         dependsOn: a.dependsOn,
         // Fixed container names and host ports collide under create-before-delete.
         deleteBeforeReplace: true,
     });
+    const ready = a.host.command(`${name}-ready`, {
+        create: pulumi.interpolate`bash -s -- ${container.name} ${READY_TIMEOUT_SECONDS} /bin/bash ${ENTRYPOINT} healthcheck`,
+        stdin: templateText("scripts/wait-ready.sh"),
+        // Every new container is waited for again; a failed wait is not kept, so the next up waits again.
+        triggers: [container.id],
+    }, { parent: a.parent, dependsOn: [container] });
+    return { container, ready };
 }
