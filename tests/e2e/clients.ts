@@ -8,9 +8,9 @@ import * as path from "node:path";
 import { Client } from "pg";
 import Redis from "ioredis";
 
-export async function pgConnect(o: { host?: string; port: number; user: string; password: string; ca: string; database?: string }): Promise<Client> {
+export async function pgConnect(o: { host: string; port: number; user: string; password: string; ca: string; database?: string }): Promise<Client> {
     const client = new Client({
-        host: o.host ?? "127.0.0.1", port: o.port, user: o.user, password: o.password, database: o.database ?? "synaxic",
+        host: o.host, port: o.port, user: o.user, password: o.password, database: o.database ?? "synaxic",
         ssl: { ca: o.ca, rejectUnauthorized: true }, connectionTimeoutMillis: 5000,
     });
     client.on("error", () => undefined); // a server going away surfaces through the awaited queries
@@ -28,9 +28,9 @@ export async function pgQuery<T extends Record<string, unknown>>(o: Parameters<t
     }
 }
 
-export function redisConnect(o: { host?: string; port: number; password: string; ca: string; cert?: string; key?: string }): Redis {
+export function redisConnect(o: { host: string; port: number; password: string; ca: string; cert?: string; key?: string }): Redis {
     const redis = new Redis({
-        host: o.host ?? "127.0.0.1", port: o.port, password: o.password,
+        host: o.host, port: o.port, password: o.password,
         tls: { ca: o.ca, cert: o.cert, key: o.key }, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000,
         lazyConnect: true,
     });
@@ -39,9 +39,9 @@ export function redisConnect(o: { host?: string; port: number; password: string;
 }
 
 /** What a plaintext RESP client gets from a port: the reply text, or '' when the server closes on it. */
-export function plaintextPing(port: number): Promise<string> {
+export function plaintextPing(host: string, port: number): Promise<string> {
     return new Promise((resolve) => {
-        const socket = net.connect({ host: "127.0.0.1", port });
+        const socket = net.connect({ host, port });
         let data = "";
         const done = () => { socket.destroy(); resolve(data); };
         socket.on("connect", () => socket.write("PING\r\n"));
@@ -52,15 +52,26 @@ export function plaintextPing(port: number): Promise<string> {
     });
 }
 
+/** Whether a TCP connection to host:port is accepted (refused, reset or silent for 3 s: false). */
+export function tcpOpen(host: string, port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host, port });
+        const done = (open: boolean) => { socket.destroy(); resolve(open); };
+        socket.on("connect", () => done(true));
+        socket.on("error", () => done(false));
+        socket.setTimeout(3000, () => done(false));
+    });
+}
+
 /**
  * Send raw RESP commands over TLS (verified against `ca`, optionally presenting a client certificate) and return
  * the first line of each reply; '' for a command the server never answered (closed or refused the handshake).
  */
-export function tlsResp(port: number, o: { ca: string; cert?: string; key?: string }, commands: string[][]): Promise<string[]> {
+export function tlsResp(host: string, port: number, o: { ca: string; cert?: string; key?: string }, commands: string[][]): Promise<string[]> {
     return new Promise((resolve) => {
         const replies: string[] = [];
         let buffer = "";
-        const socket = tls.connect({ host: "127.0.0.1", port, ca: o.ca, cert: o.cert, key: o.key });
+        const socket = tls.connect({ host, port, ca: o.ca, cert: o.cert, key: o.key });
         const finish = () => { socket.destroy(); resolve(commands.map((_, i) => replies[i] ?? "")); };
         const send = () => {
             const c = commands[replies.length];

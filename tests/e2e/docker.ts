@@ -1,7 +1,10 @@
-// A small Docker Engine API client over the local unix socket, with what the e2e provider and the tests need.
+// A small Docker Engine API client with what the e2e provider and the tests need. It reaches an engine through its
+// unix socket (the tests, as root on this machine) or, as the real docker provider does for `ssh://` hosts, through
+// the system `ssh` running `docker system dial-stdio` on the host, with the provider's sshOpts.
+import { spawn } from "node:child_process";
 import * as http from "node:http";
-
-const SOCKET = process.env.DOCKER_SOCKET ?? "/var/run/docker.sock";
+import type { Socket } from "node:net";
+import { Duplex } from "node:stream";
 
 export class DockerError extends Error {
     constructor(readonly status: number, message: string) {
@@ -9,84 +12,154 @@ export class DockerError extends Error {
     }
 }
 
-function request(method: string, path: string, body?: unknown, raw?: Buffer, contentType = "application/json"): Promise<{ status: number; body: Buffer }> {
-    return new Promise((resolve, reject) => {
-        const payload = raw ?? (body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
-        const req = http.request({
-            socketPath: SOCKET, method, path,
-            headers: payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {},
-        }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-            res.on("error", reject);
-        });
-        req.on("error", reject);
-        if (payload) req.write(payload);
-        req.end();
+/** An `ssh://user@host:port` engine as docker's connection helper dials it. */
+export interface SshDial {
+    readonly user: string;
+    readonly host: string;
+    readonly port: number;
+    /** The provider's `sshOpts`, placed where docker's connection helper places them. */
+    readonly opts: string[];
+    /** The environment `ssh` runs with (SSH_AUTH_SOCK or not). */
+    readonly env: NodeJS.ProcessEnv;
+}
+
+/** The argument list docker/cli's connhelper gives `ssh` (v28: -l, -p, sshOpts, ConnectTimeout, -T, --, host, command). */
+export function sshDialArgs(d: SshDial): string[] {
+    const opts = [...d.opts];
+    if (!opts.some((o) => o.includes("ConnectTimeout"))) opts.push("-o ConnectTimeout=30");
+    if (!opts.includes("-T")) opts.push("-T");
+    return ["-l", d.user, "-p", String(d.port), ...opts, "--", d.host, "docker system dial-stdio"];
+}
+
+/** One `ssh ... docker system dial-stdio` process as a socket for node's http client. */
+function sshConnection(d: SshDial): Duplex {
+    const child = spawn("ssh", sshDialArgs(d), { env: d.env, stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    const stream = new Duplex({
+        read() { /* data is pushed from the child's stdout */ },
+        // A write after ssh exited fails with EPIPE; the exit handler reports why ssh exited instead.
+        write(chunk, _encoding, callback) { child.stdin.write(chunk, () => callback()); },
+        final(callback) { child.stdin.end(); callback(); },
+        destroy(error, callback) { child.kill(); callback(error); },
     });
+    child.stdout.on("data", (chunk: Buffer) => stream.push(chunk));
+    child.stdout.on("end", () => stream.push(null));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.on("error", () => undefined); // surfaces through the exit below
+    child.on("exit", (code) => {
+        if (code) stream.destroy(new Error(`ssh ${d.user}@${d.host}:${d.port}: ${stderr.trim() || `exited ${code}`}`));
+    });
+    // What http asks of a socket beyond a stream.
+    const self = () => stream;
+    Object.assign(stream, { setTimeout: self, setNoDelay: self, setKeepAlive: self, ref: self, unref: self });
+    return stream;
 }
 
-async function call<T>(method: string, path: string, body?: unknown, okStatuses = [200, 201, 204, 304]): Promise<T> {
-    const res = await request(method, path, body);
-    if (!okStatuses.includes(res.status)) {
-        let message = res.body.toString();
-        try { message = JSON.parse(message).message; } catch { /* plain text */ }
-        throw new DockerError(res.status, `${method} ${path}: ${res.status} ${message}`);
+/** Connections kept open between requests, as Go's http client keeps its dial-stdio connections. */
+class SshAgent extends http.Agent {
+    constructor(private readonly dial: SshDial) {
+        super({ keepAlive: true, maxSockets: 8 });
     }
-    return (res.body.length ? JSON.parse(res.body.toString()) : undefined) as T;
+
+    createConnection(): Socket {
+        return sshConnection(this.dial) as unknown as Socket;
+    }
 }
 
-/** Inspect data, or undefined when the object does not exist. */
-async function inspect<T>(path: string): Promise<T | undefined> {
-    try {
-        return await call<T>("GET", path);
-    } catch (e) {
-        if (e instanceof DockerError && e.status === 404) return undefined;
-        throw e;
-    }
-}
+export type Transport = { readonly socketPath: string } | { readonly ssh: SshDial };
 
 export interface ContainerInfo {
     Id: string;
     Name: string;
     State: { Status: string; Running: boolean; ExitCode: number; Health?: { Status: string } };
     Config: { Labels: Record<string, string>; Env: string[] | null };
+    HostConfig: { RestartPolicy: { Name: string } };
     NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
 }
 
-export const docker = {
-    ping: () => call<unknown>("GET", "/_ping"),
-    network: (name: string) => inspect<{ Id: string; IPAM: { Config: { Subnet: string }[] } }>(`/networks/${encodeURIComponent(name)}`),
-    createNetwork: (spec: unknown) => call<{ Id: string }>("POST", "/networks/create", spec),
-    removeNetwork: (name: string) => call<void>("DELETE", `/networks/${encodeURIComponent(name)}`, undefined, [200, 204, 404]),
-    volume: (name: string) => inspect<{ Name: string }>(`/volumes/${encodeURIComponent(name)}`),
-    createVolume: (spec: unknown) => call<{ Name: string }>("POST", "/volumes/create", spec),
-    removeVolume: (name: string) => call<void>("DELETE", `/volumes/${encodeURIComponent(name)}?force=true`, undefined, [200, 204, 404]),
-    /** Names of containers and volumes whose name starts with `prefix`. */
-    containersNamed: async (prefix: string) => (await call<{ Names: string[] }[]>("GET", `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ name: [`^/${prefix}`] }))}`))
-        .map((c) => c.Names[0].replace(/^\//, "")),
-    volumesNamed: async (prefix: string) => ((await call<{ Volumes: { Name: string }[] | null }>("GET", `/volumes?filters=${encodeURIComponent(JSON.stringify({ name: [prefix] }))}`)).Volumes ?? [])
-        .map((v) => v.Name).filter((n) => n.startsWith(prefix)),
-    container: (name: string) => inspect<ContainerInfo>(`/containers/${encodeURIComponent(name)}/json`),
-    createContainer: (name: string, spec: unknown) =>
-        call<{ Id: string }>("POST", `/containers/create?name=${encodeURIComponent(name)}`, spec),
-    putArchive: async (id: string, tar: Buffer) => {
-        const res = await request("PUT", `/containers/${id}/archive?path=%2F`, undefined, tar, "application/x-tar");
+/** One engine's API. */
+export class DockerApi {
+    private readonly agent?: SshAgent;
+
+    constructor(readonly transport: Transport) {
+        if ("ssh" in transport) this.agent = new SshAgent(transport.ssh);
+    }
+
+    /** Close kept-open connections (each is an ssh process). */
+    close(): void {
+        this.agent?.destroy();
+    }
+
+    private request(method: string, path: string, body?: unknown, raw?: Buffer, contentType = "application/json"): Promise<{ status: number; body: Buffer }> {
+        return new Promise((resolve, reject) => {
+            const payload = raw ?? (body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
+            const where = "socketPath" in this.transport ? { socketPath: this.transport.socketPath } : { agent: this.agent, host: "docker" };
+            const req = http.request({
+                ...where, method, path,
+                headers: payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {},
+            }, (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+                res.on("error", reject);
+            });
+            req.on("error", reject);
+            if (payload) req.write(payload);
+            req.end();
+        });
+    }
+
+    private async call<T>(method: string, path: string, body?: unknown, okStatuses = [200, 201, 204, 304]): Promise<T> {
+        const res = await this.request(method, path, body);
+        if (!okStatuses.includes(res.status)) {
+            let message = res.body.toString();
+            try { message = JSON.parse(message).message; } catch { /* plain text */ }
+            throw new DockerError(res.status, `${method} ${path}: ${res.status} ${message}`);
+        }
+        return (res.body.length ? JSON.parse(res.body.toString()) : undefined) as T;
+    }
+
+    /** Inspect data, or undefined when the object does not exist. */
+    private async inspect<T>(path: string): Promise<T | undefined> {
+        try {
+            return await this.call<T>("GET", path);
+        } catch (e) {
+            if (e instanceof DockerError && e.status === 404) return undefined;
+            throw e;
+        }
+    }
+
+    ping = () => this.call<unknown>("GET", "/_ping");
+    network = (name: string) => this.inspect<{ Id: string; IPAM: { Config: { Subnet: string }[] } }>(`/networks/${encodeURIComponent(name)}`);
+    createNetwork = (spec: unknown) => this.call<{ Id: string }>("POST", "/networks/create", spec);
+    removeNetwork = (name: string) => this.call<void>("DELETE", `/networks/${encodeURIComponent(name)}`, undefined, [200, 204, 404]);
+    /** Names of networks whose name starts with `prefix`. */
+    networksNamed = async (prefix: string) => (await this.call<{ Name: string }[]>("GET", `/networks?filters=${encodeURIComponent(JSON.stringify({ name: [prefix] }))}`))
+        .map((n) => n.Name).filter((n) => n.startsWith(prefix));
+    volume = (name: string) => this.inspect<{ Name: string }>(`/volumes/${encodeURIComponent(name)}`);
+    createVolume = (spec: unknown) => this.call<{ Name: string }>("POST", "/volumes/create", spec);
+    removeVolume = (name: string) => this.call<void>("DELETE", `/volumes/${encodeURIComponent(name)}?force=true`, undefined, [200, 204, 404]);
+    /** Names of containers whose name starts with `prefix`. */
+    containersNamed = async (prefix: string) => (await this.call<{ Names: string[] }[]>("GET", `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ name: [`^/${prefix}`] }))}`))
+        .map((c) => c.Names[0].replace(/^\//, ""));
+    /** Names of volumes whose name starts with `prefix`. */
+    volumesNamed = async (prefix: string) => ((await this.call<{ Volumes: { Name: string }[] | null }>("GET", `/volumes?filters=${encodeURIComponent(JSON.stringify({ name: [prefix] }))}`)).Volumes ?? [])
+        .map((v) => v.Name).filter((n) => n.startsWith(prefix));
+    container = (name: string) => this.inspect<ContainerInfo>(`/containers/${encodeURIComponent(name)}/json`);
+    createContainer = (name: string, spec: unknown) =>
+        this.call<{ Id: string }>("POST", `/containers/create?name=${encodeURIComponent(name)}`, spec);
+    putArchive = async (id: string, tar: Buffer) => {
+        const res = await this.request("PUT", `/containers/${id}/archive?path=%2F`, undefined, tar, "application/x-tar");
         if (res.status !== 200) throw new DockerError(res.status, `upload to ${id}: ${res.status} ${res.body.toString()}`);
-    },
-    start: (id: string) => call<void>("POST", `/containers/${id}/start`),
-    stop: (id: string, seconds = 30) => call<void>("POST", `/containers/${id}/stop?t=${seconds}`, undefined, [204, 304, 404]),
-    kill: (id: string, signal = "SIGKILL") => call<void>("POST", `/containers/${id}/kill?signal=${signal}`, undefined, [204, 404, 409]),
-    remove: (id: string) => call<void>("DELETE", `/containers/${encodeURIComponent(id)}?force=true&v=false`, undefined, [204, 404]),
-    disconnect: (network: string, container: string) =>
-        call<void>("POST", `/networks/${encodeURIComponent(network)}/disconnect`, { Container: container, Force: true }),
-    connect: (network: string, container: string, ipv4?: string) =>
-        call<void>("POST", `/networks/${encodeURIComponent(network)}/connect`,
-            { Container: container, EndpointConfig: ipv4 ? { IPAMConfig: { IPv4Address: ipv4 } } : {} }),
+    };
+    update = (id: string, spec: unknown) => this.call<unknown>("POST", `/containers/${encodeURIComponent(id)}/update`, spec);
+    start = (id: string) => this.call<void>("POST", `/containers/${encodeURIComponent(id)}/start`);
+    stop = (id: string, seconds = 30) => this.call<void>("POST", `/containers/${encodeURIComponent(id)}/stop?t=${seconds}`, undefined, [204, 304, 404]);
+    kill = (id: string, signal = "SIGKILL") => this.call<void>("POST", `/containers/${encodeURIComponent(id)}/kill?signal=${signal}`, undefined, [204, 404, 409]);
+    remove = (id: string) => this.call<void>("DELETE", `/containers/${encodeURIComponent(id)}?force=true&v=false`, undefined, [204, 404]);
     /** Container logs (stdout and stderr), demultiplexed. */
-    logs: async (id: string): Promise<string> => {
-        const res = await request("GET", `/containers/${id}/logs?stdout=true&stderr=true`);
+    logs = async (id: string): Promise<string> => {
+        const res = await this.request("GET", `/containers/${encodeURIComponent(id)}/logs?stdout=true&stderr=true`);
         const out: Buffer[] = [];
         let i = 0;
         while (i + 8 <= res.body.length) {
@@ -95,8 +168,8 @@ export const docker = {
             i += 8 + size;
         }
         return Buffer.concat(out).toString();
-    },
-};
+    };
+}
 
 /** A ustar archive of regular files (the parent folders are created by the engine on extraction). */
 export function tarFiles(files: { path: string; content: Buffer; mode: number }[]): Buffer {

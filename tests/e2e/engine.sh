@@ -1,19 +1,37 @@
 #!/bin/bash
-# Prepare a real Docker engine for the e2e tests and benchmarks: install it from Debian's packages if missing,
-# start dockerd (overlay2) if it is not running, and build the test image from Debian packages (no registry
-# exists here), cached under a tag derived from the hash of its recipe.
-#   tests/e2e/engine.sh            prepare everything, print the image tag
-#   tests/e2e/engine.sh stop       stop a dockerd this script started
+# Two "VPS hosts" on this machine for the e2e tests and benchmarks, as users have them: each a network namespace
+# with its own dockerd (data root, exec root, socket, bridge, iptables) and its own sshd, the two linked by a veth
+# pair on a private subnet, each reachable from this machine (the operator's workstation and the app) over its own
+# uplink. Installs what is missing from Debian's packages and builds the test images once (no registry exists here),
+# cached under tags derived from their recipes, loaded into both engines.
+#   tests/e2e/engine.sh          prepare everything
+#   tests/e2e/engine.sh env      print the hosts' addresses and files, one KEY=value a line (after 'up')
+#   tests/e2e/engine.sh stop     stop both hosts and remove their namespaces (images and volumes stay on disk)
 set -Eeuo pipefail
 
 readonly STATE_DIR=${SYNAXIC_E2E_STATE:-/var/tmp/synaxic-e2e}
-readonly DOCKERD_PID=$STATE_DIR/dockerd.pid
-# The recipe: Debian 12 gives PostgreSQL 15 and Redis 7.0 (TLS built in). One image serves both services.
-readonly SUITE=bookworm
-readonly PACKAGES=postgresql-15,postgresql-client-15,redis-server,redis-tools,openssl,ca-certificates
-readonly RECIPE="v1 $SUITE $PACKAGES"
+readonly DATA_DIR=${SYNAXIC_E2E_DATA:-/var/lib/synaxic-e2e}
+readonly HOSTS=(vps-a vps-b)
+# vps-a: the master's host; vps-b: the replica's. The link is the hosts' private network (what PostgreSQL and
+# Redis are published on); each uplink is a /30 from this machine to the host's "public" address (SSH).
+declare -A LINK_IP=([vps-a]=10.231.0.10 [vps-b]=10.231.0.20)
+declare -A UPLINK_IP=([vps-a]=10.231.1.2 [vps-b]=10.231.1.6)
+declare -A UPLINK_GW=([vps-a]=10.231.1.1 [vps-b]=10.231.1.5)
+readonly LINK_PREFIX=24 UPLINK_PREFIX=30
+
+# Images: Debian 12 (PostgreSQL 15, Redis 7.0) in one image; Debian 13 (PostgreSQL 17, Redis 8.0) in two images
+# laid out like the official ones (see official-layout.sh).
+readonly BOOKWORM_PACKAGES=postgresql-15,postgresql-client-15,redis-server,redis-tools,openssl,ca-certificates
+readonly TRIXIE_PACKAGES=postgresql-17,postgresql-client-17,redis-server,redis-tools,openssl,ca-certificates
+SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd)
+readonly SCRIPT_DIR
 
 log() { printf '[engine] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+socket_of() { echo "/var/run/synaxic-$1.sock"; }
+dk() { local host=$1; shift; docker -H "unix://$(socket_of "$host")" "$@"; }
+in_ns() { local host=$1; shift; nsenter --net="/var/run/netns/$host" "$@"; }
 
 debian_mirror() {
   local uri
@@ -25,6 +43,10 @@ install_packages() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v ssh-agent >/dev/null || missing+=(openssh-client)
+  command -v iptables >/dev/null || missing+=(iptables)
+  command -v ip >/dev/null || missing+=(iproute2)
   command -v openssl >/dev/null || missing+=(openssl) # the e2e provider issues real certificates with it
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} from Debian's packages"
@@ -32,57 +54,228 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-engine_up() { docker info >/dev/null 2>&1; }
+# ---- network ----
 
-start_dockerd() {
-  engine_up && return 0
-  mkdir -p "$STATE_DIR"
-  log "starting dockerd (overlay2)"
-  # No registry mirror and no outside DNS are needed: images are built locally.
-  nohup dockerd --storage-driver=overlay2 --pidfile "$DOCKERD_PID.engine" >"$STATE_DIR/dockerd.log" 2>&1 &
-  echo $! >"$DOCKERD_PID"
-  local tries=60
-  until engine_up; do
-    tries=$((tries - 1))
-    [ "$tries" -gt 0 ] || { tail -n 30 "$STATE_DIR/dockerd.log" >&2; log "dockerd did not start"; exit 1; }
-    sleep 1
+make_namespaces() {
+  [ -e /var/run/netns/vps-a ] && [ -e /var/run/netns/vps-b ] && return 0
+  log "creating network namespaces ${HOSTS[*]}"
+  local host
+  for host in "${HOSTS[@]}"; do
+    ip netns add "$host" 2>/dev/null || true
+    ip -n "$host" link set lo up
+    # Uplink: this machine's end is syn-<host>, the host's end is up0.
+    ip link add "syn-$host" type veth peer name up0 netns "$host"
+    ip addr add "${UPLINK_GW[$host]}/$UPLINK_PREFIX" dev "syn-$host"
+    ip link set "syn-$host" up
+    ip -n "$host" addr add "${UPLINK_IP[$host]}/$UPLINK_PREFIX" dev up0
+    ip -n "$host" link set up0 up
+  done
+  # The private link between the hosts.
+  ip -n vps-a link add link0 type veth peer name link0 netns vps-b
+  for host in "${HOSTS[@]}"; do
+    ip -n "$host" addr add "${LINK_IP[$host]}/$LINK_PREFIX" dev link0
+    ip -n "$host" link set link0 up
+    # This machine reaches each host's private address through its uplink (the app sits on the private network).
+    ip route replace "${LINK_IP[$host]}/32" via "${UPLINK_IP[$host]}"
+  done
+  # No default route inside the hosts: nothing in them can reach any address but each other and this machine.
+}
+
+remove_namespaces() {
+  local host
+  for host in "${HOSTS[@]}"; do
+    ip route del "${LINK_IP[$host]}/32" 2>/dev/null || true
+    ip link del "syn-$host" 2>/dev/null || true
+    ip netns del "$host" 2>/dev/null || true
   done
 }
 
-image_tag() { echo "synaxic-test/debian-pg-redis:$(printf '%s' "$RECIPE" | sha256sum | cut -c1-12)"; }
+# ---- engines ----
 
-build_image() {
-  local tag root
-  tag=$(image_tag)
-  if docker image inspect "$tag" >/dev/null 2>&1; then
-    log "image $tag cached"
-  else
-    root=$(mktemp -d /var/tmp/synaxic-rootfs.XXXXXX)
-    log "building $tag with debootstrap ($PACKAGES)"
-    debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$(debian_mirror)" >"$STATE_DIR/debootstrap.log" 2>&1 \
-      || { tail -n 30 "$STATE_DIR/debootstrap.log" >&2; exit 1; }
-    # Debian's package creates a 'main' cluster; our entrypoint makes its own in the data volume.
-    rm -rf "$root/var/lib/postgresql/15" "$root/etc/postgresql/15" "$root/var/cache/apt/archives/"*.deb
-    tar -C "$root" -c . | docker import --change 'ENV LANG=C.UTF-8' - "$tag" >/dev/null
-    rm -rf "$root"
-  fi
-  docker tag "$tag" synaxic-test/postgres:15
-  docker tag "$tag" synaxic-test/redis:7.0
-  echo "$tag"
+engine_up() { dk "$1" info >/dev/null 2>&1; }
+
+start_dockerd() {
+  local host=$1
+  engine_up "$host" && return 0
+  log "starting dockerd on $host"
+  mkdir -p "$DATA_DIR/$host/docker" "$STATE_DIR/$host"
+  # Each engine has its own root, exec root, socket and pid file; iptables and the bridge are the namespace's.
+  # SYNAXIC_E2E_USERLAND_PROXY=false runs the engines without docker-proxy (README: client addresses).
+  in_ns "$host" nohup dockerd --storage-driver=overlay2 \
+    --data-root "$DATA_DIR/$host/docker" --exec-root "/var/run/synaxic-$host" \
+    -H "unix://$(socket_of "$host")" --pidfile "$STATE_DIR/$host/dockerd.pid" \
+    --userland-proxy="${SYNAXIC_E2E_USERLAND_PROXY:-true}" \
+    >"$STATE_DIR/$host/dockerd.log" 2>&1 &
+  local tries=120
+  until engine_up "$host"; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || { tail -n 30 "$STATE_DIR/$host/dockerd.log" >&2; die "dockerd on $host did not start"; }
+    sleep 0.5
+  done
 }
 
-stop_dockerd() {
-  [ -f "$DOCKERD_PID" ] || return 0
-  log "stopping dockerd"
-  kill "$(cat "$DOCKERD_PID")" 2>/dev/null || true
-  rm -f "$DOCKERD_PID"
+stop_pidfile() {
+  [ -f "$1" ] || return 0
+  local pid tries=40
+  pid=$(cat "$1")
+  kill "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do sleep 0.25; tries=$((tries - 1)); done
+  rm -f "$1"
+}
+
+# ---- SSH ----
+
+# The operator's key (this machine's), and each host's own host key. The client key is what users hand to
+# sshPrivateKey or load into their agent.
+make_keys() {
+  [ -f "$STATE_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C synaxic-e2e-operator -f "$STATE_DIR/id_ed25519"
+  local host
+  for host in "${HOSTS[@]}"; do
+    mkdir -p "$STATE_DIR/$host"
+    [ -f "$STATE_DIR/$host/ssh_host_ed25519_key" ] \
+      || ssh-keygen -q -t ed25519 -N '' -C "$host" -f "$STATE_DIR/$host/ssh_host_ed25519_key"
+    install -m 0600 "$STATE_DIR/id_ed25519.pub" "$STATE_DIR/$host/authorized_keys"
+  done
+}
+
+# The operator's SSH agent holding the operator's key (the e2e replica stack authenticates with it).
+start_agent() {
+  local sock=$STATE_DIR/agent.sock
+  SSH_AUTH_SOCK=$sock ssh-add -l >/dev/null 2>&1 && return 0
+  rm -f "$sock"
+  ssh-agent -a "$sock" >/dev/null
+  SSH_AUTH_SOCK=$sock ssh-add -q "$STATE_DIR/id_ed25519"
+}
+
+stop_agent() {
+  pkill -f "ssh-agent -a $STATE_DIR/agent.sock" 2>/dev/null || true
+  rm -f "$STATE_DIR/agent.sock"
+}
+
+start_sshd() {
+  local host=$1 conf="$STATE_DIR/$1/sshd_config"
+  [ -f "$STATE_DIR/$host/sshd.pid" ] && kill -0 "$(cat "$STATE_DIR/$host/sshd.pid")" 2>/dev/null && return 0
+  log "starting sshd on $host (${UPLINK_IP[$host]}:22)"
+  mkdir -p /run/sshd
+  cat >"$conf" <<EOF
+ListenAddress ${UPLINK_IP[$host]}:22
+HostKey $STATE_DIR/$host/ssh_host_ed25519_key
+AuthorizedKeysFile $STATE_DIR/$host/authorized_keys
+PidFile $STATE_DIR/$host/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+# The host's own engine for 'docker' in every session (and so for 'docker -H ssh://' from the workstation).
+SetEnv DOCKER_HOST=unix://$(socket_of "$host")
+EOF
+  in_ns "$host" /usr/sbin/sshd -f "$conf" -E "$STATE_DIR/$host/sshd.log"
+  local tries=40
+  until [ -s "$STATE_DIR/$host/sshd.pid" ]; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || { cat "$STATE_DIR/$host/sshd.log" >&2; die "sshd on $host did not start"; }
+    sleep 0.25
+  done
+}
+
+# ---- images ----
+
+recipe_tag() { echo "$1:$(printf '%s' "$2" | sha256sum | cut -c1-12)"; }
+
+debootstrap_import() { # <suite> <packages> <tag>
+  local root
+  root=$(mktemp -d /var/tmp/synaxic-rootfs.XXXXXX)
+  log "building $3 with debootstrap $1 ($2)"
+  debootstrap --variant=minbase --include="$2" "$1" "$root" "$(debian_mirror)" >"$STATE_DIR/debootstrap-$1.log" 2>&1 \
+    || { tail -n 30 "$STATE_DIR/debootstrap-$1.log" >&2; rm -rf "$root"; die "debootstrap $1 failed"; }
+  # Debian's package creates a 'main' cluster; our entrypoint makes its own in the data volume.
+  rm -rf "$root"/var/lib/postgresql/* "$root"/etc/postgresql/* "$root"/var/cache/apt/archives/*.deb
+  tar -C "$root" -c . | dk vps-a import --change 'ENV LANG=C.UTF-8' - "$3" >/dev/null
+  rm -rf "$root"
+}
+
+has_image() { dk "$1" image inspect "$2" >/dev/null 2>&1; }
+
+build_images() {
+  # Debian 12: one image for both services (PostgreSQL 15, Redis 7.0), Debian's own layout.
+  local bookworm
+  bookworm=$(recipe_tag synaxic-test/debian12 "v1 bookworm $BOOKWORM_PACKAGES")
+  has_image vps-a "$bookworm" || debootstrap_import bookworm "$BOOKWORM_PACKAGES" "$bookworm"
+  dk vps-a tag "$bookworm" synaxic-test/postgres:15
+  dk vps-a tag "$bookworm" synaxic-test/redis:7.0
+  # Debian 13: a base, then the official images' layout on top (uid 999 users, PATH, PGDATA, /data, STOPSIGNAL).
+  local layout trixie_base pg17 redis8 service tag
+  layout=$(sha256sum "$SCRIPT_DIR/official-layout.sh" | cut -c1-12)
+  trixie_base=$(recipe_tag synaxic-test/debian13 "v1 trixie $TRIXIE_PACKAGES")
+  pg17=$(recipe_tag synaxic-test/postgres-official "$trixie_base $layout postgres")
+  redis8=$(recipe_tag synaxic-test/redis-official "$trixie_base $layout redis")
+  if ! has_image vps-a "$pg17" || ! has_image vps-a "$redis8"; then
+    has_image vps-a "$trixie_base" || debootstrap_import trixie "$TRIXIE_PACKAGES" "$trixie_base"
+    for service in postgres redis; do
+      tag=$([ "$service" = postgres ] && echo "$pg17" || echo "$redis8")
+      log "building $tag (official $service layout)"
+      bash "$SCRIPT_DIR/official-layout.sh" dockerfile "$service" "$trixie_base" \
+        | DOCKER_BUILDKIT=0 dk vps-a build -q -t "$tag" -f - "$SCRIPT_DIR" >/dev/null 2>"$STATE_DIR/build-$service.log" \
+        || { cat "$STATE_DIR/build-$service.log" >&2; die "building $tag failed"; }
+    done
+  fi
+  dk vps-a tag "$pg17" synaxic-test/postgres:17
+  dk vps-a tag "$redis8" synaxic-test/redis:8.0
+  local image
+  for image in synaxic-test/postgres:15 synaxic-test/redis:7.0 synaxic-test/postgres:17 synaxic-test/redis:8.0; do
+    if [ "$(dk vps-b image inspect -f '{{.Id}}' "$image" 2>/dev/null)" != "$(dk vps-a image inspect -f '{{.Id}}' "$image")" ]; then
+      log "loading $image into vps-b"
+      dk vps-a save "$image" | dk vps-b load -q >/dev/null
+    fi
+  done
+}
+
+# One KEY=value a line (values hold no newline), read by tests/e2e/hosts.ts.
+print_env() {
+  local host var
+  for host in "${HOSTS[@]}"; do
+    var=${host//-/_}
+    var=${var^^}
+    printf '%s_SOCKET=%s\n' "$var" "$(socket_of "$host")"
+    printf '%s_LINK_IP=%s\n' "$var" "${LINK_IP[$host]}"
+    printf '%s_SSH_IP=%s\n' "$var" "${UPLINK_IP[$host]}"
+    printf '%s_HOST_KEY=%s\n' "$var" "$(cut -d' ' -f1-2 "$STATE_DIR/$host/ssh_host_ed25519_key.pub")"
+  done
+  printf 'SSH_KEY_FILE=%s\nSSH_AGENT_SOCK=%s\n' "$STATE_DIR/id_ed25519" "$STATE_DIR/agent.sock"
+}
+
+up() {
+  mkdir -p "$STATE_DIR" "$DATA_DIR"
+  chmod 0700 "$STATE_DIR"
+  install_packages
+  make_namespaces
+  make_keys
+  start_agent
+  local host
+  for host in "${HOSTS[@]}"; do
+    start_dockerd "$host"
+    start_sshd "$host"
+  done
+  build_images
+}
+
+stop() {
+  local host
+  for host in "${HOSTS[@]}"; do
+    stop_pidfile "$STATE_DIR/$host/sshd.pid"
+    stop_pidfile "$STATE_DIR/$host/dockerd.pid"
+  done
+  remove_namespaces
+  stop_agent
 }
 
 main() {
   case "${1:-up}" in
-    up) mkdir -p "$STATE_DIR"; install_packages; start_dockerd; build_image ;;
-    stop) stop_dockerd ;;
-    *) echo "usage: engine.sh [up|stop]" >&2; exit 2 ;;
+    up) up ;;
+    env) print_env ;;
+    stop) stop ;;
+    *) echo "usage: engine.sh [up|env|stop]" >&2; exit 2 ;;
   esac
 }
 

@@ -1,11 +1,10 @@
 // Faults on the real engine: restarts, a stopped replica, a partition, the slot's WAL cap, Redis resyncs, and a
 // killed master with and without synchronous replication. Each case asserts the exact outcome and records a figure.
-import { execFileSync } from "node:child_process";
 import { pgQuery, runStatus, appEnv, caFile, redisConnect, waitFor } from "./clients";
-import { docker } from "./docker";
+import { dockerExec, dockerOn, engineOf, HOSTS, setLink } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitCaughtUp, waitStreaming } from "./replication-state";
-import { deployPair, Deployment, endpoints, LINK, NAMES, replicaConfig, teardown, up } from "./stacks";
+import { deployPair, Deployment, endpoints, NAMES, replicaConfig, teardown, up } from "./stacks";
 import { figure, phase, report } from "./timing";
 
 jest.setTimeout(600_000);
@@ -16,8 +15,7 @@ let master: Deployment;
 let ep: ReturnType<typeof endpoints>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const id = async (name: string) => (await docker.container(name))!.Id;
-const dockerExec = (container: string, ...cmd: string[]) => execFileSync("docker", ["exec", container, ...cmd], { stdio: "pipe" }).toString();
+const id = async (name: string) => (await engineOf(name).container(name))!.Id;
 const redisInfo = async (e: ReturnType<typeof endpoints>["masterRedis"], section: string) => {
     const r = redisConnect(e);
     try {
@@ -29,8 +27,8 @@ const redisInfo = async (e: ReturnType<typeof endpoints>["masterRedis"], section
 };
 async function restart(name: string): Promise<void> {
     const cid = await id(name);
-    await docker.stop(cid);
-    await docker.start(cid);
+    await engineOf(name).stop(cid);
+    await engineOf(name).start(cid);
 }
 
 /** Writes under a fault, then proves every acknowledged row reached the standby. */
@@ -74,7 +72,7 @@ describe("restarts", () => {
 
 describe("a replica that is away", () => {
     it("stopped while the master takes 10,000 writes: catches up through its slot, 0 rows lost", async () => {
-        await docker.stop(await id(NAMES.replicaPostgres));
+        await engineOf(NAMES.replicaPostgres).stop(await id(NAMES.replicaPostgres));
         const writer = new Writer(ep.masterPg, "stopped-10k", 4, 10_000);
         await writer.done();
         expect(writer.acked).toHaveLength(10_000);
@@ -82,7 +80,7 @@ describe("a replica that is away", () => {
             "SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained FROM pg_replication_slots");
         expect(slot.active).toBe(false);
         const started = Date.now();
-        await docker.start(await id(NAMES.replicaPostgres));
+        await engineOf(NAMES.replicaPostgres).start(await id(NAMES.replicaPostgres));
         await waitStreaming(ep.masterPg);
         await waitCaughtUp(ep.masterPg, ep.replicaPg);
         const seconds = (Date.now() - started) / 1000;
@@ -91,12 +89,15 @@ describe("a replica that is away", () => {
             `slot held ${(Number(slot.retained) / 1048576).toFixed(1)} MB; start → caught up ${seconds.toFixed(2)} s`);
     });
 
-    it("partitioned for 30 s under writes: reconnects and catches up, 0 rows lost", async () => {
+    it("partitioned for 30 s under writes (the hosts' link down): reconnects and catches up, 0 rows lost", async () => {
         let restoredAt = 0;
         const r = await underLoad("partition", async () => {
-            await docker.disconnect(LINK.network, NAMES.replicaPostgres);
-            await sleep(30_000);
-            await docker.connect(LINK.network, NAMES.replicaPostgres, LINK.replicaPostgres);
+            setLink(false);
+            try {
+                await sleep(30_000);
+            } finally {
+                setLink(true);
+            }
             restoredAt = Date.now();
         });
         expect(r.lost).toBe(0);
@@ -137,7 +138,7 @@ describe("Redis", () => {
 
 describe("the slot's WAL cap", () => {
     it("keeps the master running with bounded pg_wal, reports the slot lost, and the documented re-seed brings the replica back", async () => {
-        await docker.stop(await id(NAMES.replicaPostgres));
+        await engineOf(NAMES.replicaPostgres).stop(await id(NAMES.replicaPostgres));
         await pgQuery(ep.masterPg, "CREATE TABLE IF NOT EXISTS wal_filler (id int, pad text)");
         const walBefore = await pgQuery<{ lsn: string }>(ep.masterPg, "SELECT pg_current_wal_lsn()::text AS lsn");
         for (let i = 0; i < 6; i++) {
@@ -167,8 +168,8 @@ describe("the slot's WAL cap", () => {
         // an up with --refresh --replace <seed> on the replica stack.
         const started = Date.now();
         dockerExec(NAMES.masterPostgres, "synaxic-slot", "reset", "replica1_slot");
-        await docker.remove(NAMES.replicaPostgres);
-        await docker.removeVolume(`${NAMES.replicaPostgres}-data`);
+        await engineOf(NAMES.replicaPostgres).remove(NAMES.replicaPostgres);
+        await engineOf(NAMES.replicaPostgres).removeVolume(`${NAMES.replicaPostgres}-data`);
         await up("replica", replicaConfig(), master.outputs, "replica", { refresh: true, replace: ["postgres-seed"] });
         await waitStreaming(ep.masterPg);
         await waitCaughtUp(ep.masterPg, ep.replicaPg);
@@ -183,7 +184,7 @@ describe("master killed, then the standby promoted", () => {
         await waitStreaming(ep.masterPg);
         const writer = new Writer(ep.masterPg, run, 4);
         await sleep(2000);
-        await docker.kill(await id(NAMES.masterPostgres));
+        await engineOf(NAMES.masterPostgres).kill(await id(NAMES.masterPostgres));
         await writer.stop();
         const started = Date.now();
         dockerExec(NAMES.replicaPostgres, "psql", "-U", "postgres", "-c", "SELECT pg_promote()");
@@ -201,9 +202,9 @@ describe("master killed, then the standby promoted", () => {
     });
 
     it("fences the old primary as README documents: not running, not restarted, not reachable", async () => {
-        execFileSync("docker", ["update", "--restart=no", NAMES.masterPostgres, NAMES.masterRedis]);
-        execFileSync("docker", ["stop", NAMES.masterPostgres, NAMES.masterRedis]);
-        const policy = execFileSync("docker", ["inspect", "-f", "{{.HostConfig.RestartPolicy.Name}} {{.State.Running}}", NAMES.masterPostgres]).toString().trim();
+        dockerOn(HOSTS.master, ["update", "--restart=no", NAMES.masterPostgres, NAMES.masterRedis]);
+        dockerOn(HOSTS.master, ["stop", NAMES.masterPostgres, NAMES.masterRedis]);
+        const policy = dockerOn(HOSTS.master, ["inspect", "-f", "{{.HostConfig.RestartPolicy.Name}} {{.State.Running}}", NAMES.masterPostgres]).trim();
         expect(policy).toBe("no false");
         await expect(pgQuery(ep.masterPg, "SELECT 1")).rejects.toThrow();
     });

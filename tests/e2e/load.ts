@@ -7,11 +7,11 @@ export interface PgEndpoint {
     readonly user: string;
     readonly password: string;
     readonly ca: string;
-    readonly host?: string;
+    readonly host: string;
 }
 
 const connect = async (e: PgEndpoint): Promise<Client> => {
-    const c = new Client({ host: e.host ?? "127.0.0.1", port: e.port, user: e.user, password: e.password, database: "synaxic",
+    const c = new Client({ host: e.host, port: e.port, user: e.user, password: e.password, database: "synaxic",
         ssl: { ca: e.ca, rejectUnauthorized: true }, connectionTimeoutMillis: 3000, query_timeout: 10000 });
     c.on("error", () => undefined);
     await c.connect();

@@ -1,23 +1,27 @@
-// The only emulated part of the e2e suite: a provider behind Pulumi's mock runtime that creates each resource the
-// program declares for real (Docker Engine API, host commands on this machine, real random passwords, real X.509
-// from openssl). It is strict: a type or an argument it does not implement throws. Like an up, it keeps
-// state per stack and leaves a resource alone when its inputs are unchanged.
+// The only emulated part of the e2e suite: behind Pulumi's mock runtime it plays the engine and the provider
+// plugins, creating each resource the program declares for real (Docker engines over SSH, host commands over SSH,
+// real random values and certificates). It keeps state per stack and steps each resource as an up does
+// (../shared/REAL-PROVIDERS.md): diff against what the provider wrote back, update in place or replace by the
+// provider's rules, refuse to replace or delete what is protected, delete what the program no longer declares,
+// keep a container whose create failed after it got an ID. It is strict: a type or argument it does not
+// implement throws.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { execFileSync, spawn } from "node:child_process";
-import { docker, tarFiles } from "./docker";
+import type { DockerApi } from "./docker";
 import type { ResourceProvider, ResourceRequest } from "../helpers/program";
-
-type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- provider input shapes vary by type
-type State = Record<string, unknown>;
+import { localCommand, remoteCommand } from "./provider-command";
+import { container, dockerApiFor, network, volume } from "./provider-docker";
+import { changedKeys, Ctx, Diff, Kind, Saved, State } from "./provider-kinds";
+import { tlsKinds } from "./provider-tls";
 
 export interface ProviderEvent {
     readonly type: string;
     readonly name: string;
-    readonly action: "created" | "replaced" | "unchanged";
+    readonly action: "created" | "replaced" | "updated" | "unchanged" | "deleted";
     readonly seconds: number;
+    /** For updates and replacements: the inputs that changed. */
+    readonly changed?: string[];
 }
 
 export interface RealProviderOptions {
@@ -25,292 +29,160 @@ export interface RealProviderOptions {
     readonly stateFile: string;
     /** What the StackReference returns (the master run's outputs). */
     readonly stackOutputs?: Record<string, unknown>;
-    /** Every create/replace/unchanged decision, for assertions and timings. */
+    /** Every step taken, for assertions and timings. */
     readonly events: ProviderEvent[];
-    /** An up with --refresh: a docker object that vanished outside the program is created again. */
+    /** An up with --refresh: each resource is read first (a vanished one is created again, a stopped one started). */
     readonly refresh?: boolean;
-    /** An up with --replace: logical names of resources to create again whatever their inputs. */
+    /** An up with --replace: logical names of resources to replace whatever their inputs. */
     readonly replace?: string[];
+    /** SSH_AUTH_SOCK of the user's shell, for both SSH clients (undefined: no agent). */
+    readonly sshAgent?: string;
 }
 
-/** Whether a docker object recorded in state still exists (what a refresh would find). */
-async function stillExists(type: string, state: State): Promise<boolean> {
-    switch (type) {
-        case "docker:index/container:Container": return (await docker.container(String(state.name)))?.State.Running === true;
-        case "docker:index/volume:Volume": return (await docker.volume(String(state.name))) !== undefined;
-        case "docker:index/network:Network": return (await docker.network(String(state.name))) !== undefined;
-        default: return true;
-    }
-}
-
-/** Refuse any argument this provider does not implement (undefined values are fine). */
-function allow(what: string, obj: Inputs | undefined, keys: string[]): void {
-    for (const [k, v] of Object.entries(obj ?? {})) {
-        if (v !== undefined && v !== null && !keys.includes(k)) throw new Error(`${what}: argument '${k}' is not implemented by the e2e provider`);
-    }
-}
-
-function stableJson(v: unknown): string {
-    if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-    if (v && typeof v === "object") {
-        return `{${Object.keys(v).sort().filter((k) => (v as Inputs)[k] !== undefined)
-            .map((k) => `${JSON.stringify(k)}:${stableJson((v as Inputs)[k])}`).join(",")}}`;
-    }
-    return JSON.stringify(v);
-}
-
-const nanos = (d: string): number => {
-    const m = /^(\d+)(ms|s|m)$/.exec(d);
-    if (!m) throw new Error(`duration '${d}' is not implemented by the e2e provider`);
-    return Number(m[1]) * { ms: 1e6, s: 1e9, m: 60e9 }[m[2] as "ms" | "s" | "m"];
+const KINDS: Record<string, Kind> = {
+    ...tlsKinds,
+    "docker:index/network:Network": network,
+    "docker:index/volume:Volume": volume,
+    "docker:index/container:Container": container,
+    "command:local:Command": localCommand,
+    "command:remote:Command": remoteCommand,
 };
+const DOCKER_PROVIDER = "pulumi:providers:docker";
+/** pulumi-docker sets deleteBeforeReplace on containers itself. */
+const ALWAYS_DELETE_BEFORE_REPLACE = new Set(["docker:index/container:Container"]);
 
-// ---- docker ----
+/** A provider reference is `<urn>::<id>`. */
+const providerId = (ref: string | undefined) => ref?.slice(ref.lastIndexOf("::") + 2);
 
-async function network(i: Inputs): Promise<State> {
-    allow("Network", i, ["name", "driver", "ipamConfigs"]);
-    for (const c of i.ipamConfigs ?? []) allow("Network.ipamConfigs", c, ["subnet"]);
-    const subnet: string | undefined = i.ipamConfigs?.[0]?.subnet;
-    const existing = await docker.network(i.name);
-    if (existing) {
-        const have = existing.IPAM.Config.map((c) => c.Subnet);
-        if (subnet && !have.includes(subnet)) throw new Error(`network ${i.name} exists with subnet ${have.join(",")}, not ${subnet}`);
-        return { ...i, id: existing.Id };
-    }
-    const created = await docker.createNetwork({
-        Name: i.name, Driver: i.driver ?? "bridge", CheckDuplicate: true,
-        IPAM: subnet ? { Config: [{ Subnet: subnet }] } : undefined,
-    });
-    return { ...i, id: created.Id };
+export interface RealProvider extends ResourceProvider {
+    /** Close the SSH connections kept open to the engines. */
+    close(): void;
 }
 
-async function volume(i: Inputs): Promise<State> {
-    allow("Volume", i, ["name", "driver"]);
-    if (!(await docker.volume(i.name))) await docker.createVolume({ Name: i.name, Driver: i.driver ?? "local" });
-    return { ...i };
-}
-
-const CONTAINER_ARGS = ["name", "image", "user", "entrypoints", "command", "envs", "uploads", "volumes", "networksAdvanced",
-    "ports", "restart", "stopSignal", "stopTimeout", "healthcheck", "mustRun", "wait", "waitTimeout"];
-
-async function waitHealthy(id: string, name: string, timeoutSeconds: number): Promise<void> {
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    for (;;) {
-        const c = await docker.container(id);
-        const health = c?.State.Health?.Status;
-        if (health === "healthy") return;
-        if (!c || !c.State.Running || health === "unhealthy" || Date.now() > deadline) {
-            const logs = await docker.logs(id).catch(() => "");
-            throw new Error(`container ${name} did not become healthy (status ${c?.State.Status}, health ${health}):\n${logs.split("\n").slice(-30).join("\n")}`);
-        }
-        await new Promise((r) => setTimeout(r, 250));
-    }
-}
-
-async function container(i: Inputs): Promise<State> {
-    allow("Container", i, CONTAINER_ARGS);
-    for (const u of i.uploads ?? []) allow("Container.uploads", u, ["file", "content", "permissions"]);
-    for (const v of i.volumes ?? []) allow("Container.volumes", v, ["volumeName", "containerPath"]);
-    for (const n of i.networksAdvanced ?? []) allow("Container.networksAdvanced", n, ["name", "ipv4Address"]);
-    for (const p of i.ports ?? []) allow("Container.ports", p, ["internal", "external", "ip", "protocol"]);
-    allow("Container.healthcheck", i.healthcheck, ["tests", "interval", "timeout", "retries", "startPeriod"]);
-    if ((i.networksAdvanced ?? []).length > 1) throw new Error("Container: more than one network is not implemented by the e2e provider");
-
-    const old = await docker.container(i.name);
-    if (old) await docker.remove(old.Id); // deleteBeforeReplace: a fixed name cannot exist twice
-    const net = i.networksAdvanced?.[0];
-    const hc = i.healthcheck;
-    const { Id } = await docker.createContainer(i.name, {
-        Image: i.image,
-        User: i.user,
-        Entrypoint: i.entrypoints,
-        Cmd: i.command,
-        Env: i.envs,
-        StopSignal: i.stopSignal,
-        StopTimeout: i.stopTimeout,
-        Healthcheck: hc ? {
-            Test: hc.tests, Interval: nanos(hc.interval), Timeout: nanos(hc.timeout), Retries: hc.retries,
-            StartPeriod: nanos(hc.startPeriod),
-        } : undefined,
-        ExposedPorts: Object.fromEntries((i.ports ?? []).map((p: Inputs) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}])),
-        HostConfig: {
-            Binds: (i.volumes ?? []).map((v: Inputs) => `${v.volumeName}:${v.containerPath}`),
-            PortBindings: Object.fromEntries((i.ports ?? []).map((p: Inputs) =>
-                [`${p.internal}/${p.protocol ?? "tcp"}`, [{ HostIp: p.ip ?? "0.0.0.0", HostPort: String(p.external) }]])),
-            RestartPolicy: { Name: i.restart ?? "no" },
-            NetworkMode: net?.name,
-        },
-        NetworkingConfig: net ? { EndpointsConfig: { [net.name]: net.ipv4Address ? { IPAMConfig: { IPv4Address: net.ipv4Address } } : {} } } : undefined,
-    });
-    // Uploads are written before the container starts, as the docker provider does.
-    const files = (i.uploads ?? []).map((u: Inputs) => ({
-        path: u.file, content: Buffer.from(u.content, "utf8"), mode: parseInt(u.permissions ?? "0644", 8),
-    }));
-    if (files.length) await docker.putArchive(Id, tarFiles(files));
-    await docker.start(Id);
-    if (i.wait) await waitHealthy(Id, i.name, i.waitTimeout ?? 60);
-    if (i.mustRun && !(await docker.container(Id))?.State.Running) throw new Error(`container ${i.name} is not running`);
-    return { ...i, id: Id };
-}
-
-// ---- host commands ----
-
-function runCommand(i: Inputs): Promise<State> {
-    allow("local.Command", i, ["create", "delete", "stdin", "interpreter", "environment", "triggers"]);
-    const [shell, ...shellArgs] = i.interpreter ?? ["/bin/sh", "-c"];
-    return new Promise((resolve, reject) => {
-        const child = spawn(shell, [...shellArgs, i.create], { env: { ...process.env, ...(i.environment ?? {}) } });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => code === 0
-            ? resolve({ ...i, stdout, stderr })
-            // The command line is ours and holds no secret; stdin may, so it is never shown.
-            : reject(new Error(`command '${i.create}' exited ${code}:\n${stderr.split("\n").slice(-20).join("\n")}`)));
-        child.stdin.end(i.stdin ?? "");
-    });
-}
-
-// ---- random and tls ----
-
-function randomPassword(i: Inputs): State {
-    allow("RandomPassword", i, ["length", "special"]);
-    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + (i.special ? "!#$%&*()-_=+[]{}<>:?" : "");
-    const bytes = crypto.randomBytes(i.length);
-    return { ...i, result: Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("") };
-}
-
-function privateKey(i: Inputs): State {
-    allow("PrivateKey", i, ["algorithm", "ecdsaCurve"]);
-    if (i.algorithm !== "ECDSA" || i.ecdsaCurve !== "P256") throw new Error(`PrivateKey ${i.algorithm}/${i.ecdsaCurve} is not implemented by the e2e provider`);
-    const { privateKey: key, publicKey } = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-    return {
-        ...i,
-        privateKeyPem: key.export({ type: "sec1", format: "pem" }).toString(),
-        publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
-    };
-}
-
-const KEY_USAGE: Record<string, string> = {
-    digital_signature: "digitalSignature", key_encipherment: "keyEncipherment", cert_signing: "keyCertSign", crl_signing: "cRLSign",
-};
-const EXT_KEY_USAGE: Record<string, string> = { server_auth: "serverAuth", client_auth: "clientAuth" };
-
-function openssl(args: string[], files: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-tls-"));
-    try {
-        for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content, { mode: 0o600 });
-        return execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-}
-
-const subjectText = (s: Inputs | undefined): string => {
-    allow("subject", s, ["commonName", "organization"]);
-    return `/O=${s?.organization ?? ""}/CN=${s?.commonName ?? ""}`.replace("/O=/", "/");
-};
-
-const sanText = (i: Inputs): string =>
-    [...(i.dnsNames ?? []).map((d: string) => `DNS:${d}`), ...(i.ipAddresses ?? []).map((a: string) => `IP:${a}`)].join(",");
-
-function extensions(uses: string[], ca: boolean): string {
-    const unknown = uses.filter((u) => !KEY_USAGE[u] && !EXT_KEY_USAGE[u]);
-    if (unknown.length) throw new Error(`allowedUses ${unknown.join(",")} not implemented by the e2e provider`);
-    const ku = uses.filter((u) => KEY_USAGE[u]).map((u) => KEY_USAGE[u]);
-    const eku = uses.filter((u) => EXT_KEY_USAGE[u]).map((u) => EXT_KEY_USAGE[u]);
-    return [
-        `basicConstraints=critical,CA:${ca ? "TRUE" : "FALSE"}`,
-        ku.length ? `keyUsage=critical,${ku.join(",")}` : "",
-        eku.length ? `extendedKeyUsage=${eku.join(",")}` : "",
-        "subjectKeyIdentifier=hash",
-    ].filter(Boolean).join("\n") + "\n";
-}
-
-function days(hours: number): string {
-    if (hours % 24 !== 0) throw new Error(`validityPeriodHours ${hours} is not whole days (openssl 3.0 takes days)`);
-    return String(hours / 24);
-}
-
-function selfSignedCert(i: Inputs): State {
-    allow("SelfSignedCert", i, ["privateKeyPem", "subject", "isCaCertificate", "validityPeriodHours", "earlyRenewalHours", "allowedUses"]);
-    const certPem = openssl(["req", "-x509", "-new", "-key", "key.pem", "-subj", subjectText(i.subject), "-days", days(i.validityPeriodHours),
-        "-config", "ext.cnf", "-extensions", "v3"],
-    { "key.pem": i.privateKeyPem, "ext.cnf": `[req]\ndistinguished_name=dn\n[dn]\n[v3]\n${extensions(i.allowedUses, i.isCaCertificate === true)}` });
-    return { ...i, certPem };
-}
-
-function certRequest(i: Inputs): State {
-    allow("CertRequest", i, ["privateKeyPem", "subject", "dnsNames", "ipAddresses"]);
-    const san = sanText(i);
-    const certRequestPem = openssl(["req", "-new", "-key", "key.pem", "-subj", subjectText(i.subject), ...(san ? ["-addext", `subjectAltName=${san}`] : [])],
-        { "key.pem": i.privateKeyPem });
-    return { ...i, certRequestPem };
-}
-
-function locallySignedCert(i: Inputs): State {
-    allow("LocallySignedCert", i, ["certRequestPem", "caPrivateKeyPem", "caCertPem", "validityPeriodHours", "earlyRenewalHours", "allowedUses"]);
-    const certPem = openssl(["x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", days(i.validityPeriodHours), "-copy_extensions", "copy", "-extfile", "ext.cnf"],
-    { "req.pem": i.certRequestPem, "ca.pem": i.caCertPem, "ca.key": i.caPrivateKeyPem, "ext.cnf": extensions(i.allowedUses, false) });
-    return { ...i, certPem };
-}
-
-// ---- the provider ----
-
-export function realProvider(opts: RealProviderOptions): ResourceProvider {
-    const saved: Record<string, { hash: string; id: string; state: State }> =
-        fs.existsSync(opts.stateFile) ? JSON.parse(fs.readFileSync(opts.stateFile, "utf8")) : {};
+export function realProvider(opts: RealProviderOptions): RealProvider {
+    const saved: Record<string, Saved> = fs.existsSync(opts.stateFile) ? JSON.parse(fs.readFileSync(opts.stateFile, "utf8")) : {};
     const save = () => {
         fs.mkdirSync(path.dirname(opts.stateFile), { recursive: true });
         fs.writeFileSync(opts.stateFile, JSON.stringify(saved), { mode: 0o600 });
     };
+    const engines = new Map<string, DockerApi>();
+    const declared = new Set<string>();
+    const ctxOf = (provider: string | undefined): Ctx => ({ docker: engines.get(providerId(provider) ?? ""), sshAgent: opts.sshAgent });
+    const event = (req: { type: string; name: string }, action: ProviderEvent["action"], started: number, changed?: string[]) =>
+        opts.events.push({ type: req.type, name: req.name, action, seconds: (Date.now() - started) / 1000, changed });
 
-    const create = async (req: ResourceRequest): Promise<State> => {
-        const i = req.inputs;
-        switch (req.type) {
-            case "pulumi:providers:docker":
-                allow("docker provider", i, ["host", "sshOpts", "version"]);
-                if (i.host) throw new Error(`the e2e provider plays a local engine only (dockerHost ${i.host})`);
-                return { ...i };
-            case "docker:index/network:Network": return network(i);
-            case "docker:index/volume:Volume": return volume(i);
-            case "docker:index/container:Container": return container(i);
-            case "command:local:Command": return runCommand(i);
-            case "random:index/randomPassword:RandomPassword": return randomPassword(i);
-            case "random:index/randomBytes:RandomBytes":
-                allow("RandomBytes", i, ["length"]);
-                return { ...i, base64: crypto.randomBytes(i.length).toString("base64") };
-            case "tls:index/privateKey:PrivateKey": return privateKey(i);
-            case "tls:index/selfSignedCert:SelfSignedCert": return selfSignedCert(i);
-            case "tls:index/certRequest:CertRequest": return certRequest(i);
-            case "tls:index/locallySignedCert:LocallySignedCert": return locallySignedCert(i);
-            default: throw new Error(`resource type ${req.type} is not implemented by the e2e provider`);
-        }
+    const record = (req: ResourceRequest, id: string, outputs: State, initErrors = false): Saved => {
+        const entry: Saved = {
+            type: req.type, name: req.name, id, inputs: req.inputs, outputs, initErrors,
+            protect: req.protect, retainOnDelete: req.retainOnDelete, deleteBeforeReplace: req.deleteBeforeReplace, provider: req.provider,
+        };
+        saved[`${req.type}::${req.name}`] = entry;
+        save();
+        return entry;
     };
 
-    return async (req) => {
+    const create = async (kind: Kind, req: ResourceRequest): Promise<Saved> => {
+        const made = await kind.create(ctxOf(req.provider), req.inputs);
+        const entry = record(req, made.id ?? `${req.name}-${crypto.randomBytes(4).toString("hex")}`, made.outputs, made.initError !== undefined);
+        if (made.initError) throw made.initError;
+        return entry;
+    };
+
+    const remove = async (entry: Saved): Promise<void> => {
+        await KINDS[entry.type]?.delete?.(ctxOf(entry.provider), entry);
+        delete saved[`${entry.type}::${entry.name}`];
+        save();
+    };
+
+    const protectedError = (req: { type: string; name: string }, what: string) =>
+        new Error(`unable to ${what} resource ${req.type}::${req.name} as it is currently marked for protection. ` +
+            "To unprotect the resource, remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`");
+
+    /** A docker provider: no object of its own, but the engine its resources are created on. */
+    const dockerProvider = (req: ResourceRequest, started: number) => {
+        const previous = saved[`${req.type}::${req.name}`];
+        const id = previous?.id ?? `${req.name}-${crypto.randomBytes(4).toString("hex")}`;
+        engines.get(id)?.close();
+        engines.set(id, dockerApiFor(req.inputs, opts.sshAgent));
+        const changed = previous ? changedKeys(req.inputs, previous.inputs) : [];
+        record(req, id, {});
+        event(req, !previous ? "created" : changed.length ? "updated" : "unchanged", started, changed);
+        return { id, state: { ...req.inputs } };
+    };
+
+    const step = async (req: ResourceRequest): Promise<{ id: string; state: State }> => {
+        const started = Date.now();
         if (req.type.startsWith("synaxic:")) return { id: "", state: {} }; // our components: nothing to create
         if (req.type === "pulumi:pulumi:StackReference") {
             return { id: req.inputs.name, state: { name: req.inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] } };
         }
         const key = `${req.type}::${req.name}`;
-        const hash = crypto.createHash("sha256").update(stableJson(req.inputs)).digest("hex");
-        const started = Date.now();
-        const previous = saved[key];
-        const keep = previous && previous.hash === hash && !opts.replace?.includes(req.name)
-            && (!opts.refresh || await stillExists(req.type, previous.state));
-        if (previous && keep) {
-            opts.events.push({ type: req.type, name: req.name, action: "unchanged", seconds: 0 });
-            return { id: previous.id, state: previous.state };
+        declared.add(key);
+        if (req.type === DOCKER_PROVIDER) return dockerProvider(req, started);
+        const kind = KINDS[req.type];
+        if (!kind) throw new Error(`resource type ${req.type} is not implemented by the e2e provider`);
+
+        let previous: Saved | undefined = saved[key];
+        if (previous && opts.refresh && kind.read) {
+            const now = await kind.read(ctxOf(previous.provider), previous);
+            if (now === undefined) {
+                delete saved[key]; // gone outside the program: refresh drops it, the up creates it again
+                previous = undefined;
+            } else {
+                previous = { ...previous, outputs: now };
+            }
         }
-        const state = await create(req);
-        const id = typeof state.id === "string" ? state.id : `${req.name}-${hash.slice(0, 8)}`;
-        saved[key] = { hash, id, state };
-        save();
-        opts.events.push({ type: req.type, name: req.name, action: previous ? "replaced" : "created", seconds: (Date.now() - started) / 1000 });
-        return { id, state };
+        if (!previous) {
+            const entry = await create(kind, req);
+            event(req, "created", started);
+            return { id: entry.id, state: { ...req.inputs, ...entry.outputs } };
+        }
+        const diff: Diff = opts.replace?.includes(req.name)
+            ? { replace: ["--replace"], update: [] }
+            : kind.diff?.(req.inputs, previous) ?? { replace: changedKeys(req.inputs, previous.inputs), update: [] };
+        if (diff.replace.length > 0) {
+            if (previous.protect) throw protectedError(req, "replace");
+            const old = previous;
+            const deleteFirst = req.deleteBeforeReplace || ALWAYS_DELETE_BEFORE_REPLACE.has(req.type);
+            if (deleteFirst) await remove(old);
+            const entry = await create(kind, req);
+            if (!deleteFirst) await KINDS[old.type]?.delete?.(ctxOf(old.provider), old);
+            event(req, "replaced", started, diff.replace);
+            return { id: entry.id, state: { ...req.inputs, ...entry.outputs } };
+        }
+        if (diff.update.length > 0 || previous.initErrors) {
+            // A resource kept with init errors gets an update even with no change: an empty one for a container.
+            const outputs = kind.update ? await kind.update(ctxOf(req.provider), req.inputs, previous, diff) : previous.outputs;
+            const entry = record(req, previous.id, outputs);
+            event(req, "updated", started, diff.update);
+            return { id: entry.id, state: { ...req.inputs, ...entry.outputs } };
+        }
+        event(req, "unchanged", started);
+        return { id: previous.id, state: { ...previous.inputs, ...previous.outputs } };
+    };
+
+    /** The end of an up: what the program no longer declares is deleted (newest first), unless protected or retained. */
+    const finish = async (): Promise<void> => {
+        const gone = Object.entries(saved).filter(([key]) => !declared.has(key)).map(([, entry]) => entry).reverse();
+        for (const entry of gone) {
+            const started = Date.now();
+            if (entry.protect) throw protectedError(entry, "delete");
+            if (entry.retainOnDelete) {
+                delete saved[`${entry.type}::${entry.name}`];
+                save();
+            } else {
+                await remove(entry);
+            }
+            event(entry, "deleted", started);
+        }
+    };
+
+    return {
+        create: step,
+        finish,
+        close: () => {
+            for (const engine of engines.values()) engine.close();
+        },
     };
 }
+

@@ -3,7 +3,7 @@ import { readPostgres } from "../../scripts/status/collect";
 import { pgQuery, waitFor } from "./clients";
 import type { PgEndpoint } from "./load";
 
-const target = (e: PgEndpoint) => ({ ...e, host: e.host ?? "127.0.0.1", database: "synaxic" });
+const target = (e: PgEndpoint) => ({ ...e, database: "synaxic" });
 
 /** Until the primary shows the standby streaming; returns the seconds waited. */
 export async function waitStreaming(master: PgEndpoint, seconds = 90): Promise<number> {

@@ -6,9 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { readPostgres } from "../../scripts/status/collect";
-import { appEnv, caFile, pgConnect, pgQuery, plaintextPing, redisConnect, runStatus, tlsResp, waitFor } from "./clients";
-import { docker } from "./docker";
-import { deployPair, Deployment, endpoints, LINK, masterConfig, NAMES, PORTS, replicaConfig, STATE_DIR, teardown, up } from "./stacks";
+import { appEnv, caFile, pgConnect, pgQuery, plaintextPing, redisConnect, runStatus, tcpOpen, tlsResp, waitFor } from "./clients";
+import { dockerExec, engineOf, HOSTS } from "./hosts";
+import { deployPair, Deployment, endpoints, masterConfig, NAMES, PORTS, replicaConfig, STATE_DIR, teardown, up } from "./stacks";
 import { waitStreaming } from "./replication-state";
 import { phase, report } from "./timing";
 
@@ -24,7 +24,6 @@ const masterPg = () => ep.masterPg;
 const replicaPg = () => ep.replicaPg;
 const masterRedis = () => redisConnect(ep.masterRedis);
 const replicaRedis = () => redisConnect(ep.replicaRedis);
-const dockerExec = (container: string, ...cmd: string[]) => execFileSync("docker", ["exec", container, ...cmd], { stdio: "pipe" }).toString();
 const systemIdentifier = async (pg: ReturnType<typeof masterPg>) =>
     (await pgQuery<{ id: string }>(pg, "SELECT system_identifier::text AS id FROM pg_control_system()"))[0].id;
 
@@ -42,12 +41,12 @@ afterAll(async () => {
 describe("PostgreSQL streaming replication", () => {
     it("shows the standby streaming over TLS with its slot active, on the primary", async () => {
         const status = await waitFor("the standby to stream", 30, async () => {
-            const s = await readPostgres({ ...masterPg(), host: "127.0.0.1", database: "synaxic" });
+            const s = await readPostgres({ ...masterPg(), database: "synaxic" });
             return s.reachable && s.role === "master" && s.replicas[0]?.state === "streaming" ? s : undefined;
         });
         if (!status.value.reachable || status.value.role !== "master") throw new Error("unreachable");
         expect(status.value.replicas).toEqual([expect.objectContaining({
-            application_name: "replica1", client_addr: LINK.replicaPostgres, state: "streaming", tls: true,
+            application_name: "replica1", client_addr: HOSTS.replica.linkIp, state: "streaming", tls: true,
         })]);
         expect(status.value.slots).toEqual([expect.objectContaining({ slot_name: "replica1_slot", active: true, slot_type: "physical" })]);
     });
@@ -69,9 +68,20 @@ describe("PostgreSQL streaming replication", () => {
 
     it("keeps TLS material outside PGDATA and the standby's identity its own", () => {
         expect(dockerExec(NAMES.replicaPostgres, "ls", "/var/lib/postgresql/data")).not.toMatch(/\.(crt|key)\b/);
-        const subject = (c: string) => execFileSync("docker", ["exec", c, "openssl", "x509", "-noout", "-subject", "-in", "/etc/synaxic/tls/server.crt"]).toString();
+        const subject = (c: string) => dockerExec(c, "openssl", "x509", "-noout", "-subject", "-in", "/etc/synaxic/tls/server.crt");
         expect(subject(NAMES.masterPostgres)).toMatch(/CN\s*=\s*master/);
         expect(subject(NAMES.replicaPostgres)).toMatch(/CN\s*=\s*replica1/);
+    });
+});
+
+describe("published ports", () => {
+    it("are on each host's private link address only: its other addresses refuse them (Docker bypasses host firewalls)", async () => {
+        for (const host of Object.values(HOSTS)) {
+            for (const port of Object.values(PORTS)) {
+                expect([host.name, port, "link", await tcpOpen(host.linkIp, port)]).toEqual([host.name, port, "link", true]);
+                expect([host.name, port, "ssh address", await tcpOpen(host.sshIp, port)]).toEqual([host.name, port, "ssh address", false]);
+            }
+        }
     });
 });
 
@@ -95,12 +105,12 @@ describe("Redis replication over TLS", () => {
     });
 
     it("refuses plaintext: the TLS port does not speak RESP in clear, and 6379 is closed", async () => {
-        expect(await plaintextPing(PORTS.masterRedis)).not.toMatch(/^[+-]/);
+        expect(await plaintextPing(HOSTS.master.linkIp, PORTS.redis)).not.toMatch(/^[+-]/);
         expect(() => dockerExec(NAMES.masterRedis, "redis-cli", "-p", "6379", "PING")).toThrow(/Connection refused|Could not connect/);
     });
 
     it("refuses a client without the password, and a wrong password", async () => {
-        const replies = await tlsResp(PORTS.masterRedis, { ca }, [["GET", "test_key"], ["AUTH", "wrong-password-0123456789"], ["GET", "test_key"]]);
+        const replies = await tlsResp(HOSTS.master.linkIp, PORTS.redis, { ca }, [["GET", "test_key"], ["AUTH", "wrong-password-0123456789"], ["GET", "test_key"]]);
         expect(replies).toEqual([expect.stringMatching(/^-NOAUTH/), expect.stringMatching(/^-WRONGPASS/), expect.stringMatching(/^-NOAUTH/)]);
     });
 });
@@ -114,24 +124,24 @@ describe("attacks and misuse", () => {
     };
 
     it("Redis refuses a client certificate from another CA, and accepts the replica's own", async () => {
-        expect(await tlsResp(PORTS.masterRedis, { ca, ...foreignCert() }, [["PING"]])).toEqual([""]);
+        expect(await tlsResp(HOSTS.master.linkIp, PORTS.redis, { ca, ...foreignCert() }, [["PING"]])).toEqual([""]);
         const own = master.outputs.replicaTls.replica1;
-        expect(await tlsResp(PORTS.masterRedis, { ca, cert: own.clientCertPem, key: own.clientKeyPem }, [["PING"]]))
+        expect(await tlsResp(HOSTS.master.linkIp, PORTS.redis, { ca, cert: own.clientCertPem, key: own.clientKeyPem }, [["PING"]]))
             .toEqual([expect.stringMatching(/^-NOAUTH/)]);
     });
 
     it("PostgreSQL refuses plaintext and a wrong password", async () => {
-        const plain = new Client({ host: "127.0.0.1", port: PORTS.masterPostgres, user: "synaxic", password: master.outputs.SPRING_DATASOURCE_PASSWORD, database: "synaxic", ssl: false });
+        const plain = new Client({ host: HOSTS.master.linkIp, port: PORTS.postgres, user: "synaxic", password: master.outputs.SPRING_DATASOURCE_PASSWORD, database: "synaxic", ssl: false });
         await expect(plain.connect()).rejects.toThrow(/no pg_hba\.conf entry .* no encryption/);
         await expect(pgQuery({ ...masterPg(), password: "wrong-password-0123456789" }, "SELECT 1")).rejects.toThrow(/password authentication failed for user "synaxic"/);
     });
 
     it("verify-full fails against a host name the certificate does not name (libpq and node)", async () => {
-        const libpq = spawnSync("docker", ["exec", NAMES.replicaPostgres, "psql", "-X", "-c", "SELECT 1",
-            `host=db.wrong.example hostaddr=${LINK.masterPostgres} user=replicator dbname=postgres sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass`]);
+        const libpq = spawnSync("docker", ["-H", `unix://${HOSTS.replica.socket}`, "exec", NAMES.replicaPostgres, "psql", "-X", "-c", "SELECT 1",
+            `host=db.wrong.example hostaddr=${HOSTS.master.linkIp} user=replicator dbname=postgres sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass`]);
         expect(libpq.status).not.toBe(0);
         expect(libpq.stderr.toString()).toMatch(/server certificate for ".*" .*does not match host name "db\.wrong\.example"/);
-        const node = new Client({ host: "127.0.0.1", port: PORTS.masterPostgres, user: "synaxic", password: "x", database: "synaxic",
+        const node = new Client({ host: HOSTS.master.linkIp, port: PORTS.postgres, user: "synaxic", password: "x", database: "synaxic",
             ssl: { ca, servername: "db.wrong.example", rejectUnauthorized: true } });
         await expect(node.connect()).rejects.toThrow(/does not match certificate's altnames|Host: db\.wrong\.example/);
     });
@@ -151,20 +161,20 @@ describe("attacks and misuse", () => {
     it("shows no secret in container logs, docker inspect, or host command output kept in state", async () => {
         const secrets = [master.outputs.SPRING_DATASOURCE_PASSWORD, master.outputs.replicationPassword, master.outputs.SPRING_DATA_REDIS_PASSWORD];
         for (const name of Object.values(NAMES)) {
-            const info = await docker.container(name);
-            const text = `${await docker.logs(info!.Id)}\n${JSON.stringify(info!.Config.Env)}`;
+            const info = await engineOf(name).container(name);
+            const text = `${await engineOf(name).logs(info!.Id)}\n${JSON.stringify(info!.Config.Env)}`;
             for (const s of secrets) expect([name, text.includes(s)]).toEqual([name, false]);
             expect(text).not.toMatch(/PRIVATE KEY/);
         }
         // The primary holds SCRAM verifiers only: neither the app's nor the replication password is in its files.
         for (const s of [secrets[0], secrets[1]]) {
-            expect(spawnSync("docker", ["exec", NAMES.masterPostgres, "grep", "-rqF", "-e", s, "/etc/synaxic"]).status).toBe(1);
+            expect(spawnSync("docker", ["-H", `unix://${HOSTS.master.socket}`, "exec", NAMES.masterPostgres, "grep", "-rqF", "-e", s, "/etc/synaxic"]).status).toBe(1);
         }
-        const kept = [...master.run.resources, ...replica.run.resources].filter((r) => r.type === "command:local:Command");
+        const kept = [...master.run.resources, ...replica.run.resources].filter((r) => r.type === "command:remote:Command");
         expect(kept.length).toBeGreaterThan(0);
         const state = [...Object.values(JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-master.json"), "utf8"))),
-            ...Object.values(JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-replica.json"), "utf8")))] as { state: { stdout?: string; stderr?: string } }[];
-        const outputs = state.filter((e) => e.state.stdout !== undefined).map((e) => `${e.state.stdout}${e.state.stderr}`).join("\n");
+            ...Object.values(JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-replica.json"), "utf8")))] as { outputs: { stdout?: string; stderr?: string } }[];
+        const outputs = state.filter((e) => e.outputs.stdout !== undefined).map((e) => `${e.outputs.stdout}${e.outputs.stderr}`).join("\n");
         expect(outputs).toMatch(/slot replica1_slot: ensure done|pg_basebackup from/);
         for (const s of secrets) expect(outputs.includes(s)).toBe(false);
     });
@@ -217,7 +227,7 @@ describe("the app's environment from the replica stack's outputs", () => {
 
 describe("applying again", () => {
     it("changes nothing: no resource recreated, no host command re-run, the standby not re-seeded", async () => {
-        const ids = async () => Promise.all(Object.values(NAMES).map(async (n) => (await docker.container(n))?.Id));
+        const ids = async () => Promise.all(Object.values(NAMES).map(async (n) => (await engineOf(n).container(n))?.Id));
         const before = { ids: await ids(), sysid: await systemIdentifier(replicaPg()), rows: await pgQuery(replicaPg(), "SELECT count(*)::int AS n FROM test_replication") };
         const again = [
             await phase("apply again: master stack", () => up("master", masterConfig())),
@@ -232,7 +242,8 @@ describe("applying again", () => {
     it("leaves a seeded volume alone even when the seed command runs again (changed inputs)", async () => {
         const sysid = await systemIdentifier(replicaPg());
         const seed = replica.run.named("postgres-seed");
-        const res = spawnSync("bash", ["-c", seed.inputs.create], { input: seed.inputs.stdin });
+        // What the replica host runs: the seed script with that host's engine.
+        const res = spawnSync("bash", ["-c", seed.inputs.create], { input: seed.inputs.stdin, env: { ...process.env, DOCKER_HOST: `unix://${HOSTS.replica.socket}` } });
         expect([res.status, res.stderr.toString()]).toEqual([0, expect.stringMatching(/already holds a cluster .*not seeding/)]);
         expect(await systemIdentifier(replicaPg())).toBe(sysid);
         expect(await systemIdentifier(masterPg())).toBe(sysid); // one cluster: the standby is a copy of the primary
@@ -247,7 +258,7 @@ describe("rotating passwords", () => {
         master = await phase("apply: master stack, rotated passwords", () => up("master", masterConfig(rotated)));
         replica = await phase("apply: replica stack, rotated passwords", () => up("replica", replicaConfig(), master.outputs));
         expect(replica.events.filter((e) => e.action !== "unchanged").map((e) => e.name).sort())
-            .toEqual(["postgres-container", "postgres-seed"]);
+            .toEqual(["postgres-container", "postgres-container-ready", "postgres-seed"]);
         ep = endpoints(master);
         expect(master.outputs.SPRING_DATASOURCE_PASSWORD).toBe(rotated.postgresPassword);
         await expect(pgQuery({ ...masterPg(), password: old }, "SELECT 1")).rejects.toThrow(/password authentication failed/);
@@ -260,6 +271,7 @@ describe("rotating passwords", () => {
 
 describe("failure is visible", () => {
     it("makes the master's status exit non-zero with the slot inactive while the standby is stopped", async () => {
+        const docker = engineOf(NAMES.replicaPostgres);
         const standby = await docker.container(NAMES.replicaPostgres);
         await docker.stop(standby!.Id);
         try {
@@ -280,8 +292,9 @@ describe("failure is visible", () => {
 
 describe("a replica the master does not allow", () => {
     it("fails the replica stack with a message that says what broke (pg_hba refuses its address)", async () => {
-        const stray = replicaConfig({ namePrefix: "synaxic-e2e-stray", postgresIp: "172.30.99.30", redisIp: "172.30.99.31",
-            postgresPort: "45432", redisPort: "46380" });
+        // A replica stack on the master's own host: its address is not the one the master's replicas list names.
+        const stray = replicaConfig({ namePrefix: "synaxic-e2e-stray", dockerHost: HOSTS.master.dockerHost, sshHostKey: HOSTS.master.hostKey,
+            advertisedHost: HOSTS.master.linkIp, postgresPort: "45432", redisPort: "46380" });
         // In its own process, as a user's deployment is: a failed resource ends the run with its message.
         const res = spawnSync("npx", ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"], {
             cwd: `${__dirname}/../..`, timeout: 120_000,
@@ -290,7 +303,7 @@ describe("a replica the master does not allow", () => {
         expect(res.status).toBe(1);
         const stderr = res.stderr.toString();
         expect(stderr).toMatch(/pg_basebackup failed: .*pg_hba allows this host's address/);
-        expect(stderr).toMatch(/no pg_hba\.conf entry for replication connection from host "172\.30\.99\.30"/);
+        expect(stderr).toMatch(/no pg_hba\.conf entry for replication connection from host "[0-9.]+"/);
         expect(stderr).not.toContain(master.outputs.replicationPassword);
     });
 });

@@ -1,53 +1,46 @@
-// The two stacks of the e2e suite on one engine: the "VPS link" is a docker network with a fixed subnet of ours,
-// the master's pg_hba allows the replica's real address on it, and ports are published on loopback only.
+// The two stacks of the e2e suite, each on its own host over SSH as users deploy them: the master stack on vps-a
+// with the SSH key in config (no agent), the replica stack on vps-b through the SSH agent (no key in config).
+// PostgreSQL and Redis are published on the hosts' private link addresses (the default: bindAddress follows
+// advertisedHost); this machine reaches them as the application does.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runProgram, ProgramRun } from "../helpers/program";
-import { docker } from "./docker";
+import { HOSTS, SSH_AGENT_SOCK, SSH_KEY, TestHost } from "./hosts";
 import { ProviderEvent, realProvider } from "./provider";
 
 export const STATE_DIR = process.env.SYNAXIC_E2E_STATE ?? "/var/tmp/synaxic-e2e";
-export const IMAGE = { postgres: "synaxic-test/postgres:15", redis: "synaxic-test/redis:7.0" };
 
-export const LINK = {
-    network: "synaxic-e2e-link",
-    subnet: "172.30.99.0/24",
-    /** The docker host's address on the link: where connections to published ports come from. */
-    gateway: "172.30.99.1",
-    masterPostgres: "172.30.99.10",
-    masterRedis: "172.30.99.11",
-    replicaPostgres: "172.30.99.20",
-    replicaRedis: "172.30.99.21",
-};
+/** `SYNAXIC_E2E_IMAGES=debian12` runs on Debian 12's packages; the default is the official images' layout. */
+export const IMAGES = process.env.SYNAXIC_E2E_IMAGES === "debian12"
+    ? { postgres: "synaxic-test/postgres:15", redis: "synaxic-test/redis:7.0" }
+    : { postgres: "synaxic-test/postgres:17", redis: "synaxic-test/redis:8.0" };
 
-export const PORTS = { masterPostgres: 25432, masterRedis: 26380, replicaPostgres: 35432, replicaRedis: 36380 };
+/** Where the application and the operator sit: this machine's uplink addresses. */
+export const APP_CIDR = "10.231.1.0/24";
+export const PORTS = { postgres: 5432, redis: 6380 };
 const PREFIX = "synaxic-e2e";
 export const NAMES = {
     masterPostgres: "synaxic-e2e-postgres-prod", masterRedis: "synaxic-e2e-redis-prod",
     replicaPostgres: "synaxic-e2e-postgres-replica", replicaRedis: "synaxic-e2e-redis-replica",
 };
 
-/** What both e2e stacks share: our test images, the link network, loopback-only ports, app access from the host. */
+const onHost = (host: TestHost) => ({ dockerHost: host.dockerHost, sshHostKey: host.hostKey, advertisedHost: host.linkIp });
+
+/** What both e2e stacks share. */
 const COMMON: Record<string, string> = {
     namePrefix: PREFIX,
-    postgresImage: IMAGE.postgres,
-    redisImage: IMAGE.redis,
-    networkName: LINK.network,
-    bindAddress: "127.0.0.1",
-    advertisedHost: "127.0.0.1",
-    appCidrs: JSON.stringify([`${LINK.gateway}/32`]),
+    postgresImage: IMAGES.postgres,
+    redisImage: IMAGES.redis,
+    appCidrs: JSON.stringify([APP_CIDR]),
 };
 
 export function masterConfig(extra: Record<string, string> = {}): Record<string, string> {
     return {
         ...COMMON,
+        ...onHost(HOSTS.master),
         role: "master",
-        networkSubnet: LINK.subnet,
-        postgresIp: LINK.masterPostgres,
-        redisIp: LINK.masterRedis,
-        postgresPort: String(PORTS.masterPostgres),
-        redisPort: String(PORTS.masterRedis),
-        replicas: JSON.stringify([`replica1 ${LINK.replicaPostgres}/32 ${LINK.replicaRedis}`]),
+        sshPrivateKey: SSH_KEY,
+        replicas: JSON.stringify([`replica1 ${HOSTS.replica.linkIp}/32 ${HOSTS.replica.linkIp}`]),
         ...extra,
     };
 }
@@ -55,18 +48,10 @@ export function masterConfig(extra: Record<string, string> = {}): Record<string,
 export function replicaConfig(extra: Record<string, string> = {}): Record<string, string> {
     return {
         ...COMMON,
+        ...onHost(HOSTS.replica),
         role: "replica",
-        networkExternal: "true",
-        postgresIp: LINK.replicaPostgres,
-        redisIp: LINK.replicaRedis,
-        postgresPort: String(PORTS.replicaPostgres),
-        redisPort: String(PORTS.replicaRedis),
         replicaName: "replica1",
         masterStack: "organization/synaxic-replication/master",
-        masterHost: LINK.masterPostgres,
-        masterRedisHost: LINK.masterRedis,
-        masterPostgresPort: "5432",
-        masterRedisPort: "6380",
         ...extra,
     };
 }
@@ -79,24 +64,39 @@ export interface Deployment {
     readonly outputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- stack outputs are heterogeneous
 }
 
-/** One stack applied (what `up` does for users): the program users run, its resources created for real. */
-export async function up(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>,
-    stateName: string = stack, flags: { refresh?: boolean; replace?: string[] } = {}): Promise<Deployment> {
-    const events: ProviderEvent[] = [];
-    const started = Date.now();
-    const run = await runProgram({
-        stack, config, stackOutputs,
-        provider: realProvider({ stateFile: path.join(STATE_DIR, `state-${stateName}.json`), stackOutputs, events, ...flags }),
-    });
-    const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value]));
-    return { run, events, seconds: (Date.now() - started) / 1000, outputs };
+export interface UpFlags {
+    readonly refresh?: boolean;
+    readonly replace?: string[];
+    /** The agent both SSH clients see; default: none for the master stack, the operator's agent for the replica's. */
+    readonly sshAgent?: string | null;
 }
 
-/** Remove everything the suite made: containers and volumes named synaxic-e2e*, the link network, saved state. */
+/** One stack applied (what `up` does for users): the program users run, its resources created for real. */
+export async function up(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>,
+    stateName: string = stack, flags: UpFlags = {}): Promise<Deployment> {
+    const events: ProviderEvent[] = [];
+    const started = Date.now();
+    const agent = flags.sshAgent === undefined ? (stack === "replica" ? SSH_AGENT_SOCK : undefined) : flags.sshAgent ?? undefined;
+    const provider = realProvider({
+        stateFile: path.join(STATE_DIR, `state-${stateName}.json`), stackOutputs, events,
+        refresh: flags.refresh, replace: flags.replace, sshAgent: agent,
+    });
+    try {
+        const run = await runProgram({ stack, config, stackOutputs, provider });
+        const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value]));
+        return { run, events, seconds: (Date.now() - started) / 1000, outputs };
+    } finally {
+        provider.close();
+    }
+}
+
+/** Remove everything the suite made on both hosts: containers, volumes and networks named synaxic-e2e*, saved state. */
 export async function teardown(): Promise<void> {
-    for (const name of await docker.containersNamed(PREFIX)) await docker.remove(name);
-    for (const name of await docker.volumesNamed(PREFIX)) await docker.removeVolume(name);
-    await docker.removeNetwork(LINK.network);
+    for (const host of Object.values(HOSTS)) {
+        for (const name of await host.docker.containersNamed(PREFIX)) await host.docker.remove(name);
+        for (const name of await host.docker.volumesNamed(PREFIX)) await host.docker.removeVolume(name);
+        for (const name of await host.docker.networksNamed(PREFIX)) await host.docker.removeNetwork(name);
+    }
     for (const file of fs.existsSync(STATE_DIR) ? fs.readdirSync(STATE_DIR) : []) {
         if (/^state-.*\.json$/.test(file)) fs.rmSync(path.join(STATE_DIR, file), { force: true });
     }
@@ -105,14 +105,14 @@ export async function teardown(): Promise<void> {
 /** Connection settings for the four services, from a master deployment's outputs. */
 export function endpoints(master: Deployment) {
     const ca: string = master.outputs.caCertPem;
-    const pg = { user: master.outputs.SPRING_DATASOURCE_USERNAME as string, password: master.outputs.SPRING_DATASOURCE_PASSWORD as string, ca };
+    const pg = { user: master.outputs.SPRING_DATASOURCE_USERNAME as string, password: master.outputs.SPRING_DATASOURCE_PASSWORD as string, ca, port: PORTS.postgres };
     const redisPassword: string = master.outputs.SPRING_DATA_REDIS_PASSWORD;
     return {
         ca,
-        masterPg: { ...pg, port: PORTS.masterPostgres },
-        replicaPg: { ...pg, port: PORTS.replicaPostgres },
-        masterRedis: { port: PORTS.masterRedis, password: redisPassword, ca },
-        replicaRedis: { port: PORTS.replicaRedis, password: redisPassword, ca },
+        masterPg: { ...pg, host: HOSTS.master.linkIp },
+        replicaPg: { ...pg, host: HOSTS.replica.linkIp },
+        masterRedis: { host: HOSTS.master.linkIp, port: PORTS.redis, password: redisPassword, ca },
+        replicaRedis: { host: HOSTS.replica.linkIp, port: PORTS.redis, password: redisPassword, ca },
     };
 }
 

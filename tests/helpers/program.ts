@@ -51,14 +51,24 @@ export interface RunOptions {
     readonly provider?: ResourceProvider;
 }
 
-/** What a resource's creation needs: type, logical name, inputs with secrets unwrapped. */
+/** What the engine hands a provider for one resource: type, logical name, inputs with secrets unwrapped, options. */
 export interface ResourceRequest {
     readonly type: string;
     readonly name: string;
     readonly inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- provider input shapes vary by type
+    /** Reference (`<urn>::<id>`) of the provider resource that manages it. */
+    readonly provider?: string;
+    readonly protect?: boolean;
+    readonly retainOnDelete?: boolean;
+    readonly deleteBeforeReplace?: boolean;
 }
 
-export type ResourceProvider = (req: ResourceRequest) => Promise<{ id: string; state: Record<string, unknown> }>;
+export interface ResourceProvider {
+    /** Steps one resource (create, update, replace or leave it) and returns its id and state. */
+    create(req: ResourceRequest): Promise<{ id: string; state: Record<string, unknown> }>;
+    /** Called once the program has declared everything: what an up does last (deletes what is no longer declared). */
+    finish?(): Promise<void>;
+}
 
 // How the SDK marks a secret value when it serializes inputs: { [SIG_KEY]: SECRET_SIG, value }.
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -146,7 +156,10 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
                 if (opts.provider) {
                     inFlight++;
                     try {
-                        return await opts.provider({ type: args.type, name: args.name, inputs });
+                        return await opts.provider.create({
+                            type: args.type, name: args.name, inputs, provider: args.provider,
+                            protect: meta.protect, retainOnDelete: meta.retainOnDelete, deleteBeforeReplace: meta.deleteBeforeReplace,
+                        });
                     } catch (e) {
                         failures.push(`${args.type} ${args.name}: ${e instanceof Error ? e.message : String(e)}`);
                         throw e;
@@ -191,6 +204,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
 
     await settle(resources, () => inFlight);
     if (failures.length > 0) throw new Error(`resources failed:\n${failures.join("\n")}`);
+    await opts.provider?.finish?.();
     const outputs: Record<string, OutputValue> = {};
     for (const [key, value] of Object.entries(program)) outputs[key] = await valueOf(pulumi, value);
 

@@ -1,0 +1,64 @@
+// The two "VPS hosts" tests/e2e/engine.sh makes: their addresses, SSH host keys and engines, and the operator's
+// SSH key and agent. Tests reach each engine through its socket (as root on this machine); the program reaches
+// it over SSH, as users' deployments do.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DockerApi } from "./docker";
+
+export interface TestHost {
+    /** Network namespace name (vps-a, vps-b). */
+    readonly name: string;
+    readonly socket: string;
+    /** Address on the hosts' private link: where PostgreSQL and Redis are published. */
+    readonly linkIp: string;
+    /** "Public" address, where its sshd listens. */
+    readonly sshIp: string;
+    /** `ssh-ed25519 AAAA...` */
+    readonly hostKey: string;
+    readonly dockerHost: string;
+    readonly docker: DockerApi;
+}
+
+const ENV: Record<string, string> = Object.fromEntries(
+    execFileSync("bash", [path.join(__dirname, "engine.sh"), "env"]).toString().trim().split("\n")
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+
+function host(name: string): TestHost {
+    const v = (key: string) => ENV[`${name.replace("-", "_").toUpperCase()}_${key}`];
+    const sshIp = v("SSH_IP");
+    return {
+        name, socket: v("SOCKET"), linkIp: v("LINK_IP"), sshIp, hostKey: v("HOST_KEY"),
+        dockerHost: `ssh://root@${sshIp}`, docker: new DockerApi({ socketPath: v("SOCKET") }),
+    };
+}
+
+export const HOSTS = { master: host("vps-a"), replica: host("vps-b") };
+/** The operator's private key (what a user puts in sshPrivateKey), and the agent that holds it. */
+export const SSH_KEY = fs.readFileSync(ENV.SSH_KEY_FILE, "utf8");
+export const SSH_AGENT_SOCK = ENV.SSH_AGENT_SOCK;
+
+/** The host a container of ours runs on: `-prod` on the master's, `-replica` on the replica's. */
+export function hostOf(container: string): TestHost {
+    return /-replica$/.test(container) ? HOSTS.replica : HOSTS.master;
+}
+
+/** `docker <args>` against one host's engine. */
+export function dockerOn(host: TestHost, args: string[], input?: string): string {
+    return execFileSync("docker", ["-H", `unix://${host.socket}`, ...args], { stdio: "pipe", input, maxBuffer: 1 << 26 }).toString();
+}
+
+/** `docker exec <container> <cmd...>` on the container's host. */
+export function dockerExec(container: string, ...cmd: string[]): string {
+    return dockerOn(hostOf(container), ["exec", container, ...cmd]);
+}
+
+/** The engine a container of ours runs on. */
+export function engineOf(container: string): DockerApi {
+    return hostOf(container).docker;
+}
+
+/** Cut the hosts' private link (both directions) or restore it. */
+export function setLink(up: boolean): void {
+    execFileSync("ip", ["-n", HOSTS.replica.name, "link", "set", "link0", up ? "up" : "down"]);
+}

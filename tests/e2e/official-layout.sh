@@ -1,0 +1,66 @@
+#!/bin/bash
+# Dockerfiles that give a Debian base image the layout of the official images users deploy (no registry here):
+#   postgres:17-bookworm  user postgres uid/gid 999, PATH with /usr/lib/postgresql/17/bin,
+#                         PGDATA=/var/lib/postgresql/data (VOLUME), /var/run/postgresql 3777, STOPSIGNAL SIGINT
+#   redis:7.4-bookworm    user redis uid/gid 999, binaries in /usr/local/bin, /data (VOLUME, WORKDIR)
+# (docker-library/postgres 17/bookworm/Dockerfile and docker-library/redis 7.4/debian/Dockerfile.)
+#   official-layout.sh dockerfile postgres|redis <base image>
+set -Eeuo pipefail
+
+# Move a Debian service user to uid/gid 999 and re-own what it owned.
+renumber_user() { # <user>
+  cat <<EOF
+RUN set -eux; \\
+    old_uid=\$(id -u $1); old_gid=\$(id -g $1); \\
+    if getent passwd 999 >/dev/null && [ "\$(getent passwd 999 | cut -d: -f1)" != $1 ]; then echo "uid 999 is taken" >&2; exit 1; fi; \\
+    groupmod -g 999 $1; usermod -u 999 -g 999 $1; \\
+    find / -xdev \\( -uid "\$old_uid" -o -gid "\$old_gid" \\) -exec chown -h 999:999 {} +
+EOF
+}
+
+postgres_dockerfile() {
+  local base=$1
+  cat <<EOF
+FROM $base
+$(renumber_user postgres)
+RUN set -eux; \\
+    major=\$(ls /usr/lib/postgresql); [ "\$major" = 17 ]; \\
+    mkdir -p /var/run/postgresql /var/lib/postgresql/data; \\
+    chown -R postgres:postgres /var/run/postgresql /var/lib/postgresql; \\
+    chmod 3777 /var/run/postgresql; chmod 1777 /var/lib/postgresql/data
+ENV PATH=\$PATH:/usr/lib/postgresql/17/bin
+ENV PGDATA=/var/lib/postgresql/data
+VOLUME /var/lib/postgresql/data
+STOPSIGNAL SIGINT
+EXPOSE 5432
+CMD ["postgres"]
+EOF
+}
+
+redis_dockerfile() {
+  local base=$1
+  cat <<EOF
+FROM $base
+$(renumber_user redis)
+RUN set -eux; \\
+    for b in redis-server redis-cli redis-benchmark redis-check-aof redis-check-rdb redis-sentinel; do \\
+      if [ -e /usr/bin/\$b ]; then cp -L /usr/bin/\$b /usr/local/bin/\$b; rm -f /usr/bin/\$b; fi; \\
+    done; \\
+    mkdir /data; chown redis:redis /data
+VOLUME /data
+WORKDIR /data
+EXPOSE 6379
+CMD ["redis-server"]
+EOF
+}
+
+main() {
+  [ "${1:-}" = dockerfile ] || { echo "usage: official-layout.sh dockerfile postgres|redis <base image>" >&2; exit 2; }
+  case "${2:-}" in
+    postgres) postgres_dockerfile "$3" ;;
+    redis) redis_dockerfile "$3" ;;
+    *) echo "unknown service '${2:-}'" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
