@@ -1,36 +1,38 @@
 #!/bin/bash
-# The floor for "time to a streaming standby": the same PostgreSQL work as bare commands on the same engine and
-# image, with nothing of ours (no TLS, no slot, no health waits, trust auth on a private network).
-#   bench/floor.sh standby <image>                from nothing to a streaming standby (the caller times it)
-#   bench/floor.sh cleanup
+# The bare-command side of each benchmark figure: the same work as ours on the same hosts and images, with nothing
+# of ours (no TLS, no slot, no readiness waits, trust auth). DOCKER_HOST names the engine (bench/run.ts sets it).
+#   bench/floor.sh standby <image> <primary engine> <standby engine> <primary link address>
+#                                                 from nothing to a streaming standby across the two hosts (timed by the caller)
+#   bench/floor.sh cleanup <primary engine> <standby engine>
 #   bench/floor.sh tar-copy <image> <from> <to>   raw copy of one volume into another (the base backup floor)
 #   bench/floor.sh redis-pair <image> [<tls dir>] a bare master/replica pair (TLS with ca.pem/cert.pem/key.pem)
 #   bench/floor.sh redis-fill <keys> <container> <redis-cli command...>
 #   bench/floor.sh redis-empty <image> <volume>   remove a stopped Redis's data from its volume
 #   bench/floor.sh redis-cleanup
 set -Eeuo pipefail
-readonly NET=synaxic-floor-net SUBNET=172.30.98.0/24 PRIMARY_IP=172.30.98.10 STANDBY_IP=172.30.98.20
+readonly FLOOR_PORT=55432
 readonly PG_BIN='$(ls -d /usr/lib/postgresql/*/bin | tail -n 1)'
 
-cleanup() {
-  docker rm -f synaxic-floor-primary synaxic-floor-standby >/dev/null 2>&1 || true
-  docker volume rm synaxic-floor-primary synaxic-floor-standby >/dev/null 2>&1 || true
-  docker network rm "$NET" >/dev/null 2>&1 || true
+cleanup() { # <primary engine> <standby engine>
+  DOCKER_HOST=$1 docker rm -f synaxic-floor-primary >/dev/null 2>&1 || true
+  DOCKER_HOST=$1 docker volume rm synaxic-floor-primary >/dev/null 2>&1 || true
+  DOCKER_HOST=$2 docker rm -f synaxic-floor-standby >/dev/null 2>&1 || true
+  DOCKER_HOST=$2 docker volume rm synaxic-floor-standby >/dev/null 2>&1 || true
 }
 
 as_postgres() { echo "install -d -o postgres /var/run/postgresql && chown postgres /d && chmod 700 /d && exec setpriv --reuid postgres --regid postgres --init-groups env HOME=/tmp bash -c \"PATH=$PG_BIN:\$PATH; $1\""; }
 
-standby() {
-  local image=$1
-  docker network create --subnet "$SUBNET" "$NET" >/dev/null
-  docker run -d --name synaxic-floor-primary --network "$NET" --ip "$PRIMARY_IP" -v synaxic-floor-primary:/d --entrypoint bash "$image" -c \
-    "$(as_postgres "initdb -D /d -U postgres --auth=trust >/dev/null && echo 'host replication all $SUBNET trust' >> /d/pg_hba.conf && exec postgres -D /d -c listen_addresses='*'")" >/dev/null
-  until docker exec synaxic-floor-primary bash -c "$PG_BIN/pg_isready -q -h $PRIMARY_IP" 2>/dev/null; do sleep 0.05; done
-  docker run --rm --network "$NET" -v synaxic-floor-standby:/d --entrypoint bash "$image" -c \
-    "$(as_postgres "pg_basebackup -h $PRIMARY_IP -U postgres -D /d -c fast -X stream -R")"
-  docker run -d --name synaxic-floor-standby --network "$NET" --ip "$STANDBY_IP" -v synaxic-floor-standby:/d --entrypoint bash "$image" -c \
+# The primary on one host, published on its link address; the standby on the other, through that address.
+standby() { # <image> <primary engine> <standby engine> <primary link address>
+  local image=$1 primary=$2 standby=$3 address=$4
+  DOCKER_HOST=$primary docker run -d --name synaxic-floor-primary -p "$address:$FLOOR_PORT:5432" -v synaxic-floor-primary:/d --entrypoint bash "$image" -c \
+    "$(as_postgres "initdb -D /d -U postgres --auth=trust >/dev/null && echo 'host replication all 0.0.0.0/0 trust' >> /d/pg_hba.conf && exec postgres -D /d -c listen_addresses='*'")" >/dev/null
+  until DOCKER_HOST=$primary docker exec synaxic-floor-primary bash -c "$PG_BIN/pg_isready -q -h 127.0.0.1" 2>/dev/null; do sleep 0.05; done
+  DOCKER_HOST=$standby docker run --rm -v synaxic-floor-standby:/d --entrypoint bash "$image" -c \
+    "$(as_postgres "pg_basebackup -h $address -p $FLOOR_PORT -U postgres -D /d -c fast -X stream -R")"
+  DOCKER_HOST=$standby docker run -d --name synaxic-floor-standby -v synaxic-floor-standby:/d --entrypoint bash "$image" -c \
     "$(as_postgres "exec postgres -D /d")" >/dev/null
-  until [ "$(docker exec synaxic-floor-primary bash -c "$PG_BIN/psql -h /var/run/postgresql -U postgres -Atc \"SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'\"" 2>/dev/null)" = 1 ]; do sleep 0.05; done
+  until [ "$(DOCKER_HOST=$primary docker exec synaxic-floor-primary bash -c "$PG_BIN/psql -h /var/run/postgresql -U postgres -Atc \"SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'\"" 2>/dev/null)" = 1 ]; do sleep 0.05; done
 }
 
 tar_copy() { # <image> <from volume> <to volume>
@@ -75,8 +77,8 @@ redis_empty() { # <image> <volume>
 }
 
 case "${1:-}" in
-  standby) standby "$2" ;;
-  cleanup) cleanup ;;
+  standby) standby "$2" "$3" "$4" "$5" ;;
+  cleanup) cleanup "$2" "$3" ;;
   tar-copy) tar_copy "$2" "$3" "$4" ;;
   redis-pair) redis_pair "$2" "${3:-}" ;;
   redis-fill) shift; redis_fill "$@" ;;

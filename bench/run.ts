@@ -6,9 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { templateText } from "../components/render";
-import { docker } from "../tests/e2e/docker";
+import { dockerExec, dockerOn, engineOf, HOSTS, hostOf, TestHost } from "../tests/e2e/hosts";
 import { pngChart, svgChart, Series } from "./chart";
-import { endpoints, IMAGE, masterConfig, NAMES, replicaConfig, teardown, Deployment } from "../tests/e2e/stacks";
+import { endpoints, IMAGES, masterConfig, NAMES, replicaConfig, STATE_DIR, teardown, Deployment } from "../tests/e2e/stacks";
 import { waitCaughtUp, waitStreaming } from "../tests/e2e/replication-state";
 import { pgQuery, waitFor } from "../tests/e2e/clients";
 
@@ -23,10 +23,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const secs = (s: number) => `${s.toFixed(2)} s`;
 const time = (fn: () => void) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e9; };
-const sh = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { cwd: ROOT, input, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 1 << 26 }).toString();
-const dexec = (container: string, ...cmd: string[]) => sh("docker", ["exec", container, ...cmd]);
-/** The bare-command side of each figure (bench/floor.sh). */
-const floor = (...args: string[]) => sh("bash", ["bench/floor.sh", ...args]);
+const sh = (cmd: string, args: string[], input?: string, env?: NodeJS.ProcessEnv) =>
+    execFileSync(cmd, args, { cwd: ROOT, input, env: env && { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 1 << 26 }).toString();
+const dexec = dockerExec;
+const engine = (host: TestHost) => `unix://${host.socket}`;
+/** The bare-command side of each figure (bench/floor.sh), on one host's engine. */
+const floor = (host: TestHost, ...args: string[]) => sh("bash", ["bench/floor.sh", ...args], undefined, { DOCKER_HOST: engine(host) });
 function row(figure: string, ours: number, floor: number | undefined, unit: (v: number) => string, goal: string, met: boolean) {
     rows.push({ figure, ours: unit(ours), floor: floor === undefined ? "" : unit(floor), ratio: floor === undefined ? "" : `${(ours / floor).toFixed(2)}×`, goal, met: met ? "yes" : "**no**" });
     log(`${figure}: ${unit(ours)}${floor === undefined ? "" : ` (floor ${unit(floor)})`}`);
@@ -90,11 +92,12 @@ async function standbyAndPromotion(): Promise<void> {
     }
     await teardown();
     const floors: number[] = [];
+    const hosts = [engine(HOSTS.master), engine(HOSTS.replica)];
     for (let i = 0; i < RUNS; i++) {
-        floor("cleanup");
-        floors.push(time(() => floor("standby", IMAGE.postgres)));
+        floor(HOSTS.master, "cleanup", ...hosts);
+        floors.push(time(() => floor(HOSTS.master, "standby", IMAGES.postgres, ...hosts, HOSTS.master.linkIp)));
     }
-    floor("cleanup");
+    floor(HOSTS.master, "cleanup", ...hosts);
     row("time to a streaming standby from nothing, both stacks", median(ours), median(floors), secs, "≤ 1.3× floor", median(ours) / median(floors) <= 1.3);
     log(`  (with a node start-up per stack, as separate processes: ${secs(median(walls))})`);
     row("promotion: pg_promote() → first write accepted", median(promote), undefined, secs, "< 1 s", median(promote) < 1);
@@ -111,32 +114,34 @@ async function baseBackupAndLag(): Promise<void> {
 
     // Ours: the seed the replica stack runs, into a fresh volume, through a slot of its own (a base backup moves its
     // slot forward, so the standby's slot must not be used), with the standby stopped so its address is free.
-    const state = JSON.parse(fs.readFileSync(path.join(process.env.SYNAXIC_E2E_STATE ?? "/var/tmp/synaxic-e2e", "state-replica.json"), "utf8"));
-    const seedStdin: string = state["command:local:Command::postgres-seed"].state.stdin.replace(/^SLOT='[^']*'$/m, "SLOT='bench_slot'");
+    // Run on this machine against the replica host's engine (ours runs it over SSH on that host).
+    const state = JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-replica.json"), "utf8"));
+    const seedStdin: string = state["command:remote:Command::postgres-seed"].inputs.stdin.replace(/^SLOT='[^']*'$/m, "SLOT='bench_slot'");
     dexec(NAMES.masterPostgres, "synaxic-slot", "ensure", "bench_slot");
-    await docker.stop(NAMES.replicaPostgres);
+    const standbyEngine = engineOf(NAMES.replicaPostgres);
+    await standbyEngine.stop(NAMES.replicaPostgres);
     const seeds: number[] = [];
     const tars: number[] = [];
     for (let i = 0; i < RUNS; i++) {
         const volume = `synaxic-e2e-bench-seed-${i}`;
-        seeds.push(time(() => sh("bash", ["-s"], seedStdin.replace(/^VOLUME='[^']*'$/m, `VOLUME='${volume}'`))));
-        tars.push(time(() => floor("tar-copy", IMAGE.postgres, `${NAMES.masterPostgres}-data`, `synaxic-e2e-bench-tar-${i}`)));
-        await docker.removeVolume(volume);
-        await docker.removeVolume(`synaxic-e2e-bench-tar-${i}`);
+        seeds.push(time(() => sh("bash", ["-s"], seedStdin.replace(/^VOLUME='[^']*'$/m, `VOLUME='${volume}'`), { DOCKER_HOST: engine(HOSTS.replica) })));
+        tars.push(time(() => floor(HOSTS.master, "tar-copy", IMAGES.postgres, `${NAMES.masterPostgres}-data`, `synaxic-e2e-bench-tar-${i}`)));
+        await standbyEngine.removeVolume(volume);
+        await HOSTS.master.docker.removeVolume(`synaxic-e2e-bench-tar-${i}`);
     }
     dexec(NAMES.masterPostgres, "synaxic-slot", "drop", "bench_slot");
     const mbps = (s: number) => bytes / 1048576 / s;
     row(`base backup throughput (${(bytes / 1048576).toFixed(0)} MB, TLS, -c fast -X stream)`, mbps(median(seeds)), mbps(median(tars)),
         (v) => `${v.toFixed(0)} MB/s`, "≥ 0.8× raw tar copy", mbps(median(seeds)) / mbps(median(tars)) >= 0.8);
 
-    await docker.start(NAMES.replicaPostgres);
+    await standbyEngine.start(NAMES.replicaPostgres);
     await waitStreaming(d.ep.masterPg);
     await lagUnderLoad(d.ep);
 }
 
 async function lagUnderLoad(ep: ReturnType<typeof endpoints>): Promise<void> {
     const connect = async (e: typeof ep.masterPg) => {
-        const c = new Client({ host: "127.0.0.1", port: e.port, user: e.user, password: e.password, database: "synaxic", ssl: { ca: e.ca } });
+        const c = new Client({ host: e.host, port: e.port, user: e.user, password: e.password, database: "synaxic", ssl: { ca: e.ca } });
         c.on("error", () => undefined);
         await c.connect();
         return c;
@@ -150,7 +155,7 @@ async function lagUnderLoad(ep: ReturnType<typeof endpoints>): Promise<void> {
     const started = Date.now();
     let loadDone = 0;
     const load = new Promise<void>((resolve, reject) => {
-        const p = spawn("docker", ["exec", NAMES.masterPostgres, "bash", "-c",
+        const p = spawn("docker", ["-H", engine(HOSTS.master), "exec", NAMES.masterPostgres, "bash", "-c",
             "PATH=$(ls -d /usr/lib/postgresql/*/bin | tail -n1):$PATH; pgbench -c 4 -j 2 -T 60 -U postgres synaxic"]);
         let out = "";
         p.stdout.on("data", (x: Buffer) => (out += x));
@@ -201,7 +206,7 @@ function cpuTimes(): { idle: number; total: number } {
 async function redisFullSync(): Promise<void> {
     const d = await deploy();
     const keys = 1_000_000;
-    const fill = (container: string, cli: string[]) => floor("redis-fill", String(keys), container, ...cli);
+    const fill = (container: string, cli: string[]) => floor(hostOf(container), "redis-fill", String(keys), container, ...cli);
     fill(NAMES.masterRedis, ["synaxic-redis-cli"]);
     // Our master persists (RDB save points, AOF): 1M writes start a background save or rewrite, and a full sync waits
     // for that child. Time the sync itself: start once the master has no child running (the floor persists nothing).
@@ -225,15 +230,19 @@ async function redisFullSync(): Promise<void> {
     row("  the same with TLS but without our entrypoint and config (bare redis-server)", tlsOnly, plain, secs, "", true);
 }
 
+/** Where the bare Redis pair runs (container names of the floor carry no host suffix). */
+const FLOOR_HOST = HOSTS.master;
+
 /** Two bare redis-server containers (plain, or TLS with the certificates in `tlsDir`), filled, then a timed full sync. */
 async function barePair(keys: number, fill: (container: string, cli: string[]) => void, tlsDir: string | undefined): Promise<number> {
     const cli = tlsDir ? ["redis-cli", "--tls", "--cacert", "/tls/ca.pem", "-p", "6380"] : ["redis-cli"];
-    floor("redis-pair", IMAGE.redis, ...(tlsDir ? [tlsDir] : []));
+    // Both bare servers on one host (the floor crosses a docker bridge where ours crosses the hosts' link).
+    floor(FLOOR_HOST, "redis-pair", IMAGES.redis, ...(tlsDir ? [tlsDir] : []));
     fill("synaxic-floor-redis-m", cli);
     // Like ours: the replica container restarted with no data (it saves nothing), start → link up with all keys.
     const seconds = await timeFullSync("synaxic-floor-redis-r", "", () => dexec("synaxic-floor-redis-r", ...cli, "INFO", "replication"), keys,
         () => dexec("synaxic-floor-redis-r", ...cli, "DBSIZE"));
-    floor("redis-cleanup");
+    floor(FLOOR_HOST, "redis-cleanup");
     return seconds;
 }
 
@@ -242,10 +251,11 @@ async function timeFullSync(container: string, volume: string, info: () => strin
     await waitFor("the first sync", 300, async () => (Number(dbsize().trim()) === keys ? true : undefined), 100);
     // Without a volume (the floor, which saves nothing on shutdown) the RDB received from the first sync goes first.
     if (!volume) dexec(container, "bash", "-c", "rm -f /dump.rdb /data/dump.rdb");
-    await docker.stop(container);
-    if (volume) floor("redis-empty", IMAGE.redis, volume);
+    const host = container.startsWith("synaxic-floor") ? FLOOR_HOST : hostOf(container);
+    await host.docker.stop(container);
+    if (volume) floor(host, "redis-empty", IMAGES.redis, volume);
     const t = Date.now();
-    await docker.start(container);
+    await host.docker.start(container);
     await waitFor("the full sync", 300, async () =>
         /master_link_status:up/.test(info()) && !/master_sync_in_progress:1/.test(info()) && Number(dbsize().trim()) === keys ? true : undefined, 50);
     return (Date.now() - t) / 1000;
@@ -261,8 +271,8 @@ async function main(): Promise<void> {
     if (only.includes("redis")) await redisFullSync();
     await teardown();
     const versions = [
-        `cores: ${os.cpus().length}`, `node ${process.version}`, `docker ${sh("docker", ["version", "-f", "{{.Server.Version}}"]).trim()}`,
-        `image ${IMAGE.postgres}: ${sh("docker", ["run", "--rm", "--entrypoint", "bash", IMAGE.postgres, "-c", "$(ls -d /usr/lib/postgresql/*/bin | tail -n1)/postgres --version; redis-server --version | cut -d' ' -f1-3"]).trim().replace(/\n/g, "; ")}`,
+        `cores: ${os.cpus().length}`, `node ${process.version}`, `docker ${dockerOn(HOSTS.master, ["version", "-f", "{{.Server.Version}}"]).trim()} on two hosts (network namespaces) over SSH`,
+        `images ${IMAGES.postgres}, ${IMAGES.redis}: ${dockerOn(HOSTS.master, ["run", "--rm", "--entrypoint", "bash", IMAGES.postgres, "-c", "$(ls -d /usr/lib/postgresql/*/bin | tail -n1)/postgres --version"]).trim()}; ${dockerOn(HOSTS.master, ["run", "--rm", "--entrypoint", "bash", IMAGES.redis, "-c", "redis-server --version | cut -d' ' -f1-3"]).trim()}`,
         `median of ${RUNS} runs where repeated; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
     ];
     const table = ["| figure | ours | floor | ratio | goal | met |", "| --- | --- | --- | --- | --- | --- |",
