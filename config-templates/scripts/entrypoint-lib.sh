@@ -32,7 +32,8 @@ run_as() { # <user> <command...>
 add_postgres_bin_to_path() {
   command -v pg_ctl >/dev/null 2>&1 && return 0
   local dir
-  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  # Without a match ls fails, and under pipefail so would the assignment, silently: the die below says why.
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
   [ -n "$dir" ] || die "no PostgreSQL binaries in this image (pg_ctl not found)"
   PATH="$dir:$PATH"
   export PATH
