@@ -22,6 +22,8 @@ postgres_dockerfile() {
   local base=$1
   cat <<EOF
 FROM $base
+# One service per image, as the official images are.
+RUN apt-get purge -y -qq --auto-remove redis-server redis-tools >/dev/null
 $(renumber_user postgres)
 RUN set -eux; \\
     major=\$(ls /usr/lib/postgresql); [ "\$major" = 17 ]; \\
@@ -41,6 +43,8 @@ redis_dockerfile() {
   local base=$1
   cat <<EOF
 FROM $base
+# One service per image, as the official images are.
+RUN apt-get purge -y -qq --auto-remove 'postgresql*' >/dev/null
 $(renumber_user redis)
 RUN set -eux; \\
     for b in redis-server redis-cli redis-benchmark redis-check-aof redis-check-rdb redis-sentinel; do \\
