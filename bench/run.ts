@@ -1,6 +1,6 @@
 // npm run bench: how fast we replicate, against the floor of the same work done by bare commands in the same run,
 // on the e2e engine. Prints a markdown table and writes it, with a lag chart, to bench/results/.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -8,7 +8,7 @@ import { Client } from "pg";
 import { templateText } from "../components/render";
 import { dockerExec, dockerOn, engineOf, HOSTS, hostOf, TestHost } from "../tests/e2e/hosts";
 import { pngChart, svgChart, Series } from "./chart";
-import { endpoints, IMAGES, masterConfig, NAMES, replicaConfig, STATE_DIR, teardown, Deployment } from "../tests/e2e/stacks";
+import { endpoints, IMAGES, masterConfig, NAMES, replicaConfig, STATE_DIR, teardown, upProcess } from "../tests/e2e/stacks";
 import { waitCaughtUp, waitStreaming } from "../tests/e2e/replication-state";
 import { pgQuery, waitFor } from "../tests/e2e/clients";
 
@@ -35,14 +35,10 @@ function row(figure: string, ours: number, floor: number | undefined, unit: (v: 
 }
 
 /** `pulumi up` for one stack in its own process (the program users run, resources created for real). */
-function upChild(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>): Deployment & { wall: number } {
-    const started = Date.now();
-    const res = spawnSync("npx", ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"], {
-        cwd: ROOT, env: { ...process.env, E2E_UP: JSON.stringify({ stack, config, stackOutputs }) }, maxBuffer: 1 << 26,
-    });
-    if (res.status !== 0) throw new Error(`up ${stack} failed: ${res.stderr}`);
-    const out = JSON.parse(res.stdout.toString());
-    return { ...out, wall: (Date.now() - started) / 1000 };
+function upChild(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>) {
+    const res = upProcess(stack, config, stackOutputs);
+    if (!res.result) throw new Error(`up ${stack} failed: ${res.stderr}`);
+    return { ...res.result, wall: res.wall };
 }
 
 async function deploy(master = masterConfig(), replica = replicaConfig()) {

@@ -38,6 +38,18 @@ export function redisConnect(o: { host: string; port: number; password: string; 
     return redis;
 }
 
+/** One INFO section of a Redis server as a map. */
+export async function redisInfo(e: Parameters<typeof redisConnect>[0], section: string): Promise<Record<string, string>> {
+    const r = redisConnect(e);
+    try {
+        await r.connect();
+        return Object.fromEntries((await r.info(section)).split(/\r?\n/).filter((l) => l.includes(":"))
+            .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]));
+    } finally {
+        r.disconnect();
+    }
+}
+
 /** What a plaintext RESP client gets from a port: the reply text, or '' when the server closes on it. */
 export function plaintextPing(host: string, port: number): Promise<string> {
     return new Promise((resolve) => {

@@ -43,11 +43,16 @@ function sshConnection(d: SshDial): Duplex {
         destroy(error, callback) { child.kill(); callback(error); },
     });
     child.stdout.on("data", (chunk: Buffer) => stream.push(chunk));
-    child.stdout.on("end", () => stream.push(null));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.on("error", () => undefined); // surfaces through the exit below
-    child.on("exit", (code) => {
-        if (code) stream.destroy(new Error(`ssh ${d.user}@${d.host}:${d.port}: ${stderr.trim() || `exited ${code}`}`));
+    child.stdin.on("error", () => undefined); // surfaces through the close below
+    // Once ssh has exited and its output is drained: a failure carries ssh's stderr, as docker's commandconn reports it.
+    child.on("close", (code) => {
+        if (code) {
+            stream.destroy(new Error(`command [ssh ${sshDialArgs(d).join(" ")}] has exited with exit status ${code}, make sure the URL is valid, ` +
+                `and Docker 18.09 or later is installed on the remote host: stderr=${stderr.trim()}`));
+        } else {
+            stream.push(null);
+        }
     });
     // What http asks of a socket beyond a stream.
     const self = () => stream;

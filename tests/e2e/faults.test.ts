@@ -1,6 +1,6 @@
 // Faults on the real engine: restarts, a stopped replica, a partition, the slot's WAL cap, Redis resyncs, and a
 // killed master with and without synchronous replication. Each case asserts the exact outcome and records a figure.
-import { pgQuery, runStatus, appEnv, caFile, redisConnect, waitFor } from "./clients";
+import { pgQuery, runStatus, appEnv, caFile, redisConnect, redisInfo, waitFor } from "./clients";
 import { dockerExec, dockerOn, engineOf, HOSTS, setLink } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitCaughtUp, waitStreaming } from "./replication-state";
@@ -16,15 +16,6 @@ let ep: ReturnType<typeof endpoints>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = async (name: string) => (await engineOf(name).container(name))!.Id;
-const redisInfo = async (e: ReturnType<typeof endpoints>["masterRedis"], section: string) => {
-    const r = redisConnect(e);
-    try {
-        await r.connect();
-        return Object.fromEntries((await r.info(section)).split(/\r?\n/).filter((l) => l.includes(":")).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]));
-    } finally {
-        r.disconnect();
-    }
-};
 async function restart(name: string): Promise<void> {
     const cid = await id(name);
     await engineOf(name).stop(cid);

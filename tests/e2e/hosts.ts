@@ -37,6 +37,8 @@ export const HOSTS = { master: host("vps-a"), replica: host("vps-b") };
 /** The operator's private key (what a user puts in sshPrivateKey), and the agent that holds it. */
 export const SSH_KEY = fs.readFileSync(ENV.SSH_KEY_FILE, "utf8");
 export const SSH_AGENT_SOCK = ENV.SSH_AGENT_SOCK;
+/** An address on the test network where nothing ever answers (packets to it are dropped inside vps-a). */
+export const DEAD_IP = ENV.DEAD_IP;
 
 /** The host a container of ours runs on: `-prod` on the master's, `-replica` on the replica's. */
 export function hostOf(container: string): TestHost {

@@ -118,10 +118,20 @@ async function runRemote(i: Inputs, command: string, agent: string | undefined):
                 let stdout = "";
                 let stderr = "";
                 let both = "";
+                let code: number | null = null;
+                // The session closes before its stderr is drained: settle once the channel and both streams ended.
+                let pending = 3;
+                const settle = () => {
+                    if (--pending > 0) return;
+                    if (code === 0) resolve({ stdout: trimmed(stdout), stderr: trimmed(stderr) });
+                    else reject(failure(command, code, both));
+                };
                 stream.on("data", (d: Buffer) => { stdout += d; both += d; });
                 stream.stderr.on("data", (d: Buffer) => { stderr += d; both += d; });
-                stream.on("close", (code: number | null) =>
-                    code === 0 ? resolve({ stdout: trimmed(stdout), stderr: trimmed(stderr) }) : reject(failure(command, code, both)));
+                stream.on("exit", (exitCode: number | null) => { code = exitCode; });
+                stream.on("end", settle);
+                stream.stderr.on("end", settle);
+                stream.on("close", settle);
                 if (i.stdin) stream.write(i.stdin);
                 stream.end();
             });

@@ -8,7 +8,7 @@ import { Client } from "pg";
 import { readPostgres } from "../../scripts/status/collect";
 import { appEnv, caFile, pgConnect, pgQuery, plaintextPing, redisConnect, runStatus, tcpOpen, tlsResp, waitFor } from "./clients";
 import { dockerExec, engineOf, HOSTS } from "./hosts";
-import { deployPair, Deployment, endpoints, masterConfig, NAMES, PORTS, replicaConfig, STATE_DIR, teardown, up } from "./stacks";
+import { deployPair, Deployment, endpoints, masterConfig, NAMES, PORTS, replicaConfig, STATE_DIR, teardown, up, upProcess } from "./stacks";
 import { waitStreaming } from "./replication-state";
 import { phase, report } from "./timing";
 
@@ -296,12 +296,9 @@ describe("a replica the master does not allow", () => {
         const stray = replicaConfig({ namePrefix: "synaxic-e2e-stray", dockerHost: HOSTS.master.dockerHost, sshHostKey: HOSTS.master.hostKey,
             advertisedHost: HOSTS.master.linkIp, postgresPort: "45432", redisPort: "46380" });
         // In its own process, as a user's deployment is: a failed resource ends the run with its message.
-        const res = spawnSync("npx", ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"], {
-            cwd: `${__dirname}/../..`, timeout: 120_000,
-            env: { ...process.env, E2E_UP: JSON.stringify({ stack: "replica", config: stray, stackOutputs: master.outputs, stateName: "stray" }) },
-        });
+        const res = upProcess("replica", stray, master.outputs, "stray");
         expect(res.status).toBe(1);
-        const stderr = res.stderr.toString();
+        const stderr = res.stderr;
         expect(stderr).toMatch(/pg_basebackup failed: .*pg_hba allows this host's address/);
         expect(stderr).toMatch(/no pg_hba\.conf entry for replication connection from host "[0-9.]+"/);
         expect(stderr).not.toContain(master.outputs.replicationPassword);

@@ -2,6 +2,7 @@
 // with the SSH key in config (no agent), the replica stack on vps-b through the SSH agent (no key in config).
 // PostgreSQL and Redis are published on the hosts' private link addresses (the default: bindAddress follows
 // advertisedHost); this machine reaches them as the application does.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runProgram, ProgramRun } from "../helpers/program";
@@ -90,6 +91,29 @@ export async function up(stack: "master" | "replica", config: Record<string, str
     }
 }
 
+export interface ProcessRun {
+    readonly status: number | null;
+    readonly stderr: string;
+    /** The deployment's outputs, seconds and events, when it succeeded. */
+    readonly result?: Pick<Deployment, "outputs" | "seconds" | "events">;
+    /** Wall-clock seconds, node's start-up included. */
+    readonly wall: number;
+}
+
+/** One stack applied in its own process (tests/e2e/up-cli.ts), as a user's `up` runs: a failure ends it with its message. */
+export function upProcess(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>,
+    stateName: string = stack, flags: UpFlags = {}): ProcessRun {
+    const started = Date.now();
+    const res = spawnSync("npx", ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"], {
+        cwd: path.join(__dirname, "..", ".."), timeout: 300_000, maxBuffer: 1 << 26,
+        env: { ...process.env, E2E_UP: JSON.stringify({ stack, config, stackOutputs, stateName, flags }) },
+    });
+    return {
+        status: res.status, stderr: res.stderr.toString(), wall: (Date.now() - started) / 1000,
+        result: res.status === 0 ? JSON.parse(res.stdout.toString()) : undefined,
+    };
+}
+
 /** Remove everything the suite made on both hosts: containers, volumes and networks named synaxic-e2e*, saved state. */
 export async function teardown(): Promise<void> {
     for (const host of Object.values(HOSTS)) {
@@ -103,7 +127,7 @@ export async function teardown(): Promise<void> {
 }
 
 /** Connection settings for the four services, from a master deployment's outputs. */
-export function endpoints(master: Deployment) {
+export function endpoints(master: Pick<Deployment, "outputs">) {
     const ca: string = master.outputs.caCertPem;
     const pg = { user: master.outputs.SPRING_DATASOURCE_USERNAME as string, password: master.outputs.SPRING_DATASOURCE_PASSWORD as string, ca, port: PORTS.postgres };
     const redisPassword: string = master.outputs.SPRING_DATA_REDIS_PASSWORD;
