@@ -63,6 +63,8 @@ export interface MasterSettings extends CommonSettings {
     readonly synchronousReplication: boolean;
     readonly maxSlotWalKeepSize: string;
     readonly redisBacklogSize: string;
+    /** Docker volumes that exist already (a deployment made by hand) to take over: used, never created or deleted. */
+    readonly existingVolumes: { readonly postgres?: string; readonly redis?: string };
 }
 
 export interface ReplicaSettings extends CommonSettings {
@@ -105,6 +107,7 @@ const WAL_SIZE = /^(-1|\d+(kB|MB|GB|TB))$/;
 const REDIS_SIZE = /^\d+(kb|mb|gb)$/i;
 const SSH_HOST_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|rsa-sha2-(256|512)) [A-Za-z0-9+/]+={0,3}$/;
 const PRIVATE_KEY = /^-----BEGIN (OPENSSH |RSA |EC )?PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END (OPENSSH |RSA |EC )?PRIVATE KEY-----\s*$/;
+const DOCKER_VOLUME = /^[A-Za-z0-9][A-Za-z0-9_.-]{1,127}$/;
 const ANY_ADDRESS = new Set(["0.0.0.0", "::", "[::]"]);
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
@@ -254,6 +257,15 @@ function checkSshPrivateKey(raw: RawConfig): void {
     }
 }
 
+/** The name of an existing docker volume (as `docker volume ls` prints it), or undefined. */
+function volumeName(raw: RawConfig, key: string): string | undefined {
+    const v = optional(raw, key);
+    if (v !== undefined && !DOCKER_VOLUME.test(v)) {
+        throw new ConfigError(key, `"${v}" is not a docker volume name`, `${setCmd(key, "synaxic_postgres_data")} (see docker volume ls on the host)`);
+    }
+    return v;
+}
+
 /** A replica entry on the master: `"<name> <address or CIDR> [<host name>...]"`. */
 export function parseReplicaSpec(entry: string, allowAny: boolean): ReplicaSpec {
     const key = "replicas";
@@ -373,6 +385,7 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
         synchronousReplication,
         maxSlotWalKeepSize: matching(raw, "maxSlotWalKeepSize", "10GB", WAL_SIZE, "a size like 10GB (or -1 for no cap)", "10GB"),
         redisBacklogSize: matching(raw, "redisBacklogSize", "64mb", REDIS_SIZE, "a size like 64mb", "64mb"),
+        existingVolumes: { postgres: volumeName(raw, "postgresDataVolume"), redis: volumeName(raw, "redisDataVolume") },
     };
 }
 
@@ -429,7 +442,7 @@ export const CONFIG_KEYS = [
     "bindAddress", "networkName", "networkSubnet", "networkExternal", "postgresIp", "redisIp", "advertisedHost",
     "certHostNames", "appCidrs", "allowAnyAddress", "dbName", "dbUser", "replicationUser", "appCaPath",
     "tlsValidityDays", "redisTlsAuthClients", "postgresPassword", "replicationPassword", "redisPassword",
-    "replicas", "synchronousReplication", "maxSlotWalKeepSize", "redisBacklogSize",
+    "replicas", "synchronousReplication", "maxSlotWalKeepSize", "redisBacklogSize", "postgresDataVolume", "redisDataVolume",
     "replicaName", "masterStack", "masterHost", "masterRedisHost", "masterPostgresPort", "masterRedisPort",
 ] as const;
 

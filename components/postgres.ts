@@ -1,15 +1,14 @@
 // What a PostgreSQL container carries on either side: our entrypoint, config, TLS files and the status tools.
 import * as pulumi from "@pulumi/pulumi";
-import * as docker from "@pulumi/docker";
 import { PG_PATHS } from "./render";
-import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, ServiceContainer, Upload, UPLOAD_DIR } from "./service";
+import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, ServiceContainer, Upload, UPLOAD_DIR, DataVolume } from "./service";
 import { templateText } from "./render";
 import { Host } from "./host";
 import { KeyPair } from "./tlsBundle";
 
 /** SQL files every PostgreSQL container carries; the status command reads the same files. */
 export const STATUS_SQL = ["status-primary-replicas.sql", "status-primary-slots.sql", "status-standby.sql"];
-const CONTAINER_SQL = [...STATUS_SQL, "bootstrap-primary.sql", "sync-role-passwords.sql", "ensure-slot.sql", "drop-slot.sql"];
+const CONTAINER_SQL = [...STATUS_SQL, "bootstrap-primary.sql", "take-over-primary.sql", "sync-role-passwords.sql", "ensure-slot.sql", "drop-slot.sql"];
 
 export interface PostgresTls extends KeyPair {
     readonly caCertPem: pulumi.Input<string>;
@@ -17,9 +16,11 @@ export interface PostgresTls extends KeyPair {
 
 export interface PostgresContainerArgs {
     readonly role: "primary" | "standby";
+    /** The volume holds a cluster made elsewhere: bring its roles to ours once, never initdb. */
+    readonly takeOver?: boolean;
     readonly containerName: string;
     readonly image: string;
-    readonly volume: docker.Volume;
+    readonly volume: DataVolume;
     readonly placement: Placement;
     /** Rendered postgresql.conf and pg_hba.conf (text, or output text when it depends on another stack). */
     readonly conf: pulumi.Input<string>;
@@ -49,7 +50,7 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
     return serviceContainer(name, {
         containerName: a.containerName,
         image: a.image,
-        command: [a.role],
+        command: a.takeOver ? [a.role, "take-over"] : [a.role],
         uploads,
         volume: a.volume,
         mountPath: PG_PATHS.data,

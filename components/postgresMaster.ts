@@ -7,7 +7,7 @@ import { Cidr } from "./net";
 import { renderPgHba, renderPostgresConf } from "./render";
 import { scramVerifier } from "./scram";
 import { postgresContainer, PostgresTls } from "./postgres";
-import { privateFile, protectedVolume, ServiceArgs, UPLOAD_DIR } from "./service";
+import { DataVolume, dataVolume, privateFile, ServiceArgs, UPLOAD_DIR } from "./service";
 
 /** The primary; the volume holds PGDATA. */
 export interface PostgresMasterArgs extends ServiceArgs {
@@ -31,7 +31,7 @@ export interface PostgresMasterArgs extends ServiceArgs {
 }
 
 export class PostgresMaster extends pulumi.ComponentResource {
-    readonly dataVolume: docker.Volume;
+    readonly dataVolume: DataVolume;
     readonly container: docker.Container;
     /** Done when the primary serves; everything that talks to it waits for this. */
     readonly ready: HostCommand;
@@ -43,9 +43,8 @@ export class PostgresMaster extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresMasterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("synaxic:replication:PostgresMaster", name, {}, opts);
-        const provider = args.host.provider;
         this.containerName = args.containerName;
-        this.dataVolume = protectedVolume(`${name}-data`, args.volumeName, provider, this);
+        this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
         const conf = renderPostgresConf({
             role: "primary",
             replicaCount: args.replicas.length,
@@ -62,6 +61,7 @@ export class PostgresMaster extends pulumi.ComponentResource {
         });
         const service = postgresContainer(`${name}-container`, {
             role: "primary",
+            takeOver: args.existingVolume !== undefined,
             containerName: args.containerName,
             image: args.image,
             volume: this.dataVolume,

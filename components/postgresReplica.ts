@@ -6,7 +6,7 @@ import { HostCommand } from "./host";
 import { Cidr } from "./net";
 import { renderPgHba, renderPgpass, renderPostgresConf, renderShellScript, templateText } from "./render";
 import { postgresContainer, PostgresTls } from "./postgres";
-import { privateFile, protectedVolume, ServiceArgs, UPLOAD_DIR } from "./service";
+import { DataVolume, dataVolume, privateFile, ServiceArgs, UPLOAD_DIR } from "./service";
 
 /** The standby; its image must run the primary's major version (pg_basebackup copies its files). */
 export interface PostgresReplicaArgs extends ServiceArgs {
@@ -32,7 +32,7 @@ export interface PostgresReplicaArgs extends ServiceArgs {
 }
 
 export class PostgresReplica extends pulumi.ComponentResource {
-    readonly dataVolume: docker.Volume;
+    readonly dataVolume: DataVolume;
     /** Runs pg_basebackup only when the volume holds no cluster: a re-run never re-seeds a healthy standby. */
     readonly seed: HostCommand;
     readonly container: docker.Container;
@@ -42,9 +42,8 @@ export class PostgresReplica extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("synaxic:replication:PostgresReplica", name, {}, opts);
-        const provider = args.host.provider;
         this.containerName = args.containerName;
-        this.dataVolume = protectedVolume(`${name}-data`, args.volumeName, provider, this);
+        this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
         const upstream = pulumi.all([args.primaryHost, args.primaryPort, args.replicationUser])
             .apply(([host, port, user]) => ({ host, port, user, slot: args.slot, applicationName: args.replicaName }));
 
@@ -66,7 +65,7 @@ export class PostgresReplica extends pulumi.ComponentResource {
         this.seed = args.host.command(`${name}-seed`, {
             create: "bash -s",
             stdin: pulumi.secret(seedScript),
-        }, { parent: this, dependsOn: [this.dataVolume] });
+        }, { parent: this, dependsOn: [this.dataVolume.ready] });
 
         const conf = pulumi.all([upstream, args.masterReplicaCount, args.maxSlotWalKeepSize])
             .apply(([up, count, maxSlotWalKeepSize]) => renderPostgresConf({

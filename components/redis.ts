@@ -1,8 +1,7 @@
 // What a Redis container carries on either side: our entrypoint, config, passwords and TLS files.
 import * as pulumi from "@pulumi/pulumi";
-import * as docker from "@pulumi/docker";
 import { renderRedisSecrets } from "./render";
-import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, ServiceContainer, Upload, UPLOAD_DIR } from "./service";
+import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, ServiceContainer, Upload, UPLOAD_DIR, DataVolume } from "./service";
 import { Host } from "./host";
 import { KeyPair } from "./tlsBundle";
 
@@ -13,7 +12,7 @@ export interface RedisTls extends KeyPair {
 export interface RedisContainerArgs {
     readonly containerName: string;
     readonly image: string;
-    readonly volume: docker.Volume;
+    readonly volume: DataVolume;
     readonly placement: Placement;
     /** Rendered redis.conf (no secrets in it). */
     readonly conf: pulumi.Input<string>;

@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import { renderRedisConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
 import { HostCommand } from "./host";
-import { protectedVolume, ServiceArgs } from "./service";
+import { DataVolume, dataVolume, ServiceArgs } from "./service";
 
 /** The Redis master; its image needs TLS built in (official images and Debian's redis-server have it). */
 export interface RedisMasterArgs extends ServiceArgs {
@@ -17,7 +17,7 @@ export interface RedisMasterArgs extends ServiceArgs {
 }
 
 export class RedisMaster extends pulumi.ComponentResource {
-    readonly dataVolume: docker.Volume;
+    readonly dataVolume: DataVolume;
     readonly container: docker.Container;
     /** Done when Redis answers PING over TLS. */
     readonly ready: HostCommand;
@@ -26,7 +26,7 @@ export class RedisMaster extends pulumi.ComponentResource {
     constructor(name: string, args: RedisMasterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("synaxic:replication:RedisMaster", name, {}, opts);
         this.containerName = args.containerName;
-        this.dataVolume = protectedVolume(`${name}-data`, args.volumeName, args.host.provider, this);
+        this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
         const service = redisContainer(`${name}-container`, {
             containerName: args.containerName,
             image: args.image,

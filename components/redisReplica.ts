@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import { renderRedisConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
 import { HostCommand } from "./host";
-import { protectedVolume, ServiceArgs } from "./service";
+import { DataVolume, dataVolume, ServiceArgs } from "./service";
 import { KeyPair } from "./tlsBundle";
 
 /** The Redis replica. */
@@ -23,7 +23,7 @@ export interface RedisReplicaArgs extends ServiceArgs {
 }
 
 export class RedisReplica extends pulumi.ComponentResource {
-    readonly dataVolume: docker.Volume;
+    readonly dataVolume: DataVolume;
     readonly container: docker.Container;
     /** Done when Redis answers PING over TLS. */
     readonly ready: HostCommand;
@@ -32,7 +32,7 @@ export class RedisReplica extends pulumi.ComponentResource {
     constructor(name: string, args: RedisReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("synaxic:replication:RedisReplica", name, {}, opts);
         this.containerName = args.containerName;
-        this.dataVolume = protectedVolume(`${name}-data`, args.volumeName, args.host.provider, this);
+        this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
         const conf = pulumi.all([args.masterHost, args.masterPort, args.backlogSize]).apply(([host, port, backlogSize]) => renderRedisConf({
             role: "replica",
             tlsAuthClients: args.tlsAuthClients,

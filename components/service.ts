@@ -40,6 +40,31 @@ export function protectedVolume(name: string, volumeName: string, provider: dock
         { parent, provider, protect: true, retainOnDelete: true });
 }
 
+/** A service's data volume, as its container refers to it and waits for it. */
+export interface DataVolume {
+    readonly name: pulumi.Input<string>;
+    /** The volume resource, or the check that a volume taken over exists. */
+    readonly ready: pulumi.Resource;
+}
+
+/**
+ * The program's own protected volume, or one that exists already (`existing`: a deployment made by hand, taken over).
+ * An existing volume is not a resource of the stack: the program never creates or deletes it, and checks on the host
+ * that it is there before a container could make an empty one of that name.
+ */
+export function dataVolume(name: string, volumeName: string, existing: { readonly key: string } | undefined, host: Host,
+    parent: pulumi.Resource): DataVolume {
+    if (!existing) {
+        const volume = protectedVolume(name, volumeName, host.provider, parent);
+        return { name: volume.name, ready: volume };
+    }
+    const check = host.command(`${name}-existing`, {
+        create: `bash -s -- ${volumeName} ${existing.key}`,
+        stdin: templateText("scripts/require-volume.sh"),
+    }, { parent });
+    return { name: volumeName, ready: check };
+}
+
 /** What every service component takes: where it runs, under which names, from which image. */
 export interface ServiceArgs {
     readonly host: Host;
@@ -49,6 +74,8 @@ export interface ServiceArgs {
     readonly image: string;
     /** Docker volume holding the data; protected and retained on delete. */
     readonly volumeName: string;
+    /** Set when `volumeName` exists already and is taken over (the config key that names it, for messages). */
+    readonly existingVolume?: { readonly key: string };
     readonly placement: Placement;
 }
 
@@ -66,7 +93,7 @@ export interface ServiceContainerArgs {
     readonly image: string;
     readonly command: string[];
     readonly uploads: Upload[];
-    readonly volume: docker.Volume;
+    readonly volume: DataVolume;
     readonly mountPath: string;
     readonly servicePort: number;
     readonly placement: Placement;
@@ -120,7 +147,7 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
     }, {
         parent: a.parent,
         provider: a.host.provider,
-        dependsOn: a.dependsOn,
+        dependsOn: [a.volume.ready, ...(a.dependsOn ?? [])],
         // Fixed container names and host ports collide under create-before-delete.
         deleteBeforeReplace: true,
     });

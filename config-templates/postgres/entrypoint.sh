@@ -1,6 +1,7 @@
 #!/bin/bash
-# PostgreSQL entrypoint: fix ownership, initialise an empty primary volume once, then run postgres as PID 1.
-#   entrypoint.sh primary | standby | healthcheck
+# PostgreSQL entrypoint: fix ownership, initialise an empty primary volume once (or take over a cluster made
+# elsewhere, once), then run postgres as PID 1.
+#   entrypoint.sh primary [take-over] | standby | healthcheck
 set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
@@ -10,6 +11,8 @@ readonly PGDATA=${PGDATA:-/var/lib/postgresql/data}
 readonly CONF=/etc/synaxic/postgres/postgresql.conf
 readonly UPLOADS=/etc/synaxic/uploads
 readonly SOCKET_DIR=/var/run/postgresql
+# In PGDATA once a cluster made elsewhere has been brought to what the program expects.
+readonly TAKEN_OVER=synaxic-taken-over
 
 prepare_directories() {
   install -d -o postgres -g postgres -m 2775 "$SOCKET_DIR"
@@ -44,16 +47,84 @@ bootstrap_roles() {
   } | run_as postgres psql -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -U postgres -d postgres -f -
 }
 
+# A server on the socket only, with no synchronous standby to wait for: nothing may connect or stream while the
+# cluster is being prepared.
+start_socket_server() {
+  run_as postgres pg_ctl -D "$PGDATA" -w -t 60 -l /tmp/bootstrap.log \
+    -o "-c config_file=$CONF -c listen_addresses='' -c synchronous_standby_names=''" start >/dev/null \
+    || { cat /tmp/bootstrap.log >&2; die "PostgreSQL did not start on its socket (log above)"; }
+}
+
+stop_socket_server() { run_as postgres pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null; }
+
 initialise_primary() {
   log "empty data directory: initialising a new primary"
   run_as postgres initdb -D "$PGDATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
     --encoding=UTF8 --locale=C.UTF-8 --data-checksums >/dev/null
-  # Socket only, and no synchronous standby to wait for: nothing can stream from a cluster that is being created.
-  run_as postgres pg_ctl -D "$PGDATA" -w -t 60 -l /tmp/bootstrap.log \
-    -o "-c config_file=$CONF -c listen_addresses='' -c synchronous_standby_names=''" start >/dev/null
+  start_socket_server
   bootstrap_roles
-  run_as postgres pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+  stop_socket_server
   log "primary initialised"
+}
+
+# The image must run the cluster's major version; upgrading is not something a start may do.
+check_major_version() {
+  local cluster image
+  cluster=$(cat "$PGDATA/PG_VERSION")
+  image=$(postgres --version | sed -E 's/^[^0-9]*([0-9]+).*/\1/')
+  [ "$cluster" = "$image" ] \
+    || die "the cluster in $PGDATA is PostgreSQL $cluster and this image runs $image: set postgresImage to a PostgreSQL $cluster image (upgrading is not done here)"
+}
+
+# Files made by another image's postgres user (another uid) cannot be read by this one.
+own_cluster_files() {
+  if find "$PGDATA" -xdev ! -user postgres -print -quit | grep -q .; then
+    log "giving the cluster's files to this image's postgres user"
+    chown -R postgres:postgres "$PGDATA"
+  fi
+}
+
+# Settings made with ALTER SYSTEM would silently override the rendered configuration: kept aside, not applied.
+set_aside_auto_conf() {
+  local auto=$PGDATA/postgresql.auto.conf
+  if [ -f "$auto" ] && grep -qv '^[[:space:]]*\(#\|$\)' "$auto"; then
+    mv "$auto" "$auto.before-synaxic"
+    log "settings made with ALTER SYSTEM set aside in $auto.before-synaxic (they would override the program's)"
+  fi
+}
+
+# A superuser we can connect as over the socket: postgres, or the application role (the guide's POSTGRES_USER).
+admin_role() {
+  local role
+  for role in postgres "$(cat "$UPLOADS/app.user")"; do
+    if run_as postgres psql -X -q -h "$SOCKET_DIR" -U "$role" -d postgres -Atc 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user' 2>/dev/null | grep -qx t; then
+      echo "$role"
+      return 0
+    fi
+  done
+  die "neither postgres nor $(cat "$UPLOADS/app.user") is a superuser of this cluster: the cluster to take over must have one of them (the guide's POSTGRES_USER is dbUser)"
+}
+
+# A cluster made elsewhere (the guide's docker compose): its data and roles are kept; it gets the postgres role, the
+# application database and the replication role the program expects. Passwords follow with synaxic-sync-roles.
+take_over_primary() {
+  log "taking over the cluster in $PGDATA (PostgreSQL $(cat "$PGDATA/PG_VERSION"))"
+  check_major_version
+  own_cluster_files
+  set_aside_auto_conf
+  rm -f "$PGDATA/standby.signal" "$PGDATA/recovery.signal"
+  start_socket_server
+  local admin
+  admin=$(admin_role)
+  {
+    psql_set app_user "$UPLOADS/app.user"
+    psql_set app_db "$UPLOADS/app.db"
+    psql_set replication_user "$UPLOADS/replication.user"
+    cat /etc/synaxic/sql/take-over-primary.sql
+  } | run_as postgres psql -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -U "$admin" -d postgres -f -
+  stop_socket_server
+  run_as postgres touch "$PGDATA/$TAKEN_OVER"
+  log "cluster taken over"
 }
 
 # Over TCP: the socket-only server of the first-start bootstrap must not count as up.
@@ -63,11 +134,11 @@ healthcheck() {
 }
 
 main() {
-  local role=${1:-}
+  local role=${1:-} mode=${2:-}
   case "$role" in
     healthcheck) healthcheck; return ;;
     primary|standby) ;;
-    *) die "usage: entrypoint.sh primary|standby|healthcheck (got '$role')" ;;
+    *) die "usage: entrypoint.sh primary [take-over]|standby|healthcheck (got '$role')" ;;
   esac
   require_user postgres
   add_postgres_bin_to_path
@@ -75,10 +146,15 @@ main() {
   install_tls
   install_passfile
   if ! cluster_exists; then
+    if [ "$mode" = take-over ]; then
+      die "the volume holds no PostgreSQL cluster: postgresDataVolume must name the volume of the database to take over (docker volume ls on the host)"
+    fi
     if [ "$role" = standby ]; then
       die "no cluster in $PGDATA: a standby is seeded by pg_basebackup (run 'pulumi up' on the replica stack)"
     fi
     initialise_primary
+  elif [ "$mode" = take-over ] && [ ! -f "$PGDATA/$TAKEN_OVER" ]; then
+    take_over_primary
   fi
   log "starting PostgreSQL ($role) from $PGDATA"
   exec_as postgres postgres -D "$PGDATA" -c config_file="$CONF"

@@ -26,6 +26,8 @@ install_files() {
   fi
   install -d -o redis -g redis -m 0750 /data
   chown redis:redis /data
+  # Data taken over from another image's redis user (another uid) must be readable by this one.
+  if find /data -xdev ! -user redis -print -quit | grep -q .; then chown -R redis:redis /data; fi
 }
 
 cli() { /usr/local/bin/synaxic-redis-cli "$@"; }
@@ -78,7 +80,10 @@ serve() {
   wait "$pid" || true
   while kill -0 "$pid" 2>/dev/null; do wait "$pid" || true; done
   wait "$pid" || status=$?
-  if [ "$status" -eq 0 ] && [ -f "$RDB" ]; then rdb_stamp >"$CLEAN_MARK"; fi
+  if [ "$status" -eq 0 ] && [ -f "$RDB" ]; then
+    rdb_stamp >"$CLEAN_MARK"
+    chown redis:redis "$CLEAN_MARK"
+  fi
   exit "$status"
 }
 
