@@ -357,7 +357,8 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
         replicationUser: matching(raw, "replicationUser", "replicator", SQL_IDENT, "a role name (a-z 0-9 _)", "replicator"),
         appCaPath: matching(raw, "appCaPath", "/etc/synaxic/tls/ca.crt", /^\/[A-Za-z0-9._/-]+$/, "an absolute path",
             "/etc/synaxic/tls/ca.crt"),
-        tlsValidityDays: int(raw, "tlsValidityDays", 365, 1, 3650, "a number of days"),
+        // More than the renewal window: a shorter validity is inside it from the start, and every up re-issues.
+        tlsValidityDays: int(raw, "tlsValidityDays", 365, 31, 3650, "a number of days above the 30-day renewal window"),
         redisTlsAuthClients: matching(raw, "redisTlsAuthClients", "optional", /^(yes|optional|no)$/,
             "yes, optional or no", "optional") as CommonSettings["redisTlsAuthClients"],
     };

@@ -22,7 +22,8 @@ export interface TlsBundleArgs {
     /** Validity of the CA, in days. Default: ten years. */
     readonly caValidityDays?: number;
     /**
-     * Days before expiry at which `pulumi up --refresh` re-issues a certificate. Default: 30.
+     * Days before expiry from which any `pulumi up` re-issues a certificate (the tls provider plans the replacement).
+     * Default: 30; must be less than `validityDays`, or every up re-issues.
      * Rotate at any time with `pulumi up --replace <urn>` on the certificate (or on the CA to rotate everything).
      */
     readonly earlyRenewalDays?: number;
@@ -35,6 +36,8 @@ export interface KeyPair {
 }
 
 const HOURS_PER_DAY = 24;
+/** Days before expiry from which an up re-issues a certificate. */
+export const EARLY_RENEWAL_DAYS = 30;
 // @pulumi/tls takes the provider's snake_case usages; camelCase names are silently dropped.
 const CA_USES = ["cert_signing", "crl_signing", "digital_signature"];
 const SERVER_USES = ["digital_signature", "key_encipherment", "server_auth", "client_auth"];
@@ -48,7 +51,7 @@ export class TlsBundle extends pulumi.ComponentResource {
     constructor(name: string, args: TlsBundleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("synaxic:replication:TlsBundle", name, {}, opts);
         const validityPeriodHours = args.validityDays * HOURS_PER_DAY;
-        const earlyRenewalHours = (args.earlyRenewalDays ?? 30) * HOURS_PER_DAY;
+        const earlyRenewalHours = (args.earlyRenewalDays ?? EARLY_RENEWAL_DAYS) * HOURS_PER_DAY;
         const caKey = this.privateKey(`${name}-ca`);
         const ca = new tls.SelfSignedCert(`${name}-ca`, {
             privateKeyPem: caKey.privateKeyPem,

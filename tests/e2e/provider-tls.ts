@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { allow, Inputs, Kind, State } from "./provider-kinds";
+import { allow, changedKeys, Inputs, Kind, State } from "./provider-kinds";
 
 function randomPassword(i: Inputs): State {
     allow("RandomPassword", i, ["length", "special"]);
@@ -65,12 +65,31 @@ function days(hours: number): string {
     return String(hours / 24);
 }
 
+/** The certificates' validity outputs, as the tls provider sets them. */
+function validity(i: Inputs): State {
+    const start = Date.now();
+    return { validityStartTime: new Date(start).toISOString(), validityEndTime: new Date(start + i.validityPeriodHours * 3600e3).toISOString() };
+}
+
+/**
+ * The tls provider re-issues a certificate at plan time, on any up, once it is inside its early renewal window
+ * (ModifyPlan marks it for replacement); any changed input replaces it too.
+ */
+const certificate = (make: (i: Inputs) => State): Kind => ({
+    create: async (_ctx, i) => ({ outputs: make(i) }),
+    diff(inputs, saved) {
+        const replace = changedKeys(inputs, saved.inputs);
+        const renewFrom = Date.parse(String(saved.outputs.validityEndTime)) - Number(saved.inputs.earlyRenewalHours ?? 0) * 3600e3;
+        return { replace: Date.now() >= renewFrom ? [...replace, "validityEndTime (early renewal)"] : replace, update: [] };
+    },
+});
+
 function selfSignedCert(i: Inputs): State {
     allow("SelfSignedCert", i, ["privateKeyPem", "subject", "isCaCertificate", "validityPeriodHours", "earlyRenewalHours", "allowedUses"]);
     const certPem = openssl(["req", "-x509", "-new", "-key", "key.pem", "-subj", subjectText(i.subject), "-days", days(i.validityPeriodHours),
         "-config", "ext.cnf", "-extensions", "v3"],
     { "key.pem": i.privateKeyPem, "ext.cnf": `[req]\ndistinguished_name=dn\n[dn]\n[v3]\n${extensions(i.allowedUses, i.isCaCertificate === true)}` });
-    return { certPem };
+    return { certPem, ...validity(i) };
 }
 
 function certRequest(i: Inputs): State {
@@ -86,7 +105,7 @@ function locallySignedCert(i: Inputs): State {
     const certPem = openssl(["x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
         "-days", days(i.validityPeriodHours), "-copy_extensions", "copy", "-extfile", "ext.cnf"],
     { "req.pem": i.certRequestPem, "ca.pem": i.caCertPem, "ca.key": i.caPrivateKeyPem, "ext.cnf": extensions(i.allowedUses, false) });
-    return { certPem };
+    return { certPem, ...validity(i) };
 }
 
 const pure = (make: (i: Inputs) => State): Kind => ({ create: async (_ctx, i) => ({ outputs: make(i) }) });
@@ -98,7 +117,7 @@ export const tlsKinds: Record<string, Kind> = {
         return { base64: crypto.randomBytes(i.length).toString("base64") };
     }),
     "tls:index/privateKey:PrivateKey": pure(privateKey),
-    "tls:index/selfSignedCert:SelfSignedCert": pure(selfSignedCert),
+    "tls:index/selfSignedCert:SelfSignedCert": certificate(selfSignedCert),
     "tls:index/certRequest:CertRequest": pure(certRequest),
-    "tls:index/locallySignedCert:LocallySignedCert": pure(locallySignedCert),
+    "tls:index/locallySignedCert:LocallySignedCert": certificate(locallySignedCert),
 };

@@ -67,6 +67,7 @@ describe("bad input is refused before anything is created, naming the key and th
         ["malformed app CIDR", () => master({ appCidrs: JSON.stringify(["10.0.0/8"]) }), "appCidrs", /not an IP address or CIDR/],
         ["0.0.0.0/0 without the opt-in", () => master({ appCidrs: JSON.stringify(["0.0.0.0/0"]) }), "appCidrs", /allowAnyAddress true/],
         ["0.0.0.0/0 replica without the opt-in", () => master({ replicas: JSON.stringify(["r1 0.0.0.0/0"]) }), "replicas", /allowAnyAddress/],
+        ["certificates inside the renewal window from the start", () => master({ tlsValidityDays: "30" }), "tlsValidityDays", /above the 30-day renewal window \(31-3650\)/],
         ["port out of range", () => master({ postgresPort: "70000" }), "postgresPort", /not a TCP port \(1-65535\)/],
         ["port not a number", () => master({ redisPort: "abc" }), "redisPort", /pulumi config set redisPort 6380/],
         ["colliding ports", () => master({ postgresPort: "6000", redisPort: "6000" }), "redisPort", /cannot both publish port 6000/],
