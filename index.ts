@@ -5,7 +5,9 @@ import { deployMaster, deployReplica } from "./components/stacks";
 
 // Raw values (secrets included) are read once without printing them; settings are validated before any resource
 // exists, and passwords are wrapped as secrets where they are used.
-const raw: RawConfig = Object.fromEntries(CONFIG_KEYS.map((key) => [key, pulumi.runtime.getConfig(`${PROJECT}:${key}`)]));
+const raw: RawConfig = Object.fromEntries(
+    CONFIG_KEYS.map((key) => [key, pulumi.runtime.getConfig(`${PROJECT}:${key}`)]),
+);
 checkKnownKeys(Object.keys(pulumi.runtime.allConfig()));
 const settings = parseSettings(raw, pulumi.getStack());
 

@@ -11,6 +11,8 @@
 #   bench/floor.sh redis-cleanup
 set -Eeuo pipefail
 readonly FLOOR_PORT=55432
+# Expanded inside the containers, not here.
+# shellcheck disable=SC2016
 readonly PG_BIN='$(ls -d /usr/lib/postgresql/*/bin | tail -n 1)'
 
 cleanup() { # <primary engine> <standby engine>

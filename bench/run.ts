@@ -8,7 +8,16 @@ import { Client } from "pg";
 import { templateText } from "../components/render";
 import { dockerExec, dockerOn, engineOf, HOSTS, hostOf, TestHost } from "../tests/e2e/hosts";
 import { pngChart, svgChart, Series } from "./chart";
-import { endpoints, IMAGES, masterConfig, NAMES, replicaConfig, STATE_DIR, teardown, upProcess } from "../tests/e2e/stacks";
+import {
+    endpoints,
+    IMAGES,
+    masterConfig,
+    NAMES,
+    replicaConfig,
+    STATE_DIR,
+    teardown,
+    upProcess,
+} from "../tests/e2e/stacks";
 import { waitCaughtUp, waitStreaming } from "../tests/e2e/replication-state";
 import { pgQuery, waitFor } from "../tests/e2e/clients";
 
@@ -16,21 +25,56 @@ const ROOT = path.join(__dirname, "..");
 const RESULTS = path.join(ROOT, "bench", "results");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-interface Row { figure: string; ours: string; floor: string; ratio: string; goal: string; met: string }
+interface Row {
+    figure: string;
+    ours: string;
+    floor: string;
+    ratio: string;
+    goal: string;
+    met: string;
+}
 const rows: Row[] = [];
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const pct = (xs: number[], p: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
 const secs = (s: number) => `${s.toFixed(2)} s`;
-const time = (fn: () => void) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e9; };
+const time = (fn: () => void) => {
+    const t = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - t) / 1e9;
+};
 const sh = (cmd: string, args: string[], input?: string, env?: NodeJS.ProcessEnv) =>
-    execFileSync(cmd, args, { cwd: ROOT, input, env: env && { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 1 << 26 }).toString();
+    execFileSync(cmd, args, {
+        cwd: ROOT,
+        input,
+        env: env && { ...process.env, ...env },
+        stdio: ["pipe", "pipe", "pipe"],
+        maxBuffer: 1 << 26,
+    }).toString();
 const dexec = dockerExec;
 const engine = (host: TestHost) => `unix://${host.socket}`;
 /** The bare-command side of each figure (bench/floor.sh), on one host's engine. */
-const floor = (host: TestHost, ...args: string[]) => sh("bash", ["bench/floor.sh", ...args], undefined, { DOCKER_HOST: engine(host) });
-function row(figure: string, ours: number, floor: number | undefined, unit: (v: number) => string, goal: string, met: boolean) {
-    rows.push({ figure, ours: unit(ours), floor: floor === undefined ? "" : unit(floor), ratio: floor === undefined ? "" : `${(ours / floor).toFixed(2)}×`, goal, met: met ? "yes" : "**no**" });
+const floor = (host: TestHost, ...args: string[]) =>
+    sh("bash", ["bench/floor.sh", ...args], undefined, { DOCKER_HOST: engine(host) });
+function row(
+    figure: string,
+    ours: number,
+    floor: number | undefined,
+    unit: (v: number) => string,
+    goal: string,
+    met: boolean,
+) {
+    rows.push({
+        figure,
+        ours: unit(ours),
+        floor: floor === undefined ? "" : unit(floor),
+        ratio: floor === undefined ? "" : `${(ours / floor).toFixed(2)}×`,
+        goal,
+        met: met ? "yes" : "**no**",
+    });
     log(`${figure}: ${unit(ours)}${floor === undefined ? "" : ` (floor ${unit(floor)})`}`);
 }
 
@@ -49,14 +93,34 @@ async function deploy(master = masterConfig(), replica = replicaConfig()) {
     const ep = endpoints(m);
     await waitStreaming(ep.masterPg, 60);
     // Time inside the programs plus the wait for streaming; node's start-up per process is reported apart.
-    return { m, r, ep, ours: m.seconds + r.seconds + ((Date.now() - started) / 1000 - m.wall - r.wall), wall: (Date.now() - started) / 1000 };
+    return {
+        m,
+        r,
+        ep,
+        ours: m.seconds + r.seconds + ((Date.now() - started) / 1000 - m.wall - r.wall),
+        wall: (Date.now() - started) / 1000,
+    };
 }
 
 function programEvaluation(): void {
     for (const stack of ["master", "replica"] as const) {
-        const runs = Array.from({ length: RUNS }, () => JSON.parse(sh("npx", ["ts-node", "--transpile-only", "bench/evaluate.ts", stack])) as { seconds: number; resources: number });
+        const runs = Array.from(
+            { length: RUNS },
+            () =>
+                JSON.parse(sh("npx", ["ts-node", "--transpile-only", "bench/evaluate.ts", stack])) as {
+                    seconds: number;
+                    resources: number;
+                },
+        );
         const s = median(runs.map((r) => r.seconds));
-        row(`program evaluation under mocks, ${stack} stack (${runs[0].resources} resources)`, s, undefined, secs, "< 2 s", s < 2);
+        row(
+            `program evaluation under mocks, ${stack} stack (${runs[0].resources} resources)`,
+            s,
+            undefined,
+            secs,
+            "< 2 s",
+            s < 2,
+        );
     }
 }
 
@@ -70,20 +134,37 @@ async function standbyAndPromotion(): Promise<void> {
         ours.push(d.ours);
         walls.push(d.wall);
         if (i === 0) {
-            for (const [stack, up] of [["master", d.m], ["replica", d.r]] as const) {
-                const slow = up.events.filter((e) => e.seconds >= 0.3).map((e) => `${e.name} ${e.seconds.toFixed(1)} s`).join(", ");
+            for (const [stack, up] of [
+                ["master", d.m],
+                ["replica", d.r],
+            ] as const) {
+                const slow = up.events
+                    .filter((e) => e.seconds >= 0.3)
+                    .map((e) => `${e.name} ${e.seconds.toFixed(1)} s`)
+                    .join(", ");
                 log(`  ${stack} stack in ${up.seconds.toFixed(1)} s; slowest resources: ${slow}`);
             }
         }
         let t = Date.now();
         dexec(NAMES.replicaPostgres, "psql", "-U", "postgres", "-c", "SELECT pg_promote()");
-        await waitFor("a write on the promoted standby", 30, async () =>
-            (await pgQuery(d.ep.replicaPg, "CREATE TABLE IF NOT EXISTS promoted (id int)").then(() => true)), 10);
+        await waitFor(
+            "a write on the promoted standby",
+            30,
+            async () => await pgQuery(d.ep.replicaPg, "CREATE TABLE IF NOT EXISTS promoted (id int)").then(() => true),
+            10,
+        );
         promote.push((Date.now() - t) / 1000);
         t = Date.now();
         dexec(NAMES.replicaRedis, "synaxic-redis-cli", "REPLICAOF", "NO", "ONE");
-        await waitFor("a write on the promoted Redis", 10, async () =>
-            dexec(NAMES.replicaRedis, "synaxic-redis-cli", "SET", "promoted", "1").trim() === "OK" ? true : undefined, 10);
+        await waitFor(
+            "a write on the promoted Redis",
+            10,
+            async () =>
+                dexec(NAMES.replicaRedis, "synaxic-redis-cli", "SET", "promoted", "1").trim() === "OK"
+                    ? true
+                    : undefined,
+            10,
+        );
         redisPromote.push((Date.now() - t) / 1000);
     }
     await teardown();
@@ -94,16 +175,42 @@ async function standbyAndPromotion(): Promise<void> {
         floors.push(time(() => floor(HOSTS.master, "standby", IMAGES.postgres, ...hosts, HOSTS.master.linkIp)));
     }
     floor(HOSTS.master, "cleanup", ...hosts);
-    row("time to a streaming standby from nothing, both stacks", median(ours), median(floors), secs, "≤ 1.3× floor", median(ours) / median(floors) <= 1.3);
+    row(
+        "time to a streaming standby from nothing, both stacks",
+        median(ours),
+        median(floors),
+        secs,
+        "≤ 1.3× floor",
+        median(ours) / median(floors) <= 1.3,
+    );
     log(`  (with a node start-up per stack, as separate processes: ${secs(median(walls))})`);
-    row("promotion: pg_promote() → first write accepted", median(promote), undefined, secs, "< 1 s", median(promote) < 1);
-    row("Redis promotion: REPLICAOF NO ONE → first write (docker exec each)", median(redisPromote), undefined, secs, "", true);
+    row(
+        "promotion: pg_promote() → first write accepted",
+        median(promote),
+        undefined,
+        secs,
+        "< 1 s",
+        median(promote) < 1,
+    );
+    row(
+        "Redis promotion: REPLICAOF NO ONE → first write (docker exec each)",
+        median(redisPromote),
+        undefined,
+        secs,
+        "",
+        true,
+    );
 }
 
 async function baseBackupAndLag(): Promise<void> {
     const d = await deploy();
     log("pgbench -i -s 50 on the primary (~800 MB)");
-    dexec(NAMES.masterPostgres, "bash", "-c", "PATH=$(ls -d /usr/lib/postgresql/*/bin | tail -n1):$PATH; pgbench -q -i -s 50 -U postgres synaxic >/dev/null 2>&1");
+    dexec(
+        NAMES.masterPostgres,
+        "bash",
+        "-c",
+        "PATH=$(ls -d /usr/lib/postgresql/*/bin | tail -n1):$PATH; pgbench -q -i -s 50 -U postgres synaxic >/dev/null 2>&1",
+    );
     await waitCaughtUp(d.ep.masterPg, d.ep.replicaPg, 300);
     dexec(NAMES.masterPostgres, "psql", "-U", "postgres", "-c", "CHECKPOINT");
     const bytes = Number(dexec(NAMES.masterPostgres, "du", "-sb", "/var/lib/postgresql/data").split(/\s/)[0]);
@@ -112,7 +219,10 @@ async function baseBackupAndLag(): Promise<void> {
     // slot forward, so the standby's slot must not be used), with the standby stopped so its address is free.
     // Run on this machine against the replica host's engine (ours runs it over SSH on that host).
     const state = JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-replica.json"), "utf8"));
-    const seedStdin: string = state["command:remote:Command::postgres-seed"].inputs.stdin.replace(/^SLOT='[^']*'$/m, "SLOT='bench_slot'");
+    const seedStdin: string = state["command:remote:Command::postgres-seed"].inputs.stdin.replace(
+        /^SLOT='[^']*'$/m,
+        "SLOT='bench_slot'",
+    );
     dexec(NAMES.masterPostgres, "synaxic-slot", "ensure", "bench_slot");
     const standbyEngine = engineOf(NAMES.replicaPostgres);
     await standbyEngine.stop(NAMES.replicaPostgres);
@@ -120,15 +230,37 @@ async function baseBackupAndLag(): Promise<void> {
     const tars: number[] = [];
     for (let i = 0; i < RUNS; i++) {
         const volume = `synaxic-e2e-bench-seed-${i}`;
-        seeds.push(time(() => sh("bash", ["-s"], seedStdin.replace(/^VOLUME='[^']*'$/m, `VOLUME='${volume}'`), { DOCKER_HOST: engine(HOSTS.replica) })));
-        tars.push(time(() => floor(HOSTS.master, "tar-copy", IMAGES.postgres, `${NAMES.masterPostgres}-data`, `synaxic-e2e-bench-tar-${i}`)));
+        seeds.push(
+            time(() =>
+                sh("bash", ["-s"], seedStdin.replace(/^VOLUME='[^']*'$/m, `VOLUME='${volume}'`), {
+                    DOCKER_HOST: engine(HOSTS.replica),
+                }),
+            ),
+        );
+        tars.push(
+            time(() =>
+                floor(
+                    HOSTS.master,
+                    "tar-copy",
+                    IMAGES.postgres,
+                    `${NAMES.masterPostgres}-data`,
+                    `synaxic-e2e-bench-tar-${i}`,
+                ),
+            ),
+        );
         await standbyEngine.removeVolume(volume);
         await HOSTS.master.docker.removeVolume(`synaxic-e2e-bench-tar-${i}`);
     }
     dexec(NAMES.masterPostgres, "synaxic-slot", "drop", "bench_slot");
     const mbps = (s: number) => bytes / 1048576 / s;
-    row(`base backup throughput (${(bytes / 1048576).toFixed(0)} MB, TLS, -c fast -X stream)`, mbps(median(seeds)), mbps(median(tars)),
-        (v) => `${v.toFixed(0)} MB/s`, "≥ 0.8× raw tar copy", mbps(median(seeds)) / mbps(median(tars)) >= 0.8);
+    row(
+        `base backup throughput (${(bytes / 1048576).toFixed(0)} MB, TLS, -c fast -X stream)`,
+        mbps(median(seeds)),
+        mbps(median(tars)),
+        (v) => `${v.toFixed(0)} MB/s`,
+        "≥ 0.8× raw tar copy",
+        mbps(median(seeds)) / mbps(median(tars)) >= 0.8,
+    );
 
     await standbyEngine.start(NAMES.replicaPostgres);
     await waitStreaming(d.ep.masterPg);
@@ -137,7 +269,14 @@ async function baseBackupAndLag(): Promise<void> {
 
 async function lagUnderLoad(ep: ReturnType<typeof endpoints>): Promise<void> {
     const connect = async (e: typeof ep.masterPg) => {
-        const c = new Client({ host: e.host, port: e.port, user: e.user, password: e.password, database: "synaxic", ssl: { ca: e.ca } });
+        const c = new Client({
+            host: e.host,
+            port: e.port,
+            user: e.user,
+            password: e.password,
+            database: "synaxic",
+            ssl: { ca: e.ca },
+        });
         c.on("error", () => undefined);
         await c.connect();
         return c;
@@ -151,11 +290,23 @@ async function lagUnderLoad(ep: ReturnType<typeof endpoints>): Promise<void> {
     const started = Date.now();
     let loadDone = 0;
     const load = new Promise<void>((resolve, reject) => {
-        const p = spawn("docker", ["-H", engine(HOSTS.master), "exec", NAMES.masterPostgres, "bash", "-c",
-            "PATH=$(ls -d /usr/lib/postgresql/*/bin | tail -n1):$PATH; pgbench -c 4 -j 2 -T 60 -U postgres synaxic"]);
+        const p = spawn("docker", [
+            "-H",
+            engine(HOSTS.master),
+            "exec",
+            NAMES.masterPostgres,
+            "bash",
+            "-c",
+            "PATH=$(ls -d /usr/lib/postgresql/*/bin | tail -n1):$PATH; pgbench -c 4 -j 2 -T 60 -U postgres synaxic",
+        ]);
         let out = "";
         p.stdout.on("data", (x: Buffer) => (out += x));
-        p.on("close", (code) => { loadDone = Date.now(); code === 0 ? resolve() : reject(new Error(`pgbench exited ${code}`)); fs.writeFileSync(path.join(RESULTS, "pgbench.txt"), out); });
+        p.on("close", (code) => {
+            loadDone = Date.now();
+            fs.writeFileSync(path.join(RESULTS, "pgbench.txt"), out);
+            if (code === 0) resolve();
+            else reject(new Error(`pgbench exited ${code}`));
+        });
     });
     load.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
     let zeroAfter: number | undefined;
@@ -163,10 +314,17 @@ async function lagUnderLoad(ep: ReturnType<typeof endpoints>): Promise<void> {
         const tick = Date.now();
         const [p] = (await primary.query(primarySql)).rows;
         const [s] = (await standby.query(standbySql)).rows;
-        const sample = { t: (tick - started) / 1000, pBytes: Number(p?.lag_bytes ?? 0), pMs: Number(p?.lag_seconds ?? 0) * 1000, sBytes: Number(s.lag_bytes), sMs: Number(s.lag_seconds) * 1000 };
+        const sample = {
+            t: (tick - started) / 1000,
+            pBytes: Number(p?.lag_bytes ?? 0),
+            pMs: Number(p?.lag_seconds ?? 0) * 1000,
+            sBytes: Number(s.lag_bytes),
+            sMs: Number(s.lag_seconds) * 1000,
+        };
         samples.push(sample);
         if (loadDone && sample.pBytes === 0 && sample.sBytes === 0) zeroAfter = (Date.now() - loadDone) / 1000;
-        if (loadDone && Date.now() - loadDone > 60_000) throw new Error("the standby did not catch up within 60 s of the load stopping");
+        if (loadDone && Date.now() - loadDone > 60_000)
+            throw new Error("the standby did not catch up within 60 s of the load stopping");
         await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tick))));
     }
     await load;
@@ -178,17 +336,45 @@ async function lagUnderLoad(ep: ReturnType<typeof endpoints>): Promise<void> {
     const ms = during.map((s) => s.pMs);
     const b = during.map((s) => s.pBytes);
     const tps = /tps = ([\d.]+)/.exec(fs.readFileSync(path.join(RESULTS, "pgbench.txt"), "utf8"))?.[1] ?? "?";
-    row(`replay lag under pgbench -c 4 -T 60 (${tps} tps), primary's replay_lag p50`, pct(ms, 50), undefined, (v) => `${v.toFixed(1)} ms`, "", true);
-    row(`replay lag p99 (ms), CPU ${(busy * 100).toFixed(0)}% busy`, pct(ms, 99), undefined, (v) => `${v.toFixed(1)} ms`, "< 50 ms", pct(ms, 99) < 50);
+    row(
+        `replay lag under pgbench -c 4 -T 60 (${tps} tps), primary's replay_lag p50`,
+        pct(ms, 50),
+        undefined,
+        (v) => `${v.toFixed(1)} ms`,
+        "",
+        true,
+    );
+    row(
+        `replay lag p99 (ms), CPU ${(busy * 100).toFixed(0)}% busy`,
+        pct(ms, 99),
+        undefined,
+        (v) => `${v.toFixed(1)} ms`,
+        "< 50 ms",
+        pct(ms, 99) < 50,
+    );
     row("replay lag max (ms)", Math.max(...ms), undefined, (v) => `${v.toFixed(1)} ms`, "", true);
-    row("replay lag p50 / p99 / max (bytes)", pct(b, 50), undefined, (v) => `${v.toFixed(0)} / ${pct(b, 99).toFixed(0)} / ${Math.max(...b).toFixed(0)} B`, "", true);
+    row(
+        "replay lag p50 / p99 / max (bytes)",
+        pct(b, 50),
+        undefined,
+        (v) => `${v.toFixed(0)} / ${pct(b, 99).toFixed(0)} / ${Math.max(...b).toFixed(0)} B`,
+        "",
+        true,
+    );
     row("load stopped → 0 bytes behind", zeroAfter, undefined, secs, "", true);
     const series: Series[] = [
         { label: "primary: replay_lag (ms)", color: [200, 30, 30], points: samples.map((s) => ({ x: s.t, y: s.pMs })) },
-        { label: "standby: receive→replay (ms)", color: [30, 80, 200], points: samples.map((s) => ({ x: s.t, y: s.sMs })) },
+        {
+            label: "standby: receive→replay (ms)",
+            color: [30, 80, 200],
+            points: samples.map((s) => ({ x: s.t, y: s.sMs })),
+        },
     ];
     fs.writeFileSync(path.join(RESULTS, "lag.png"), pngChart(series));
-    fs.writeFileSync(path.join(RESULTS, "lag.svg"), svgChart("replay lag under pgbench -c 4 -T 60, sampled every 100 ms", series));
+    fs.writeFileSync(
+        path.join(RESULTS, "lag.svg"),
+        svgChart("replay lag under pgbench -c 4 -T 60, sampled every 100 ms", series),
+    );
     fs.writeFileSync(path.join(RESULTS, "lag-samples.json"), JSON.stringify(samples));
 }
 
@@ -202,15 +388,31 @@ function cpuTimes(): { idle: number; total: number } {
 async function redisFullSync(): Promise<void> {
     const d = await deploy();
     const keys = 1_000_000;
-    const fill = (container: string, cli: string[]) => floor(hostOf(container), "redis-fill", String(keys), container, ...cli);
+    const fill = (container: string, cli: string[]) =>
+        floor(hostOf(container), "redis-fill", String(keys), container, ...cli);
     fill(NAMES.masterRedis, ["synaxic-redis-cli"]);
     // Our master persists (RDB save points, AOF): 1M writes start a background save or rewrite, and a full sync waits
     // for that child. Time the sync itself: start once the master has no child running (the floor persists nothing).
-    await waitFor("the master's background save", 120, async () => {
-        const p = dexec(NAMES.masterRedis, "synaxic-redis-cli", "INFO", "persistence");
-        return /rdb_bgsave_in_progress:0/.test(p) && /aof_rewrite_in_progress:0/.test(p) && /aof_rewrite_scheduled:0/.test(p) ? true : undefined;
-    }, 200);
-    const ours = await timeFullSync(NAMES.replicaRedis, "synaxic-e2e-redis-replica-data", () => dexec(NAMES.replicaRedis, "synaxic-redis-cli", "INFO", "replication"), keys, () => dexec(NAMES.replicaRedis, "synaxic-redis-cli", "DBSIZE"));
+    await waitFor(
+        "the master's background save",
+        120,
+        async () => {
+            const p = dexec(NAMES.masterRedis, "synaxic-redis-cli", "INFO", "persistence");
+            return /rdb_bgsave_in_progress:0/.test(p) &&
+                /aof_rewrite_in_progress:0/.test(p) &&
+                /aof_rewrite_scheduled:0/.test(p)
+                ? true
+                : undefined;
+        },
+        200,
+    );
+    const ours = await timeFullSync(
+        NAMES.replicaRedis,
+        "synaxic-e2e-redis-replica-data",
+        () => dexec(NAMES.replicaRedis, "synaxic-redis-cli", "INFO", "replication"),
+        keys,
+        () => dexec(NAMES.replicaRedis, "synaxic-redis-cli", "DBSIZE"),
+    );
     // Bare pairs of the same image and data without our entrypoint: one plain (the floor), one with TLS on the same
     // certificates, which splits what TLS costs from what the rest of ours costs.
     const tls = fs.mkdtempSync(path.join(os.tmpdir(), "bench-redis-tls-"));
@@ -223,27 +425,49 @@ async function redisFullSync(): Promise<void> {
     const tlsOnly = await barePair(keys, fill, tls);
     fs.rmSync(tls, { recursive: true, force: true });
     row("Redis full sync of 1M keys, TLS (ours) vs plain", ours, plain, secs, "≤ 1.2× plain", ours / plain <= 1.2);
-    row("  the same with TLS but without our entrypoint and config (bare redis-server)", tlsOnly, plain, secs, "", true);
+    row(
+        "  the same with TLS but without our entrypoint and config (bare redis-server)",
+        tlsOnly,
+        plain,
+        secs,
+        "",
+        true,
+    );
 }
 
 /** Where the bare Redis pair runs (container names of the floor carry no host suffix). */
 const FLOOR_HOST = HOSTS.master;
 
 /** Two bare redis-server containers (plain, or TLS with the certificates in `tlsDir`), filled, then a timed full sync. */
-async function barePair(keys: number, fill: (container: string, cli: string[]) => void, tlsDir: string | undefined): Promise<number> {
+async function barePair(
+    keys: number,
+    fill: (container: string, cli: string[]) => void,
+    tlsDir: string | undefined,
+): Promise<number> {
     const cli = tlsDir ? ["redis-cli", "--tls", "--cacert", "/tls/ca.pem", "-p", "6380"] : ["redis-cli"];
     // Both bare servers on one host (the floor crosses a docker bridge where ours crosses the hosts' link).
     floor(FLOOR_HOST, "redis-pair", IMAGES.redis, ...(tlsDir ? [tlsDir] : []));
     fill("synaxic-floor-redis-m", cli);
     // Like ours: the replica container restarted with no data (it saves nothing), start → link up with all keys.
-    const seconds = await timeFullSync("synaxic-floor-redis-r", "", () => dexec("synaxic-floor-redis-r", ...cli, "INFO", "replication"), keys,
-        () => dexec("synaxic-floor-redis-r", ...cli, "DBSIZE"));
+    const seconds = await timeFullSync(
+        "synaxic-floor-redis-r",
+        "",
+        () => dexec("synaxic-floor-redis-r", ...cli, "INFO", "replication"),
+        keys,
+        () => dexec("synaxic-floor-redis-r", ...cli, "DBSIZE"),
+    );
     floor(FLOOR_HOST, "redis-cleanup");
     return seconds;
 }
 
 /** A fresh replica: stopped, its data removed (from `volume` when it has one), started, timed to a full link. */
-async function timeFullSync(container: string, volume: string, info: () => string, keys: number, dbsize: () => string): Promise<number> {
+async function timeFullSync(
+    container: string,
+    volume: string,
+    info: () => string,
+    keys: number,
+    dbsize: () => string,
+): Promise<number> {
     await waitFor("the first sync", 300, async () => (Number(dbsize().trim()) === keys ? true : undefined), 100);
     // Without a volume (the floor, which saves nothing on shutdown) the RDB received from the first sync goes first.
     if (!volume) dexec(container, "bash", "-c", "rm -f /dump.rdb /data/dump.rdb");
@@ -252,8 +476,17 @@ async function timeFullSync(container: string, volume: string, info: () => strin
     if (volume) floor(host, "redis-empty", IMAGES.redis, volume);
     const t = Date.now();
     await host.docker.start(container);
-    await waitFor("the full sync", 300, async () =>
-        /master_link_status:up/.test(info()) && !/master_sync_in_progress:1/.test(info()) && Number(dbsize().trim()) === keys ? true : undefined, 50);
+    await waitFor(
+        "the full sync",
+        300,
+        async () =>
+            /master_link_status:up/.test(info()) &&
+            !/master_sync_in_progress:1/.test(info()) &&
+            Number(dbsize().trim()) === keys
+                ? true
+                : undefined,
+        50,
+    );
     return (Date.now() - t) / 1000;
 }
 
@@ -267,15 +500,24 @@ async function main(): Promise<void> {
     if (only.includes("redis")) await redisFullSync();
     await teardown();
     const versions = [
-        `cores: ${os.cpus().length}`, `node ${process.version}`, `docker ${dockerOn(HOSTS.master, ["version", "-f", "{{.Server.Version}}"]).trim()} on two hosts (network namespaces) over SSH`,
+        `cores: ${os.cpus().length}`,
+        `node ${process.version}`,
+        `docker ${dockerOn(HOSTS.master, ["version", "-f", "{{.Server.Version}}"]).trim()} on two hosts (network namespaces) over SSH`,
         `images ${IMAGES.postgres}, ${IMAGES.redis}: ${dockerOn(HOSTS.master, ["run", "--rm", "--entrypoint", "bash", IMAGES.postgres, "-c", "$(ls -d /usr/lib/postgresql/*/bin | tail -n1)/postgres --version"]).trim()}; ${dockerOn(HOSTS.master, ["run", "--rm", "--entrypoint", "bash", IMAGES.redis, "-c", "redis-server --version | cut -d' ' -f1-3"]).trim()}`,
         `median of ${RUNS} runs where repeated; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
     ];
-    const table = ["| figure | ours | floor | ratio | goal | met |", "| --- | --- | --- | --- | --- | --- |",
-        ...rows.map((r) => `| ${r.figure} | ${r.ours} | ${r.floor} | ${r.ratio} | ${r.goal} | ${r.met} |`)].join("\n");
+    const table = [
+        "| figure | ours | floor | ratio | goal | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+        ...rows.map((r) => `| ${r.figure} | ${r.ours} | ${r.floor} | ${r.ratio} | ${r.goal} | ${r.met} |`),
+    ].join("\n");
     const md = `# Benchmark results (${new Date().toISOString()})\n\n${versions.map((v) => `- ${v}`).join("\n")}\n\n${table}\n\n![lag](lag.png)\n`;
     fs.writeFileSync(path.join(RESULTS, process.env.BENCH_ONLY ? `results-${only.join("-")}.md` : "results.md"), md);
     process.stdout.write(`${md}\n`);
 }
 
-main().catch(async (e) => { process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`); await teardown().catch(() => undefined); process.exit(1); });
+main().catch(async (e) => {
+    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    await teardown().catch(() => undefined);
+    process.exit(1);
+});

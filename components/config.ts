@@ -106,10 +106,12 @@ const PASSWORD = /^[A-Za-z0-9._~-]{16,128}$/;
 const WAL_SIZE = /^(-1|\d+(kB|MB|GB|TB))$/;
 const REDIS_SIZE = /^\d+(kb|mb|gb)$/i;
 const SSH_HOST_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|rsa-sha2-(256|512)) [A-Za-z0-9+/]+={0,3}$/;
-const PRIVATE_KEY = /^-----BEGIN (OPENSSH |RSA |EC )?PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END (OPENSSH |RSA |EC )?PRIVATE KEY-----\s*$/;
+const PRIVATE_KEY =
+    /^-----BEGIN (OPENSSH |RSA |EC )?PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END (OPENSSH |RSA |EC )?PRIVATE KEY-----\s*$/;
 const DOCKER_VOLUME = /^[A-Za-z0-9][A-Za-z0-9_.-]{1,127}$/;
 const ANY_ADDRESS = new Set(["0.0.0.0", "::", "[::]"]);
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOST_NAME =
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 function str(raw: RawConfig, key: string, fallback: string): string {
     const v = raw[key];
@@ -171,12 +173,18 @@ function matching(raw: RawConfig, key: string, fallback: string, pattern: RegExp
 function cidr(key: string, value: string, allowAny: boolean): Cidr {
     const parsed = parseCidr(value);
     if (!parsed) {
-        throw new ConfigError(key, `"${value}" is not an IP address or CIDR (like 203.0.113.7 or 10.0.0.0/24)`,
-            `pulumi config set --path '${key}[0]' 10.0.0.0/24`);
+        throw new ConfigError(
+            key,
+            `"${value}" is not an IP address or CIDR (like 203.0.113.7 or 10.0.0.0/24)`,
+            `pulumi config set --path '${key}[0]' 10.0.0.0/24`,
+        );
     }
     if (parsed.prefix === 0 && !allowAny) {
-        throw new ConfigError(key, `"${value}" opens the service to every address`,
-            `list the networks that need access, or opt in with ${setCmd("allowAnyAddress", "true")}`);
+        throw new ConfigError(
+            key,
+            `"${value}" opens the service to every address`,
+            `list the networks that need access, or opt in with ${setCmd("allowAnyAddress", "true")}`,
+        );
     }
     return parsed;
 }
@@ -202,8 +210,11 @@ function dockerHost(raw: RawConfig): string | undefined {
     const v = optional(raw, "dockerHost");
     if (v === undefined) return undefined;
     if (!/^(ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.:[\]-]+(:\d+)?|unix:\/\/\/.+|tcp:\/\/[A-Za-z0-9.:[\]-]+:\d+)$/.test(v)) {
-        throw new ConfigError("dockerHost", `"${v}" is not ssh://user@host[:port], unix:///path or tcp://host:port`,
-            setCmd("dockerHost", "ssh://root@203.0.113.10"));
+        throw new ConfigError(
+            "dockerHost",
+            `"${v}" is not ssh://user@host[:port], unix:///path or tcp://host:port`,
+            setCmd("dockerHost", "ssh://root@203.0.113.10"),
+        );
     }
     return v;
 }
@@ -217,16 +228,21 @@ function bindAddress(raw: RawConfig, advertisedHost: string, allowAny: boolean):
     const fallback = advertisedHost === "localhost" ? "127.0.0.1" : advertisedHost;
     const value = configured ?? fallback;
     if (!isIpAddress(value.replace(/^\[|\]$/g, ""))) {
-        throw new ConfigError("bindAddress",
+        throw new ConfigError(
+            "bindAddress",
             configured === undefined
                 ? `advertisedHost "${advertisedHost}" is a name, so the address to publish PostgreSQL and Redis on is unknown`
                 : `"${value}" is not an IP address of the host`,
-            `${setCmd("bindAddress", "<the host's private address, e.g. 10.0.0.5>")}`);
+            `${setCmd("bindAddress", "<the host's private address, e.g. 10.0.0.5>")}`,
+        );
     }
     if (ANY_ADDRESS.has(value) && !allowAny) {
-        throw new ConfigError("bindAddress", `"${value}" publishes PostgreSQL and Redis on every address of the host, ` +
-            "and Docker's published ports bypass host firewalls such as ufw",
-            `${setCmd("bindAddress", "<the host's private address>")}, or opt in with ${setCmd("allowAnyAddress", "true")}`);
+        throw new ConfigError(
+            "bindAddress",
+            `"${value}" publishes PostgreSQL and Redis on every address of the host, ` +
+                "and Docker's published ports bypass host firewalls such as ufw",
+            `${setCmd("bindAddress", "<the host's private address>")}, or opt in with ${setCmd("allowAnyAddress", "true")}`,
+        );
     }
     return value;
 }
@@ -237,12 +253,19 @@ function sshHostKey(raw: RawConfig, sshHost: string | undefined): string | undef
     const scan = `pulumi config set sshHostKey "$(ssh-keyscan -t ed25519 ${sshHost ?? "<host>"} | cut -d' ' -f2-3)"`;
     if (v === undefined) {
         if (sshHost === undefined) return undefined;
-        throw new ConfigError("sshHostKey", `the host key of ${sshHost} is needed to verify it before any secret is sent over SSH`,
-            `${scan} (compare its fingerprint with the provider's console)`);
+        throw new ConfigError(
+            "sshHostKey",
+            `the host key of ${sshHost} is needed to verify it before any secret is sent over SSH`,
+            `${scan} (compare its fingerprint with the provider's console)`,
+        );
     }
     const key = v.split(/\s+/).slice(0, 2).join(" ");
     if (!SSH_HOST_KEY.test(key)) {
-        throw new ConfigError("sshHostKey", `"${v.slice(0, 40)}..." is not an SSH public key like "ssh-ed25519 AAAA..."`, scan);
+        throw new ConfigError(
+            "sshHostKey",
+            `"${v.slice(0, 40)}..." is not an SSH public key like "ssh-ed25519 AAAA..."`,
+            scan,
+        );
     }
     return key;
 }
@@ -252,8 +275,11 @@ function checkSshPrivateKey(raw: RawConfig): void {
     const v = raw.sshPrivateKey;
     if (v === undefined || v.trim() === "") return;
     if (!PRIVATE_KEY.test(v.trim())) {
-        throw new ConfigError("sshPrivateKey", "the value is not an unencrypted private key (-----BEGIN OPENSSH PRIVATE KEY----- ...)",
-            "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519, or remove it to use the SSH agent");
+        throw new ConfigError(
+            "sshPrivateKey",
+            "the value is not an unencrypted private key (-----BEGIN OPENSSH PRIVATE KEY----- ...)",
+            "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519, or remove it to use the SSH agent",
+        );
     }
 }
 
@@ -261,7 +287,11 @@ function checkSshPrivateKey(raw: RawConfig): void {
 function volumeName(raw: RawConfig, key: string): string | undefined {
     const v = optional(raw, key);
     if (v !== undefined && !DOCKER_VOLUME.test(v)) {
-        throw new ConfigError(key, `"${v}" is not a docker volume name`, `${setCmd(key, "synaxic_postgres_data")} (see docker volume ls on the host)`);
+        throw new ConfigError(
+            key,
+            `"${v}" is not a docker volume name`,
+            `${setCmd(key, "synaxic_postgres_data")} (see docker volume ls on the host)`,
+        );
     }
     return v;
 }
@@ -271,12 +301,18 @@ export function parseReplicaSpec(entry: string, allowAny: boolean): ReplicaSpec 
     const key = "replicas";
     const [name, address, ...hostNames] = entry.split(/\s+/).filter((x) => x !== "");
     if (!name || !address) {
-        throw new ConfigError(key, `"${entry}" needs a name and the address or CIDR the replica connects from`,
-            `pulumi config set --path 'replicas[0]' "replica1 203.0.113.20/32 db-replica.example.com"`);
+        throw new ConfigError(
+            key,
+            `"${entry}" needs a name and the address or CIDR the replica connects from`,
+            `pulumi config set --path 'replicas[0]' "replica1 203.0.113.20/32 db-replica.example.com"`,
+        );
     }
     if (!NAME.test(name)) {
-        throw new ConfigError(key, `replica name "${name}" must be lower-case letters, digits and _ (starting with a letter)`,
-            `pulumi config set --path 'replicas[0]' "replica1 ${address}"`);
+        throw new ConfigError(
+            key,
+            `replica name "${name}" must be lower-case letters, digits and _ (starting with a letter)`,
+            `pulumi config set --path 'replicas[0]' "replica1 ${address}"`,
+        );
     }
     return {
         name,
@@ -290,8 +326,11 @@ function password(raw: RawConfig, key: SecretKey): void {
     const v = raw[key];
     if (v === undefined || v === "") return;
     if (!PASSWORD.test(v)) {
-        throw new ConfigError(key, `the password must be 16-128 characters of A-Z a-z 0-9 . _ ~ - (got ${v.length} characters)`,
-            `${setCmd(key, "<password>", true)}, or remove it to have one generated`);
+        throw new ConfigError(
+            key,
+            `the password must be 16-128 characters of A-Z a-z 0-9 . _ ~ - (got ${v.length} characters)`,
+            `${setCmd(key, "<password>", true)}, or remove it to have one generated`,
+        );
     }
 }
 
@@ -305,8 +344,11 @@ function network(raw: RawConfig, prefix: string): NetworkSettings {
             throw new ConfigError(key, `"${v}" is not an IPv4 address`, setCmd(key, "172.28.0.10"));
         }
         if (!subnet && !bool(raw, "networkExternal", false)) {
-            throw new ConfigError(key, "a fixed address needs a network with a fixed subnet",
-                `${setCmd("networkSubnet", "172.28.0.0/24")}, or remove ${key}`);
+            throw new ConfigError(
+                key,
+                "a fixed address needs a network with a fixed subnet",
+                `${setCmd("networkSubnet", "172.28.0.0/24")}, or remove ${key}`,
+            );
         }
         if (subnet && !subnet.contains(v)) {
             throw new ConfigError(key, `${v} is outside networkSubnet ${subnet.text}`, setCmd(key, subnet.example));
@@ -330,8 +372,11 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
     const postgresPort = port(raw, "postgresPort", 5432);
     const redisPort = port(raw, "redisPort", 6380);
     if (postgresPort === redisPort) {
-        throw new ConfigError("redisPort", `PostgreSQL and Redis cannot both publish port ${redisPort}`,
-            setCmd("redisPort", "6380"));
+        throw new ConfigError(
+            "redisPort",
+            `PostgreSQL and Redis cannot both publish port ${redisPort}`,
+            setCmd("redisPort", "6380"),
+        );
     }
     for (const key of SECRET_KEYS) if (key !== "sshPrivateKey") password(raw, key);
     const sshHost = host?.startsWith("ssh://") ? host.replace(/^ssh:\/\/[^@]+@/, "").replace(/:\d+$/, "") : undefined;
@@ -350,17 +395,37 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
         network: network(raw, namePrefix),
         advertisedHost,
         certHostNames: list(raw, "certHostNames", []).map((h) => hostName("certHostNames", h)),
-        appCidrs: list(raw, "appCidrs", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])
-            .map((c) => cidr("appCidrs", c, allowAny)),
+        appCidrs: list(raw, "appCidrs", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]).map((c) =>
+            cidr("appCidrs", c, allowAny),
+        ),
         dbName: matching(raw, "dbName", "synaxic", SQL_IDENT, "a database name (a-z 0-9 _)", "synaxic"),
         dbUser: matching(raw, "dbUser", "synaxic", SQL_IDENT, "a role name (a-z 0-9 _)", "synaxic"),
-        replicationUser: matching(raw, "replicationUser", "replicator", SQL_IDENT, "a role name (a-z 0-9 _)", "replicator"),
-        appCaPath: matching(raw, "appCaPath", "/etc/synaxic/tls/ca.crt", /^\/[A-Za-z0-9._/-]+$/, "an absolute path",
-            "/etc/synaxic/tls/ca.crt"),
+        replicationUser: matching(
+            raw,
+            "replicationUser",
+            "replicator",
+            SQL_IDENT,
+            "a role name (a-z 0-9 _)",
+            "replicator",
+        ),
+        appCaPath: matching(
+            raw,
+            "appCaPath",
+            "/etc/synaxic/tls/ca.crt",
+            /^\/[A-Za-z0-9._/-]+$/,
+            "an absolute path",
+            "/etc/synaxic/tls/ca.crt",
+        ),
         // More than the renewal window: a shorter validity is inside it from the start, and every up re-issues.
         tlsValidityDays: int(raw, "tlsValidityDays", 365, 31, 3650, "a number of days above the 30-day renewal window"),
-        redisTlsAuthClients: matching(raw, "redisTlsAuthClients", "optional", /^(yes|optional|no)$/,
-            "yes, optional or no", "optional") as CommonSettings["redisTlsAuthClients"],
+        redisTlsAuthClients: matching(
+            raw,
+            "redisTlsAuthClients",
+            "optional",
+            /^(yes|optional|no)$/,
+            "yes, optional or no",
+            "optional",
+        ) as CommonSettings["redisTlsAuthClients"],
     };
 }
 
@@ -376,15 +441,25 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
     }
     const synchronousReplication = bool(raw, "synchronousReplication", false);
     if (synchronousReplication && replicas.length === 0) {
-        throw new ConfigError("synchronousReplication", "synchronous replication needs at least one replica",
-            `add one with pulumi config set --path 'replicas[0]' "replica1 <address>", or ${setCmd("synchronousReplication", "false")}`);
+        throw new ConfigError(
+            "synchronousReplication",
+            "synchronous replication needs at least one replica",
+            `add one with pulumi config set --path 'replicas[0]' "replica1 <address>", or ${setCmd("synchronousReplication", "false")}`,
+        );
     }
     return {
         ...base,
         role: "master",
         replicas,
         synchronousReplication,
-        maxSlotWalKeepSize: matching(raw, "maxSlotWalKeepSize", "10GB", WAL_SIZE, "a size like 10GB (or -1 for no cap)", "10GB"),
+        maxSlotWalKeepSize: matching(
+            raw,
+            "maxSlotWalKeepSize",
+            "10GB",
+            WAL_SIZE,
+            "a size like 10GB (or -1 for no cap)",
+            "10GB",
+        ),
         redisBacklogSize: matching(raw, "redisBacklogSize", "64mb", REDIS_SIZE, "a size like 64mb", "64mb"),
         existingVolumes: { postgres: volumeName(raw, "postgresDataVolume"), redis: volumeName(raw, "redisDataVolume") },
     };
@@ -393,12 +468,18 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
 function replicaSettings(raw: RawConfig, base: CommonSettings): ReplicaSettings {
     const masterStack = optional(raw, "masterStack");
     if (masterStack === undefined) {
-        throw new ConfigError("masterStack", "a replica stack needs the master stack it streams from",
-            setCmd("masterStack", "<org>/synaxic-replication/master"));
+        throw new ConfigError(
+            "masterStack",
+            "a replica stack needs the master stack it streams from",
+            setCmd("masterStack", "<org>/synaxic-replication/master"),
+        );
     }
     if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/.test(masterStack)) {
-        throw new ConfigError("masterStack", `"${masterStack}" is not a stack name like org/project/stack`,
-            setCmd("masterStack", "<org>/synaxic-replication/master"));
+        throw new ConfigError(
+            "masterStack",
+            `"${masterStack}" is not a stack name like org/project/stack`,
+            setCmd("masterStack", "<org>/synaxic-replication/master"),
+        );
     }
     const masterHost = optional(raw, "masterHost");
     const masterRedisHost = optional(raw, "masterRedisHost");
@@ -418,8 +499,11 @@ function replicaSettings(raw: RawConfig, base: CommonSettings): ReplicaSettings 
 export function parseSettings(raw: RawConfig, stack: string): StackSettings {
     const role = str(raw, "role", stack === "master" || stack === "replica" ? stack : "");
     if (role !== "master" && role !== "replica") {
-        throw new ConfigError("role", role === "" ? "no role set for this stack" : `unknown role "${role}"`,
-            `${setCmd("role", "master")} (or replica)`);
+        throw new ConfigError(
+            "role",
+            role === "" ? "no role set for this stack" : `unknown role "${role}"`,
+            `${setCmd("role", "master")} (or replica)`,
+        );
     }
     const base = common(raw, stack, role);
     return role === "master" ? masterSettings(raw, base) : replicaSettings(raw, base);
@@ -430,21 +514,57 @@ export function requireReplicaOnMaster<T>(replicas: Readonly<Record<string, T>>,
     const found = replicas[name];
     if (found === undefined) {
         const known = Object.keys(replicas);
-        throw new ConfigError("replicaName",
+        throw new ConfigError(
+            "replicaName",
             `replica "${name}" is not in the replicas list of master stack ${masterStack} (it has: ${known.length ? known.join(", ") : "none"})`,
-            `on the master stack: pulumi config set --path 'replicas[${known.length}]' "${name} <address>" && pulumi up; or ${setCmd("replicaName", known[0] ?? "replica1")}`);
+            `on the master stack: pulumi config set --path 'replicas[${known.length}]' "${name} <address>" && pulumi up; or ${setCmd("replicaName", known[0] ?? "replica1")}`,
+        );
     }
     return found;
 }
 
 /** Every key this project reads; Pulumi.yaml declares the same list with types, descriptions and defaults. */
 export const CONFIG_KEYS = [
-    "role", "namePrefix", "dockerHost", "sshPrivateKey", "sshHostKey", "postgresImage", "redisImage", "postgresPort", "redisPort",
-    "bindAddress", "networkName", "networkSubnet", "networkExternal", "postgresIp", "redisIp", "advertisedHost",
-    "certHostNames", "appCidrs", "allowAnyAddress", "dbName", "dbUser", "replicationUser", "appCaPath",
-    "tlsValidityDays", "redisTlsAuthClients", "postgresPassword", "replicationPassword", "redisPassword",
-    "replicas", "synchronousReplication", "maxSlotWalKeepSize", "redisBacklogSize", "postgresDataVolume", "redisDataVolume",
-    "replicaName", "masterStack", "masterHost", "masterRedisHost", "masterPostgresPort", "masterRedisPort",
+    "role",
+    "namePrefix",
+    "dockerHost",
+    "sshPrivateKey",
+    "sshHostKey",
+    "postgresImage",
+    "redisImage",
+    "postgresPort",
+    "redisPort",
+    "bindAddress",
+    "networkName",
+    "networkSubnet",
+    "networkExternal",
+    "postgresIp",
+    "redisIp",
+    "advertisedHost",
+    "certHostNames",
+    "appCidrs",
+    "allowAnyAddress",
+    "dbName",
+    "dbUser",
+    "replicationUser",
+    "appCaPath",
+    "tlsValidityDays",
+    "redisTlsAuthClients",
+    "postgresPassword",
+    "replicationPassword",
+    "redisPassword",
+    "replicas",
+    "synchronousReplication",
+    "maxSlotWalKeepSize",
+    "redisBacklogSize",
+    "postgresDataVolume",
+    "redisDataVolume",
+    "replicaName",
+    "masterStack",
+    "masterHost",
+    "masterRedisHost",
+    "masterPostgresPort",
+    "masterRedisPort",
 ] as const;
 
 /** A misspelt key would silently fall back to a default: refuse it instead. */
@@ -454,8 +574,11 @@ export function checkKnownKeys(fullKeys: string[]): void {
         if (!full.startsWith(`${PROJECT}:`)) continue;
         const key = full.slice(PROJECT.length + 1);
         if (!known.has(key)) {
-            throw new ConfigError(key, "this project has no such key (every key is declared in Pulumi.yaml)",
-                `pulumi config rm ${key}, then set the intended key`);
+            throw new ConfigError(
+                key,
+                "this project has no such key (every key is declared in Pulumi.yaml)",
+                `pulumi config rm ${key}, then set the intended key`,
+            );
         }
     }
 }

@@ -70,13 +70,19 @@ export function sshKeyFile(stackName: string, key: string): string {
 /** Options for the system `ssh` the docker provider runs: no prompts, a short timeout, the pinned host key only. */
 export function dockerSshOpts(hostKey: string, keyFile: string | undefined): string[] {
     return [
-        "-o", "BatchMode=yes",
-        "-o", `ConnectTimeout=${SSH_CONNECT_TIMEOUT}`,
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        `ConnectTimeout=${SSH_CONNECT_TIMEOUT}`,
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
         // known_hosts lines come from this command alone: the one key we pin, for whatever name ssh looks up.
-        "-o", `KnownHostsCommand=/bin/echo %H ${hostKey}`,
+        "-o",
+        `KnownHostsCommand=/bin/echo %H ${hostKey}`,
         ...(keyFile ? ["-i", keyFile, "-o", "IdentitiesOnly=yes"] : []),
     ];
 }
@@ -85,14 +91,23 @@ export class Host {
     readonly provider: docker.Provider;
     private readonly ssh?: SshTarget;
 
-    constructor(name: string, private readonly args: HostArgs, opts?: pulumi.CustomResourceOptions) {
+    constructor(
+        name: string,
+        private readonly args: HostArgs,
+        opts?: pulumi.CustomResourceOptions,
+    ) {
         this.ssh = parseSshTarget(args.dockerHost);
-        if (this.ssh && !args.sshHostKey) throw new Error("an ssh:// dockerHost needs sshHostKey (validated in config.ts)");
+        if (this.ssh && !args.sshHostKey)
+            throw new Error("an ssh:// dockerHost needs sshHostKey (validated in config.ts)");
         const keyFile = this.ssh && args.sshPrivateKey ? sshKeyFile(args.stackName, args.sshPrivateKey) : undefined;
-        this.provider = new docker.Provider(name, {
-            host: args.dockerHost,
-            sshOpts: this.ssh ? dockerSshOpts(args.sshHostKey!, keyFile) : undefined,
-        }, opts);
+        this.provider = new docker.Provider(
+            name,
+            {
+                host: args.dockerHost,
+                sshOpts: this.ssh ? dockerSshOpts(args.sshHostKey!, keyFile) : undefined,
+            },
+            opts,
+        );
     }
 
     /** True when host commands run over SSH on a remote machine. */
@@ -103,30 +118,38 @@ export class Host {
     /** Run a command on the host: the one place that chooses SSH or local execution. */
     command(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions): HostCommand {
         if (this.ssh) {
-            return new command.remote.Command(name, {
-                connection: {
-                    host: this.ssh.host,
-                    user: this.ssh.user,
-                    port: this.ssh.port,
-                    // Unset, not "": an empty key is parsed (and fails) instead of falling back to the agent.
-                    privateKey: this.args.sshPrivateKey ? pulumi.secret(this.args.sshPrivateKey) : undefined,
-                    hostKey: this.args.sshHostKey,
-                    dialErrorLimit: SSH_DIAL_ERROR_LIMIT,
-                    perDialTimeout: SSH_CONNECT_TIMEOUT,
+            return new command.remote.Command(
+                name,
+                {
+                    connection: {
+                        host: this.ssh.host,
+                        user: this.ssh.user,
+                        port: this.ssh.port,
+                        // Unset, not "": an empty key is parsed (and fails) instead of falling back to the agent.
+                        privateKey: this.args.sshPrivateKey ? pulumi.secret(this.args.sshPrivateKey) : undefined,
+                        hostKey: this.args.sshHostKey,
+                        dialErrorLimit: SSH_DIAL_ERROR_LIMIT,
+                        perDialTimeout: SSH_CONNECT_TIMEOUT,
+                    },
+                    create: args.create,
+                    delete: args.delete,
+                    stdin: args.stdin,
+                    triggers: args.triggers,
                 },
+                opts,
+            );
+        }
+        return new command.local.Command(
+            name,
+            {
                 create: args.create,
                 delete: args.delete,
                 stdin: args.stdin,
                 triggers: args.triggers,
-            }, opts);
-        }
-        return new command.local.Command(name, {
-            create: args.create,
-            delete: args.delete,
-            stdin: args.stdin,
-            triggers: args.triggers,
-            interpreter: ["/bin/sh", "-c"],
-            environment: this.args.dockerHost ? { DOCKER_HOST: this.args.dockerHost } : undefined,
-        }, opts);
+                interpreter: ["/bin/sh", "-c"],
+                environment: this.args.dockerHost ? { DOCKER_HOST: this.args.dockerHost } : undefined,
+            },
+            opts,
+        );
     }
 }

@@ -41,7 +41,6 @@ export function parseCidr(value: string): Cidr | undefined {
         prefix,
         text: `${address}/${prefix}`,
         example: family === 4 ? intToIpv4(base + Math.min(10, size - 1)) : address,
-        contains: (ip: string) =>
-            family === 4 && isIP(ip) === 4 && Math.floor(ipv4ToInt(ip) / size) * size === base,
+        contains: (ip: string) => family === 4 && isIP(ip) === 4 && Math.floor(ipv4ToInt(ip) / size) * size === base,
     };
 }

@@ -1,14 +1,32 @@
 // What a PostgreSQL container carries on either side: our entrypoint, config, TLS files and the status tools.
 import * as pulumi from "@pulumi/pulumi";
 import { PG_PATHS } from "./render";
-import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, ServiceContainer, Upload, UPLOAD_DIR, DataVolume } from "./service";
+import {
+    entrypointUploads,
+    Placement,
+    privateFile,
+    publicFile,
+    script,
+    serviceContainer,
+    ServiceContainer,
+    Upload,
+    UPLOAD_DIR,
+    DataVolume,
+} from "./service";
 import { templateText } from "./render";
 import { Host } from "./host";
 import { KeyPair } from "./tlsBundle";
 
 /** SQL files every PostgreSQL container carries; the status command reads the same files. */
 export const STATUS_SQL = ["status-primary-replicas.sql", "status-primary-slots.sql", "status-standby.sql"];
-const CONTAINER_SQL = [...STATUS_SQL, "bootstrap-primary.sql", "take-over-primary.sql", "sync-role-passwords.sql", "ensure-slot.sql", "drop-slot.sql"];
+const CONTAINER_SQL = [
+    ...STATUS_SQL,
+    "bootstrap-primary.sql",
+    "take-over-primary.sql",
+    "sync-role-passwords.sql",
+    "ensure-slot.sql",
+    "drop-slot.sql",
+];
 
 export interface PostgresTls extends KeyPair {
     readonly caCertPem: pulumi.Input<string>;

@@ -75,28 +75,45 @@ export class PostgresMaster extends pulumi.ComponentResource {
                 privateFile(`${UPLOAD_DIR}/app.db`, args.database),
                 privateFile(`${UPLOAD_DIR}/app.scram`, this.verifier(`${name}-app`, args.appPassword)),
                 privateFile(`${UPLOAD_DIR}/replication.user`, args.replicationUser),
-                privateFile(`${UPLOAD_DIR}/replication.scram`, this.verifier(`${name}-replication`, args.replicationPassword)),
+                privateFile(
+                    `${UPLOAD_DIR}/replication.scram`,
+                    this.verifier(`${name}-replication`, args.replicationPassword),
+                ),
             ],
             host: args.host,
             parent: this,
         });
         this.container = service.container;
         this.ready = service.ready;
-        this.rolePasswords = args.host.command(`${name}-role-passwords`, {
-            create: `docker exec ${args.containerName} synaxic-sync-roles`,
-            triggers: [this.container.id],
-        }, { parent: this, dependsOn: [this.ready] });
-        this.slots = Object.fromEntries(args.replicas.map((r) => [r.name, args.host.command(`${name}-slot-${r.name}`, {
-            create: `docker exec ${args.containerName} synaxic-slot ensure ${r.slot}`,
-            delete: `docker exec ${args.containerName} synaxic-slot drop ${r.slot}`,
-        }, { parent: this, dependsOn: [this.ready] })]));
+        this.rolePasswords = args.host.command(
+            `${name}-role-passwords`,
+            {
+                create: `docker exec ${args.containerName} synaxic-sync-roles`,
+                triggers: [this.container.id],
+            },
+            { parent: this, dependsOn: [this.ready] },
+        );
+        this.slots = Object.fromEntries(
+            args.replicas.map((r) => [
+                r.name,
+                args.host.command(
+                    `${name}-slot-${r.name}`,
+                    {
+                        create: `docker exec ${args.containerName} synaxic-slot ensure ${r.slot}`,
+                        delete: `docker exec ${args.containerName} synaxic-slot drop ${r.slot}`,
+                    },
+                    { parent: this, dependsOn: [this.ready] },
+                ),
+            ]),
+        );
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
     }
 
     /** A role's SCRAM-SHA-256 verifier, with a random salt kept in state so it changes only with the password. */
     private verifier(name: string, password: pulumi.Input<string>): pulumi.Output<string> {
         const salt = new random.RandomBytes(`${name}-scram-salt`, { length: 16 }, { parent: this });
-        return pulumi.secret(pulumi.all([password, salt.base64])
-            .apply(([p, s]) => scramVerifier(p, Buffer.from(s, "base64"))));
+        return pulumi.secret(
+            pulumi.all([password, salt.base64]).apply(([p, s]) => scramVerifier(p, Buffer.from(s, "base64"))),
+        );
     }
 }

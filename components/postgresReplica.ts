@@ -44,46 +44,60 @@ export class PostgresReplica extends pulumi.ComponentResource {
         super("synaxic:replication:PostgresReplica", name, {}, opts);
         this.containerName = args.containerName;
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
-        const upstream = pulumi.all([args.primaryHost, args.primaryPort, args.replicationUser])
+        const upstream = pulumi
+            .all([args.primaryHost, args.primaryPort, args.replicationUser])
             .apply(([host, port, user]) => ({ host, port, user, slot: args.slot, applicationName: args.replicaName }));
 
-        const seedScript = pulumi.all([upstream, args.placement.networkName, args.tls.caCertPem, args.replicationPassword])
-            .apply(([up, network, ca, password]) => renderShellScript("postgres/seed-replica.sh", {
-                IMAGE: args.image,
-                VOLUME: args.volumeName,
-                NETWORK: network,
-                IPV4: args.placement.ipv4Address ?? "",
-                MASTER_HOST: up.host,
-                MASTER_PORT: up.port,
-                REPLICATION_USER: up.user,
-                SLOT: up.slot,
-                APPLICATION_NAME: up.applicationName,
-                CA_PEM: ca,
-                REPLICATION_PASSWORD: password,
-                LIB: templateText("scripts/entrypoint-lib.sh"),
-            }));
-        this.seed = args.host.command(`${name}-seed`, {
-            create: "bash -s",
-            stdin: pulumi.secret(seedScript),
-        }, { parent: this, dependsOn: [this.dataVolume.ready] });
+        const seedScript = pulumi
+            .all([upstream, args.placement.networkName, args.tls.caCertPem, args.replicationPassword])
+            .apply(([up, network, ca, password]) =>
+                renderShellScript("postgres/seed-replica.sh", {
+                    IMAGE: args.image,
+                    VOLUME: args.volumeName,
+                    NETWORK: network,
+                    IPV4: args.placement.ipv4Address ?? "",
+                    MASTER_HOST: up.host,
+                    MASTER_PORT: up.port,
+                    REPLICATION_USER: up.user,
+                    SLOT: up.slot,
+                    APPLICATION_NAME: up.applicationName,
+                    CA_PEM: ca,
+                    REPLICATION_PASSWORD: password,
+                    LIB: templateText("scripts/entrypoint-lib.sh"),
+                }),
+            );
+        this.seed = args.host.command(
+            `${name}-seed`,
+            {
+                create: "bash -s",
+                stdin: pulumi.secret(seedScript),
+            },
+            { parent: this, dependsOn: [this.dataVolume.ready] },
+        );
 
-        const conf = pulumi.all([upstream, args.masterReplicaCount, args.maxSlotWalKeepSize])
-            .apply(([up, count, maxSlotWalKeepSize]) => renderPostgresConf({
-            role: "standby",
-            replicaCount: count,
-            maxSlotWalKeepSize,
-            synchronousStandbys: [],
-            upstream: up,
-        }));
-        const hba = pulumi.all([args.database, args.appUser, upstream]).apply(([database, appUser, up]) => renderPgHba({
-            role: "standby",
-            database,
-            appUser,
-            replicationUser: up.user,
-            replicas: [],
-            appCidrs: args.appCidrs,
-        }));
-        const passfile = pulumi.all([upstream, args.replicationPassword])
+        const conf = pulumi
+            .all([upstream, args.masterReplicaCount, args.maxSlotWalKeepSize])
+            .apply(([up, count, maxSlotWalKeepSize]) =>
+                renderPostgresConf({
+                    role: "standby",
+                    replicaCount: count,
+                    maxSlotWalKeepSize,
+                    synchronousStandbys: [],
+                    upstream: up,
+                }),
+            );
+        const hba = pulumi.all([args.database, args.appUser, upstream]).apply(([database, appUser, up]) =>
+            renderPgHba({
+                role: "standby",
+                database,
+                appUser,
+                replicationUser: up.user,
+                replicas: [],
+                appCidrs: args.appCidrs,
+            }),
+        );
+        const passfile = pulumi
+            .all([upstream, args.replicationPassword])
             .apply(([up, password]) => renderPgpass(up.host, up.port, up.user, password));
         const service = postgresContainer(`${name}-container`, {
             role: "standby",

@@ -1,7 +1,18 @@
 // What a Redis container carries on either side: our entrypoint, config, passwords and TLS files.
 import * as pulumi from "@pulumi/pulumi";
 import { renderRedisSecrets } from "./render";
-import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, ServiceContainer, Upload, UPLOAD_DIR, DataVolume } from "./service";
+import {
+    entrypointUploads,
+    Placement,
+    privateFile,
+    publicFile,
+    script,
+    serviceContainer,
+    ServiceContainer,
+    Upload,
+    UPLOAD_DIR,
+    DataVolume,
+} from "./service";
 import { Host } from "./host";
 import { KeyPair } from "./tlsBundle";
 
@@ -28,7 +39,10 @@ export interface RedisContainerArgs {
 
 export function redisContainer(name: string, a: RedisContainerArgs): ServiceContainer {
     const client: Upload[] = a.clientTls
-        ? [publicFile(`${UPLOAD_DIR}/client.crt`, a.clientTls.certPem), privateFile(`${UPLOAD_DIR}/client.key`, a.clientTls.keyPem)]
+        ? [
+              publicFile(`${UPLOAD_DIR}/client.crt`, a.clientTls.certPem),
+              privateFile(`${UPLOAD_DIR}/client.key`, a.clientTls.keyPem),
+          ]
         : [];
     return serviceContainer(name, {
         containerName: a.containerName,

@@ -32,7 +32,11 @@ export class RedisMaster extends pulumi.ComponentResource {
             image: args.image,
             volume: this.dataVolume,
             placement: args.placement,
-            conf: renderRedisConf({ role: "master", tlsAuthClients: args.tlsAuthClients, backlogSize: args.backlogSize }),
+            conf: renderRedisConf({
+                role: "master",
+                tlsAuthClients: args.tlsAuthClients,
+                backlogSize: args.backlogSize,
+            }),
             password: args.password,
             tls: args.tls,
             host: args.host,

@@ -33,12 +33,16 @@ export class RedisReplica extends pulumi.ComponentResource {
         super("synaxic:replication:RedisReplica", name, {}, opts);
         this.containerName = args.containerName;
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
-        const conf = pulumi.all([args.masterHost, args.masterPort, args.backlogSize]).apply(([host, port, backlogSize]) => renderRedisConf({
-            role: "replica",
-            tlsAuthClients: args.tlsAuthClients,
-            backlogSize,
-            master: { host, port },
-        }));
+        const conf = pulumi
+            .all([args.masterHost, args.masterPort, args.backlogSize])
+            .apply(([host, port, backlogSize]) =>
+                renderRedisConf({
+                    role: "replica",
+                    tlsAuthClients: args.tlsAuthClients,
+                    backlogSize,
+                    master: { host, port },
+                }),
+            );
         const service = redisContainer(`${name}-container`, {
             containerName: args.containerName,
             image: args.image,

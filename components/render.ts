@@ -83,7 +83,9 @@ export function renderPostgresConf(s: PostgresConfSettings): string {
         // Slots hold what each standby needs; this small extra keeps a re-seed or a slot-less standby going.
         wal_keep_size: "64MB",
         synchronous_standby_names:
-            s.synchronousStandbys.length === 0 ? "" : `ANY 1 (${s.synchronousStandbys.map((n) => `"${n}"`).join(", ")})`,
+            s.synchronousStandbys.length === 0
+                ? ""
+                : `ANY 1 (${s.synchronousStandbys.map((n) => `"${n}"`).join(", ")})`,
         standby_settings: standby,
     });
 }

@@ -17,10 +17,16 @@ export interface Upload {
 }
 
 export const publicFile = (file: string, content: pulumi.Input<string>): Upload => ({ file, content, mode: "0644" });
-export const privateFile = (file: string, content: pulumi.Input<string>): Upload =>
-    ({ file, content: pulumi.secret(content), mode: "0600" });
-export const script = (file: string, template: string): Upload =>
-    ({ file, content: templateText(template), mode: "0755" });
+export const privateFile = (file: string, content: pulumi.Input<string>): Upload => ({
+    file,
+    content: pulumi.secret(content),
+    mode: "0600",
+});
+export const script = (file: string, template: string): Upload => ({
+    file,
+    content: templateText(template),
+    mode: "0755",
+});
 
 /** The entrypoint and its helper library, from config-templates/. */
 export function entrypointUploads(entrypointTemplate: string): Upload[] {
@@ -34,10 +40,17 @@ export function entrypointUploads(entrypointTemplate: string): Upload[] {
  * A named docker volume that outlives the stack: protected against `pulumi destroy` and kept in the engine
  * even if the resource is removed from the program.
  */
-export function protectedVolume(name: string, volumeName: string, provider: docker.Provider,
-    parent: pulumi.Resource): docker.Volume {
-    return new docker.Volume(name, { name: volumeName, driver: "local" },
-        { parent, provider, protect: true, retainOnDelete: true });
+export function protectedVolume(
+    name: string,
+    volumeName: string,
+    provider: docker.Provider,
+    parent: pulumi.Resource,
+): docker.Volume {
+    return new docker.Volume(
+        name,
+        { name: volumeName, driver: "local" },
+        { parent, provider, protect: true, retainOnDelete: true },
+    );
 }
 
 /** A service's data volume, as its container refers to it and waits for it. */
@@ -52,16 +65,25 @@ export interface DataVolume {
  * An existing volume is not a resource of the stack: the program never creates or deletes it, and checks on the host
  * that it is there before a container could make an empty one of that name.
  */
-export function dataVolume(name: string, volumeName: string, existing: { readonly key: string } | undefined, host: Host,
-    parent: pulumi.Resource): DataVolume {
+export function dataVolume(
+    name: string,
+    volumeName: string,
+    existing: { readonly key: string } | undefined,
+    host: Host,
+    parent: pulumi.Resource,
+): DataVolume {
     if (!existing) {
         const volume = protectedVolume(name, volumeName, host.provider, parent);
         return { name: volume.name, ready: volume };
     }
-    const check = host.command(`${name}-existing`, {
-        create: `bash -s -- ${volumeName} ${existing.key}`,
-        stdin: templateText("scripts/require-volume.sh"),
-    }, { parent });
+    const check = host.command(
+        `${name}-existing`,
+        {
+            create: `bash -s -- ${volumeName} ${existing.key}`,
+            stdin: templateText("scripts/require-volume.sh"),
+        },
+        { parent },
+    );
     return { name: volumeName, ready: check };
 }
 
@@ -117,45 +139,60 @@ const STOP_GRACE_SECONDS = 60;
 const READY_TIMEOUT_SECONDS = 300;
 
 export function serviceContainer(name: string, a: ServiceContainerArgs): ServiceContainer {
-    const container = new docker.Container(name, {
-        name: a.containerName,
-        image: a.image,
-        user: "root", // our entrypoint fixes ownership, then drops to the service user
-        entrypoints: ["/bin/bash", ENTRYPOINT],
-        command: a.command,
-        envs: a.envs,
-        uploads: a.uploads.map((u) => ({ file: u.file, content: u.content, permissions: u.mode })),
-        volumes: [{ volumeName: a.volume.name, containerPath: a.mountPath }],
-        networksAdvanced: [{ name: a.placement.networkName, ipv4Address: a.placement.ipv4Address }],
-        ports: [{ internal: a.servicePort, external: a.placement.hostPort, ip: a.placement.bindAddress, protocol: "tcp" }],
-        restart: "unless-stopped",
-        stopSignal: a.stopSignal,
-        stopTimeout: STOP_GRACE_SECONDS,
-        // Without it the provider stops with a 0 s timeout: SIGKILL, crash recovery, a Redis full resync.
-        destroyGraceSeconds: STOP_GRACE_SECONDS,
-        // For `docker ps` and restarts; durations as the provider reads them back, so an unchanged up is a no-op.
-        healthcheck: {
-            tests: ["CMD", "/bin/bash", ENTRYPOINT, "healthcheck"],
-            interval: "5s",
-            timeout: "5s",
-            retries: 3,
-            startPeriod: "1m0s",
+    const container = new docker.Container(
+        name,
+        {
+            name: a.containerName,
+            image: a.image,
+            user: "root", // our entrypoint fixes ownership, then drops to the service user
+            entrypoints: ["/bin/bash", ENTRYPOINT],
+            command: a.command,
+            envs: a.envs,
+            uploads: a.uploads.map((u) => ({ file: u.file, content: u.content, permissions: u.mode })),
+            volumes: [{ volumeName: a.volume.name, containerPath: a.mountPath }],
+            networksAdvanced: [{ name: a.placement.networkName, ipv4Address: a.placement.ipv4Address }],
+            ports: [
+                {
+                    internal: a.servicePort,
+                    external: a.placement.hostPort,
+                    ip: a.placement.bindAddress,
+                    protocol: "tcp",
+                },
+            ],
+            restart: "unless-stopped",
+            stopSignal: a.stopSignal,
+            stopTimeout: STOP_GRACE_SECONDS,
+            // Without it the provider stops with a 0 s timeout: SIGKILL, crash recovery, a Redis full resync.
+            destroyGraceSeconds: STOP_GRACE_SECONDS,
+            // For `docker ps` and restarts; durations as the provider reads them back, so an unchanged up is a no-op.
+            healthcheck: {
+                tests: ["CMD", "/bin/bash", ENTRYPOINT, "healthcheck"],
+                interval: "5s",
+                timeout: "5s",
+                retries: 3,
+                startPeriod: "1m0s",
+            },
+            mustRun: true,
+            // The provider's wait polls once a second, stops at no failure and reports no logs; `ready` does better.
+            wait: false,
         },
-        mustRun: true,
-        // The provider's wait polls once a second, stops at no failure and reports no logs; `ready` does better.
-        wait: false,
-    }, {
-        parent: a.parent,
-        provider: a.host.provider,
-        dependsOn: [a.volume.ready, ...(a.dependsOn ?? [])],
-        // Fixed container names and host ports collide under create-before-delete.
-        deleteBeforeReplace: true,
-    });
-    const ready = a.host.command(`${name}-ready`, {
-        create: pulumi.interpolate`bash -s -- ${container.name} ${READY_TIMEOUT_SECONDS} /bin/bash ${ENTRYPOINT} healthcheck`,
-        stdin: templateText("scripts/wait-ready.sh"),
-        // Every new container is waited for again; a failed wait is not kept, so the next up waits again.
-        triggers: [container.id],
-    }, { parent: a.parent, dependsOn: [container] });
+        {
+            parent: a.parent,
+            provider: a.host.provider,
+            dependsOn: [a.volume.ready, ...(a.dependsOn ?? [])],
+            // Fixed container names and host ports collide under create-before-delete.
+            deleteBeforeReplace: true,
+        },
+    );
+    const ready = a.host.command(
+        `${name}-ready`,
+        {
+            create: pulumi.interpolate`bash -s -- ${container.name} ${READY_TIMEOUT_SECONDS} /bin/bash ${ENTRYPOINT} healthcheck`,
+            stdin: templateText("scripts/wait-ready.sh"),
+            // Every new container is waited for again; a failed wait is not kept, so the next up waits again.
+            triggers: [container.id],
+        },
+        { parent: a.parent, dependsOn: [container] },
+    );
     return { container, ready };
 }

@@ -28,7 +28,10 @@ type Outputs = Record<string, pulumi.Input<unknown>>;
 function stackHost(s: StackSettings, raw: RawConfig): Host {
     const key = raw.sshPrivateKey;
     return new Host("host", {
-        dockerHost: s.dockerHost, sshPrivateKey: key?.trim() ? key : undefined, sshHostKey: s.sshHostKey, stackName: s.stack,
+        dockerHost: s.dockerHost,
+        sshPrivateKey: key?.trim() ? key : undefined,
+        sshHostKey: s.sshHostKey,
+        stackName: s.stack,
     });
 }
 
@@ -36,19 +39,26 @@ function stackHost(s: StackSettings, raw: RawConfig): Host {
 function password(name: string, configured: string | undefined): pulumi.Output<string> {
     if (configured !== undefined && configured !== "") return pulumi.secret(configured);
     // Letters and digits only: safe in URLs, pgpass, redis.conf and shell without quoting.
-    const generated = new random.RandomPassword(name, { length: 32, special: false },
-        { additionalSecretOutputs: ["result"] });
+    const generated = new random.RandomPassword(
+        name,
+        { length: 32, special: false },
+        { additionalSecretOutputs: ["result"] },
+    );
     return pulumi.secret(generated.result);
 }
 
 /** The stack's docker network: created here unless it is external (made by another stack or by hand). */
 function stackNetwork(s: StackSettings, host: Host): pulumi.Input<string> {
     if (s.network.external) return s.network.name;
-    const network = new docker.Network("network", {
-        name: s.network.name,
-        driver: "bridge",
-        ipamConfigs: s.network.subnet ? [{ subnet: s.network.subnet.text }] : undefined,
-    }, { provider: host.provider });
+    const network = new docker.Network(
+        "network",
+        {
+            name: s.network.name,
+            driver: "bridge",
+            ipamConfigs: s.network.subnet ? [{ subnet: s.network.subnet.text }] : undefined,
+        },
+        { provider: host.provider },
+    );
     return network.name;
 }
 
@@ -70,8 +80,13 @@ function tlsHost(name: string, names: string[], containers: string[], addresses:
     };
 }
 
-function jdbcUrl(host: pulumi.Input<string>, port: pulumi.Input<number>, database: pulumi.Input<string>,
-    caPath: string, readOnly: boolean): pulumi.Output<string> {
+function jdbcUrl(
+    host: pulumi.Input<string>,
+    port: pulumi.Input<number>,
+    database: pulumi.Input<string>,
+    caPath: string,
+    readOnly: boolean,
+): pulumi.Output<string> {
     return pulumi.interpolate`jdbc:postgresql://${host}:${port}/${database}?sslmode=verify-full&sslrootcert=${caPath}${readOnly ? "&readOnly=true" : ""}`;
 }
 
@@ -87,10 +102,17 @@ export function deployMaster(s: MasterSettings, raw: RawConfig): Outputs {
     const tls = new TlsBundle("tls", {
         caCommonName: `${s.namePrefix} replication CA`,
         hosts: [
-            tlsHost("master", [s.advertisedHost, ...s.certHostNames], [names.postgresContainer, names.redisContainer],
-                [s.network.postgresIp, s.network.redisIp]),
-            ...s.replicas.map((r) => tlsHost(r.name, r.hostNames, Object.values(serviceNames(s.namePrefix, "replica")),
-                [r.cidr.prefix === 32 ? r.cidr.address : undefined])),
+            tlsHost(
+                "master",
+                [s.advertisedHost, ...s.certHostNames],
+                [names.postgresContainer, names.redisContainer],
+                [s.network.postgresIp, s.network.redisIp],
+            ),
+            ...s.replicas.map((r) =>
+                tlsHost(r.name, r.hostNames, Object.values(serviceNames(s.namePrefix, "replica")), [
+                    r.cidr.prefix === 32 ? r.cidr.address : undefined,
+                ]),
+            ),
         ],
         clients: s.replicas.map((r) => r.name),
         validityDays: s.tlsValidityDays,
@@ -128,13 +150,25 @@ export function deployMaster(s: MasterSettings, raw: RawConfig): Outputs {
         backlogSize: s.redisBacklogSize,
     });
 
-    const replicaTls = pulumi.secret(pulumi.all(Object.fromEntries(s.replicas.map((r) => {
-        const server: KeyPair = tls.servers[r.name];
-        const client: KeyPair = tls.clients[r.name];
-        return [r.name, pulumi.all({
-            certPem: server.certPem, keyPem: server.keyPem, clientCertPem: client.certPem, clientKeyPem: client.keyPem,
-        })];
-    }))));
+    const replicaTls = pulumi.secret(
+        pulumi.all(
+            Object.fromEntries(
+                s.replicas.map((r) => {
+                    const server: KeyPair = tls.servers[r.name];
+                    const client: KeyPair = tls.clients[r.name];
+                    return [
+                        r.name,
+                        pulumi.all({
+                            certPem: server.certPem,
+                            keyPem: server.keyPem,
+                            clientCertPem: client.certPem,
+                            clientKeyPem: client.keyPem,
+                        }),
+                    ];
+                }),
+            ),
+        ),
+    );
     return {
         role: "master",
         masterHost: s.advertisedHost,
@@ -151,7 +185,9 @@ export function deployMaster(s: MasterSettings, raw: RawConfig): Outputs {
         caCertPem: tls.caCertPem,
         replicationPassword,
         replicaTls,
-        postgresUrl: pulumi.secret(pulumi.interpolate`postgresql://${s.dbUser}:${appPassword}@${s.advertisedHost}:${s.postgresPort}/${s.dbName}?sslmode=verify-full`),
+        postgresUrl: pulumi.secret(
+            pulumi.interpolate`postgresql://${s.dbUser}:${appPassword}@${s.advertisedHost}:${s.postgresPort}/${s.dbName}?sslmode=verify-full`,
+        ),
         SPRING_DATASOURCE_URL: jdbcUrl(s.advertisedHost, s.postgresPort, s.dbName, s.appCaPath, false),
         SPRING_DATASOURCE_USERNAME: s.dbUser,
         SPRING_DATASOURCE_PASSWORD: appPassword,
@@ -172,8 +208,11 @@ export function deployReplica(s: ReplicaSettings, raw: RawConfig): Outputs {
     const place = placements(s, network);
 
     // Everything secret from the master stack is re-marked here, so it stays secret whatever the reference says.
-    const mine = pulumi.secret(out<Record<string, ReplicaTlsOutput>>("replicaTls")
-        .apply((all) => requireReplicaOnMaster(all, s.replicaName, s.masterStack)));
+    const mine = pulumi.secret(
+        out<Record<string, ReplicaTlsOutput>>("replicaTls").apply((all) =>
+            requireReplicaOnMaster(all, s.replicaName, s.masterStack),
+        ),
+    );
     const caCertPem = out<string>("caCertPem");
     const replicationPassword = pulumi.secret(out<string>("replicationPassword"));
     const appPassword = pulumi.secret(out<string>("SPRING_DATASOURCE_PASSWORD"));

@@ -53,44 +53,61 @@ export class TlsBundle extends pulumi.ComponentResource {
         const validityPeriodHours = args.validityDays * HOURS_PER_DAY;
         const earlyRenewalHours = (args.earlyRenewalDays ?? EARLY_RENEWAL_DAYS) * HOURS_PER_DAY;
         const caKey = this.privateKey(`${name}-ca`);
-        const ca = new tls.SelfSignedCert(`${name}-ca`, {
-            privateKeyPem: caKey.privateKeyPem,
-            subject: { commonName: args.caCommonName ?? `${name} CA`, organization: "synaxic" },
-            isCaCertificate: true,
-            validityPeriodHours: (args.caValidityDays ?? 3650) * HOURS_PER_DAY,
-            earlyRenewalHours,
-            allowedUses: CA_USES,
-        }, { parent: this });
+        const ca = new tls.SelfSignedCert(
+            `${name}-ca`,
+            {
+                privateKeyPem: caKey.privateKeyPem,
+                subject: { commonName: args.caCommonName ?? `${name} CA`, organization: "synaxic" },
+                isCaCertificate: true,
+                validityPeriodHours: (args.caValidityDays ?? 3650) * HOURS_PER_DAY,
+                earlyRenewalHours,
+                allowedUses: CA_USES,
+            },
+            { parent: this },
+        );
         this.caCertPem = ca.certPem;
 
         const issue = (certName: string, commonName: string, uses: string[], sans: Partial<TlsHost>): KeyPair => {
             const key = this.privateKey(certName);
-            const request = new tls.CertRequest(certName, {
-                privateKeyPem: key.privateKeyPem,
-                subject: { commonName, organization: "synaxic" },
-                dnsNames: sans.dnsNames,
-                ipAddresses: sans.ipAddresses,
-            }, { parent: this });
-            const cert = new tls.LocallySignedCert(certName, {
-                certRequestPem: request.certRequestPem,
-                caPrivateKeyPem: caKey.privateKeyPem,
-                caCertPem: ca.certPem,
-                validityPeriodHours,
-                earlyRenewalHours,
-                allowedUses: uses,
-            }, { parent: this });
+            const request = new tls.CertRequest(
+                certName,
+                {
+                    privateKeyPem: key.privateKeyPem,
+                    subject: { commonName, organization: "synaxic" },
+                    dnsNames: sans.dnsNames,
+                    ipAddresses: sans.ipAddresses,
+                },
+                { parent: this },
+            );
+            const cert = new tls.LocallySignedCert(
+                certName,
+                {
+                    certRequestPem: request.certRequestPem,
+                    caPrivateKeyPem: caKey.privateKeyPem,
+                    caCertPem: ca.certPem,
+                    validityPeriodHours,
+                    earlyRenewalHours,
+                    allowedUses: uses,
+                },
+                { parent: this },
+            );
             return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
         };
 
-        this.servers = Object.fromEntries(args.hosts.map((h) =>
-            [h.name, issue(`${name}-${h.name}`, h.name, SERVER_USES, h)]));
-        this.clients = Object.fromEntries(args.clients.map((c) =>
-            [c, issue(`${name}-${c}-client`, c, CLIENT_USES, {})]));
+        this.servers = Object.fromEntries(
+            args.hosts.map((h) => [h.name, issue(`${name}-${h.name}`, h.name, SERVER_USES, h)]),
+        );
+        this.clients = Object.fromEntries(
+            args.clients.map((c) => [c, issue(`${name}-${c}-client`, c, CLIENT_USES, {})]),
+        );
         this.registerOutputs({ caCertPem: this.caCertPem, servers: this.servers, clients: this.clients });
     }
 
     private privateKey(name: string): tls.PrivateKey {
-        return new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" },
-            { parent: this, additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] });
+        return new tls.PrivateKey(
+            `${name}-key`,
+            { algorithm: "ECDSA", ecdsaCurve: "P256" },
+            { parent: this, additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] },
+        );
     }
 }

@@ -15,11 +15,15 @@ interface Options {
     readonly redis: RedisTarget;
 }
 
-const USAGE = "usage: npm run status -- master|replica [--json] [--lag-threshold SECONDS] [--pg-url URL] [--redis-host HOST] [--redis-port PORT] [--ca FILE]";
+const USAGE =
+    "usage: npm run status -- master|replica [--json] [--lag-threshold SECONDS] [--pg-url URL] [--redis-host HOST] [--redis-port PORT] [--ca FILE]";
 
 function need(env: NodeJS.ProcessEnv, name: string): string {
     const v = env[name];
-    if (!v) throw new Error(`${name} is not set: export it from the stack outputs (pulumi stack output --show-secrets ${name})`);
+    if (!v)
+        throw new Error(
+            `${name} is not set: export it from the stack outputs (pulumi stack output --show-secrets ${name})`,
+        );
     return v;
 }
 
@@ -37,18 +41,24 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
         } else role = a;
     }
     if (role !== "master" && role !== "replica") throw new Error(USAGE);
-    const unknown = [...flags.keys()].filter((k) => !["lag-threshold", "pg-url", "redis-host", "redis-port", "ca"].includes(k));
+    const unknown = [...flags.keys()].filter(
+        (k) => !["lag-threshold", "pg-url", "redis-host", "redis-port", "ca"].includes(k),
+    );
     if (unknown.length) throw new Error(`unknown option --${unknown[0]}\n${USAGE}`);
 
     const urlVar = role === "master" ? "SPRING_DATASOURCE_URL" : "SPRING_DATASOURCE_READONLY_URL";
     const url = new URL((flags.get("pg-url") ?? need(env, urlVar)).replace(/^jdbc:/, ""));
     const caFile = flags.get("ca") ?? env.SYNAXIC_CA_FILE ?? url.searchParams.get("sslrootcert");
-    if (!caFile) throw new Error("no CA certificate: pass --ca FILE or set SYNAXIC_CA_FILE (the stack output caCertPem saved to a file)");
+    if (!caFile)
+        throw new Error(
+            "no CA certificate: pass --ca FILE or set SYNAXIC_CA_FILE (the stack output caCertPem saved to a file)",
+        );
     const ca = readFileOrThrow(caFile, "the CA certificate");
     const redisHostVar = role === "master" ? "SPRING_DATA_REDIS_HOST" : "SYNAXIC_REDIS_REPLICA_HOST";
     const redisPortVar = role === "master" ? "SPRING_DATA_REDIS_PORT" : "SYNAXIC_REDIS_REPLICA_PORT";
     const lagSeconds = Number(flags.get("lag-threshold") ?? env.SYNAXIC_LAG_THRESHOLD_SECONDS ?? 30);
-    if (!Number.isFinite(lagSeconds) || lagSeconds <= 0) throw new Error("--lag-threshold takes a positive number of seconds");
+    if (!Number.isFinite(lagSeconds) || lagSeconds <= 0)
+        throw new Error("--lag-threshold takes a positive number of seconds");
     return {
         role,
         json,
@@ -76,21 +86,31 @@ function text(o: Options, pg: PgReport, redis: RedisReport, v: Verdict): string 
     else if (pg.role === "master") {
         if (pg.replicas.length === 0) lines.push("  no standby connected");
         for (const r of pg.replicas) {
-            lines.push(`  standby ${r.application_name} from ${r.client_addr}: state=${r.state} sync=${r.sync_state} sent=${r.sent_lsn} write=${r.write_lsn} flush=${r.flush_lsn} replay=${r.replay_lsn} lag=${r.lag_bytes} B / ${r.lag_seconds.toFixed(3)} s tls=${r.tls}`);
+            lines.push(
+                `  standby ${r.application_name} from ${r.client_addr}: state=${r.state} sync=${r.sync_state} sent=${r.sent_lsn} write=${r.write_lsn} flush=${r.flush_lsn} replay=${r.replay_lsn} lag=${r.lag_bytes} B / ${r.lag_seconds.toFixed(3)} s tls=${r.tls}`,
+            );
         }
         for (const s of pg.slots) {
-            lines.push(`  slot ${s.slot_name}: active=${s.active} wal_status=${s.wal_status} retained=${s.retained_bytes} B`);
+            lines.push(
+                `  slot ${s.slot_name}: active=${s.active} wal_status=${s.wal_status} retained=${s.retained_bytes} B`,
+            );
         }
     } else {
         const s = pg.standby;
-        lines.push(`  is_replica=${s.is_replica} receiver=${s.receiver_status} from ${s.sender_host}:${s.sender_port} slot=${s.slot_name} receive=${s.receive_lsn} replay=${s.replay_lsn} lag=${s.lag_bytes} B / ${s.lag_seconds.toFixed(3)} s tls=${s.tls}`);
+        lines.push(
+            `  is_replica=${s.is_replica} receiver=${s.receiver_status} from ${s.sender_host}:${s.sender_port} slot=${s.slot_name} receive=${s.receive_lsn} replay=${s.replay_lsn} lag=${s.lag_bytes} B / ${s.lag_seconds.toFixed(3)} s tls=${s.tls}`,
+        );
     }
     lines.push(`Redis (${o.role}) ${o.redis.host}:${o.redis.port}`);
     if (!redis.reachable) lines.push(`  unreachable: ${redis.error}`);
     else {
-        lines.push(`  role=${redis.role} master_repl_offset=${redis.masterReplOffset}${redis.masterLinkStatus ? ` master_link_status=${redis.masterLinkStatus} slave_repl_offset=${redis.replicaReplOffset} last_io=${redis.masterLastIoSecondsAgo} s` : ""}`);
+        lines.push(
+            `  role=${redis.role} master_repl_offset=${redis.masterReplOffset}${redis.masterLinkStatus ? ` master_link_status=${redis.masterLinkStatus} slave_repl_offset=${redis.replicaReplOffset} last_io=${redis.masterLastIoSecondsAgo} s` : ""}`,
+        );
         for (const r of redis.connectedReplicas) {
-            lines.push(`  replica ${r.ip}:${r.port} state=${r.state} offset=${r.offset} lag=${r.lag} s / ${r.lagBytes} B`);
+            lines.push(
+                `  replica ${r.ip}:${r.port} state=${r.state} offset=${r.offset} lag=${r.lag} s / ${r.lagBytes} B`,
+            );
         }
     }
     lines.push(`Status: ${v.status}`, ...v.problems.map((p) => `  - ${p}`));
@@ -108,7 +128,13 @@ async function main(): Promise<number> {
     const [pg, redis] = await Promise.all([readPostgres(o.pg), readRedis(o.redis)]);
     const verdict = evaluate(o.role, pg, redis, { lagSeconds: o.lagSeconds });
     if (o.json) {
-        console.log(JSON.stringify({ role: o.role, ...verdict, thresholds: { lagSeconds: o.lagSeconds }, postgres: pg, redis }, null, 2));
+        console.log(
+            JSON.stringify(
+                { role: o.role, ...verdict, thresholds: { lagSeconds: o.lagSeconds }, postgres: pg, redis },
+                null,
+                2,
+            ),
+        );
     } else {
         console.log(text(o, pg, redis, verdict));
     }
@@ -116,5 +142,11 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(2); });
+    main().then(
+        (code) => process.exit(code),
+        (e) => {
+            console.error(e);
+            process.exit(2);
+        },
+    );
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Seed a standby's data volume with pg_basebackup, on the replica host. Run as `bash -s` with this text on
 # stdin after the variables below (rendered by the program; passwords never reach a command line):
 #   IMAGE VOLUME NETWORK IPV4 MASTER_HOST MASTER_PORT REPLICATION_USER SLOT APPLICATION_NAME
@@ -5,6 +6,8 @@
 # Does nothing when the volume already holds a cluster, so `pulumi up` never re-seeds a healthy replica.
 set -Eeuo pipefail
 eval "$LIB"
+# Read by log() from the library evaluated above.
+# shellcheck disable=SC2034
 SYNAXIC_SERVICE=seed
 readonly PGDATA=/var/lib/postgresql/data
 

@@ -32,6 +32,8 @@ run_as() { # <user> <command...>
 add_postgres_bin_to_path() {
   command -v pg_ctl >/dev/null 2>&1 && return 0
   local dir
+  # Versioned folder names are plain digits, which ls lists safely.
+  # shellcheck disable=SC2012
   # Without a match ls fails, and under pipefail so would the assignment, silently: the die below says why.
   dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
   [ -n "$dir" ] || die "no PostgreSQL binaries in this image (pg_ctl not found)"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Before a container uses a volume it must not create: `bash -s -- <volume> <config key>` on the host, with this text
 # on stdin. Docker would otherwise make an empty volume of that name and the service would start with no data.
 set -Eeuo pipefail

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Wait until one of our containers is ready, on its host: `bash -s -- <container> <timeout s> <check command...>`
 # with this text on stdin. The check runs inside the container every 0.2 s (Docker's own health interval would add
 # a second per container). On failure it says why and prints the container's last log lines (our services never

@@ -27,9 +27,15 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function readPostgres(t: PgTarget, timeoutMs = 5000): Promise<PgReport> {
     const client = new Client({
-        host: t.host, port: t.port, database: t.database, user: t.user, password: t.password,
+        host: t.host,
+        port: t.port,
+        database: t.database,
+        user: t.user,
+        password: t.password,
         ssl: { ca: t.ca, rejectUnauthorized: true },
-        connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, application_name: "synaxic-status",
+        connectionTimeoutMillis: timeoutMs,
+        statement_timeout: timeoutMs,
+        application_name: "synaxic-status",
     });
     client.on("error", () => undefined); // a dropped connection surfaces through the awaited calls below
     try {
@@ -48,9 +54,16 @@ export async function readPostgres(t: PgTarget, timeoutMs = 5000): Promise<PgRep
 
 export async function readRedis(t: RedisTarget, timeoutMs = 5000): Promise<RedisReport> {
     const redis = new Redis({
-        host: t.host, port: t.port, password: t.password, tls: { ca: t.ca },
-        connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null,
-        lazyConnect: true, enableOfflineQueue: false,
+        host: t.host,
+        port: t.port,
+        password: t.password,
+        tls: { ca: t.ca },
+        connectTimeout: timeoutMs,
+        commandTimeout: timeoutMs,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        lazyConnect: true,
+        enableOfflineQueue: false,
     });
     redis.on("error", () => undefined); // reported through the awaited calls below
     try {

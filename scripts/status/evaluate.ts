@@ -83,13 +83,19 @@ function pgProblems(pg: PgReport, role: "master" | "replica", t: Thresholds): st
     if (pg.role === "master") {
         if (role === "master") {
             for (const r of pg.replicas) {
-                if (r.state !== "streaming") problems.push(`postgres: standby ${r.application_name} is ${r.state}, not streaming`);
-                if (r.lag_seconds > t.lagSeconds) problems.push(`postgres: standby ${r.application_name} lags ${r.lag_seconds.toFixed(1)} s (> ${t.lagSeconds} s)`);
+                if (r.state !== "streaming")
+                    problems.push(`postgres: standby ${r.application_name} is ${r.state}, not streaming`);
+                if (r.lag_seconds > t.lagSeconds)
+                    problems.push(
+                        `postgres: standby ${r.application_name} lags ${r.lag_seconds.toFixed(1)} s (> ${t.lagSeconds} s)`,
+                    );
                 if (!r.tls) problems.push(`postgres: standby ${r.application_name} streams without TLS`);
             }
             for (const s of pg.slots) {
-                if (!s.active) problems.push(`postgres: slot ${s.slot_name} is inactive (its standby is not connected)`);
-                if (s.wal_status === "lost") problems.push(`postgres: slot ${s.slot_name} lost its WAL: re-seed that replica`);
+                if (!s.active)
+                    problems.push(`postgres: slot ${s.slot_name} is inactive (its standby is not connected)`);
+                if (s.wal_status === "lost")
+                    problems.push(`postgres: slot ${s.slot_name} lost its WAL: re-seed that replica`);
             }
         } else {
             problems.push("postgres: this server is not a standby (promoted?)");
@@ -98,9 +104,12 @@ function pgProblems(pg: PgReport, role: "master" | "replica", t: Thresholds): st
     }
     const s = pg.standby;
     if (!s.is_replica) return ["postgres: this server is not a standby (promoted?)"];
-    if (s.receiver_status !== "streaming") problems.push(`postgres: WAL receiver is ${s.receiver_status ?? "not running"}, not streaming`);
-    if (s.lag_seconds > t.lagSeconds) problems.push(`postgres: replay lags ${s.lag_seconds.toFixed(1)} s (> ${t.lagSeconds} s)`);
-    if (s.receiver_status === "streaming" && !s.tls) problems.push("postgres: the replication link does not require verify-full TLS");
+    if (s.receiver_status !== "streaming")
+        problems.push(`postgres: WAL receiver is ${s.receiver_status ?? "not running"}, not streaming`);
+    if (s.lag_seconds > t.lagSeconds)
+        problems.push(`postgres: replay lags ${s.lag_seconds.toFixed(1)} s (> ${t.lagSeconds} s)`);
+    if (s.receiver_status === "streaming" && !s.tls)
+        problems.push("postgres: the replication link does not require verify-full TLS");
     return problems;
 }
 
@@ -111,13 +120,15 @@ function redisProblems(redis: RedisReport, role: "master" | "replica", t: Thresh
         if (redis.role !== "master") problems.push(`redis: role is ${redis.role}, expected master`);
         for (const r of redis.connectedReplicas) {
             if (r.state !== "online") problems.push(`redis: replica ${r.ip}:${r.port} is ${r.state}`);
-            if (r.lag > t.lagSeconds) problems.push(`redis: replica ${r.ip}:${r.port} last acknowledged ${r.lag} s ago`);
+            if (r.lag > t.lagSeconds)
+                problems.push(`redis: replica ${r.ip}:${r.port} last acknowledged ${r.lag} s ago`);
         }
         return problems;
     }
     if (redis.role !== "slave") return [`redis: role is ${redis.role}, expected replica`];
     if (redis.masterLinkStatus !== "up") problems.push(`redis: master link is ${redis.masterLinkStatus ?? "unknown"}`);
-    if ((redis.masterLastIoSecondsAgo ?? 0) > t.lagSeconds) problems.push(`redis: no data from the master for ${redis.masterLastIoSecondsAgo} s`);
+    if ((redis.masterLastIoSecondsAgo ?? 0) > t.lagSeconds)
+        problems.push(`redis: no data from the master for ${redis.masterLastIoSecondsAgo} s`);
     return problems;
 }
 
@@ -128,19 +139,34 @@ export function evaluate(role: "master" | "replica", pg: PgReport, redis: RedisR
     ];
     const problems = [...unreachable, ...pgProblems(pg, role, t), ...redisProblems(redis, role, t)];
     if (unreachable.length > 0) return { status: "unreachable", exitCode: 2, problems };
-    return problems.length > 0 ? { status: "degraded", exitCode: 1, problems } : { status: "healthy", exitCode: 0, problems };
+    return problems.length > 0
+        ? { status: "degraded", exitCode: 1, problems }
+        : { status: "healthy", exitCode: 0, problems };
 }
 
 /** `INFO replication` text to a report. */
 export function parseRedisInfo(info: string): Extract<RedisReport, { reachable: true }> {
-    const fields = Object.fromEntries(info.split(/\r?\n/).filter((l) => l.includes(":") && !l.startsWith("#"))
-        .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]));
+    const fields = Object.fromEntries(
+        info
+            .split(/\r?\n/)
+            .filter((l) => l.includes(":") && !l.startsWith("#"))
+            .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]),
+    );
     const masterReplOffset = Number(fields.master_repl_offset ?? 0);
-    const connectedReplicas = Object.entries(fields).filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => {
-        const kv = Object.fromEntries(v.split(",").map((p) => p.split("=")));
-        const offset = Number(kv.offset);
-        return { ip: kv.ip, port: Number(kv.port), state: kv.state, offset, lag: Number(kv.lag), lagBytes: Math.max(0, masterReplOffset - offset) };
-    });
+    const connectedReplicas = Object.entries(fields)
+        .filter(([k]) => /^slave\d+$/.test(k))
+        .map(([, v]) => {
+            const kv = Object.fromEntries(v.split(",").map((p) => p.split("=")));
+            const offset = Number(kv.offset);
+            return {
+                ip: kv.ip,
+                port: Number(kv.port),
+                state: kv.state,
+                offset,
+                lag: Number(kv.lag),
+                lagBytes: Math.max(0, masterReplOffset - offset),
+            };
+        });
     const num = (k: string) => (fields[k] === undefined ? undefined : Number(fields[k]));
     return {
         reachable: true,

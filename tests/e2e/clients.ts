@@ -8,10 +8,22 @@ import * as path from "node:path";
 import { Client } from "pg";
 import Redis from "ioredis";
 
-export async function pgConnect(o: { host: string; port: number; user: string; password: string; ca: string; database?: string }): Promise<Client> {
+export async function pgConnect(o: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    ca: string;
+    database?: string;
+}): Promise<Client> {
     const client = new Client({
-        host: o.host, port: o.port, user: o.user, password: o.password, database: o.database ?? "synaxic",
-        ssl: { ca: o.ca, rejectUnauthorized: true }, connectionTimeoutMillis: 5000,
+        host: o.host,
+        port: o.port,
+        user: o.user,
+        password: o.password,
+        database: o.database ?? "synaxic",
+        ssl: { ca: o.ca, rejectUnauthorized: true },
+        connectionTimeoutMillis: 5000,
     });
     client.on("error", () => undefined); // a server going away surfaces through the awaited queries
     await client.connect();
@@ -19,7 +31,11 @@ export async function pgConnect(o: { host: string; port: number; user: string; p
 }
 
 /** Run one query on a fresh connection. */
-export async function pgQuery<T extends Record<string, unknown>>(o: Parameters<typeof pgConnect>[0], sql: string, params: unknown[] = []): Promise<T[]> {
+export async function pgQuery<T extends Record<string, unknown>>(
+    o: Parameters<typeof pgConnect>[0],
+    sql: string,
+    params: unknown[] = [],
+): Promise<T[]> {
     const client = await pgConnect(o);
     try {
         return (await client.query<T>(sql, params)).rows;
@@ -28,10 +44,22 @@ export async function pgQuery<T extends Record<string, unknown>>(o: Parameters<t
     }
 }
 
-export function redisConnect(o: { host: string; port: number; password: string; ca: string; cert?: string; key?: string }): Redis {
+export function redisConnect(o: {
+    host: string;
+    port: number;
+    password: string;
+    ca: string;
+    cert?: string;
+    key?: string;
+}): Redis {
     const redis = new Redis({
-        host: o.host, port: o.port, password: o.password,
-        tls: { ca: o.ca, cert: o.cert, key: o.key }, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000,
+        host: o.host,
+        port: o.port,
+        password: o.password,
+        tls: { ca: o.ca, cert: o.cert, key: o.key },
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        connectTimeout: 5000,
         lazyConnect: true,
     });
     redis.on("error", () => undefined);
@@ -39,12 +67,19 @@ export function redisConnect(o: { host: string; port: number; password: string; 
 }
 
 /** One INFO section of a Redis server as a map. */
-export async function redisInfo(e: Parameters<typeof redisConnect>[0], section: string): Promise<Record<string, string>> {
+export async function redisInfo(
+    e: Parameters<typeof redisConnect>[0],
+    section: string,
+): Promise<Record<string, string>> {
     const r = redisConnect(e);
     try {
         await r.connect();
-        return Object.fromEntries((await r.info(section)).split(/\r?\n/).filter((l) => l.includes(":"))
-            .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]));
+        return Object.fromEntries(
+            (await r.info(section))
+                .split(/\r?\n/)
+                .filter((l) => l.includes(":"))
+                .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]),
+        );
     } finally {
         r.disconnect();
     }
@@ -55,9 +90,14 @@ export function plaintextPing(host: string, port: number): Promise<string> {
     return new Promise((resolve) => {
         const socket = net.connect({ host, port });
         let data = "";
-        const done = () => { socket.destroy(); resolve(data); };
+        const done = () => {
+            socket.destroy();
+            resolve(data);
+        };
         socket.on("connect", () => socket.write("PING\r\n"));
-        socket.on("data", (d) => { data += d.toString("latin1"); });
+        socket.on("data", (d) => {
+            data += d.toString("latin1");
+        });
         socket.on("error", done);
         socket.on("close", done);
         setTimeout(done, 3000);
@@ -68,7 +108,10 @@ export function plaintextPing(host: string, port: number): Promise<string> {
 export function tcpOpen(host: string, port: number): Promise<boolean> {
     return new Promise((resolve) => {
         const socket = net.connect({ host, port });
-        const done = (open: boolean) => { socket.destroy(); resolve(open); };
+        const done = (open: boolean) => {
+            socket.destroy();
+            resolve(open);
+        };
         socket.on("connect", () => done(true));
         socket.on("error", () => done(false));
         socket.setTimeout(3000, () => done(false));
@@ -79,12 +122,20 @@ export function tcpOpen(host: string, port: number): Promise<boolean> {
  * Send raw RESP commands over TLS (verified against `ca`, optionally presenting a client certificate) and return
  * the first line of each reply; '' for a command the server never answered (closed or refused the handshake).
  */
-export function tlsResp(host: string, port: number, o: { ca: string; cert?: string; key?: string }, commands: string[][]): Promise<string[]> {
+export function tlsResp(
+    host: string,
+    port: number,
+    o: { ca: string; cert?: string; key?: string },
+    commands: string[][],
+): Promise<string[]> {
     return new Promise((resolve) => {
         const replies: string[] = [];
         let buffer = "";
         const socket = tls.connect({ host, port, ca: o.ca, cert: o.cert, key: o.key });
-        const finish = () => { socket.destroy(); resolve(commands.map((_, i) => replies[i] ?? "")); };
+        const finish = () => {
+            socket.destroy();
+            resolve(commands.map((_, i) => replies[i] ?? ""));
+        };
         const send = () => {
             const c = commands[replies.length];
             if (c === undefined) return finish();
@@ -107,7 +158,12 @@ export function tlsResp(host: string, port: number, o: { ca: string; cert?: stri
 }
 
 /** Poll until `check` returns a value (not undefined) or the time runs out; returns the value and the seconds taken. */
-export async function waitFor<T>(what: string, seconds: number, check: () => Promise<T | undefined>, everyMs = 100): Promise<{ value: T; seconds: number }> {
+export async function waitFor<T>(
+    what: string,
+    seconds: number,
+    check: () => Promise<T | undefined>,
+    everyMs = 100,
+): Promise<{ value: T; seconds: number }> {
     const started = Date.now();
     let lastError: unknown;
     while (Date.now() - started < seconds * 1000) {
@@ -119,14 +175,20 @@ export async function waitFor<T>(what: string, seconds: number, check: () => Pro
         }
         await new Promise((r) => setTimeout(r, everyMs));
     }
-    throw new Error(`timed out after ${seconds} s waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
+    throw new Error(
+        `timed out after ${seconds} s waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`,
+    );
 }
 
 /** `npm run status -- <args>` with the given environment; exit code and output. */
-export function runStatus(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runStatus(
+    args: string[],
+    env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
         const child = spawn("npm", ["run", "--silent", "status", "--", ...args], {
-            cwd: path.join(__dirname, "..", ".."), env: { ...process.env, ...env },
+            cwd: path.join(__dirname, "..", ".."),
+            env: { ...process.env, ...env },
         });
         let stdout = "";
         let stderr = "";

@@ -7,7 +7,10 @@ import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 
 export class DockerError extends Error {
-    constructor(readonly status: number, message: string) {
+    constructor(
+        readonly status: number,
+        message: string,
+    ) {
         super(message);
     }
 }
@@ -36,11 +39,21 @@ function sshConnection(d: SshDial): Duplex {
     const child = spawn("ssh", sshDialArgs(d), { env: d.env, stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
     const stream = new Duplex({
-        read() { /* data is pushed from the child's stdout */ },
+        read() {
+            /* data is pushed from the child's stdout */
+        },
         // A write after ssh exited fails with EPIPE; the exit handler reports why ssh exited instead.
-        write(chunk, _encoding, callback) { child.stdin.write(chunk, () => callback()); },
-        final(callback) { child.stdin.end(); callback(); },
-        destroy(error, callback) { child.kill(); callback(error); },
+        write(chunk, _encoding, callback) {
+            child.stdin.write(chunk, () => callback());
+        },
+        final(callback) {
+            child.stdin.end();
+            callback();
+        },
+        destroy(error, callback) {
+            child.kill();
+            callback(error);
+        },
     });
     child.stdout.on("data", (chunk: Buffer) => stream.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -48,8 +61,12 @@ function sshConnection(d: SshDial): Duplex {
     // Once ssh has exited and its output is drained: a failure carries ssh's stderr, as docker's commandconn reports it.
     child.on("close", (code) => {
         if (code) {
-            stream.destroy(new Error(`command [ssh ${sshDialArgs(d).join(" ")}] has exited with exit status ${code}, make sure the URL is valid, ` +
-                `and Docker 18.09 or later is installed on the remote host: stderr=${stderr.trim()}`));
+            stream.destroy(
+                new Error(
+                    `command [ssh ${sshDialArgs(d).join(" ")}] has exited with exit status ${code}, make sure the URL is valid, ` +
+                        `and Docker 18.09 or later is installed on the remote host: stderr=${stderr.trim()}`,
+                ),
+            );
         } else {
             stream.push(null);
         }
@@ -95,19 +112,33 @@ export class DockerApi {
         this.agent?.destroy();
     }
 
-    private request(method: string, path: string, body?: unknown, raw?: Buffer, contentType = "application/json"): Promise<{ status: number; body: Buffer }> {
+    private request(
+        method: string,
+        path: string,
+        body?: unknown,
+        raw?: Buffer,
+        contentType = "application/json",
+    ): Promise<{ status: number; body: Buffer }> {
         return new Promise((resolve, reject) => {
             const payload = raw ?? (body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
-            const where = "socketPath" in this.transport ? { socketPath: this.transport.socketPath } : { agent: this.agent, host: "docker" };
-            const req = http.request({
-                ...where, method, path,
-                headers: payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {},
-            }, (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-                res.on("error", reject);
-            });
+            const where =
+                "socketPath" in this.transport
+                    ? { socketPath: this.transport.socketPath }
+                    : { agent: this.agent, host: "docker" };
+            const req = http.request(
+                {
+                    ...where,
+                    method,
+                    path,
+                    headers: payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {},
+                },
+                (res) => {
+                    const chunks: Buffer[] = [];
+                    res.on("data", (c: Buffer) => chunks.push(c));
+                    res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+                    res.on("error", reject);
+                },
+            );
             req.on("error", reject);
             if (payload) req.write(payload);
             req.end();
@@ -118,7 +149,11 @@ export class DockerApi {
         const res = await this.request(method, path, body);
         if (!okStatuses.includes(res.status)) {
             let message = res.body.toString();
-            try { message = JSON.parse(message).message; } catch { /* plain text */ }
+            try {
+                message = JSON.parse(message).message;
+            } catch {
+                /* plain text */
+            }
             throw new DockerError(res.status, `${method} ${path}: ${res.status} ${message}`);
         }
         return (res.body.length ? JSON.parse(res.body.toString()) : undefined) as T;
@@ -135,33 +170,73 @@ export class DockerApi {
     }
 
     ping = () => this.call<unknown>("GET", "/_ping");
-    network = (name: string) => this.inspect<{ Id: string; IPAM: { Config: { Subnet: string }[] } }>(`/networks/${encodeURIComponent(name)}`);
+    network = (name: string) =>
+        this.inspect<{ Id: string; IPAM: { Config: { Subnet: string }[] } }>(`/networks/${encodeURIComponent(name)}`);
     createNetwork = (spec: unknown) => this.call<{ Id: string }>("POST", "/networks/create", spec);
-    removeNetwork = (name: string) => this.call<void>("DELETE", `/networks/${encodeURIComponent(name)}`, undefined, [200, 204, 404]);
+    removeNetwork = (name: string) =>
+        this.call<void>("DELETE", `/networks/${encodeURIComponent(name)}`, undefined, [200, 204, 404]);
     /** Names of networks whose name starts with `prefix`. */
-    networksNamed = async (prefix: string) => (await this.call<{ Name: string }[]>("GET", `/networks?filters=${encodeURIComponent(JSON.stringify({ name: [prefix] }))}`))
-        .map((n) => n.Name).filter((n) => n.startsWith(prefix));
+    networksNamed = async (prefix: string) =>
+        (
+            await this.call<{ Name: string }[]>(
+                "GET",
+                `/networks?filters=${encodeURIComponent(JSON.stringify({ name: [prefix] }))}`,
+            )
+        )
+            .map((n) => n.Name)
+            .filter((n) => n.startsWith(prefix));
     volume = (name: string) => this.inspect<{ Name: string }>(`/volumes/${encodeURIComponent(name)}`);
     createVolume = (spec: unknown) => this.call<{ Name: string }>("POST", "/volumes/create", spec);
-    removeVolume = (name: string) => this.call<void>("DELETE", `/volumes/${encodeURIComponent(name)}?force=true`, undefined, [200, 204, 404]);
+    removeVolume = (name: string) =>
+        this.call<void>("DELETE", `/volumes/${encodeURIComponent(name)}?force=true`, undefined, [200, 204, 404]);
     /** Names of containers whose name starts with `prefix`. */
-    containersNamed = async (prefix: string) => (await this.call<{ Names: string[] }[]>("GET", `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ name: [`^/${prefix}`] }))}`))
-        .map((c) => c.Names[0].replace(/^\//, ""));
+    containersNamed = async (prefix: string) =>
+        (
+            await this.call<{ Names: string[] }[]>(
+                "GET",
+                `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ name: [`^/${prefix}`] }))}`,
+            )
+        ).map((c) => c.Names[0].replace(/^\//, ""));
     /** Names of volumes whose name starts with `prefix`. */
-    volumesNamed = async (prefix: string) => ((await this.call<{ Volumes: { Name: string }[] | null }>("GET", `/volumes?filters=${encodeURIComponent(JSON.stringify({ name: [prefix] }))}`)).Volumes ?? [])
-        .map((v) => v.Name).filter((n) => n.startsWith(prefix));
+    volumesNamed = async (prefix: string) =>
+        (
+            (
+                await this.call<{ Volumes: { Name: string }[] | null }>(
+                    "GET",
+                    `/volumes?filters=${encodeURIComponent(JSON.stringify({ name: [prefix] }))}`,
+                )
+            ).Volumes ?? []
+        )
+            .map((v) => v.Name)
+            .filter((n) => n.startsWith(prefix));
     container = (name: string) => this.inspect<ContainerInfo>(`/containers/${encodeURIComponent(name)}/json`);
     createContainer = (name: string, spec: unknown) =>
         this.call<{ Id: string }>("POST", `/containers/create?name=${encodeURIComponent(name)}`, spec);
     putArchive = async (id: string, tar: Buffer) => {
-        const res = await this.request("PUT", `/containers/${id}/archive?path=%2F`, undefined, tar, "application/x-tar");
-        if (res.status !== 200) throw new DockerError(res.status, `upload to ${id}: ${res.status} ${res.body.toString()}`);
+        const res = await this.request(
+            "PUT",
+            `/containers/${id}/archive?path=%2F`,
+            undefined,
+            tar,
+            "application/x-tar",
+        );
+        if (res.status !== 200)
+            throw new DockerError(res.status, `upload to ${id}: ${res.status} ${res.body.toString()}`);
     };
-    update = (id: string, spec: unknown) => this.call<unknown>("POST", `/containers/${encodeURIComponent(id)}/update`, spec);
+    update = (id: string, spec: unknown) =>
+        this.call<unknown>("POST", `/containers/${encodeURIComponent(id)}/update`, spec);
     start = (id: string) => this.call<void>("POST", `/containers/${encodeURIComponent(id)}/start`);
-    stop = (id: string, seconds = 30) => this.call<void>("POST", `/containers/${encodeURIComponent(id)}/stop?t=${seconds}`, undefined, [204, 304, 404]);
-    kill = (id: string, signal = "SIGKILL") => this.call<void>("POST", `/containers/${encodeURIComponent(id)}/kill?signal=${signal}`, undefined, [204, 404, 409]);
-    remove = (id: string) => this.call<void>("DELETE", `/containers/${encodeURIComponent(id)}?force=true&v=false`, undefined, [204, 404]);
+    stop = (id: string, seconds = 30) =>
+        this.call<void>("POST", `/containers/${encodeURIComponent(id)}/stop?t=${seconds}`, undefined, [204, 304, 404]);
+    kill = (id: string, signal = "SIGKILL") =>
+        this.call<void>(
+            "POST",
+            `/containers/${encodeURIComponent(id)}/kill?signal=${signal}`,
+            undefined,
+            [204, 404, 409],
+        );
+    remove = (id: string) =>
+        this.call<void>("DELETE", `/containers/${encodeURIComponent(id)}?force=true&v=false`, undefined, [204, 404]);
     /** Container logs (stdout and stderr), demultiplexed. */
     logs = async (id: string): Promise<string> => {
         const res = await this.request("GET", `/containers/${encodeURIComponent(id)}/logs?stdout=true&stderr=true`);

@@ -21,15 +21,24 @@ export interface TestHost {
 }
 
 const ENV: Record<string, string> = Object.fromEntries(
-    execFileSync("bash", [path.join(__dirname, "engine.sh"), "env"]).toString().trim().split("\n")
-        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    execFileSync("bash", [path.join(__dirname, "engine.sh"), "env"])
+        .toString()
+        .trim()
+        .split("\n")
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+);
 
 function host(name: string): TestHost {
     const v = (key: string) => ENV[`${name.replace("-", "_").toUpperCase()}_${key}`];
     const sshIp = v("SSH_IP");
     return {
-        name, socket: v("SOCKET"), linkIp: v("LINK_IP"), sshIp, hostKey: v("HOST_KEY"),
-        dockerHost: `ssh://root@${sshIp}`, docker: new DockerApi({ socketPath: v("SOCKET") }),
+        name,
+        socket: v("SOCKET"),
+        linkIp: v("LINK_IP"),
+        sshIp,
+        hostKey: v("HOST_KEY"),
+        dockerHost: `ssh://root@${sshIp}`,
+        docker: new DockerApi({ socketPath: v("SOCKET") }),
     };
 }
 
@@ -47,7 +56,11 @@ export function hostOf(container: string): TestHost {
 
 /** `docker <args>` against one host's engine. */
 export function dockerOn(host: TestHost, args: string[], input?: string): string {
-    return execFileSync("docker", ["-H", `unix://${host.socket}`, ...args], { stdio: "pipe", input, maxBuffer: 1 << 26 }).toString();
+    return execFileSync("docker", ["-H", `unix://${host.socket}`, ...args], {
+        stdio: "pipe",
+        input,
+        maxBuffer: 1 << 26,
+    }).toString();
 }
 
 /** `docker exec <container> <cmd...>` on the container's host. */

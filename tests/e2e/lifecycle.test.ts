@@ -11,7 +11,11 @@ jest.setTimeout(300_000);
 
 let master: Deployment;
 let ep: ReturnType<typeof endpoints>;
-const changedBy = (d: Deployment) => d.events.filter((e) => e.action !== "unchanged").map((e) => `${e.name} ${e.action}`).sort();
+const changedBy = (d: Deployment) =>
+    d.events
+        .filter((e) => e.action !== "unchanged")
+        .map((e) => `${e.name} ${e.action}`)
+        .sort();
 
 beforeAll(async () => {
     ({ master } = await deployPair({}, {}, phase));
@@ -26,7 +30,11 @@ afterAll(async () => {
 describe("a change that replaces a container", () => {
     it("stops the primary cleanly (no crash recovery) and the standby streams from the new one", async () => {
         master = await up("master", masterConfig({ maxSlotWalKeepSize: "8GB" }));
-        expect(changedBy(master)).toEqual(["postgres-container replaced", "postgres-container-ready replaced", "postgres-role-passwords replaced"]);
+        expect(changedBy(master)).toEqual([
+            "postgres-container replaced",
+            "postgres-container-ready replaced",
+            "postgres-role-passwords replaced",
+        ]);
         const log = await engineOf(NAMES.masterPostgres).logs(NAMES.masterPostgres);
         expect(log).toMatch(/database system was shut down at/);
         expect(log).not.toMatch(/not properly shut down|automatic recovery in progress|was interrupted/);
@@ -40,7 +48,13 @@ describe("a change that replaces a container", () => {
         m.disconnect();
         master = await up("master", masterConfig({ maxSlotWalKeepSize: "8GB", redisBacklogSize: "96mb" }));
         expect(changedBy(master)).toEqual(["redis-container replaced", "redis-container-ready replaced"]);
-        await waitFor("the replica's link", 60, async () => (await redisInfo(ep.replicaRedis, "replication")).master_link_status === "up" ? true : undefined, 200);
+        await waitFor(
+            "the replica's link",
+            60,
+            async () =>
+                (await redisInfo(ep.replicaRedis, "replication")).master_link_status === "up" ? true : undefined,
+            200,
+        );
         const stats = await redisInfo(ep.masterRedis, "stats"); // the new master's counters start at 0
         expect({ full: stats.sync_full, partial: stats.sync_partial_ok }).toEqual({ full: "0", partial: "1" });
     });
@@ -48,12 +62,26 @@ describe("a change that replaces a container", () => {
 
 describe("a replica removed from the master's list", () => {
     it("has its slot dropped by the slot command's delete", async () => {
-        const slots = () => dockerOn(HOSTS.master, ["exec", NAMES.masterPostgres, "psql", "-U", "postgres", "-Atc", "SELECT slot_name FROM pg_replication_slots ORDER BY 1"]).trim();
-        const two = JSON.stringify([`replica1 ${HOSTS.replica.linkIp}/32 ${HOSTS.replica.linkIp}`, "replica2 10.231.0.30/32"]);
+        const slots = () =>
+            dockerOn(HOSTS.master, [
+                "exec",
+                NAMES.masterPostgres,
+                "psql",
+                "-U",
+                "postgres",
+                "-Atc",
+                "SELECT slot_name FROM pg_replication_slots ORDER BY 1",
+            ]).trim();
+        const two = JSON.stringify([
+            `replica1 ${HOSTS.replica.linkIp}/32 ${HOSTS.replica.linkIp}`,
+            "replica2 10.231.0.30/32",
+        ]);
         await up("master", masterConfig({ maxSlotWalKeepSize: "8GB", redisBacklogSize: "96mb", replicas: two }));
         expect(slots()).toBe("replica1_slot\nreplica2_slot");
         const back = await up("master", masterConfig({ maxSlotWalKeepSize: "8GB", redisBacklogSize: "96mb" }));
-        expect(back.events).toContainEqual(expect.objectContaining({ name: "postgres-slot-replica2", action: "deleted" }));
+        expect(back.events).toContainEqual(
+            expect.objectContaining({ name: "postgres-slot-replica2", action: "deleted" }),
+        );
         expect(slots()).toBe("replica1_slot");
     });
 });
@@ -61,16 +89,38 @@ describe("a replica removed from the master's list", () => {
 describe("what the engine refuses", () => {
     it("never replaces a protected data volume: the up fails and the volume and its data stay", async () => {
         const before = await HOSTS.master.docker.volume(`${NAMES.masterPostgres}-data`);
-        const res = upProcess("master", masterConfig({ maxSlotWalKeepSize: "8GB", redisBacklogSize: "96mb" }), undefined, "master", { replace: ["postgres-data"] });
+        const res = upProcess(
+            "master",
+            masterConfig({ maxSlotWalKeepSize: "8GB", redisBacklogSize: "96mb" }),
+            undefined,
+            "master",
+            { replace: ["postgres-data"] },
+        );
         expect(res.status).toBe(1);
-        expect(res.stderr).toMatch(/unable to replace resource .*postgres-data as it is currently marked for protection/);
+        expect(res.stderr).toMatch(
+            /unable to replace resource .*postgres-data as it is currently marked for protection/,
+        );
         expect(await HOSTS.master.docker.volume(`${NAMES.masterPostgres}-data`)).toEqual(before);
         await waitStreaming(ep.masterPg, 60);
     });
 
     it("refuses a container name already taken outside the program (nothing is adopted or removed)", async () => {
-        dockerOn(HOSTS.master, ["run", "-d", "--name", "synaxic-e2e-clash-postgres-prod", "--entrypoint", "sleep", "synaxic-test/postgres:17", "600"]);
-        const clash = masterConfig({ namePrefix: "synaxic-e2e-clash", postgresPort: "45432", redisPort: "46380", replicas: "[]" });
+        dockerOn(HOSTS.master, [
+            "run",
+            "-d",
+            "--name",
+            "synaxic-e2e-clash-postgres-prod",
+            "--entrypoint",
+            "sleep",
+            "synaxic-test/postgres:17",
+            "600",
+        ]);
+        const clash = masterConfig({
+            namePrefix: "synaxic-e2e-clash",
+            postgresPort: "45432",
+            redisPort: "46380",
+            replicas: "[]",
+        });
         const res = upProcess("master", clash, undefined, "clash");
         expect(res.status).toBe(1);
         expect(res.stderr).toMatch(/synaxic-e2e-clash-postgres-prod.*(already in use|Conflict)/);
@@ -81,12 +131,19 @@ describe("what the engine refuses", () => {
 describe("a container that cannot start", () => {
     it("fails the up with its own log lines, and fails the next up again instead of reporting success", async () => {
         // A primary from an image without PostgreSQL: its entrypoint stops with the reason, and restarts, and stops.
-        const broken = masterConfig({ namePrefix: "synaxic-e2e-broken", postgresPort: "45433", redisPort: "46381", replicas: "[]",
-            postgresImage: "synaxic-test/redis:8.0" });
+        const broken = masterConfig({
+            namePrefix: "synaxic-e2e-broken",
+            postgresPort: "45433",
+            redisPort: "46381",
+            replicas: "[]",
+            postgresImage: "synaxic-test/redis:8.0",
+        });
         for (let attempt = 1; attempt <= 2; attempt++) {
             const res = upProcess("master", broken, undefined, "broken");
             expect([attempt, res.status]).toEqual([attempt, 1]);
-            expect(res.stderr).toMatch(/synaxic-e2e-broken-postgres-prod (is not running|did not become ready)[\s\S]*no PostgreSQL binaries in this image/);
+            expect(res.stderr).toMatch(
+                /synaxic-e2e-broken-postgres-prod (is not running|did not become ready)[\s\S]*no PostgreSQL binaries in this image/,
+            );
         }
     });
 });

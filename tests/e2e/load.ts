@@ -11,14 +11,23 @@ export interface PgEndpoint {
 }
 
 const connect = async (e: PgEndpoint): Promise<Client> => {
-    const c = new Client({ host: e.host, port: e.port, user: e.user, password: e.password, database: "synaxic",
-        ssl: { ca: e.ca, rejectUnauthorized: true }, connectionTimeoutMillis: 3000, query_timeout: 10000 });
+    const c = new Client({
+        host: e.host,
+        port: e.port,
+        user: e.user,
+        password: e.password,
+        database: "synaxic",
+        ssl: { ca: e.ca, rejectUnauthorized: true },
+        connectionTimeoutMillis: 3000,
+        query_timeout: 10000,
+    });
     c.on("error", () => undefined);
     await c.connect();
     return c;
 };
 
-export const FAULTS_TABLE = "CREATE TABLE IF NOT EXISTS fault_writes (run text NOT NULL, n int NOT NULL, payload text, PRIMARY KEY (run, n))";
+export const FAULTS_TABLE =
+    "CREATE TABLE IF NOT EXISTS fault_writes (run text NOT NULL, n int NOT NULL, payload text, PRIMARY KEY (run, n))";
 
 /** Inserts rows (run, 1), (run, 2), ... on `clients` connections until stopped; reconnects after errors. */
 export class Writer {
@@ -28,8 +37,13 @@ export class Writer {
     private running = true;
     private loops: Promise<void>[] = [];
 
-    constructor(private readonly e: PgEndpoint, readonly run: string, clients = 2, private readonly limit = Infinity,
-        private readonly payload = "") {
+    constructor(
+        private readonly e: PgEndpoint,
+        readonly run: string,
+        clients = 2,
+        private readonly limit = Infinity,
+        private readonly payload = "",
+    ) {
         for (let i = 0; i < clients; i++) this.loops.push(this.loop());
     }
 
@@ -39,7 +53,11 @@ export class Writer {
             try {
                 client ??= await connect(this.e);
                 const n = this.next++;
-                await client.query("INSERT INTO fault_writes (run, n, payload) VALUES ($1, $2, $3)", [this.run, n, this.payload]);
+                await client.query("INSERT INTO fault_writes (run, n, payload) VALUES ($1, $2, $3)", [
+                    this.run,
+                    n,
+                    this.payload,
+                ]);
                 this.acked.push(n);
             } catch {
                 this.errors++;
@@ -66,7 +84,10 @@ export class Writer {
 export async function missing(e: PgEndpoint, run: string, acked: number[]): Promise<number> {
     const c = await connect(e);
     try {
-        const { rows } = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM fault_writes WHERE run = $1 AND n = ANY($2::int[])", [run, acked]);
+        const { rows } = await c.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM fault_writes WHERE run = $1 AND n = ANY($2::int[])",
+            [run, acked],
+        );
         return acked.length - rows[0].n;
     } finally {
         await c.end();

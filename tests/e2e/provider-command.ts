@@ -27,10 +27,20 @@ function runLocal(i: Inputs, command: string): Promise<{ stdout: string; stderr:
         let stdout = "";
         let stderr = "";
         let both = "";
-        child.stdout.on("data", (d) => { stdout += d; both += d; });
-        child.stderr.on("data", (d) => { stderr += d; both += d; });
+        child.stdout.on("data", (d) => {
+            stdout += d;
+            both += d;
+        });
+        child.stderr.on("data", (d) => {
+            stderr += d;
+            both += d;
+        });
         child.on("error", reject);
-        child.on("close", (code) => code === 0 ? resolve({ stdout: trimmed(stdout), stderr: trimmed(stderr) }) : reject(failure(command, code, both)));
+        child.on("close", (code) =>
+            code === 0
+                ? resolve({ stdout: trimmed(stdout), stderr: trimmed(stderr) })
+                : reject(failure(command, code, both)),
+        );
         child.stdin.on("error", () => undefined);
         child.stdin.end(i.stdin ?? "");
     });
@@ -84,7 +94,11 @@ function connectOnce(c: Connection, agent: string | undefined): Promise<Client> 
     return new Promise((resolve, reject) => {
         const client = new Client();
         client.on("ready", () => resolve(client));
-        client.on("error", (e) => reject(/verification failed/i.test(e.message) ? new Error("ssh: handshake failed: ssh: host key mismatch") : e));
+        client.on("error", (e) =>
+            reject(
+                /verification failed/i.test(e.message) ? new Error("ssh: handshake failed: ssh: host key mismatch") : e,
+            ),
+        );
         try {
             client.connect(config);
         } catch (e) {
@@ -102,14 +116,19 @@ async function dial(c: Connection, agent: string | undefined): Promise<Client> {
             return await connectOnce(c, agent);
         } catch (e) {
             if (e instanceof Error && e.message === "ssh: no key found") throw e; // a config error, not a dial error
-            if (limit > -1 && attempt > limit) throw new Error(`after ${attempt - 1} failed attempts: ${e instanceof Error ? e.message : String(e)}`);
+            if (limit > -1 && attempt > limit)
+                throw new Error(`after ${attempt - 1} failed attempts: ${e instanceof Error ? e.message : String(e)}`);
             await new Promise((r) => setTimeout(r, delay));
             delay = Math.min(delay * 1.5, 5000);
         }
     }
 }
 
-async function runRemote(i: Inputs, command: string, agent: string | undefined): Promise<{ stdout: string; stderr: string }> {
+async function runRemote(
+    i: Inputs,
+    command: string,
+    agent: string | undefined,
+): Promise<{ stdout: string; stderr: string }> {
     const client = await dial(i.connection as Connection, agent);
     try {
         return await new Promise((resolve, reject) => {
@@ -126,9 +145,17 @@ async function runRemote(i: Inputs, command: string, agent: string | undefined):
                     if (code === 0) resolve({ stdout: trimmed(stdout), stderr: trimmed(stderr) });
                     else reject(failure(command, code, both));
                 };
-                stream.on("data", (d: Buffer) => { stdout += d; both += d; });
-                stream.stderr.on("data", (d: Buffer) => { stderr += d; both += d; });
-                stream.on("exit", (exitCode: number | null) => { code = exitCode; });
+                stream.on("data", (d: Buffer) => {
+                    stdout += d;
+                    both += d;
+                });
+                stream.stderr.on("data", (d: Buffer) => {
+                    stderr += d;
+                    both += d;
+                });
+                stream.on("exit", (exitCode: number | null) => {
+                    code = exitCode;
+                });
                 stream.on("end", settle);
                 stream.stderr.on("end", settle);
                 stream.on("close", settle);
@@ -144,7 +171,15 @@ async function runRemote(i: Inputs, command: string, agent: string | undefined):
 export const remoteCommand: Kind = {
     async create(ctx, i) {
         allow("remote.Command", i, [...COMMAND_ARGS, "connection"]);
-        allow("remote.Command.connection", i.connection, ["host", "port", "user", "privateKey", "hostKey", "dialErrorLimit", "perDialTimeout"]);
+        allow("remote.Command.connection", i.connection, [
+            "host",
+            "port",
+            "user",
+            "privateKey",
+            "hostKey",
+            "dialErrorLimit",
+            "perDialTimeout",
+        ]);
         return { outputs: { ...(await runRemote(i, i.create, ctx.sshAgent)) } };
     },
     diff: commandDiff,

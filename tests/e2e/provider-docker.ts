@@ -15,8 +15,10 @@ export function dockerApiFor(i: Inputs, sshAgent: string | undefined): DockerApi
     delete env.SSH_AUTH_SOCK;
     if (sshAgent) env.SSH_AUTH_SOCK = sshAgent;
     // Provider inputs that are not strings reach the provider as JSON text.
-    const opts: string[] = typeof i.sshOpts === "string" ? JSON.parse(i.sshOpts) : i.sshOpts ?? [];
-    return new DockerApi({ ssh: { user: m[1], host: m[2].replace(/^\[|\]$/g, ""), port: Number(m[3] ?? 22), opts, env } });
+    const opts: string[] = typeof i.sshOpts === "string" ? JSON.parse(i.sshOpts) : (i.sshOpts ?? []);
+    return new DockerApi({
+        ssh: { user: m[1], host: m[2].replace(/^\[|\]$/g, ""), port: Number(m[3] ?? 22), opts, env },
+    });
 }
 
 const api = (ctx: Ctx): DockerApi => {
@@ -33,7 +35,9 @@ export const network: Kind = {
         const subnet: string | undefined = i.ipamConfigs?.[0]?.subnet;
         // A network of that name that is not in state: the engine refuses it ("already exists"); nothing is adopted.
         const created = await api(ctx).createNetwork({
-            Name: i.name, Driver: i.driver ?? "bridge", CheckDuplicate: true,
+            Name: i.name,
+            Driver: i.driver ?? "bridge",
+            CheckDuplicate: true,
             IPAM: subnet ? { Config: [{ Subnet: subnet }] } : undefined,
         });
         return { id: created.Id, outputs: {} };
@@ -63,8 +67,26 @@ export const volume: Kind = {
 
 // ---- container ----
 
-const CONTAINER_ARGS = ["name", "image", "user", "entrypoints", "command", "envs", "uploads", "volumes", "networksAdvanced",
-    "ports", "restart", "stopSignal", "stopTimeout", "healthcheck", "mustRun", "wait", "waitTimeout", "destroyGraceSeconds"];
+const CONTAINER_ARGS = [
+    "name",
+    "image",
+    "user",
+    "entrypoints",
+    "command",
+    "envs",
+    "uploads",
+    "volumes",
+    "networksAdvanced",
+    "ports",
+    "restart",
+    "stopSignal",
+    "stopTimeout",
+    "healthcheck",
+    "mustRun",
+    "wait",
+    "waitTimeout",
+    "destroyGraceSeconds",
+];
 /** Changed in place by ContainerUpdate (which applies only the restart policy); every other argument replaces. */
 const IN_PLACE = ["restart", "healthcheck", "mustRun", "wait", "waitTimeout", "destroyGraceSeconds"];
 /** Set-typed arguments: order does not matter. */
@@ -73,7 +95,8 @@ const SETS = ["uploads", "envs"];
 /** Go's time.Duration.String(), which is how the provider writes durations back on Read. */
 export function goDuration(nanos: number): string {
     if (nanos === 0) return "0s";
-    if (nanos < 1e9) return nanos % 1e6 === 0 ? `${nanos / 1e6}ms` : nanos % 1e3 === 0 ? `${nanos / 1e3}µs` : `${nanos}ns`;
+    if (nanos < 1e9)
+        return nanos % 1e6 === 0 ? `${nanos / 1e6}ms` : nanos % 1e3 === 0 ? `${nanos / 1e3}µs` : `${nanos}ns`;
     const totalSeconds = nanos / 1e9;
     const h = Math.floor(totalSeconds / 3600);
     const m = Math.floor((totalSeconds % 3600) / 60);
@@ -101,7 +124,11 @@ function readBack(i: Inputs): State {
     if (hc) {
         back.healthcheck = {
             ...hc,
-            ...Object.fromEntries(["interval", "timeout", "startPeriod"].filter((k) => hc[k] !== undefined).map((k) => [k, goDuration(nanos(hc[k]))])),
+            ...Object.fromEntries(
+                ["interval", "timeout", "startPeriod"]
+                    .filter((k) => hc[k] !== undefined)
+                    .map((k) => [k, goDuration(nanos(hc[k]))]),
+            ),
         };
     }
     return back;
@@ -113,7 +140,10 @@ const sortSets = (key: string, v: unknown): unknown =>
 function containerDiff(inputs: Inputs, saved: Saved): Diff {
     const before = Object.fromEntries(CONTAINER_ARGS.map((k) => [k, saved.outputs[k]]));
     const changed = changedKeys(Object.fromEntries(CONTAINER_ARGS.map((k) => [k, inputs[k]])), before, sortSets);
-    return { replace: changed.filter((k) => !IN_PLACE.includes(k)), update: changed.filter((k) => IN_PLACE.includes(k)) };
+    return {
+        replace: changed.filter((k) => !IN_PLACE.includes(k)),
+        update: changed.filter((k) => IN_PLACE.includes(k)),
+    };
 }
 
 /**
@@ -124,7 +154,8 @@ async function waitHealthy(docker: DockerApi, id: string, name: string, timeoutS
     const deadline = Date.now() + timeoutSeconds * 1000;
     for (;;) {
         if ((await docker.container(id))?.State.Health?.Status === "healthy") return;
-        if (Date.now() > deadline) throw new Error(`container ${name} did not become healthy within ${timeoutSeconds} seconds`);
+        if (Date.now() > deadline)
+            throw new Error(`container ${name} did not become healthy within ${timeoutSeconds} seconds`);
         await new Promise((r) => setTimeout(r, 1000));
     }
 }
@@ -141,18 +172,36 @@ async function createContainer(docker: DockerApi, i: Inputs): Promise<string> {
         Env: i.envs,
         StopSignal: i.stopSignal,
         StopTimeout: i.stopTimeout,
-        Healthcheck: hc ? {
-            Test: hc.tests, Interval: nanos(hc.interval), Timeout: nanos(hc.timeout), Retries: hc.retries, StartPeriod: nanos(hc.startPeriod),
-        } : undefined,
-        ExposedPorts: Object.fromEntries((i.ports ?? []).map((p: Inputs) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}])),
+        Healthcheck: hc
+            ? {
+                  Test: hc.tests,
+                  Interval: nanos(hc.interval),
+                  Timeout: nanos(hc.timeout),
+                  Retries: hc.retries,
+                  StartPeriod: nanos(hc.startPeriod),
+              }
+            : undefined,
+        ExposedPorts: Object.fromEntries(
+            (i.ports ?? []).map((p: Inputs) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}]),
+        ),
         HostConfig: {
             Binds: (i.volumes ?? []).map((v: Inputs) => `${v.volumeName}:${v.containerPath}`),
-            PortBindings: Object.fromEntries((i.ports ?? []).map((p: Inputs) =>
-                [`${p.internal}/${p.protocol ?? "tcp"}`, [{ HostIp: p.ip ?? "0.0.0.0", HostPort: String(p.external) }]])),
+            PortBindings: Object.fromEntries(
+                (i.ports ?? []).map((p: Inputs) => [
+                    `${p.internal}/${p.protocol ?? "tcp"}`,
+                    [{ HostIp: p.ip ?? "0.0.0.0", HostPort: String(p.external) }],
+                ]),
+            ),
             RestartPolicy: { Name: i.restart ?? "no" },
             NetworkMode: net?.name,
         },
-        NetworkingConfig: net ? { EndpointsConfig: { [net.name]: net.ipv4Address ? { IPAMConfig: { IPv4Address: net.ipv4Address } } : {} } } : undefined,
+        NetworkingConfig: net
+            ? {
+                  EndpointsConfig: {
+                      [net.name]: net.ipv4Address ? { IPAMConfig: { IPv4Address: net.ipv4Address } } : {},
+                  },
+              }
+            : undefined,
     });
     return Id;
 }
@@ -168,18 +217,22 @@ export const container: Kind = {
         for (const n of i.networksAdvanced ?? []) allow("Container.networksAdvanced", n, ["name", "ipv4Address"]);
         for (const p of i.ports ?? []) allow("Container.ports", p, ["internal", "external", "ip", "protocol"]);
         allow("Container.healthcheck", i.healthcheck, ["tests", "interval", "timeout", "retries", "startPeriod"]);
-        if ((i.networksAdvanced ?? []).length > 1) throw new Error("Container: more than one network is not implemented by the e2e provider");
+        if ((i.networksAdvanced ?? []).length > 1)
+            throw new Error("Container: more than one network is not implemented by the e2e provider");
         const docker = api(ctx);
         const id = await createContainer(docker, i);
         try {
             // Uploads are extracted at / before the container starts.
             const files = (i.uploads ?? []).map((u: Inputs) => ({
-                path: u.file, content: Buffer.from(u.content, "utf8"), mode: parseInt(u.permissions ?? "0644", 8),
+                path: u.file,
+                content: Buffer.from(u.content, "utf8"),
+                mode: parseInt(u.permissions ?? "0644", 8),
             }));
             if (files.length) await docker.putArchive(id, tarFiles(files));
             await docker.start(id);
             if (i.wait) await waitHealthy(docker, id, i.name, i.waitTimeout ?? 60);
-            if (i.mustRun && !(await docker.container(id))?.State.Running) throw new Error(`container ${i.name} is not running`);
+            if (i.mustRun && !(await docker.container(id))?.State.Running)
+                throw new Error(`container ${i.name} is not running`);
         } catch (e) {
             // It exists and has an ID: the engine keeps it in state, with the error.
             return { id, outputs: readBack(i), initError: e instanceof Error ? e : new Error(String(e)) };
@@ -190,7 +243,8 @@ export const container: Kind = {
     async update(ctx, i, saved, diff) {
         const docker = api(ctx);
         // ContainerUpdate changes the restart policy only: a new healthcheck does not reach the running container.
-        if (diff.update.includes("restart")) await docker.update(saved.id, { RestartPolicy: { Name: i.restart ?? "no" } });
+        if (diff.update.includes("restart"))
+            await docker.update(saved.id, { RestartPolicy: { Name: i.restart ?? "no" } });
         if (i.mustRun && !(await docker.container(saved.id))?.State.Running) await docker.start(saved.id);
         return readBack(i);
     },

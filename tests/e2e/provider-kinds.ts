@@ -55,7 +55,8 @@ export interface Kind {
 /** Refuse any argument this provider does not implement (undefined values are fine). */
 export function allow(what: string, obj: Inputs | undefined, keys: string[]): void {
     for (const [k, v] of Object.entries(obj ?? {})) {
-        if (v !== undefined && v !== null && !keys.includes(k)) throw new Error(`${what}: argument '${k}' is not implemented by the e2e provider`);
+        if (v !== undefined && v !== null && !keys.includes(k))
+            throw new Error(`${what}: argument '${k}' is not implemented by the e2e provider`);
     }
 }
 
@@ -63,14 +64,22 @@ export function allow(what: string, obj: Inputs | undefined, keys: string[]): vo
 export function stableJson(v: unknown): string {
     if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
     if (v && typeof v === "object") {
-        return `{${Object.keys(v).sort().filter((k) => (v as Inputs)[k] !== undefined)
-            .map((k) => `${JSON.stringify(k)}:${stableJson((v as Inputs)[k])}`).join(",")}}`;
+        return `{${Object.keys(v)
+            .sort()
+            .filter((k) => (v as Inputs)[k] !== undefined)
+            .map((k) => `${JSON.stringify(k)}:${stableJson((v as Inputs)[k])}`)
+            .join(",")}}`;
     }
     return JSON.stringify(v);
 }
 
 /** Input names whose value differs between `inputs` and `before` (compared as stable JSON). */
-export function changedKeys(inputs: Inputs, before: Inputs, normalise: (key: string, v: unknown) => unknown = (_k, v) => v): string[] {
-    return [...new Set([...Object.keys(inputs), ...Object.keys(before)])]
-        .filter((k) => stableJson(normalise(k, inputs[k])) !== stableJson(normalise(k, before[k])));
+export function changedKeys(
+    inputs: Inputs,
+    before: Inputs,
+    normalise: (key: string, v: unknown) => unknown = (_k, v) => v,
+): string[] {
+    return [...new Set([...Object.keys(inputs), ...Object.keys(before)])].filter(
+        (k) => stableJson(normalise(k, inputs[k])) !== stableJson(normalise(k, before[k])),
+    );
 }

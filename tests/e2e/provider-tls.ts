@@ -9,14 +9,16 @@ import { allow, changedKeys, Inputs, Kind, State } from "./provider-kinds";
 
 function randomPassword(i: Inputs): State {
     allow("RandomPassword", i, ["length", "special"]);
-    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + (i.special ? "!#$%&*()-_=+[]{}<>:?" : "");
+    const alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + (i.special ? "!#$%&*()-_=+[]{}<>:?" : "");
     const bytes = crypto.randomBytes(i.length);
     return { result: Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("") };
 }
 
 function privateKey(i: Inputs): State {
     allow("PrivateKey", i, ["algorithm", "ecdsaCurve"]);
-    if (i.algorithm !== "ECDSA" || i.ecdsaCurve !== "P256") throw new Error(`PrivateKey ${i.algorithm}/${i.ecdsaCurve} is not implemented by the e2e provider`);
+    if (i.algorithm !== "ECDSA" || i.ecdsaCurve !== "P256")
+        throw new Error(`PrivateKey ${i.algorithm}/${i.ecdsaCurve} is not implemented by the e2e provider`);
     const { privateKey: key, publicKey } = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
     return {
         privateKeyPem: key.export({ type: "sec1", format: "pem" }).toString(),
@@ -25,14 +27,18 @@ function privateKey(i: Inputs): State {
 }
 
 const KEY_USAGE: Record<string, string> = {
-    digital_signature: "digitalSignature", key_encipherment: "keyEncipherment", cert_signing: "keyCertSign", crl_signing: "cRLSign",
+    digital_signature: "digitalSignature",
+    key_encipherment: "keyEncipherment",
+    cert_signing: "keyCertSign",
+    crl_signing: "cRLSign",
 };
 const EXT_KEY_USAGE: Record<string, string> = { server_auth: "serverAuth", client_auth: "clientAuth" };
 
 function openssl(args: string[], files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-tls-"));
     try {
-        for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content, { mode: 0o600 });
+        for (const [name, content] of Object.entries(files))
+            fs.writeFileSync(path.join(dir, name), content, { mode: 0o600 });
         return execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -45,19 +51,25 @@ const subjectText = (s: Inputs | undefined): string => {
 };
 
 const sanText = (i: Inputs): string =>
-    [...(i.dnsNames ?? []).map((d: string) => `DNS:${d}`), ...(i.ipAddresses ?? []).map((a: string) => `IP:${a}`)].join(",");
+    [...(i.dnsNames ?? []).map((d: string) => `DNS:${d}`), ...(i.ipAddresses ?? []).map((a: string) => `IP:${a}`)].join(
+        ",",
+    );
 
 function extensions(uses: string[], ca: boolean): string {
     const unknown = uses.filter((u) => !KEY_USAGE[u] && !EXT_KEY_USAGE[u]);
     if (unknown.length) throw new Error(`allowedUses ${unknown.join(",")} not implemented by the e2e provider`);
     const ku = uses.filter((u) => KEY_USAGE[u]).map((u) => KEY_USAGE[u]);
     const eku = uses.filter((u) => EXT_KEY_USAGE[u]).map((u) => EXT_KEY_USAGE[u]);
-    return [
-        `basicConstraints=critical,CA:${ca ? "TRUE" : "FALSE"}`,
-        ku.length ? `keyUsage=critical,${ku.join(",")}` : "",
-        eku.length ? `extendedKeyUsage=${eku.join(",")}` : "",
-        "subjectKeyIdentifier=hash",
-    ].filter(Boolean).join("\n") + "\n";
+    return (
+        [
+            `basicConstraints=critical,CA:${ca ? "TRUE" : "FALSE"}`,
+            ku.length ? `keyUsage=critical,${ku.join(",")}` : "",
+            eku.length ? `extendedKeyUsage=${eku.join(",")}` : "",
+            "subjectKeyIdentifier=hash",
+        ]
+            .filter(Boolean)
+            .join("\n") + "\n"
+    );
 }
 
 function days(hours: number): string {
@@ -68,7 +80,10 @@ function days(hours: number): string {
 /** The certificates' validity outputs, as the tls provider sets them. */
 function validity(i: Inputs): State {
     const start = Date.now();
-    return { validityStartTime: new Date(start).toISOString(), validityEndTime: new Date(start + i.validityPeriodHours * 3600e3).toISOString() };
+    return {
+        validityStartTime: new Date(start).toISOString(),
+        validityEndTime: new Date(start + i.validityPeriodHours * 3600e3).toISOString(),
+    };
 }
 
 /**
@@ -79,32 +94,100 @@ const certificate = (make: (i: Inputs) => State): Kind => ({
     create: async (_ctx, i) => ({ outputs: make(i) }),
     diff(inputs, saved) {
         const replace = changedKeys(inputs, saved.inputs);
-        const renewFrom = Date.parse(String(saved.outputs.validityEndTime)) - Number(saved.inputs.earlyRenewalHours ?? 0) * 3600e3;
-        return { replace: Date.now() >= renewFrom ? [...replace, "validityEndTime (early renewal)"] : replace, update: [] };
+        const renewFrom =
+            Date.parse(String(saved.outputs.validityEndTime)) - Number(saved.inputs.earlyRenewalHours ?? 0) * 3600e3;
+        return {
+            replace: Date.now() >= renewFrom ? [...replace, "validityEndTime (early renewal)"] : replace,
+            update: [],
+        };
     },
 });
 
 function selfSignedCert(i: Inputs): State {
-    allow("SelfSignedCert", i, ["privateKeyPem", "subject", "isCaCertificate", "validityPeriodHours", "earlyRenewalHours", "allowedUses"]);
-    const certPem = openssl(["req", "-x509", "-new", "-key", "key.pem", "-subj", subjectText(i.subject), "-days", days(i.validityPeriodHours),
-        "-config", "ext.cnf", "-extensions", "v3"],
-    { "key.pem": i.privateKeyPem, "ext.cnf": `[req]\ndistinguished_name=dn\n[dn]\n[v3]\n${extensions(i.allowedUses, i.isCaCertificate === true)}` });
+    allow("SelfSignedCert", i, [
+        "privateKeyPem",
+        "subject",
+        "isCaCertificate",
+        "validityPeriodHours",
+        "earlyRenewalHours",
+        "allowedUses",
+    ]);
+    const certPem = openssl(
+        [
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "key.pem",
+            "-subj",
+            subjectText(i.subject),
+            "-days",
+            days(i.validityPeriodHours),
+            "-config",
+            "ext.cnf",
+            "-extensions",
+            "v3",
+        ],
+        {
+            "key.pem": i.privateKeyPem,
+            "ext.cnf": `[req]\ndistinguished_name=dn\n[dn]\n[v3]\n${extensions(i.allowedUses, i.isCaCertificate === true)}`,
+        },
+    );
     return { certPem, ...validity(i) };
 }
 
 function certRequest(i: Inputs): State {
     allow("CertRequest", i, ["privateKeyPem", "subject", "dnsNames", "ipAddresses"]);
     const san = sanText(i);
-    const certRequestPem = openssl(["req", "-new", "-key", "key.pem", "-subj", subjectText(i.subject), ...(san ? ["-addext", `subjectAltName=${san}`] : [])],
-        { "key.pem": i.privateKeyPem });
+    const certRequestPem = openssl(
+        [
+            "req",
+            "-new",
+            "-key",
+            "key.pem",
+            "-subj",
+            subjectText(i.subject),
+            ...(san ? ["-addext", `subjectAltName=${san}`] : []),
+        ],
+        { "key.pem": i.privateKeyPem },
+    );
     return { certRequestPem };
 }
 
 function locallySignedCert(i: Inputs): State {
-    allow("LocallySignedCert", i, ["certRequestPem", "caPrivateKeyPem", "caCertPem", "validityPeriodHours", "earlyRenewalHours", "allowedUses"]);
-    const certPem = openssl(["x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", days(i.validityPeriodHours), "-copy_extensions", "copy", "-extfile", "ext.cnf"],
-    { "req.pem": i.certRequestPem, "ca.pem": i.caCertPem, "ca.key": i.caPrivateKeyPem, "ext.cnf": extensions(i.allowedUses, false) });
+    allow("LocallySignedCert", i, [
+        "certRequestPem",
+        "caPrivateKeyPem",
+        "caCertPem",
+        "validityPeriodHours",
+        "earlyRenewalHours",
+        "allowedUses",
+    ]);
+    const certPem = openssl(
+        [
+            "x509",
+            "-req",
+            "-in",
+            "req.pem",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            days(i.validityPeriodHours),
+            "-copy_extensions",
+            "copy",
+            "-extfile",
+            "ext.cnf",
+        ],
+        {
+            "req.pem": i.certRequestPem,
+            "ca.pem": i.caCertPem,
+            "ca.key": i.caPrivateKeyPem,
+            "ext.cnf": extensions(i.allowedUses, false),
+        },
+    );
     return { certPem, ...validity(i) };
 }
 

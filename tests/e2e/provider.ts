@@ -60,21 +60,38 @@ export interface RealProvider extends ResourceProvider {
 }
 
 export function realProvider(opts: RealProviderOptions): RealProvider {
-    const saved: Record<string, Saved> = fs.existsSync(opts.stateFile) ? JSON.parse(fs.readFileSync(opts.stateFile, "utf8")) : {};
+    const saved: Record<string, Saved> = fs.existsSync(opts.stateFile)
+        ? JSON.parse(fs.readFileSync(opts.stateFile, "utf8"))
+        : {};
     const save = () => {
         fs.mkdirSync(path.dirname(opts.stateFile), { recursive: true });
         fs.writeFileSync(opts.stateFile, JSON.stringify(saved), { mode: 0o600 });
     };
     const engines = new Map<string, DockerApi>();
     const declared = new Set<string>();
-    const ctxOf = (provider: string | undefined): Ctx => ({ docker: engines.get(providerId(provider) ?? ""), sshAgent: opts.sshAgent });
-    const event = (req: { type: string; name: string }, action: ProviderEvent["action"], started: number, changed?: string[]) =>
-        opts.events.push({ type: req.type, name: req.name, action, seconds: (Date.now() - started) / 1000, changed });
+    const ctxOf = (provider: string | undefined): Ctx => ({
+        docker: engines.get(providerId(provider) ?? ""),
+        sshAgent: opts.sshAgent,
+    });
+    const event = (
+        req: { type: string; name: string },
+        action: ProviderEvent["action"],
+        started: number,
+        changed?: string[],
+    ) => opts.events.push({ type: req.type, name: req.name, action, seconds: (Date.now() - started) / 1000, changed });
 
     const record = (req: ResourceRequest, id: string, outputs: State, initErrors = false): Saved => {
         const entry: Saved = {
-            type: req.type, name: req.name, id, inputs: req.inputs, outputs, initErrors,
-            protect: req.protect, retainOnDelete: req.retainOnDelete, deleteBeforeReplace: req.deleteBeforeReplace, provider: req.provider,
+            type: req.type,
+            name: req.name,
+            id,
+            inputs: req.inputs,
+            outputs,
+            initErrors,
+            protect: req.protect,
+            retainOnDelete: req.retainOnDelete,
+            deleteBeforeReplace: req.deleteBeforeReplace,
+            provider: req.provider,
         };
         saved[`${req.type}::${req.name}`] = entry;
         save();
@@ -83,7 +100,12 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
 
     const create = async (kind: Kind, req: ResourceRequest): Promise<Saved> => {
         const made = await kind.create(ctxOf(req.provider), req.inputs);
-        const entry = record(req, made.id ?? `${req.name}-${crypto.randomBytes(4).toString("hex")}`, made.outputs, made.initError !== undefined);
+        const entry = record(
+            req,
+            made.id ?? `${req.name}-${crypto.randomBytes(4).toString("hex")}`,
+            made.outputs,
+            made.initError !== undefined,
+        );
         if (made.initError) throw made.initError;
         return entry;
     };
@@ -95,8 +117,10 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
     };
 
     const protectedError = (req: { type: string; name: string }, what: string) =>
-        new Error(`unable to ${what} resource ${req.type}::${req.name} as it is currently marked for protection. ` +
-            "To unprotect the resource, remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`");
+        new Error(
+            `unable to ${what} resource ${req.type}::${req.name} as it is currently marked for protection. ` +
+                "To unprotect the resource, remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`",
+        );
 
     /** A docker provider: no object of its own, but the engine its resources are created on. */
     const dockerProvider = (req: ResourceRequest, started: number) => {
@@ -114,7 +138,10 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
         const started = Date.now();
         if (req.type.startsWith("synaxic:")) return { id: "", state: {} }; // our components: nothing to create
         if (req.type === "pulumi:pulumi:StackReference") {
-            return { id: req.inputs.name, state: { name: req.inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] } };
+            return {
+                id: req.inputs.name,
+                state: { name: req.inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] },
+            };
         }
         const key = `${req.type}::${req.name}`;
         declared.add(key);
@@ -139,7 +166,7 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
         }
         const diff: Diff = opts.replace?.includes(req.name)
             ? { replace: ["--replace"], update: [] }
-            : kind.diff?.(req.inputs, previous) ?? { replace: changedKeys(req.inputs, previous.inputs), update: [] };
+            : (kind.diff?.(req.inputs, previous) ?? { replace: changedKeys(req.inputs, previous.inputs), update: [] });
         if (diff.replace.length > 0) {
             if (previous.protect) throw protectedError(req, "replace");
             const old = previous;
@@ -152,7 +179,9 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
         }
         if (diff.update.length > 0 || previous.initErrors) {
             // A resource kept with init errors gets an update even with no change: an empty one for a container.
-            const outputs = kind.update ? await kind.update(ctxOf(req.provider), req.inputs, previous, diff) : previous.outputs;
+            const outputs = kind.update
+                ? await kind.update(ctxOf(req.provider), req.inputs, previous, diff)
+                : previous.outputs;
             const entry = record(req, previous.id, outputs);
             event(req, "updated", started, diff.update);
             return { id: entry.id, state: { ...req.inputs, ...entry.outputs } };
@@ -163,7 +192,10 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
 
     /** The end of an up: what the program no longer declares is deleted (newest first), unless protected or retained. */
     const finish = async (): Promise<void> => {
-        const gone = Object.entries(saved).filter(([key]) => !declared.has(key)).map(([, entry]) => entry).reverse();
+        const gone = Object.entries(saved)
+            .filter(([key]) => !declared.has(key))
+            .map(([, entry]) => entry)
+            .reverse();
         for (const entry of gone) {
             const started = Date.now();
             if (entry.protect) throw protectedError(entry, "delete");
@@ -185,4 +217,3 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
         },
     };
 }
-

@@ -7,17 +7,37 @@ const target = (e: PgEndpoint) => ({ ...e, database: "synaxic" });
 
 /** Until the primary shows the standby streaming; returns the seconds waited. */
 export async function waitStreaming(master: PgEndpoint, seconds = 90): Promise<number> {
-    return (await waitFor("the standby to stream", seconds, async () => {
-        const s = await readPostgres(target(master), 2000);
-        return s.reachable && s.role === "master" && s.replicas.some((r) => r.state === "streaming") ? true : undefined;
-    }, 100)).seconds;
+    return (
+        await waitFor(
+            "the standby to stream",
+            seconds,
+            async () => {
+                const s = await readPostgres(target(master), 2000);
+                return s.reachable && s.role === "master" && s.replicas.some((r) => r.state === "streaming")
+                    ? true
+                    : undefined;
+            },
+            100,
+        )
+    ).seconds;
 }
 
 /** Until the standby has replayed everything the primary has written so far; returns the seconds waited. */
 export async function waitCaughtUp(master: PgEndpoint, standby: PgEndpoint, seconds = 120): Promise<number> {
     const [{ lsn }] = await pgQuery<{ lsn: string }>(master, "SELECT pg_current_wal_lsn()::text AS lsn");
-    return (await waitFor("the standby to catch up", seconds, async () => {
-        const [{ behind }] = await pgQuery<{ behind: string }>(standby, "SELECT pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn())::bigint AS behind", [lsn]);
-        return Number(behind) <= 0 ? true : undefined;
-    }, 100)).seconds;
+    return (
+        await waitFor(
+            "the standby to catch up",
+            seconds,
+            async () => {
+                const [{ behind }] = await pgQuery<{ behind: string }>(
+                    standby,
+                    "SELECT pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn())::bigint AS behind",
+                    [lsn],
+                );
+                return Number(behind) <= 0 ? true : undefined;
+            },
+            100,
+        )
+    ).seconds;
 }

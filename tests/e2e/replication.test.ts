@@ -6,9 +6,32 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { readPostgres } from "../../scripts/status/collect";
-import { appEnv, caFile, pgConnect, pgQuery, plaintextPing, redisConnect, runStatus, tcpOpen, tlsResp, waitFor } from "./clients";
+import {
+    appEnv,
+    caFile,
+    pgConnect,
+    pgQuery,
+    plaintextPing,
+    redisConnect,
+    runStatus,
+    tcpOpen,
+    tlsResp,
+    waitFor,
+} from "./clients";
 import { dockerExec, engineOf, HOSTS } from "./hosts";
-import { deployPair, Deployment, endpoints, masterConfig, NAMES, PORTS, replicaConfig, STATE_DIR, teardown, up, upProcess } from "./stacks";
+import {
+    deployPair,
+    Deployment,
+    endpoints,
+    masterConfig,
+    NAMES,
+    PORTS,
+    replicaConfig,
+    STATE_DIR,
+    teardown,
+    up,
+    upProcess,
+} from "./stacks";
 import { waitStreaming } from "./replication-state";
 import { phase, report } from "./timing";
 
@@ -45,30 +68,46 @@ describe("PostgreSQL streaming replication", () => {
             return s.reachable && s.role === "master" && s.replicas[0]?.state === "streaming" ? s : undefined;
         });
         if (!status.value.reachable || status.value.role !== "master") throw new Error("unreachable");
-        expect(status.value.replicas).toEqual([expect.objectContaining({
-            application_name: "replica1", client_addr: HOSTS.replica.linkIp, state: "streaming", tls: true,
-        })]);
-        expect(status.value.slots).toEqual([expect.objectContaining({ slot_name: "replica1_slot", active: true, slot_type: "physical" })]);
+        expect(status.value.replicas).toEqual([
+            expect.objectContaining({
+                application_name: "replica1",
+                client_addr: HOSTS.replica.linkIp,
+                state: "streaming",
+                tls: true,
+            }),
+        ]);
+        expect(status.value.slots).toEqual([
+            expect.objectContaining({ slot_name: "replica1_slot", active: true, slot_type: "physical" }),
+        ]);
     });
 
     it("replays rows written on the primary within 5 s, and refuses writes on the standby", async () => {
         const primary = await pgConnect(masterPg());
         await primary.query("CREATE TABLE IF NOT EXISTS test_replication (id serial PRIMARY KEY, data text)");
-        const { rows } = await primary.query<{ id: number }>("INSERT INTO test_replication (data) VALUES ('Test data') RETURNING id");
+        const { rows } = await primary.query<{ id: number }>(
+            "INSERT INTO test_replication (data) VALUES ('Test data') RETURNING id",
+        );
         await primary.end();
-        const seen = await waitFor("the row on the standby", 5, async () => {
-            const r = await pgQuery(replicaPg(), "SELECT data FROM test_replication WHERE id = $1", [rows[0].id]);
-            return r.length === 1 ? r[0] : undefined;
-        }, 20);
+        const seen = await waitFor(
+            "the row on the standby",
+            5,
+            async () => {
+                const r = await pgQuery(replicaPg(), "SELECT data FROM test_replication WHERE id = $1", [rows[0].id]);
+                return r.length === 1 ? r[0] : undefined;
+            },
+            20,
+        );
         expect(seen.value).toEqual({ data: "Test data" });
         process.stderr.write(`[e2e] row visible on the standby after ${seen.seconds.toFixed(3)} s\n`);
-        await expect(pgQuery(replicaPg(), "INSERT INTO test_replication (data) VALUES ('Should fail')"))
-            .rejects.toThrow("cannot execute INSERT in a read-only transaction");
+        await expect(
+            pgQuery(replicaPg(), "INSERT INTO test_replication (data) VALUES ('Should fail')"),
+        ).rejects.toThrow("cannot execute INSERT in a read-only transaction");
     });
 
     it("keeps TLS material outside PGDATA and the standby's identity its own", () => {
         expect(dockerExec(NAMES.replicaPostgres, "ls", "/var/lib/postgresql/data")).not.toMatch(/\.(crt|key)\b/);
-        const subject = (c: string) => dockerExec(c, "openssl", "x509", "-noout", "-subject", "-in", "/etc/synaxic/tls/server.crt");
+        const subject = (c: string) =>
+            dockerExec(c, "openssl", "x509", "-noout", "-subject", "-in", "/etc/synaxic/tls/server.crt");
         expect(subject(NAMES.masterPostgres)).toMatch(/CN\s*=\s*master/);
         expect(subject(NAMES.replicaPostgres)).toMatch(/CN\s*=\s*replica1/);
     });
@@ -78,8 +117,18 @@ describe("published ports", () => {
     it("are on each host's private link address only: its other addresses refuse them (Docker bypasses host firewalls)", async () => {
         for (const host of Object.values(HOSTS)) {
             for (const port of Object.values(PORTS)) {
-                expect([host.name, port, "link", await tcpOpen(host.linkIp, port)]).toEqual([host.name, port, "link", true]);
-                expect([host.name, port, "ssh address", await tcpOpen(host.sshIp, port)]).toEqual([host.name, port, "ssh address", false]);
+                expect([host.name, port, "link", await tcpOpen(host.linkIp, port)]).toEqual([
+                    host.name,
+                    port,
+                    "link",
+                    true,
+                ]);
+                expect([host.name, port, "ssh address", await tcpOpen(host.sshIp, port)]).toEqual([
+                    host.name,
+                    port,
+                    "ssh address",
+                    false,
+                ]);
             }
         }
     });
@@ -93,7 +142,12 @@ describe("Redis replication over TLS", () => {
             await m.connect();
             await r.connect();
             await m.set("test_key", "test_value");
-            const value = await waitFor("the key on the replica", 5, async () => (await r.get("test_key")) ?? undefined, 20);
+            const value = await waitFor(
+                "the key on the replica",
+                5,
+                async () => (await r.get("test_key")) ?? undefined,
+                20,
+            );
             expect(value.value).toBe("test_value");
             expect(await r.info("replication")).toMatch(/^master_link_status:up\r?$/m);
             expect(dockerExec(NAMES.replicaRedis, "synaxic-redis-cli", "GET", "test_key").trim()).toBe("test_value");
@@ -106,60 +160,127 @@ describe("Redis replication over TLS", () => {
 
     it("refuses plaintext: the TLS port does not speak RESP in clear, and 6379 is closed", async () => {
         expect(await plaintextPing(HOSTS.master.linkIp, PORTS.redis)).not.toMatch(/^[+-]/);
-        expect(() => dockerExec(NAMES.masterRedis, "redis-cli", "-p", "6379", "PING")).toThrow(/Connection refused|Could not connect/);
+        expect(() => dockerExec(NAMES.masterRedis, "redis-cli", "-p", "6379", "PING")).toThrow(
+            /Connection refused|Could not connect/,
+        );
     });
 
     it("refuses a client without the password, and a wrong password", async () => {
-        const replies = await tlsResp(HOSTS.master.linkIp, PORTS.redis, { ca }, [["GET", "test_key"], ["AUTH", "wrong-password-0123456789"], ["GET", "test_key"]]);
-        expect(replies).toEqual([expect.stringMatching(/^-NOAUTH/), expect.stringMatching(/^-WRONGPASS/), expect.stringMatching(/^-NOAUTH/)]);
+        const replies = await tlsResp(HOSTS.master.linkIp, PORTS.redis, { ca }, [
+            ["GET", "test_key"],
+            ["AUTH", "wrong-password-0123456789"],
+            ["GET", "test_key"],
+        ]);
+        expect(replies).toEqual([
+            expect.stringMatching(/^-NOAUTH/),
+            expect.stringMatching(/^-WRONGPASS/),
+            expect.stringMatching(/^-NOAUTH/),
+        ]);
     });
 });
 
 describe("attacks and misuse", () => {
     const foreignCert = () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-foreign-"));
-        execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${dir}/k.pem`,
-            "-out", `${dir}/c.pem`, "-subj", "/CN=intruder", "-days", "1", "-addext", "extendedKeyUsage=clientAuth"], { stdio: "ignore" });
+        execFileSync(
+            "openssl",
+            [
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                `${dir}/k.pem`,
+                "-out",
+                `${dir}/c.pem`,
+                "-subj",
+                "/CN=intruder",
+                "-days",
+                "1",
+                "-addext",
+                "extendedKeyUsage=clientAuth",
+            ],
+            { stdio: "ignore" },
+        );
         return { cert: fs.readFileSync(`${dir}/c.pem`, "utf8"), key: fs.readFileSync(`${dir}/k.pem`, "utf8") };
     };
 
     it("Redis refuses a client certificate from another CA, and accepts the replica's own", async () => {
         expect(await tlsResp(HOSTS.master.linkIp, PORTS.redis, { ca, ...foreignCert() }, [["PING"]])).toEqual([""]);
         const own = master.outputs.replicaTls.replica1;
-        expect(await tlsResp(HOSTS.master.linkIp, PORTS.redis, { ca, cert: own.clientCertPem, key: own.clientKeyPem }, [["PING"]]))
-            .toEqual([expect.stringMatching(/^-NOAUTH/)]);
+        expect(
+            await tlsResp(HOSTS.master.linkIp, PORTS.redis, { ca, cert: own.clientCertPem, key: own.clientKeyPem }, [
+                ["PING"],
+            ]),
+        ).toEqual([expect.stringMatching(/^-NOAUTH/)]);
     });
 
     it("PostgreSQL refuses plaintext and a wrong password", async () => {
-        const plain = new Client({ host: HOSTS.master.linkIp, port: PORTS.postgres, user: "synaxic", password: master.outputs.SPRING_DATASOURCE_PASSWORD, database: "synaxic", ssl: false });
+        const plain = new Client({
+            host: HOSTS.master.linkIp,
+            port: PORTS.postgres,
+            user: "synaxic",
+            password: master.outputs.SPRING_DATASOURCE_PASSWORD,
+            database: "synaxic",
+            ssl: false,
+        });
         await expect(plain.connect()).rejects.toThrow(/no pg_hba\.conf entry .* no encryption/);
-        await expect(pgQuery({ ...masterPg(), password: "wrong-password-0123456789" }, "SELECT 1")).rejects.toThrow(/password authentication failed for user "synaxic"/);
+        await expect(pgQuery({ ...masterPg(), password: "wrong-password-0123456789" }, "SELECT 1")).rejects.toThrow(
+            /password authentication failed for user "synaxic"/,
+        );
     });
 
     it("verify-full fails against a host name the certificate does not name (libpq and node)", async () => {
-        const libpq = spawnSync("docker", ["-H", `unix://${HOSTS.replica.socket}`, "exec", NAMES.replicaPostgres, "psql", "-X", "-c", "SELECT 1",
-            `host=db.wrong.example hostaddr=${HOSTS.master.linkIp} user=replicator dbname=postgres sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass`]);
+        const libpq = spawnSync("docker", [
+            "-H",
+            `unix://${HOSTS.replica.socket}`,
+            "exec",
+            NAMES.replicaPostgres,
+            "psql",
+            "-X",
+            "-c",
+            "SELECT 1",
+            `host=db.wrong.example hostaddr=${HOSTS.master.linkIp} user=replicator dbname=postgres sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass`,
+        ]);
         expect(libpq.status).not.toBe(0);
-        expect(libpq.stderr.toString()).toMatch(/server certificate for ".*" .*does not match host name "db\.wrong\.example"/);
-        const node = new Client({ host: HOSTS.master.linkIp, port: PORTS.postgres, user: "synaxic", password: "x", database: "synaxic",
-            ssl: { ca, servername: "db.wrong.example", rejectUnauthorized: true } });
+        expect(libpq.stderr.toString()).toMatch(
+            /server certificate for ".*" .*does not match host name "db\.wrong\.example"/,
+        );
+        const node = new Client({
+            host: HOSTS.master.linkIp,
+            port: PORTS.postgres,
+            user: "synaxic",
+            password: "x",
+            database: "synaxic",
+            ssl: { ca, servername: "db.wrong.example", rejectUnauthorized: true },
+        });
         await expect(node.connect()).rejects.toThrow(/does not match certificate's altnames|Host: db\.wrong\.example/);
     });
 
     it("keeps every private key and password file 0600, owned by the service user", () => {
         const mode = (c: string, f: string) => dockerExec(c, "stat", "-c", "%a %U", f).trim();
-        for (const c of [NAMES.masterPostgres, NAMES.replicaPostgres]) expect(mode(c, "/etc/synaxic/tls/server.key")).toBe("600 postgres");
+        for (const c of [NAMES.masterPostgres, NAMES.replicaPostgres])
+            expect(mode(c, "/etc/synaxic/tls/server.key")).toBe("600 postgres");
         expect(mode(NAMES.replicaPostgres, "/etc/synaxic/postgres/replication.pgpass")).toBe("600 postgres");
         for (const c of [NAMES.masterRedis, NAMES.replicaRedis]) {
             expect(mode(c, "/usr/local/etc/redis/tls/redis.key")).toBe("600 redis");
             expect(mode(c, "/usr/local/etc/redis/secrets.conf")).toBe("600 redis");
         }
         expect(mode(NAMES.replicaRedis, "/usr/local/etc/redis/tls/client.key")).toBe("600 redis");
-        expect(dockerExec(NAMES.masterPostgres, "stat", "-c", "%a %U", "/etc/synaxic/uploads/app.scram").trim()).toBe("600 root");
+        expect(dockerExec(NAMES.masterPostgres, "stat", "-c", "%a %U", "/etc/synaxic/uploads/app.scram").trim()).toBe(
+            "600 root",
+        );
     });
 
     it("shows no secret in container logs, docker inspect, or host command output kept in state", async () => {
-        const secrets = [master.outputs.SPRING_DATASOURCE_PASSWORD, master.outputs.replicationPassword, master.outputs.SPRING_DATA_REDIS_PASSWORD];
+        const secrets = [
+            master.outputs.SPRING_DATASOURCE_PASSWORD,
+            master.outputs.replicationPassword,
+            master.outputs.SPRING_DATA_REDIS_PASSWORD,
+        ];
         for (const name of Object.values(NAMES)) {
             const info = await engineOf(name).container(name);
             const text = `${await engineOf(name).logs(info!.Id)}\n${JSON.stringify(info!.Config.Env)}`;
@@ -168,13 +289,32 @@ describe("attacks and misuse", () => {
         }
         // The primary holds SCRAM verifiers only: neither the app's nor the replication password is in its files.
         for (const s of [secrets[0], secrets[1]]) {
-            expect(spawnSync("docker", ["-H", `unix://${HOSTS.master.socket}`, "exec", NAMES.masterPostgres, "grep", "-rqF", "-e", s, "/etc/synaxic"]).status).toBe(1);
+            expect(
+                spawnSync("docker", [
+                    "-H",
+                    `unix://${HOSTS.master.socket}`,
+                    "exec",
+                    NAMES.masterPostgres,
+                    "grep",
+                    "-rqF",
+                    "-e",
+                    s,
+                    "/etc/synaxic",
+                ]).status,
+            ).toBe(1);
         }
-        const kept = [...master.run.resources, ...replica.run.resources].filter((r) => r.type === "command:remote:Command");
+        const kept = [...master.run.resources, ...replica.run.resources].filter(
+            (r) => r.type === "command:remote:Command",
+        );
         expect(kept.length).toBeGreaterThan(0);
-        const state = [...Object.values(JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-master.json"), "utf8"))),
-            ...Object.values(JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-replica.json"), "utf8")))] as { outputs: { stdout?: string; stderr?: string } }[];
-        const outputs = state.filter((e) => e.outputs.stdout !== undefined).map((e) => `${e.outputs.stdout}${e.outputs.stderr}`).join("\n");
+        const state = [
+            ...Object.values(JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-master.json"), "utf8"))),
+            ...Object.values(JSON.parse(fs.readFileSync(path.join(STATE_DIR, "state-replica.json"), "utf8"))),
+        ] as { outputs: { stdout?: string; stderr?: string } }[];
+        const outputs = state
+            .filter((e) => e.outputs.stdout !== undefined)
+            .map((e) => `${e.outputs.stdout}${e.outputs.stderr}`)
+            .join("\n");
         expect(outputs).toMatch(/slot replica1_slot: ensure done|pg_basebackup from/);
         for (const s of secrets) expect(outputs.includes(s)).toBe(false);
     });
@@ -185,15 +325,41 @@ describe("status command", () => {
         const m = await runStatus(["master", "--json"], appEnv(master.outputs, caPath));
         expect([m.code, m.stderr]).toEqual([0, ""]);
         const mj = JSON.parse(m.stdout);
-        expect(mj).toMatchObject({ role: "master", status: "healthy", exitCode: 0, postgres: { role: "master" }, redis: { role: "master" } });
-        expect(Object.keys(mj.postgres.replicas[0])).toEqual(expect.arrayContaining(["state", "sent_lsn", "write_lsn", "flush_lsn", "replay_lsn", "lag_bytes", "lag_seconds", "sync_state", "tls"]));
-        expect(Object.keys(mj.postgres.slots[0])).toEqual(expect.arrayContaining(["active", "retained_bytes", "wal_status"]));
+        expect(mj).toMatchObject({
+            role: "master",
+            status: "healthy",
+            exitCode: 0,
+            postgres: { role: "master" },
+            redis: { role: "master" },
+        });
+        expect(Object.keys(mj.postgres.replicas[0])).toEqual(
+            expect.arrayContaining([
+                "state",
+                "sent_lsn",
+                "write_lsn",
+                "flush_lsn",
+                "replay_lsn",
+                "lag_bytes",
+                "lag_seconds",
+                "sync_state",
+                "tls",
+            ]),
+        );
+        expect(Object.keys(mj.postgres.slots[0])).toEqual(
+            expect.arrayContaining(["active", "retained_bytes", "wal_status"]),
+        );
         expect(mj.redis.connectedReplicas[0]).toMatchObject({ state: "online" });
         const r = await runStatus(["replica", "--json"], appEnv(replica.outputs, caPath));
         expect([r.code, r.stderr]).toEqual([0, ""]);
         const rj = JSON.parse(r.stdout);
-        expect(rj).toMatchObject({ status: "healthy", postgres: { role: "replica", standby: { is_replica: true, receiver_status: "streaming", tls: true, lag_seconds: 0 } },
-            redis: { role: "slave", masterLinkStatus: "up" } });
+        expect(rj).toMatchObject({
+            status: "healthy",
+            postgres: {
+                role: "replica",
+                standby: { is_replica: true, receiver_status: "streaming", tls: true, lag_seconds: 0 },
+            },
+            redis: { role: "slave", masterLinkStatus: "up" },
+        });
         for (const out of [m.stdout, r.stdout]) {
             expect(out).not.toContain(master.outputs.SPRING_DATASOURCE_PASSWORD);
             expect(out).not.toContain(master.outputs.SPRING_DATA_REDIS_PASSWORD);
@@ -211,14 +377,25 @@ describe("the app's environment from the replica stack's outputs", () => {
         const url = new URL(String(replica.outputs.SPRING_DATASOURCE_READONLY_URL).replace(/^jdbc:/, ""));
         expect(url.searchParams.get("sslmode")).toBe("verify-full");
         expect(url.searchParams.get("readOnly")).toBe("true");
-        const rows = await pgQuery<{ ro: string; db: string }>({
-            host: url.hostname, port: Number(url.port), database: url.pathname.slice(1), ca,
-            user: replica.outputs.SPRING_DATASOURCE_USERNAME, password: replica.outputs.SPRING_DATASOURCE_PASSWORD,
-        }, "SELECT current_setting('transaction_read_only') AS ro, current_database() AS db");
+        const rows = await pgQuery<{ ro: string; db: string }>(
+            {
+                host: url.hostname,
+                port: Number(url.port),
+                database: url.pathname.slice(1),
+                ca,
+                user: replica.outputs.SPRING_DATASOURCE_USERNAME,
+                password: replica.outputs.SPRING_DATASOURCE_PASSWORD,
+            },
+            "SELECT current_setting('transaction_read_only') AS ro, current_database() AS db",
+        );
         expect(rows).toEqual([{ ro: "on", db: "synaxic" }]);
         expect(replica.outputs.SYNAXIC_REDIS_READ_MODE).toBe("REPLICA");
-        const redis = redisConnect({ host: replica.outputs.SYNAXIC_REDIS_REPLICA_HOST, port: Number(replica.outputs.SYNAXIC_REDIS_REPLICA_PORT),
-            password: replica.outputs.SPRING_DATA_REDIS_PASSWORD, ca });
+        const redis = redisConnect({
+            host: replica.outputs.SYNAXIC_REDIS_REPLICA_HOST,
+            port: Number(replica.outputs.SYNAXIC_REDIS_REPLICA_PORT),
+            password: replica.outputs.SPRING_DATA_REDIS_PASSWORD,
+            ca,
+        });
         await redis.connect();
         expect(await redis.get("test_key")).toBe("test_value");
         redis.disconnect();
@@ -227,8 +404,13 @@ describe("the app's environment from the replica stack's outputs", () => {
 
 describe("applying again", () => {
     it("changes nothing: no resource recreated, no host command re-run, the standby not re-seeded", async () => {
-        const ids = async () => Promise.all(Object.values(NAMES).map(async (n) => (await engineOf(n).container(n))?.Id));
-        const before = { ids: await ids(), sysid: await systemIdentifier(replicaPg()), rows: await pgQuery(replicaPg(), "SELECT count(*)::int AS n FROM test_replication") };
+        const ids = async () =>
+            Promise.all(Object.values(NAMES).map(async (n) => (await engineOf(n).container(n))?.Id));
+        const before = {
+            ids: await ids(),
+            sysid: await systemIdentifier(replicaPg()),
+            rows: await pgQuery(replicaPg(), "SELECT count(*)::int AS n FROM test_replication"),
+        };
         const again = [
             await phase("apply again: master stack", () => up("master", masterConfig())),
             await phase("apply again: replica stack", () => up("replica", replicaConfig(), master.outputs)),
@@ -243,8 +425,14 @@ describe("applying again", () => {
         const sysid = await systemIdentifier(replicaPg());
         const seed = replica.run.named("postgres-seed");
         // What the replica host runs: the seed script with that host's engine.
-        const res = spawnSync("bash", ["-c", seed.inputs.create], { input: seed.inputs.stdin, env: { ...process.env, DOCKER_HOST: `unix://${HOSTS.replica.socket}` } });
-        expect([res.status, res.stderr.toString()]).toEqual([0, expect.stringMatching(/already holds a cluster .*not seeding/)]);
+        const res = spawnSync("bash", ["-c", seed.inputs.create], {
+            input: seed.inputs.stdin,
+            env: { ...process.env, DOCKER_HOST: `unix://${HOSTS.replica.socket}` },
+        });
+        expect([res.status, res.stderr.toString()]).toEqual([
+            0,
+            expect.stringMatching(/already holds a cluster .*not seeding/),
+        ]);
         expect(await systemIdentifier(replicaPg())).toBe(sysid);
         expect(await systemIdentifier(masterPg())).toBe(sysid); // one cluster: the standby is a copy of the primary
     });
@@ -254,14 +442,25 @@ describe("rotating passwords", () => {
     it("takes new passwords when both stacks are applied again: the roles change, the standby still streams, nothing re-seeded", async () => {
         const sysid = await systemIdentifier(replicaPg());
         const old = master.outputs.SPRING_DATASOURCE_PASSWORD;
-        const rotated = { postgresPassword: "rotated-app-password-0123", replicationPassword: "rotated-replication-0123" };
+        const rotated = {
+            postgresPassword: "rotated-app-password-0123",
+            replicationPassword: "rotated-replication-0123",
+        };
         master = await phase("apply: master stack, rotated passwords", () => up("master", masterConfig(rotated)));
-        replica = await phase("apply: replica stack, rotated passwords", () => up("replica", replicaConfig(), master.outputs));
-        expect(replica.events.filter((e) => e.action !== "unchanged").map((e) => e.name).sort())
-            .toEqual(["postgres-container", "postgres-container-ready", "postgres-seed"]);
+        replica = await phase("apply: replica stack, rotated passwords", () =>
+            up("replica", replicaConfig(), master.outputs),
+        );
+        expect(
+            replica.events
+                .filter((e) => e.action !== "unchanged")
+                .map((e) => e.name)
+                .sort(),
+        ).toEqual(["postgres-container", "postgres-container-ready", "postgres-seed"]);
         ep = endpoints(master);
         expect(master.outputs.SPRING_DATASOURCE_PASSWORD).toBe(rotated.postgresPassword);
-        await expect(pgQuery({ ...masterPg(), password: old }, "SELECT 1")).rejects.toThrow(/password authentication failed/);
+        await expect(pgQuery({ ...masterPg(), password: old }, "SELECT 1")).rejects.toThrow(
+            /password authentication failed/,
+        );
         expect(await pgQuery(masterPg(), "SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
         await waitStreaming(masterPg(), 60); // with the new replication password
         expect(await pgQuery(replicaPg(), "SELECT 1 AS ok")).toEqual([{ ok: 1 }]); // the role change replicated
@@ -275,13 +474,20 @@ describe("failure is visible", () => {
         const standby = await docker.container(NAMES.replicaPostgres);
         await docker.stop(standby!.Id);
         try {
-            const status = await waitFor("the master to notice", 30, async () => {
-                const s = await runStatus(["master", "--json"], appEnv(master.outputs, caPath));
-                return s.code !== 0 ? s : undefined;
-            }, 500);
+            const status = await waitFor(
+                "the master to notice",
+                30,
+                async () => {
+                    const s = await runStatus(["master", "--json"], appEnv(master.outputs, caPath));
+                    return s.code !== 0 ? s : undefined;
+                },
+                500,
+            );
             expect(status.value.code).toBe(1);
             const json = JSON.parse(status.value.stdout);
-            expect(json.postgres.slots).toEqual([expect.objectContaining({ slot_name: "replica1_slot", active: false })]);
+            expect(json.postgres.slots).toEqual([
+                expect.objectContaining({ slot_name: "replica1_slot", active: false }),
+            ]);
             expect(json.problems).toContain("postgres: slot replica1_slot is inactive (its standby is not connected)");
         } finally {
             await docker.start(standby!.Id);
@@ -293,8 +499,14 @@ describe("failure is visible", () => {
 describe("a replica the master does not allow", () => {
     it("fails the replica stack with a message that says what broke (pg_hba refuses its address)", async () => {
         // A replica stack on the master's own host: its address is not the one the master's replicas list names.
-        const stray = replicaConfig({ namePrefix: "synaxic-e2e-stray", dockerHost: HOSTS.master.dockerHost, sshHostKey: HOSTS.master.hostKey,
-            advertisedHost: HOSTS.master.linkIp, postgresPort: "45432", redisPort: "46380" });
+        const stray = replicaConfig({
+            namePrefix: "synaxic-e2e-stray",
+            dockerHost: HOSTS.master.dockerHost,
+            sshHostKey: HOSTS.master.hostKey,
+            advertisedHost: HOSTS.master.linkIp,
+            postgresPort: "45432",
+            redisPort: "46380",
+        });
         // In its own process, as a user's deployment is: a failed resource ends the run with its message.
         const res = upProcess("replica", stray, master.outputs, "stray");
         expect(res.status).toBe(1);
@@ -309,10 +521,18 @@ describe("failover", () => {
     it("promotes the standby as README documents, and it accepts writes", async () => {
         const started = Date.now();
         dockerExec(NAMES.replicaPostgres, "psql", "-U", "postgres", "-c", "SELECT pg_promote()");
-        const written = await waitFor("a write on the promoted standby", 30, async () => {
-            const rows = await pgQuery(replicaPg(), "INSERT INTO test_replication (data) VALUES ('after promotion') RETURNING id");
-            return rows.length === 1 ? rows : undefined;
-        }, 50);
+        const written = await waitFor(
+            "a write on the promoted standby",
+            30,
+            async () => {
+                const rows = await pgQuery(
+                    replicaPg(),
+                    "INSERT INTO test_replication (data) VALUES ('after promotion') RETURNING id",
+                );
+                return rows.length === 1 ? rows : undefined;
+            },
+            50,
+        );
         process.stderr.write(`[e2e] promote -> first write ${((Date.now() - started) / 1000).toFixed(3)} s\n`);
         expect(written.value).toHaveLength(1);
         expect(await pgQuery(replicaPg(), "SELECT pg_is_in_recovery() AS r")).toEqual([{ r: false }]);

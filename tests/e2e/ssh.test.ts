@@ -10,9 +10,12 @@ jest.setTimeout(120_000);
 
 const PREFIX = "synaxic-e2e-ssh";
 /** A master stack of its own on vps-a that no other suite uses. */
-const config = (extra: Record<string, string>) => masterConfig({ namePrefix: PREFIX, postgresPort: "47432", redisPort: "47380", replicas: "[]", ...extra });
+const config = (extra: Record<string, string>) =>
+    masterConfig({ namePrefix: PREFIX, postgresPort: "47432", redisPort: "47380", replicas: "[]", ...extra });
 const leftOnHost = async () => [
-    ...await HOSTS.master.docker.containersNamed(PREFIX), ...await HOSTS.master.docker.volumesNamed(PREFIX), ...await HOSTS.master.docker.networksNamed(PREFIX),
+    ...(await HOSTS.master.docker.containersNamed(PREFIX)),
+    ...(await HOSTS.master.docker.volumesNamed(PREFIX)),
+    ...(await HOSTS.master.docker.networksNamed(PREFIX)),
 ];
 
 beforeAll(teardown);
@@ -33,11 +36,18 @@ describe("a host that presents another host key", () => {
         const slot = run.ofType(REMOTE_COMMAND).find((c) => c.name === "postgres-role-passwords")!;
         const marker = `/tmp/${PREFIX}-marker`;
         fs.rmSync(marker, { force: true });
-        const inputs = { ...slot.inputs, create: `touch ${marker}`, connection: { ...slot.inputs.connection, dialErrorLimit: 0 } };
+        const inputs = {
+            ...slot.inputs,
+            create: `touch ${marker}`,
+            connection: { ...slot.inputs.connection, dialErrorLimit: 0 },
+        };
         await expect(remoteCommand.create({}, inputs)).rejects.toThrow(/host key mismatch/);
         expect(fs.existsSync(marker)).toBe(false);
         // The same connection with vps-a's own key runs the command (so the refusal above was the key's doing).
-        await remoteCommand.create({}, { ...inputs, connection: { ...inputs.connection, hostKey: HOSTS.master.hostKey } });
+        await remoteCommand.create(
+            {},
+            { ...inputs, connection: { ...inputs.connection, hostKey: HOSTS.master.hostKey } },
+        );
         expect(fs.existsSync(marker)).toBe(true);
         fs.rmSync(marker, { force: true });
     });
@@ -49,7 +59,9 @@ describe("a host that does not answer", () => {
         expect(res.status).toBe(1);
         expect(res.stderr).toMatch(new RegExp(`${DEAD_IP.replace(/\./g, "\\.")}.*(timed out|Connection timed out)`));
         expect(res.wall).toBeLessThan(30);
-        process.stderr.write(`[e2e] unreachable host: the up failed after ${res.wall.toFixed(1)} s (node start-up included)\n`);
+        process.stderr.write(
+            `[e2e] unreachable host: the up failed after ${res.wall.toFixed(1)} s (node start-up included)\n`,
+        );
     });
 });
 
@@ -63,10 +75,16 @@ describe("no credentials", () => {
     });
 
     it("with the key in config and no agent, both clients authenticate (the host commands ran on vps-a)", async () => {
-        const res = upProcess("master", config({ sshPrivateKey: SSH_KEY }), undefined, "ssh-key-only", { sshAgent: null });
+        const res = upProcess("master", config({ sshPrivateKey: SSH_KEY }), undefined, "ssh-key-only", {
+            sshAgent: null,
+        });
         expect([res.status, res.stderr]).toEqual([0, ""]);
-        expect(res.result!.events.filter((e) => e.type === REMOTE_COMMAND && e.action === "created").map((e) => e.name).sort())
-            .toEqual(["postgres-container-ready", "postgres-role-passwords", "redis-container-ready"]);
+        expect(
+            res
+                .result!.events.filter((e) => e.type === REMOTE_COMMAND && e.action === "created")
+                .map((e) => e.name)
+                .sort(),
+        ).toEqual(["postgres-container-ready", "postgres-role-passwords", "redis-container-ready"]);
         expect(dockerExec(`${PREFIX}-postgres-prod`, "psql", "-U", "postgres", "-Atc", "SELECT 1").trim()).toBe("1");
     });
 });

@@ -12,20 +12,27 @@ import { ProviderEvent, realProvider } from "./provider";
 export const STATE_DIR = process.env.SYNAXIC_E2E_STATE ?? "/var/tmp/synaxic-e2e";
 
 /** `SYNAXIC_E2E_IMAGES=debian12` runs on Debian 12's packages; the default is the official images' layout. */
-export const IMAGES = process.env.SYNAXIC_E2E_IMAGES === "debian12"
-    ? { postgres: "synaxic-test/postgres:15", redis: "synaxic-test/redis:7.0" }
-    : { postgres: "synaxic-test/postgres:17", redis: "synaxic-test/redis:8.0" };
+export const IMAGES =
+    process.env.SYNAXIC_E2E_IMAGES === "debian12"
+        ? { postgres: "synaxic-test/postgres:15", redis: "synaxic-test/redis:7.0" }
+        : { postgres: "synaxic-test/postgres:17", redis: "synaxic-test/redis:8.0" };
 
 /** Where the application and the operator sit: this machine's uplink addresses. */
 export const APP_CIDR = "10.231.1.0/24";
 export const PORTS = { postgres: 5432, redis: 6380 };
 const PREFIX = "synaxic-e2e";
 export const NAMES = {
-    masterPostgres: "synaxic-e2e-postgres-prod", masterRedis: "synaxic-e2e-redis-prod",
-    replicaPostgres: "synaxic-e2e-postgres-replica", replicaRedis: "synaxic-e2e-redis-replica",
+    masterPostgres: "synaxic-e2e-postgres-prod",
+    masterRedis: "synaxic-e2e-redis-prod",
+    replicaPostgres: "synaxic-e2e-postgres-replica",
+    replicaRedis: "synaxic-e2e-redis-replica",
 };
 
-const onHost = (host: TestHost) => ({ dockerHost: host.dockerHost, sshHostKey: host.hostKey, advertisedHost: host.linkIp });
+const onHost = (host: TestHost) => ({
+    dockerHost: host.dockerHost,
+    sshHostKey: host.hostKey,
+    advertisedHost: host.linkIp,
+});
 
 /** What both e2e stacks share. */
 const COMMON: Record<string, string> = {
@@ -73,14 +80,28 @@ export interface UpFlags {
 }
 
 /** One stack applied (what `up` does for users): the program users run, its resources created for real. */
-export async function up(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>,
-    stateName: string = stack, flags: UpFlags = {}): Promise<Deployment> {
+export async function up(
+    stack: "master" | "replica",
+    config: Record<string, string>,
+    stackOutputs?: Record<string, unknown>,
+    stateName: string = stack,
+    flags: UpFlags = {},
+): Promise<Deployment> {
     const events: ProviderEvent[] = [];
     const started = Date.now();
-    const agent = flags.sshAgent === undefined ? (stack === "replica" ? SSH_AGENT_SOCK : undefined) : flags.sshAgent ?? undefined;
+    const agent =
+        flags.sshAgent === undefined
+            ? stack === "replica"
+                ? SSH_AGENT_SOCK
+                : undefined
+            : (flags.sshAgent ?? undefined);
     const provider = realProvider({
-        stateFile: path.join(STATE_DIR, `state-${stateName}.json`), stackOutputs, events,
-        refresh: flags.refresh, replace: flags.replace, sshAgent: agent,
+        stateFile: path.join(STATE_DIR, `state-${stateName}.json`),
+        stackOutputs,
+        events,
+        refresh: flags.refresh,
+        replace: flags.replace,
+        sshAgent: agent,
     });
     try {
         const run = await runProgram({ stack, config, stackOutputs, provider });
@@ -101,15 +122,24 @@ export interface ProcessRun {
 }
 
 /** One stack applied in its own process (tests/e2e/up-cli.ts), as a user's `up` runs: a failure ends it with its message. */
-export function upProcess(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>,
-    stateName: string = stack, flags: UpFlags = {}): ProcessRun {
+export function upProcess(
+    stack: "master" | "replica",
+    config: Record<string, string>,
+    stackOutputs?: Record<string, unknown>,
+    stateName: string = stack,
+    flags: UpFlags = {},
+): ProcessRun {
     const started = Date.now();
     const res = spawnSync("npx", ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"], {
-        cwd: path.join(__dirname, "..", ".."), timeout: 300_000, maxBuffer: 1 << 26,
+        cwd: path.join(__dirname, "..", ".."),
+        timeout: 300_000,
+        maxBuffer: 1 << 26,
         env: { ...process.env, E2E_UP: JSON.stringify({ stack, config, stackOutputs, stateName, flags }) },
     });
     return {
-        status: res.status, stderr: res.stderr.toString(), wall: (Date.now() - started) / 1000,
+        status: res.status,
+        stderr: res.stderr.toString(),
+        wall: (Date.now() - started) / 1000,
         result: res.status === 0 ? JSON.parse(res.stdout.toString()) : undefined,
     };
 }
@@ -129,7 +159,12 @@ export async function teardown(): Promise<void> {
 /** Connection settings for the four services, from a master deployment's outputs. */
 export function endpoints(master: Pick<Deployment, "outputs">) {
     const ca: string = master.outputs.caCertPem;
-    const pg = { user: master.outputs.SPRING_DATASOURCE_USERNAME as string, password: master.outputs.SPRING_DATASOURCE_PASSWORD as string, ca, port: PORTS.postgres };
+    const pg = {
+        user: master.outputs.SPRING_DATASOURCE_USERNAME as string,
+        password: master.outputs.SPRING_DATASOURCE_PASSWORD as string,
+        ca,
+        port: PORTS.postgres,
+    };
     const redisPassword: string = master.outputs.SPRING_DATA_REDIS_PASSWORD;
     return {
         ca,
@@ -141,10 +176,15 @@ export function endpoints(master: Pick<Deployment, "outputs">) {
 }
 
 /** Both stacks up from nothing, timed as phases. */
-export async function deployPair(masterExtra: Record<string, string> = {}, replicaExtra: Record<string, string> = {},
-    phase: <T>(name: string, fn: () => Promise<T>) => Promise<T> = (_, fn) => fn()) {
+export async function deployPair(
+    masterExtra: Record<string, string> = {},
+    replicaExtra: Record<string, string> = {},
+    phase: <T>(name: string, fn: () => Promise<T>) => Promise<T> = (_, fn) => fn(),
+) {
     await phase("teardown of a previous run", teardown);
     const master = await phase("apply: master stack", () => up("master", masterConfig(masterExtra)));
-    const replica = await phase("apply: replica stack (base backup included)", () => up("replica", replicaConfig(replicaExtra), master.outputs));
+    const replica = await phase("apply: replica stack (base backup included)", () =>
+        up("replica", replicaConfig(replicaExtra), master.outputs),
+    );
     return { master, replica, ...endpoints(master) };
 }

@@ -13,26 +13,71 @@ import { phase, report } from "./timing";
 jest.setTimeout(300_000);
 
 /** The guide's .env on the master VPS. */
-const GUIDE = { password: "guide-app-password-0123", replication: "guide-replication-0123", redis: "guide-redis-password-0123" };
+const GUIDE = {
+    password: "guide-app-password-0123",
+    replication: "guide-replication-0123",
+    redis: "guide-redis-password-0123",
+};
 /** Named as docker compose names a project's volumes (<project>_<volume>); the prefix lets teardown find them. */
 const VOLUMES = { postgres: "synaxic-e2e-guide_postgres_data", redis: "synaxic-e2e-guide_redis_data" };
 const SCRIPT = fs.readFileSync(path.join(__dirname, "guide-deployment.sh"), "utf8");
-const takeOver = (extra: Record<string, string> = {}) => masterConfig({
-    postgresDataVolume: VOLUMES.postgres, redisDataVolume: VOLUMES.redis,
-    postgresPassword: GUIDE.password, replicationPassword: GUIDE.replication, redisPassword: GUIDE.redis, ...extra,
-});
+const takeOver = (extra: Record<string, string> = {}) =>
+    masterConfig({
+        postgresDataVolume: VOLUMES.postgres,
+        redisDataVolume: VOLUMES.redis,
+        postgresPassword: GUIDE.password,
+        replicationPassword: GUIDE.replication,
+        redisPassword: GUIDE.redis,
+        ...extra,
+    });
 
 let master: Deployment;
 let ep: ReturnType<typeof endpoints>;
 
 beforeAll(async () => {
     await phase("teardown of a previous run", teardown);
-    await phase("the guide's deployment (official images' first start, setup-master.sh, 1000 rows, 100 keys)", async () => {
-        dockerOn(HOSTS.master, ["run", "-i", "--rm", "-v", `${VOLUMES.postgres}:/var/lib/postgresql/data`, "--entrypoint", "bash", IMAGES.postgres,
-            "-s", "--", "postgres", GUIDE.password, GUIDE.replication], SCRIPT);
-        dockerOn(HOSTS.master, ["run", "-i", "--rm", "-v", `${VOLUMES.redis}:/data`, "--entrypoint", "bash", IMAGES.redis,
-            "-s", "--", "redis", GUIDE.redis], SCRIPT);
-    });
+    await phase(
+        "the guide's deployment (official images' first start, setup-master.sh, 1000 rows, 100 keys)",
+        async () => {
+            dockerOn(
+                HOSTS.master,
+                [
+                    "run",
+                    "-i",
+                    "--rm",
+                    "-v",
+                    `${VOLUMES.postgres}:/var/lib/postgresql/data`,
+                    "--entrypoint",
+                    "bash",
+                    IMAGES.postgres,
+                    "-s",
+                    "--",
+                    "postgres",
+                    GUIDE.password,
+                    GUIDE.replication,
+                ],
+                SCRIPT,
+            );
+            dockerOn(
+                HOSTS.master,
+                [
+                    "run",
+                    "-i",
+                    "--rm",
+                    "-v",
+                    `${VOLUMES.redis}:/data`,
+                    "--entrypoint",
+                    "bash",
+                    IMAGES.redis,
+                    "-s",
+                    "--",
+                    "redis",
+                    GUIDE.redis,
+                ],
+                SCRIPT,
+            );
+        },
+    );
 });
 
 afterAll(async () => {
@@ -47,7 +92,14 @@ describe("taking over the guide's master", () => {
         // The volumes are not the stack's resources: never created, never deleted by it.
         expect(master.run.ofType("docker:index/volume:Volume")).toEqual([]);
         expect(await pgQuery(ep.masterPg, "SELECT count(*)::int AS n FROM orders")).toEqual([{ n: 1000 }]);
-        const plain = new Client({ host: ep.masterPg.host, port: ep.masterPg.port, user: "synaxic", password: GUIDE.password, database: "synaxic", ssl: false });
+        const plain = new Client({
+            host: ep.masterPg.host,
+            port: ep.masterPg.port,
+            user: "synaxic",
+            password: GUIDE.password,
+            database: "synaxic",
+            ssl: false,
+        });
         await expect(plain.connect()).rejects.toThrow(/no pg_hba\.conf entry .* no encryption/);
         const redis = redisConnect(ep.masterRedis);
         await redis.connect();
@@ -59,7 +111,9 @@ describe("taking over the guide's master", () => {
     });
 
     it("seeds a replica from it, which streams and has the guide's rows", async () => {
-        await phase("apply: replica stack (base backup of the taken-over primary)", () => up("replica", replicaConfig(), master.outputs));
+        await phase("apply: replica stack (base backup of the taken-over primary)", () =>
+            up("replica", replicaConfig(), master.outputs),
+        );
         await waitStreaming(ep.masterPg, 60);
         expect(await pgQuery(ep.replicaPg, "SELECT count(*)::int AS n FROM orders")).toEqual([{ n: 1000 }]);
     });
@@ -70,13 +124,28 @@ describe("taking over the guide's master", () => {
         const restarted = dockerOn(HOSTS.master, ["restart", NAMES.masterPostgres]).trim();
         expect(restarted).toBe(NAMES.masterPostgres);
         await waitStreaming(ep.masterPg, 60);
-        expect((await HOSTS.master.docker.logs(NAMES.masterPostgres)).match(/taking over the cluster/g)).toHaveLength(1);
+        expect((await HOSTS.master.docker.logs(NAMES.masterPostgres)).match(/taking over the cluster/g)).toHaveLength(
+            1,
+        );
     });
 
     it("refuses a volume that does not exist before any container is created", async () => {
-        const res = upProcess("master", takeOver({ namePrefix: "synaxic-e2e-other", postgresPort: "45432", redisPort: "46380", redisDataVolume: "", postgresDataVolume: "synaxic-e2e-no-such-volume" }), undefined, "takeover-missing");
+        const res = upProcess(
+            "master",
+            takeOver({
+                namePrefix: "synaxic-e2e-other",
+                postgresPort: "45432",
+                redisPort: "46380",
+                redisDataVolume: "",
+                postgresDataVolume: "synaxic-e2e-no-such-volume",
+            }),
+            undefined,
+            "takeover-missing",
+        );
         expect(res.status).toBe(1);
-        expect(res.stderr).toMatch(/postgresDataVolume names volume 'synaxic-e2e-no-such-volume', which does not exist on this host/);
+        expect(res.stderr).toMatch(
+            /postgresDataVolume names volume 'synaxic-e2e-no-such-volume', which does not exist on this host/,
+        );
         expect(await HOSTS.master.docker.volume("synaxic-e2e-no-such-volume")).toBeUndefined();
         expect(await HOSTS.master.docker.containersNamed("synaxic-e2e-other-postgres")).toEqual([]);
     });

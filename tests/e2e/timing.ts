@@ -22,7 +22,11 @@ export function report(): void {
     const lines = phases.map((p) => `[e2e] ${p.name.padEnd(width)}  ${p.seconds.toFixed(1).padStart(6)} s`);
     process.stderr.write(`${lines.join("\n")}\n`);
     if (figures.length > 0) {
-        const table = ["| case | asserted | measured |", "| --- | --- | --- |", ...figures.map((f) => `| ${f.name} | ${f.asserted} | ${f.measured} |`)];
+        const table = [
+            "| case | asserted | measured |",
+            "| --- | --- | --- |",
+            ...figures.map((f) => `| ${f.name} | ${f.asserted} | ${f.measured} |`),
+        ];
         process.stderr.write(`${table.join("\n")}\n`);
     }
 }

@@ -7,7 +7,9 @@ async function main(): Promise<void> {
     const { stack, config, stackOutputs, stateName, flags } = JSON.parse(process.env.E2E_UP ?? "{}");
     process.on("unhandledRejection", (e) => fail(e));
     const deployment = await up(stack, config, stackOutputs, stateName, flags);
-    process.stdout.write(JSON.stringify({ outputs: deployment.outputs, seconds: deployment.seconds, events: deployment.events }));
+    process.stdout.write(
+        JSON.stringify({ outputs: deployment.outputs, seconds: deployment.seconds, events: deployment.events }),
+    );
     process.exit(0);
 }
 

@@ -82,7 +82,9 @@ function unwrapSecrets(value: unknown, path: string, secrets: string[]): unknown
             secrets.push(path);
             return unwrapSecrets(obj.value, path, secrets);
         }
-        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, secrets)]));
+        return Object.fromEntries(
+            Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, secrets)]),
+        );
     }
     return value;
 }
@@ -147,34 +149,49 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     isolate(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         pulumi = require("@pulumi/pulumi");
-        pulumi.runtime.setMocks({
-            newResource: async (args) => {
-                const secretPaths: string[] = [];
-                const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>;
-                const meta = pending.get(`${args.type}::${args.name}`) ?? {};
-                resources.push({ type: args.type, name: args.name, inputs, secretPaths, ...meta } as Recorded);
-                if (opts.provider) {
-                    inFlight++;
-                    try {
-                        return await opts.provider.create({
-                            type: args.type, name: args.name, inputs, provider: args.provider,
-                            protect: meta.protect, retainOnDelete: meta.retainOnDelete, deleteBeforeReplace: meta.deleteBeforeReplace,
-                        });
-                    } catch (e) {
-                        failures.push(`${args.type} ${args.name}: ${e instanceof Error ? e.message : String(e)}`);
-                        throw e;
-                    } finally {
-                        inFlight--;
+        pulumi.runtime.setMocks(
+            {
+                newResource: async (args) => {
+                    const secretPaths: string[] = [];
+                    const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>;
+                    const meta = pending.get(`${args.type}::${args.name}`) ?? {};
+                    resources.push({ type: args.type, name: args.name, inputs, secretPaths, ...meta } as Recorded);
+                    if (opts.provider) {
+                        inFlight++;
+                        try {
+                            return await opts.provider.create({
+                                type: args.type,
+                                name: args.name,
+                                inputs,
+                                provider: args.provider,
+                                protect: meta.protect,
+                                retainOnDelete: meta.retainOnDelete,
+                                deleteBeforeReplace: meta.deleteBeforeReplace,
+                            });
+                        } catch (e) {
+                            failures.push(`${args.type} ${args.name}: ${e instanceof Error ? e.message : String(e)}`);
+                            throw e;
+                        } finally {
+                            inFlight--;
+                        }
                     }
-                }
-                if (args.type === "pulumi:pulumi:StackReference") {
-                    return { id: args.name, state: { name: inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] } };
-                }
-                const state = opts.preview ? { ...args.inputs } : { ...args.inputs, ...computedState(args.type, args.name, inputs) };
-                return { id: opts.preview ? "" : `${args.name}-id`, state };
+                    if (args.type === "pulumi:pulumi:StackReference") {
+                        return {
+                            id: args.name,
+                            state: { name: inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] },
+                        };
+                    }
+                    const state = opts.preview
+                        ? { ...args.inputs }
+                        : { ...args.inputs, ...computedState(args.type, args.name, inputs) };
+                    return { id: opts.preview ? "" : `${args.name}-id`, state };
+                },
+                call: (args) => args.inputs,
             },
-            call: (args) => args.inputs,
-        }, PROJECT, opts.stack, opts.preview ?? false);
+            PROJECT,
+            opts.stack,
+            opts.preview ?? false,
+        );
 
         // Record what only the engine sees: dependencies and resource options.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -243,8 +260,9 @@ export const REMOTE_COMMAND = "command:remote:Command";
 
 /** The upload at `file` of a recorded container. */
 export function upload(container: Recorded, file: string): { content: string; permissions: string } {
-    const found = (container.inputs.uploads as { file: string; content: string; permissions: string }[])
-        .find((u) => u.file === file);
+    const found = (container.inputs.uploads as { file: string; content: string; permissions: string }[]).find(
+        (u) => u.file === file,
+    );
     if (!found) throw new Error(`${container.name} has no upload ${file}`);
     return found;
 }

@@ -1,4 +1,11 @@
-import { checkKnownKeys, ConfigError, parseSettings, requireReplicaOnMaster, MasterSettings, ReplicaSettings } from "../../components/config";
+import {
+    checkKnownKeys,
+    ConfigError,
+    parseSettings,
+    requireReplicaOnMaster,
+    MasterSettings,
+    ReplicaSettings,
+} from "../../components/config";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILefMv5mNyr9wizcTVsTmltozZQxEVXfV2+OaX0NXjlG";
 const VPS = { dockerHost: "ssh://root@203.0.113.10", sshHostKey: HOST_KEY };
@@ -21,9 +28,17 @@ describe("defaults", () => {
     it("gives the names, ports and images users know", () => {
         const s = master() as MasterSettings;
         expect(s).toMatchObject({
-            namePrefix: "synaxic", postgresPort: 5432, redisPort: 6380, dbName: "synaxic", dbUser: "synaxic",
-            replicationUser: "replicator", postgresImage: "postgres:17-bookworm", redisImage: "redis:7.4-bookworm",
-            synchronousReplication: false, maxSlotWalKeepSize: "10GB", redisTlsAuthClients: "optional",
+            namePrefix: "synaxic",
+            postgresPort: 5432,
+            redisPort: 6380,
+            dbName: "synaxic",
+            dbUser: "synaxic",
+            replicationUser: "replicator",
+            postgresImage: "postgres:17-bookworm",
+            redisImage: "redis:7.4-bookworm",
+            synchronousReplication: false,
+            maxSlotWalKeepSize: "10GB",
+            redisTlsAuthClients: "optional",
         });
         expect(s.network.name).toBe("synaxic-net");
         expect(s.appCidrs.map((c) => c.text)).toEqual(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]);
@@ -35,7 +50,9 @@ describe("defaults", () => {
     });
 
     it("parses a replica entry into name, CIDR, host names and slot", () => {
-        const s = master({ replicas: JSON.stringify(["replica1 203.0.113.20 db-replica.example.com", "replica2 10.1.0.0/16"]) }) as MasterSettings;
+        const s = master({
+            replicas: JSON.stringify(["replica1 203.0.113.20 db-replica.example.com", "replica2 10.1.0.0/16"]),
+        }) as MasterSettings;
         expect(s.replicas).toMatchObject([
             { name: "replica1", slot: "replica1_slot", hostNames: ["db-replica.example.com"] },
             { name: "replica2", slot: "replica2_slot", hostNames: [] },
@@ -44,8 +61,13 @@ describe("defaults", () => {
     });
 
     it("treats 0 master port overrides as unset and the advertised host as the ssh host", () => {
-        const s = replica({ masterPostgresPort: "0", masterRedisPort: "6390", dockerHost: "ssh://deploy@db2.example.com:2222",
-            sshHostKey: HOST_KEY, bindAddress: "10.0.0.20" }) as ReplicaSettings;
+        const s = replica({
+            masterPostgresPort: "0",
+            masterRedisPort: "6390",
+            dockerHost: "ssh://deploy@db2.example.com:2222",
+            sshHostKey: HOST_KEY,
+            bindAddress: "10.0.0.20",
+        }) as ReplicaSettings;
         expect(s.masterPostgresPort).toBeUndefined();
         expect(s.masterRedisPort).toBe(6390);
         expect(s.advertisedHost).toBe("db2.example.com");
@@ -56,36 +78,141 @@ describe("bad input is refused before anything is created, naming the key and th
     const cases: [string, () => unknown, string, RegExp][] = [
         ["unknown role", () => parseSettings({ role: "primary" }, "dev"), "role", /pulumi config set role master/],
         ["no role on a stack named otherwise", () => parseSettings({}, "dev"), "role", /no role set/],
-        ["replica stack without a master", () => parseSettings({ role: "replica" }, "replica"), "masterStack", /pulumi config set masterStack/],
+        [
+            "replica stack without a master",
+            () => parseSettings({ role: "replica" }, "replica"),
+            "masterStack",
+            /pulumi config set masterStack/,
+        ],
         ["malformed master stack", () => replica({ masterStack: "a b" }), "masterStack", /org\/project\/stack/],
-        ["malformed replica CIDR", () => master({ replicas: JSON.stringify(["replica1 10.0.0.300/32"]) }), "replicas", /not an IP address or CIDR/],
-        ["replica CIDR prefix too long", () => master({ replicas: JSON.stringify(["replica1 10.0.0.1/33"]) }), "replicas", /not an IP address or CIDR/],
-        ["replica without an address", () => master({ replicas: JSON.stringify(["replica1"]) }), "replicas", /needs a name and the address/],
-        ["bad replica name", () => master({ replicas: JSON.stringify(["Replica-1 10.0.0.1"]) }), "replicas", /lower-case/],
-        ["duplicate replica", () => master({ replicas: JSON.stringify(["r1 10.0.0.1", "r1 10.0.0.2"]) }), "replicas", /listed twice/],
+        [
+            "malformed replica CIDR",
+            () => master({ replicas: JSON.stringify(["replica1 10.0.0.300/32"]) }),
+            "replicas",
+            /not an IP address or CIDR/,
+        ],
+        [
+            "replica CIDR prefix too long",
+            () => master({ replicas: JSON.stringify(["replica1 10.0.0.1/33"]) }),
+            "replicas",
+            /not an IP address or CIDR/,
+        ],
+        [
+            "replica without an address",
+            () => master({ replicas: JSON.stringify(["replica1"]) }),
+            "replicas",
+            /needs a name and the address/,
+        ],
+        [
+            "bad replica name",
+            () => master({ replicas: JSON.stringify(["Replica-1 10.0.0.1"]) }),
+            "replicas",
+            /lower-case/,
+        ],
+        [
+            "duplicate replica",
+            () => master({ replicas: JSON.stringify(["r1 10.0.0.1", "r1 10.0.0.2"]) }),
+            "replicas",
+            /listed twice/,
+        ],
         ["replicas not a list", () => master({ replicas: "replica1 10.0.0.1" }), "replicas", /list of strings/],
-        ["malformed app CIDR", () => master({ appCidrs: JSON.stringify(["10.0.0/8"]) }), "appCidrs", /not an IP address or CIDR/],
-        ["0.0.0.0/0 without the opt-in", () => master({ appCidrs: JSON.stringify(["0.0.0.0/0"]) }), "appCidrs", /allowAnyAddress true/],
-        ["0.0.0.0/0 replica without the opt-in", () => master({ replicas: JSON.stringify(["r1 0.0.0.0/0"]) }), "replicas", /allowAnyAddress/],
-        ["certificates inside the renewal window from the start", () => master({ tlsValidityDays: "30" }), "tlsValidityDays", /above the 30-day renewal window \(31-3650\)/],
+        [
+            "malformed app CIDR",
+            () => master({ appCidrs: JSON.stringify(["10.0.0/8"]) }),
+            "appCidrs",
+            /not an IP address or CIDR/,
+        ],
+        [
+            "0.0.0.0/0 without the opt-in",
+            () => master({ appCidrs: JSON.stringify(["0.0.0.0/0"]) }),
+            "appCidrs",
+            /allowAnyAddress true/,
+        ],
+        [
+            "0.0.0.0/0 replica without the opt-in",
+            () => master({ replicas: JSON.stringify(["r1 0.0.0.0/0"]) }),
+            "replicas",
+            /allowAnyAddress/,
+        ],
+        [
+            "certificates inside the renewal window from the start",
+            () => master({ tlsValidityDays: "30" }),
+            "tlsValidityDays",
+            /above the 30-day renewal window \(31-3650\)/,
+        ],
         ["port out of range", () => master({ postgresPort: "70000" }), "postgresPort", /not a TCP port \(1-65535\)/],
         ["port not a number", () => master({ redisPort: "abc" }), "redisPort", /pulumi config set redisPort 6380/],
-        ["colliding ports", () => master({ postgresPort: "6000", redisPort: "6000" }), "redisPort", /cannot both publish port 6000/],
-        ["short password", () => master({ postgresPassword: "short" }), "postgresPassword", /16-128 characters.*--secret/],
+        [
+            "colliding ports",
+            () => master({ postgresPort: "6000", redisPort: "6000" }),
+            "redisPort",
+            /cannot both publish port 6000/,
+        ],
+        [
+            "short password",
+            () => master({ postgresPassword: "short" }),
+            "postgresPassword",
+            /16-128 characters.*--secret/,
+        ],
         ["password with quotes", () => master({ redisPassword: "abcdefghijklmnop'q" }), "redisPassword", /A-Z a-z 0-9/],
         ["image without a tag", () => master({ postgresImage: "postgres" }), "postgresImage", /no tag/],
-        ["registry image without a tag", () => master({ redisImage: "registry.local:5000/redis" }), "redisImage", /no tag/],
+        [
+            "registry image without a tag",
+            () => master({ redisImage: "registry.local:5000/redis" }),
+            "redisImage",
+            /no tag/,
+        ],
         ["bad docker host", () => master({ dockerHost: "203.0.113.10" }), "dockerHost", /ssh:\/\/user@host/],
         ["bad bind address", () => master({ bindAddress: "everywhere" }), "bindAddress", /not an IP address/],
-        ["every address without the opt-in", () => master({ bindAddress: "0.0.0.0" }), "bindAddress", /bypass host firewalls.*allowAnyAddress true/],
-        ["a host name to publish on", () => master({ ...VPS, advertisedHost: "db.example.com" }), "bindAddress", /is a name.*pulumi config set bindAddress/],
-        ["an SSH host without its host key", () => master({ dockerHost: "ssh://root@203.0.113.10" }), "sshHostKey", /ssh-keyscan -t ed25519 203\.0\.113\.10/],
-        ["a host key that is not one", () => master({ ...VPS, sshHostKey: "AAAAC3NzaC1lZDI1NTE5" }), "sshHostKey", /not an SSH public key/],
-        ["an SSH key that is not a private key", () => master({ ...VPS, sshPrivateKey: "ssh-ed25519 AAAA" }), "sshPrivateKey", /not an unencrypted private key.*--secret sshPrivateKey/],
+        [
+            "every address without the opt-in",
+            () => master({ bindAddress: "0.0.0.0" }),
+            "bindAddress",
+            /bypass host firewalls.*allowAnyAddress true/,
+        ],
+        [
+            "a host name to publish on",
+            () => master({ ...VPS, advertisedHost: "db.example.com" }),
+            "bindAddress",
+            /is a name.*pulumi config set bindAddress/,
+        ],
+        [
+            "an SSH host without its host key",
+            () => master({ dockerHost: "ssh://root@203.0.113.10" }),
+            "sshHostKey",
+            /ssh-keyscan -t ed25519 203\.0\.113\.10/,
+        ],
+        [
+            "a host key that is not one",
+            () => master({ ...VPS, sshHostKey: "AAAAC3NzaC1lZDI1NTE5" }),
+            "sshHostKey",
+            /not an SSH public key/,
+        ],
+        [
+            "an SSH key that is not a private key",
+            () => master({ ...VPS, sshPrivateKey: "ssh-ed25519 AAAA" }),
+            "sshPrivateKey",
+            /not an unencrypted private key.*--secret sshPrivateKey/,
+        ],
         ["fixed IP without a subnet", () => master({ postgresIp: "172.28.0.10" }), "postgresIp", /networkSubnet/],
-        ["fixed IP outside the subnet", () => master({ networkSubnet: "172.28.0.0/24", postgresIp: "172.29.0.10" }), "postgresIp", /outside networkSubnet/],
-        ["synchronous replication without replicas", () => master({ synchronousReplication: "true" }), "synchronousReplication", /at least one replica/],
-        ["boolean not a boolean", () => master({ synchronousReplication: "yes" }), "synchronousReplication", /not true or false/],
+        [
+            "fixed IP outside the subnet",
+            () => master({ networkSubnet: "172.28.0.0/24", postgresIp: "172.29.0.10" }),
+            "postgresIp",
+            /outside networkSubnet/,
+        ],
+        [
+            "synchronous replication without replicas",
+            () => master({ synchronousReplication: "true" }),
+            "synchronousReplication",
+            /at least one replica/,
+        ],
+        [
+            "boolean not a boolean",
+            () => master({ synchronousReplication: "yes" }),
+            "synchronousReplication",
+            /not true or false/,
+        ],
         ["WAL cap malformed", () => master({ maxSlotWalKeepSize: "10G" }), "maxSlotWalKeepSize", /10GB/],
         ["bad host name", () => master({ advertisedHost: "db_primary!" }), "advertisedHost", /not a host name/],
     ];
@@ -112,7 +239,9 @@ describe("bad input is refused before anything is created, naming the key and th
     });
 
     it("refuses a misspelt key instead of silently using a default", () => {
-        expect(() => checkKnownKeys(["synaxic-replication:replicaNmae"])).toThrow(/"synaxic-replication:replicaNmae".*pulumi config rm replicaNmae/);
+        expect(() => checkKnownKeys(["synaxic-replication:replicaNmae"])).toThrow(
+            /"synaxic-replication:replicaNmae".*pulumi config rm replicaNmae/,
+        );
         expect(() => checkKnownKeys(["synaxic-replication:replicaName", "docker:host"])).not.toThrow();
     });
 

@@ -34,6 +34,11 @@ export const MASTER_OUTPUTS: Record<string, unknown> = {
     SPRING_DATASOURCE_PASSWORD: "app-password-0123456789abcdef",
     SPRING_DATA_REDIS_PASSWORD: "redis-password-0123456789abcdef",
     replicaTls: {
-        replica1: { certPem: "R1-CERT", keyPem: "R1-KEY", clientCertPem: "R1-CLIENT-CERT", clientKeyPem: "R1-CLIENT-KEY" },
+        replica1: {
+            certPem: "R1-CERT",
+            keyPem: "R1-KEY",
+            clientCertPem: "R1-CLIENT-CERT",
+            clientKeyPem: "R1-CLIENT-KEY",
+        },
     },
 };

@@ -1,11 +1,26 @@
-import { CONTAINER, LOCAL_COMMAND, NETWORK, Recorded, REMOTE_COMMAND, runProgram, upload, VOLUME } from "../helpers/program";
+import {
+    CONTAINER,
+    LOCAL_COMMAND,
+    NETWORK,
+    Recorded,
+    REMOTE_COMMAND,
+    runProgram,
+    upload,
+    VOLUME,
+} from "../helpers/program";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HOST_KEY, MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
 
 const CSR = "tls:index/certRequest:CertRequest";
 const SECRET_OUTPUTS = {
-    master: ["SPRING_DATASOURCE_PASSWORD", "SPRING_DATA_REDIS_PASSWORD", "replicationPassword", "replicaTls", "postgresUrl"],
+    master: [
+        "SPRING_DATASOURCE_PASSWORD",
+        "SPRING_DATA_REDIS_PASSWORD",
+        "replicationPassword",
+        "replicaTls",
+        "postgresUrl",
+    ],
     replica: ["SPRING_DATASOURCE_PASSWORD", "SPRING_DATA_REDIS_PASSWORD"],
 };
 const container = (run: { ofType(t: string): Recorded[] }, name: string) => {
@@ -25,11 +40,18 @@ describe("master stack", () => {
         expect(redis.inputs.ports).toEqual([{ internal: 6380, external: 6380, ip: "10.0.0.5", protocol: "tcp" }]);
         expect(pg.inputs.command).toEqual(["primary"]);
         expect(pg.inputs.stopSignal).toBe("SIGINT");
-        expect(pg.inputs.volumes).toEqual([{ volumeName: "synaxic-postgres-prod-data", containerPath: "/var/lib/postgresql/data" }]);
+        expect(pg.inputs.volumes).toEqual([
+            { volumeName: "synaxic-postgres-prod-data", containerPath: "/var/lib/postgresql/data" },
+        ]);
         expect(redis.inputs.volumes).toEqual([{ volumeName: "synaxic-redis-prod-data", containerPath: "/data" }]);
         for (const c of [pg, redis]) {
             expect(c.deleteBeforeReplace).toBe(true);
-            expect(c.inputs.healthcheck.tests).toEqual(["CMD", "/bin/bash", "/usr/local/lib/synaxic/entrypoint.sh", "healthcheck"]);
+            expect(c.inputs.healthcheck.tests).toEqual([
+                "CMD",
+                "/bin/bash",
+                "/usr/local/lib/synaxic/entrypoint.sh",
+                "healthcheck",
+            ]);
             expect(c.inputs.networksAdvanced[0].name).toBe("synaxic-net");
         }
         expect(run.ofType(NETWORK).map((n) => n.inputs.name)).toEqual(["synaxic-net"]);
@@ -38,15 +60,19 @@ describe("master stack", () => {
     it("protects data volumes from deletion and keeps them if removed from the program", async () => {
         const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
         const volumes = run.ofType(VOLUME);
-        expect(volumes.map((v) => v.inputs.name).sort()).toEqual(["synaxic-postgres-prod-data", "synaxic-redis-prod-data"]);
+        expect(volumes.map((v) => v.inputs.name).sort()).toEqual([
+            "synaxic-postgres-prod-data",
+            "synaxic-redis-prod-data",
+        ]);
         for (const v of volumes) expect([v.protect, v.retainOnDelete]).toEqual([true, true]);
     });
 
     it("uploads rendered config, our entrypoint and private files with 0600, secrets as secrets", async () => {
         const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
         const pg = container(run, "synaxic-postgres-prod");
-        expect(upload(pg, "/etc/synaxic/postgres/pg_hba.conf").content)
-            .toMatch(/hostssl\s+replication\s+replicator\s+203\.0\.113\.20\/32\s+scram-sha-256/);
+        expect(upload(pg, "/etc/synaxic/postgres/pg_hba.conf").content).toMatch(
+            /hostssl\s+replication\s+replicator\s+203\.0\.113\.20\/32\s+scram-sha-256/,
+        );
         expect(upload(pg, "/etc/synaxic/postgres/postgresql.conf").content).toMatch(/^wal_level = replica$/m);
         expect(upload(pg, "/usr/local/bin/check-replication-status").permissions).toBe("0755");
         expect(upload(pg, "/etc/synaxic/sql/status-standby.sql").content).toContain("pg_last_wal_replay_lsn");
@@ -55,22 +81,31 @@ describe("master stack", () => {
         // The engine stores the uploads as one secret (the mocks returned nothing secret: our code marked it).
         expect(pg.secretPaths).toEqual(["uploads"]);
         // The primary gets SCRAM verifiers, never a password.
-        expect(upload(pg, "/etc/synaxic/uploads/app.scram").content).toMatch(/^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+        expect(upload(pg, "/etc/synaxic/uploads/app.scram").content).toMatch(
+            /^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/,
+        );
         const password = String(run.outputs.SPRING_DATASOURCE_PASSWORD.value);
         expect(pg.inputs.uploads.filter((u: { content: string }) => u.content.includes(password))).toEqual([]);
         const redis = container(run, "synaxic-redis-prod");
-        expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toMatch(/^requirepass \S+\nmasterauth \S+\n$/);
+        expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toMatch(
+            /^requirepass \S+\nmasterauth \S+\n$/,
+        );
         expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).not.toMatch(/^requirepass/m);
     });
 
     it("creates one slot per replica after the primary, idempotently, dropping it on removal", async () => {
         const replicas = ["replica1 10.0.0.21", "replica2 10.0.0.22", "replica3 10.0.0.23"];
-        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, replicas: JSON.stringify(replicas) } });
+        const run = await runProgram({
+            stack: "master",
+            config: { ...MASTER_CONFIG, replicas: JSON.stringify(replicas) },
+        });
         const slots = run.ofType(LOCAL_COMMAND).filter((c) => c.name.startsWith("postgres-slot-"));
-        expect(slots.map((s) => s.inputs.create)).toEqual([1, 2, 3].map((i) =>
-            `docker exec synaxic-postgres-prod synaxic-slot ensure replica${i}_slot`));
-        expect(slots.map((s) => s.inputs.delete)).toEqual([1, 2, 3].map((i) =>
-            `docker exec synaxic-postgres-prod synaxic-slot drop replica${i}_slot`));
+        expect(slots.map((s) => s.inputs.create)).toEqual(
+            [1, 2, 3].map((i) => `docker exec synaxic-postgres-prod synaxic-slot ensure replica${i}_slot`),
+        );
+        expect(slots.map((s) => s.inputs.delete)).toEqual(
+            [1, 2, 3].map((i) => `docker exec synaxic-postgres-prod synaxic-slot drop replica${i}_slot`),
+        );
         for (const slot of slots) expect(run.dependsOn(slot, container(run, "synaxic-postgres-prod"))).toBe(true);
         const hba = upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/postgres/pg_hba.conf").content;
         expect(hba.match(/^hostssl\s+replication/gm)).toHaveLength(3);
@@ -82,35 +117,60 @@ describe("master stack", () => {
         expect(sync.inputs.create).toBe("docker exec synaxic-postgres-prod synaxic-sync-roles");
         expect(sync.inputs.triggers).toEqual(["postgres-container-id"]);
         expect(run.dependsOn(sync, container(run, "synaxic-postgres-prod"))).toBe(true);
-        expect(upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/sql/sync-role-passwords.sql").content).toContain("ALTER ROLE :\"app_user\" PASSWORD :'app_verifier'");
+        expect(
+            upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/sql/sync-role-passwords.sql").content,
+        ).toContain("ALTER ROLE :\"app_user\" PASSWORD :'app_verifier'");
     });
 
     it("issues a CA, a master certificate naming every way it is reached, and each replica's certificates", async () => {
-        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, certHostNames: JSON.stringify(["db.example.com"]) } });
+        const run = await runProgram({
+            stack: "master",
+            config: { ...MASTER_CONFIG, certHostNames: JSON.stringify(["db.example.com"]) },
+        });
         const ca = run.named("tls-ca", "tls:index/selfSignedCert:SelfSignedCert");
         expect(ca.inputs.isCaCertificate).toBe(true);
         expect(ca.inputs.allowedUses).toContain("cert_signing");
         const csr = run.named("tls-master", CSR);
         expect(csr.inputs.ipAddresses).toEqual(expect.arrayContaining(["203.0.113.10", "127.0.0.1"]));
-        expect(csr.inputs.dnsNames).toEqual(expect.arrayContaining(["db.example.com", "synaxic-postgres-prod", "synaxic-redis-prod", "localhost"]));
+        expect(csr.inputs.dnsNames).toEqual(
+            expect.arrayContaining(["db.example.com", "synaxic-postgres-prod", "synaxic-redis-prod", "localhost"]),
+        );
         const certs = run.ofType("tls:index/locallySignedCert:LocallySignedCert");
         expect(certs.map((c) => c.name).sort()).toEqual(["tls-master", "tls-replica1", "tls-replica1-client"]);
-        expect(certs.find((c) => c.name === "tls-replica1-client")?.inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "client_auth"]);
+        expect(certs.find((c) => c.name === "tls-replica1-client")?.inputs.allowedUses).toEqual([
+            "digital_signature",
+            "key_encipherment",
+            "client_auth",
+        ]);
         expect(certs.find((c) => c.name === "tls-master")?.inputs.validityPeriodHours).toBe(365 * 24);
         expect(run.named("tls-replica1", CSR).inputs.ipAddresses).toContain("203.0.113.20");
     });
 
     it("runs host commands over SSH and points the docker provider at the VPS, both pinning its host key, the agent for both", async () => {
-        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, dockerHost: "ssh://deploy@203.0.113.10:2222", sshHostKey: HOST_KEY } });
+        const run = await runProgram({
+            stack: "master",
+            config: { ...MASTER_CONFIG, dockerHost: "ssh://deploy@203.0.113.10:2222", sshHostKey: HOST_KEY },
+        });
         const provider = run.ofType("pulumi:providers:docker")[0];
         expect(provider.inputs.host).toBe("ssh://deploy@203.0.113.10:2222");
         const sshOpts: string[] = JSON.parse(provider.inputs.sshOpts);
-        expect(sshOpts).toEqual(expect.arrayContaining(["StrictHostKeyChecking=yes", "UserKnownHostsFile=/dev/null", `KnownHostsCommand=/bin/echo %H ${HOST_KEY}`]));
+        expect(sshOpts).toEqual(
+            expect.arrayContaining([
+                "StrictHostKeyChecking=yes",
+                "UserKnownHostsFile=/dev/null",
+                `KnownHostsCommand=/bin/echo %H ${HOST_KEY}`,
+            ]),
+        );
         expect(sshOpts).not.toContain("-i"); // no key in config: ssh uses the agent
         const commands = run.ofType(REMOTE_COMMAND);
         expect(commands.length).toBeGreaterThan(0);
         for (const c of commands) {
-            expect(c.inputs.connection).toMatchObject({ host: "203.0.113.10", user: "deploy", port: 2222, hostKey: HOST_KEY });
+            expect(c.inputs.connection).toMatchObject({
+                host: "203.0.113.10",
+                user: "deploy",
+                port: 2222,
+                hostKey: HOST_KEY,
+            });
             // Unset rather than "": pulumi-command parses any key that is set, and an empty one fails.
             expect(c.inputs.connection.privateKey).toBeUndefined();
             expect(c.inputs.connection.dialErrorLimit * c.inputs.connection.perDialTimeout).toBeLessThan(30);
@@ -119,8 +179,17 @@ describe("master stack", () => {
     });
 
     it("hands an SSH key from config to both clients: a secret for host commands, a 0600 file for the docker provider's ssh", async () => {
-        const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
-        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, dockerHost: "ssh://root@203.0.113.10", sshHostKey: HOST_KEY, sshPrivateKey: key } });
+        const key =
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+        const run = await runProgram({
+            stack: "master",
+            config: {
+                ...MASTER_CONFIG,
+                dockerHost: "ssh://root@203.0.113.10",
+                sshHostKey: HOST_KEY,
+                sshPrivateKey: key,
+            },
+        });
         const sshOpts: string[] = JSON.parse(run.ofType("pulumi:providers:docker")[0].inputs.sshOpts);
         const file = sshOpts[sshOpts.indexOf("-i") + 1];
         expect(fs.readFileSync(file, "utf8")).toBe(key);
@@ -133,21 +202,35 @@ describe("master stack", () => {
 
     it("sets synchronous_standby_names when synchronous replication is on", async () => {
         const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, synchronousReplication: "true" } });
-        expect(upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/postgres/postgresql.conf").content)
-            .toContain(`synchronous_standby_names = 'ANY 1 ("replica1")'`);
+        expect(
+            upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/postgres/postgresql.conf").content,
+        ).toContain(`synchronous_standby_names = 'ANY 1 ("replica1")'`);
     });
 
     it("uses configured passwords, as secrets", async () => {
-        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, postgresPassword: "configured-password-123" } });
-        expect(run.outputs.SPRING_DATASOURCE_PASSWORD).toEqual({ known: true, secret: true, value: "configured-password-123" });
-        expect(run.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name).sort())
-            .toEqual(["postgres-replication-password", "redis-password"]);
+        const run = await runProgram({
+            stack: "master",
+            config: { ...MASTER_CONFIG, postgresPassword: "configured-password-123" },
+        });
+        expect(run.outputs.SPRING_DATASOURCE_PASSWORD).toEqual({
+            known: true,
+            secret: true,
+            value: "configured-password-123",
+        });
+        expect(
+            run
+                .ofType("random:index/randomPassword:RandomPassword")
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["postgres-replication-password", "redis-password"]);
     });
 
     it("makes every password, key and URL with a password a secret output, itself", async () => {
         const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
         for (const key of SECRET_OUTPUTS.master) expect([key, run.outputs[key].secret]).toEqual([key, true]);
-        expect(run.outputs.postgresUrl.value).toMatch(/^postgresql:\/\/synaxic:[A-Za-z0-9]+@203\.0\.113\.10:5432\/synaxic\?sslmode=verify-full$/);
+        expect(run.outputs.postgresUrl.value).toMatch(
+            /^postgresql:\/\/synaxic:[A-Za-z0-9]+@203\.0\.113\.10:5432\/synaxic\?sslmode=verify-full$/,
+        );
         for (const [key, out] of Object.entries(run.outputs)) {
             if (out.secret) continue;
             expect([key, JSON.stringify(out.value)]).not.toEqual([key, expect.stringMatching(/PRIVATE KEY|mockpw/)]);
@@ -161,7 +244,9 @@ describe("replica stack", () => {
 
     it("reads the master stack through a StackReference", async () => {
         const run = await replicaRun();
-        expect(run.ofType("pulumi:pulumi:StackReference").map((r) => r.inputs.name)).toEqual(["organization/synaxic-replication/master"]);
+        expect(run.ofType("pulumi:pulumi:StackReference").map((r) => r.inputs.name)).toEqual([
+            "organization/synaxic-replication/master",
+        ]);
     });
 
     it("seeds with pg_basebackup from a script on stdin, after the volume and before the standby", async () => {
@@ -187,10 +272,16 @@ describe("replica stack", () => {
         const standby = container(run, "synaxic-postgres-replica");
         const conf = upload(standby, "/etc/synaxic/postgres/postgresql.conf").content;
         expect(conf).toContain("primary_slot_name = 'replica1_slot'");
-        expect(conf).toMatch(/primary_conninfo = 'host=203\.0\.113\.10 port=5432 user=replicator application_name=replica1 sslmode=verify-full/);
+        expect(conf).toMatch(
+            /primary_conninfo = 'host=203\.0\.113\.10 port=5432 user=replicator application_name=replica1 sslmode=verify-full/,
+        );
         expect(conf).not.toContain(MASTER_OUTPUTS.replicationPassword);
         const pgpass = upload(standby, "/etc/synaxic/uploads/replication.pgpass");
-        expect(pgpass).toEqual({ file: expect.any(String), content: `203.0.113.10:5432:*:replicator:${MASTER_OUTPUTS.replicationPassword}\n`, permissions: "0600" });
+        expect(pgpass).toEqual({
+            file: expect.any(String),
+            content: `203.0.113.10:5432:*:replicator:${MASTER_OUTPUTS.replicationPassword}\n`,
+            permissions: "0600",
+        });
         expect(upload(standby, "/etc/synaxic/uploads/server.crt").content).toBe("R1-CERT");
     });
 
@@ -200,24 +291,31 @@ describe("replica stack", () => {
         expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 203\.0\.113\.10 6380$/m);
         expect(upload(redis, "/etc/synaxic/uploads/client.crt").content).toBe("R1-CLIENT-CERT");
         expect(upload(redis, "/etc/synaxic/uploads/client.key").permissions).toBe("0600");
-        expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toContain(`masterauth ${MASTER_OUTPUTS.SPRING_DATA_REDIS_PASSWORD}`);
+        expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toContain(
+            `masterauth ${MASTER_OUTPUTS.SPRING_DATA_REDIS_PASSWORD}`,
+        );
     });
 
     it("lets explicit config override the master address and ports", async () => {
         const run = await replicaRun({ masterHost: "10.8.0.1", masterPostgresPort: "15432", masterRedisPort: "16380" });
-        expect(upload(container(run, "synaxic-redis-replica"), "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 10\.8\.0\.1 16380$/m);
+        expect(upload(container(run, "synaxic-redis-replica"), "/etc/synaxic/uploads/redis.conf").content).toMatch(
+            /^replicaof 10\.8\.0\.1 16380$/m,
+        );
         expect(run.named("postgres-seed").inputs.stdin).toContain("MASTER_PORT='15432'");
         expect(run.outputs.SPRING_DATASOURCE_URL.value).toContain("//10.8.0.1:15432/synaxic");
         const split = await replicaRun({ masterHost: "10.8.0.1", masterRedisHost: "10.8.0.2" });
-        expect(upload(container(split, "synaxic-redis-replica"), "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 10\.8\.0\.2 6380$/m);
+        expect(upload(container(split, "synaxic-redis-replica"), "/etc/synaxic/uploads/redis.conf").content).toMatch(
+            /^replicaof 10\.8\.0\.2 6380$/m,
+        );
         expect(split.outputs.SPRING_DATA_REDIS_HOST.value).toBe("10.8.0.2");
     });
 
     it("exports the app's read-mode environment, secrets marked by our code", async () => {
         const run = await replicaRun();
         expect(run.outputs.SYNAXIC_REDIS_READ_MODE.value).toBe("REPLICA");
-        expect(run.outputs.SPRING_DATASOURCE_READONLY_URL.value)
-            .toBe("jdbc:postgresql://203.0.113.20:5432/synaxic?sslmode=verify-full&sslrootcert=/etc/synaxic/tls/ca.crt&readOnly=true");
+        expect(run.outputs.SPRING_DATASOURCE_READONLY_URL.value).toBe(
+            "jdbc:postgresql://203.0.113.20:5432/synaxic?sslmode=verify-full&sslrootcert=/etc/synaxic/tls/ca.crt&readOnly=true",
+        );
         expect(run.outputs.SPRING_DATA_REDIS_HOST.value).toBe("203.0.113.10");
         expect(run.outputs.SYNAXIC_REDIS_REPLICA_HOST.value).toBe("203.0.113.20");
         for (const key of SECRET_OUTPUTS.replica) expect([key, run.outputs[key].secret]).toEqual([key, true]);
@@ -229,14 +327,17 @@ describe("replica stack", () => {
 describe("bad input and preview", () => {
     it("fails before creating any resource when the config is bad", async () => {
         const record: Recorded[] = [];
-        await expect(runProgram({ stack: "master", config: { ...MASTER_CONFIG, postgresPort: "0" }, record }))
-            .rejects.toThrow(/"synaxic-replication:postgresPort".*Fix: pulumi config set postgresPort 5432/);
+        await expect(
+            runProgram({ stack: "master", config: { ...MASTER_CONFIG, postgresPort: "0" }, record }),
+        ).rejects.toThrow(/"synaxic-replication:postgresPort".*Fix: pulumi config set postgresPort 5432/);
         expect(record).toHaveLength(0);
     });
 
     it.each(["master", "replica"])("previews the %s stack with unknown values without crashing", async (stack) => {
         const run = await runProgram({
-            stack, preview: true, stackOutputs: MASTER_OUTPUTS,
+            stack,
+            preview: true,
+            stackOutputs: MASTER_OUTPUTS,
             config: stack === "master" ? MASTER_CONFIG : REPLICA_CONFIG,
         });
         expect(run.ofType(CONTAINER)).toHaveLength(2);

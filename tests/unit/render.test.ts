@@ -1,47 +1,103 @@
 import { parseCidr, Cidr } from "../../components/net";
 import {
-    primaryConninfo, renderPgHba, renderPgpass, renderPostgresConf, renderRedisConf, renderRedisSecrets,
-    renderShellScript, renderTemplate,
+    primaryConninfo,
+    renderPgHba,
+    renderPgpass,
+    renderPostgresConf,
+    renderRedisConf,
+    renderRedisSecrets,
+    renderShellScript,
+    renderTemplate,
 } from "../../components/render";
 import { execFileSync } from "node:child_process";
 
 const cidr = (t: string): Cidr => parseCidr(t) as Cidr;
 /** `key = value` settings of a postgresql.conf, comments dropped. */
 function settings(conf: string): Record<string, string> {
-    return Object.fromEntries(conf.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l.includes("="))
-        .map((l) => { const i = l.indexOf("="); return [l.slice(0, i).trim(), l.slice(i + 1).trim()]; }));
+    return Object.fromEntries(
+        conf
+            .split("\n")
+            .map((l) => l.replace(/#.*/, "").trim())
+            .filter((l) => l.includes("="))
+            .map((l) => {
+                const i = l.indexOf("=");
+                return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
+            }),
+    );
 }
-const hbaRules = (hba: string) => hba.split("\n").filter((l) => /^(local|host)/.test(l))
-    .map((l) => l.replace(/#.*/, "").trim().split(/\s+/));
+const hbaRules = (hba: string) =>
+    hba
+        .split("\n")
+        .filter((l) => /^(local|host)/.test(l))
+        .map((l) => l.replace(/#.*/, "").trim().split(/\s+/));
 
 describe("postgresql.conf", () => {
-    const upstream = { host: "203.0.113.10", port: 5432, user: "replicator", slot: "replica1_slot", applicationName: "replica1" };
+    const upstream = {
+        host: "203.0.113.10",
+        port: 5432,
+        user: "replicator",
+        slot: "replica1_slot",
+        applicationName: "replica1",
+    };
 
     it("renders a primary with the replication settings a DBA expects", () => {
-        const s = settings(renderPostgresConf({ role: "primary", replicaCount: 1, maxSlotWalKeepSize: "10GB", synchronousStandbys: [] }));
+        const s = settings(
+            renderPostgresConf({
+                role: "primary",
+                replicaCount: 1,
+                maxSlotWalKeepSize: "10GB",
+                synchronousStandbys: [],
+            }),
+        );
         expect(s).toMatchObject({
-            wal_level: "replica", max_slot_wal_keep_size: "10GB", wal_log_hints: "on", hot_standby: "on", ssl: "on",
-            password_encryption: "'scram-sha-256'", synchronous_standby_names: "''",
-            ssl_cert_file: "'/etc/synaxic/tls/server.crt'", hba_file: "'/etc/synaxic/postgres/pg_hba.conf'",
+            wal_level: "replica",
+            max_slot_wal_keep_size: "10GB",
+            wal_log_hints: "on",
+            hot_standby: "on",
+            ssl: "on",
+            password_encryption: "'scram-sha-256'",
+            synchronous_standby_names: "''",
+            ssl_cert_file: "'/etc/synaxic/tls/server.crt'",
+            hba_file: "'/etc/synaxic/postgres/pg_hba.conf'",
         });
         expect(s.primary_conninfo).toBeUndefined();
         expect(Number(s.max_wal_senders)).toBeGreaterThanOrEqual(4);
     });
 
     it("sizes senders and slots for many replicas", () => {
-        const s = settings(renderPostgresConf({ role: "primary", replicaCount: 8, maxSlotWalKeepSize: "1GB", synchronousStandbys: [] }));
+        const s = settings(
+            renderPostgresConf({
+                role: "primary",
+                replicaCount: 8,
+                maxSlotWalKeepSize: "1GB",
+                synchronousStandbys: [],
+            }),
+        );
         expect(Number(s.max_wal_senders)).toBeGreaterThanOrEqual(8 * 2 + 2);
         expect(Number(s.max_replication_slots)).toBeGreaterThanOrEqual(8 + 2);
     });
 
     it("makes commits wait for any one of the replicas when synchronous", () => {
-        const s = settings(renderPostgresConf({ role: "primary", replicaCount: 2, maxSlotWalKeepSize: "10GB", synchronousStandbys: ["replica1", "replica2"] }));
+        const s = settings(
+            renderPostgresConf({
+                role: "primary",
+                replicaCount: 2,
+                maxSlotWalKeepSize: "10GB",
+                synchronousStandbys: ["replica1", "replica2"],
+            }),
+        );
         expect(s.synchronous_standby_names).toBe(`'ANY 1 ("replica1", "replica2")'`);
         expect(s.synchronous_commit).toBe("on");
     });
 
     it("renders a standby streaming through its slot with verify-full and a passfile, no password", () => {
-        const conf = renderPostgresConf({ role: "standby", replicaCount: 1, maxSlotWalKeepSize: "10GB", synchronousStandbys: [], upstream });
+        const conf = renderPostgresConf({
+            role: "standby",
+            replicaCount: 1,
+            maxSlotWalKeepSize: "10GB",
+            synchronousStandbys: [],
+            upstream,
+        });
         const s = settings(conf);
         expect(s.primary_slot_name).toBe("'replica1_slot'");
         expect(s.primary_conninfo).toBe(`'${primaryConninfo(upstream)}'`);
@@ -50,19 +106,38 @@ describe("postgresql.conf", () => {
         expect(s.primary_conninfo).toContain("passfile=/etc/synaxic/postgres/replication.pgpass");
         expect(s.primary_conninfo).not.toMatch(/password=/);
         // A hot standby needs at least the primary's limits: both sides render the same numbers.
-        const primary = settings(renderPostgresConf({ role: "primary", replicaCount: 1, maxSlotWalKeepSize: "10GB", synchronousStandbys: [] }));
+        const primary = settings(
+            renderPostgresConf({
+                role: "primary",
+                replicaCount: 1,
+                maxSlotWalKeepSize: "10GB",
+                synchronousStandbys: [],
+            }),
+        );
         expect(s.max_wal_senders).toBe(primary.max_wal_senders);
         expect(conf).not.toMatch(/\{\{|\}\}/);
     });
 
     it("refuses a standby without an upstream", () => {
-        expect(() => renderPostgresConf({ role: "standby", replicaCount: 1, maxSlotWalKeepSize: "1GB", synchronousStandbys: [] }))
-            .toThrow(/needs its upstream/);
+        expect(() =>
+            renderPostgresConf({
+                role: "standby",
+                replicaCount: 1,
+                maxSlotWalKeepSize: "1GB",
+                synchronousStandbys: [],
+            }),
+        ).toThrow(/needs its upstream/);
     });
 });
 
 describe("pg_hba.conf", () => {
-    const base = { role: "primary" as const, database: "synaxic", appUser: "synaxic", replicationUser: "replicator", appCidrs: [cidr("10.0.0.0/8")] };
+    const base = {
+        role: "primary" as const,
+        database: "synaxic",
+        appUser: "synaxic",
+        replicationUser: "replicator",
+        appCidrs: [cidr("10.0.0.0/8")],
+    };
 
     it("allows replication only from the one replica, over TLS with scram", () => {
         const rules = hbaRules(renderPgHba({ ...base, replicas: [{ name: "replica1", cidr: cidr("203.0.113.20") }] }));
@@ -74,11 +149,22 @@ describe("pg_hba.conf", () => {
     });
 
     it("has one replication rule per replica for three replicas, and nothing open to the world", () => {
-        const hba = renderPgHba({ ...base, replicas: ["203.0.113.20", "203.0.113.21", "198.51.100.0/28"].map((a, i) => ({ name: `replica${i + 1}`, cidr: cidr(a) })) });
+        const hba = renderPgHba({
+            ...base,
+            replicas: ["203.0.113.20", "203.0.113.21", "198.51.100.0/28"].map((a, i) => ({
+                name: `replica${i + 1}`,
+                cidr: cidr(a),
+            })),
+        });
         const rules = hbaRules(hba);
-        expect(rules.filter((r) => r[1] === "replication").map((r) => r[3]))
-            .toEqual(["203.0.113.20/32", "203.0.113.21/32", "198.51.100.0/28"]);
-        expect(rules.filter((r) => r[0] !== "local").every((r) => r[0] === "hostssl" && r[4] === "scram-sha-256")).toBe(true);
+        expect(rules.filter((r) => r[1] === "replication").map((r) => r[3])).toEqual([
+            "203.0.113.20/32",
+            "203.0.113.21/32",
+            "198.51.100.0/28",
+        ]);
+        expect(rules.filter((r) => r[0] !== "local").every((r) => r[0] === "hostssl" && r[4] === "scram-sha-256")).toBe(
+            true,
+        );
         expect(hba).not.toMatch(/0\.0\.0\.0\/0|\btrust\b.*\d+\.\d+/);
         expect(hba).toMatch(/# replica3/);
     });
@@ -93,19 +179,40 @@ describe("redis.conf", () => {
     it("renders a TLS-only master with a large backlog and persistence", () => {
         const conf = renderRedisConf({ role: "master", tlsAuthClients: "optional", backlogSize: "64mb" });
         const lines = conf.split("\n");
-        for (const l of ["port 0", "tls-port 6380", "tls-auth-clients optional", "repl-backlog-size 64mb", "appendonly yes",
-            "tls-replication yes", "include /usr/local/etc/redis/secrets.conf"]) expect(lines).toContain(l);
+        for (const l of [
+            "port 0",
+            "tls-port 6380",
+            "tls-auth-clients optional",
+            "repl-backlog-size 64mb",
+            "appendonly yes",
+            "tls-replication yes",
+            "include /usr/local/etc/redis/secrets.conf",
+        ])
+            expect(lines).toContain(l);
         expect(conf).not.toMatch(/^(replicaof|requirepass|masterauth)/m);
     });
 
     it("renders a read-only replica of the master over TLS with its client certificate", () => {
-        const lines = renderRedisConf({ role: "replica", tlsAuthClients: "yes", backlogSize: "64mb", master: { host: "203.0.113.10", port: 6380 } }).split("\n");
-        for (const l of ["replicaof 203.0.113.10 6380", "replica-read-only yes", "tls-replication yes", "port 0",
-            "tls-client-cert-file /usr/local/etc/redis/tls/client.crt"]) expect(lines).toContain(l);
+        const lines = renderRedisConf({
+            role: "replica",
+            tlsAuthClients: "yes",
+            backlogSize: "64mb",
+            master: { host: "203.0.113.10", port: 6380 },
+        }).split("\n");
+        for (const l of [
+            "replicaof 203.0.113.10 6380",
+            "replica-read-only yes",
+            "tls-replication yes",
+            "port 0",
+            "tls-client-cert-file /usr/local/etc/redis/tls/client.crt",
+        ])
+            expect(lines).toContain(l);
     });
 
     it("keeps passwords in their own file, for both requirepass and masterauth", () => {
-        expect(renderRedisSecrets("pw0123456789abcdef")).toBe("requirepass pw0123456789abcdef\nmasterauth pw0123456789abcdef\n");
+        expect(renderRedisSecrets("pw0123456789abcdef")).toBe(
+            "requirepass pw0123456789abcdef\nmasterauth pw0123456789abcdef\n",
+        );
     });
 });
 
@@ -121,7 +228,10 @@ describe("helpers", () => {
 
     it("passes values with quotes and newlines to a bash script unchanged", () => {
         const text = renderShellScript("postgres/seed-replica.sh", { IMAGE: "it's", CA_PEM: "line1\nline2" });
-        const out = execFileSync("bash", ["-c", `${text.split("set -Eeuo")[0]}\nprintf '%s|%s' "$IMAGE" "$CA_PEM"`]).toString();
+        const out = execFileSync("bash", [
+            "-c",
+            `${text.split("set -Eeuo")[0]}\nprintf '%s|%s' "$IMAGE" "$CA_PEM"`,
+        ]).toString();
         expect(out).toBe("it's|line1\nline2");
     });
 });

@@ -1,35 +1,83 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { evaluate, parseRedisInfo, PgReport, PgReplicaRow, PgSlotRow, RedisReport } from "../../scripts/status/evaluate";
+import {
+    evaluate,
+    parseRedisInfo,
+    PgReport,
+    PgReplicaRow,
+    PgSlotRow,
+    RedisReport,
+} from "../../scripts/status/evaluate";
 import { parseOptions } from "../../scripts/status";
 
 const T = { lagSeconds: 30 };
 const replicaRow = (over: Partial<PgReplicaRow> = {}): PgReplicaRow => ({
-    application_name: "replica1", client_addr: "203.0.113.20", state: "streaming", sync_state: "async",
-    sent_lsn: "0/3000148", write_lsn: "0/3000148", flush_lsn: "0/3000148", replay_lsn: "0/3000148",
-    lag_bytes: "0", lag_seconds: 0, tls: true, ...over,
+    application_name: "replica1",
+    client_addr: "203.0.113.20",
+    state: "streaming",
+    sync_state: "async",
+    sent_lsn: "0/3000148",
+    write_lsn: "0/3000148",
+    flush_lsn: "0/3000148",
+    replay_lsn: "0/3000148",
+    lag_bytes: "0",
+    lag_seconds: 0,
+    tls: true,
+    ...over,
 });
 const slotRow = (over: Partial<PgSlotRow> = {}): PgSlotRow => ({
-    slot_name: "replica1_slot", slot_type: "physical", active: true, wal_status: "reserved",
-    restart_lsn: "0/3000148", retained_bytes: "0", safe_wal_size: null, ...over,
+    slot_name: "replica1_slot",
+    slot_type: "physical",
+    active: true,
+    wal_status: "reserved",
+    restart_lsn: "0/3000148",
+    retained_bytes: "0",
+    safe_wal_size: null,
+    ...over,
 });
-const pgMaster = (replicas = [replicaRow()], slots = [slotRow()]): PgReport => ({ reachable: true, role: "master", replicas, slots });
+const pgMaster = (replicas = [replicaRow()], slots = [slotRow()]): PgReport => ({
+    reachable: true,
+    role: "master",
+    replicas,
+    slots,
+});
 const pgStandby = (over = {}): PgReport => ({
-    reachable: true, role: "replica", standby: {
-        is_replica: true, receive_lsn: "0/3000148", replay_lsn: "0/3000148", lag_bytes: "0", lag_seconds: 0,
-        receiver_status: "streaming", sender_host: "203.0.113.10", sender_port: 5432, slot_name: "replica1_slot", tls: true, ...over,
+    reachable: true,
+    role: "replica",
+    standby: {
+        is_replica: true,
+        receive_lsn: "0/3000148",
+        replay_lsn: "0/3000148",
+        lag_bytes: "0",
+        lag_seconds: 0,
+        receiver_status: "streaming",
+        sender_host: "203.0.113.10",
+        sender_port: 5432,
+        slot_name: "replica1_slot",
+        tls: true,
+        ...over,
     },
 });
-const MASTER_INFO = "# Replication\r\nrole:master\r\nconnected_slaves:1\r\nslave0:ip=203.0.113.20,port=6380,state=online,offset=1000,lag=0\r\nmaster_repl_offset:1200\r\n";
-const REPLICA_INFO = "# Replication\r\nrole:slave\r\nmaster_host:203.0.113.10\r\nmaster_port:6380\r\nmaster_link_status:up\r\nmaster_last_io_seconds_ago:1\r\nslave_repl_offset:1200\r\nmaster_repl_offset:1200\r\n";
+const MASTER_INFO =
+    "# Replication\r\nrole:master\r\nconnected_slaves:1\r\nslave0:ip=203.0.113.20,port=6380,state=online,offset=1000,lag=0\r\nmaster_repl_offset:1200\r\n";
+const REPLICA_INFO =
+    "# Replication\r\nrole:slave\r\nmaster_host:203.0.113.10\r\nmaster_port:6380\r\nmaster_link_status:up\r\nmaster_last_io_seconds_ago:1\r\nslave_repl_offset:1200\r\nmaster_repl_offset:1200\r\n";
 const redisMaster: RedisReport = parseRedisInfo(MASTER_INFO);
 const redisReplica: RedisReport = parseRedisInfo(REPLICA_INFO);
 
 describe("status verdict", () => {
     it("is healthy when the standby streams over TLS, its slot is active and Redis replicas are online", () => {
-        expect(evaluate("master", pgMaster(), redisMaster, T)).toEqual({ status: "healthy", exitCode: 0, problems: [] });
-        expect(evaluate("replica", pgStandby(), redisReplica, T)).toEqual({ status: "healthy", exitCode: 0, problems: [] });
+        expect(evaluate("master", pgMaster(), redisMaster, T)).toEqual({
+            status: "healthy",
+            exitCode: 0,
+            problems: [],
+        });
+        expect(evaluate("replica", pgStandby(), redisReplica, T)).toEqual({
+            status: "healthy",
+            exitCode: 0,
+            problems: [],
+        });
     });
 
     it("reads an idle, caught-up standby as no lag (lag_seconds is 0 from the SQL), not an alarm", () => {
@@ -61,18 +109,34 @@ describe("status verdict", () => {
     it("is degraded when the Redis link is down or the replica was promoted", () => {
         const down = parseRedisInfo(REPLICA_INFO.replace("master_link_status:up", "master_link_status:down"));
         expect(evaluate("replica", pgStandby(), down, T).problems).toEqual(["redis: master link is down"]);
-        expect(evaluate("replica", pgStandby(), redisMaster, T).problems).toEqual(["redis: role is master, expected replica"]);
+        expect(evaluate("replica", pgStandby(), redisMaster, T).problems).toEqual([
+            "redis: role is master, expected replica",
+        ]);
     });
 
     it("is unreachable (exit 2) when either service cannot be reached", () => {
         const v = evaluate("master", { reachable: false, error: "connect ECONNREFUSED" }, redisMaster, T);
-        expect(v).toEqual({ status: "unreachable", exitCode: 2, problems: ["postgres unreachable: connect ECONNREFUSED"] });
+        expect(v).toEqual({
+            status: "unreachable",
+            exitCode: 2,
+            problems: ["postgres unreachable: connect ECONNREFUSED"],
+        });
     });
 
     it("parses Redis offsets and computes each replica's lag in bytes on the master", () => {
-        expect(redisMaster).toMatchObject({ role: "master", masterReplOffset: 1200,
-            connectedReplicas: [{ ip: "203.0.113.20", port: 6380, state: "online", offset: 1000, lag: 0, lagBytes: 200 }] });
-        expect(redisReplica).toMatchObject({ role: "slave", masterLinkStatus: "up", replicaReplOffset: 1200, masterLastIoSecondsAgo: 1 });
+        expect(redisMaster).toMatchObject({
+            role: "master",
+            masterReplOffset: 1200,
+            connectedReplicas: [
+                { ip: "203.0.113.20", port: 6380, state: "online", offset: 1000, lag: 0, lagBytes: 200 },
+            ],
+        });
+        expect(redisReplica).toMatchObject({
+            role: "slave",
+            masterLinkStatus: "up",
+            replicaReplOffset: 1200,
+            masterLastIoSecondsAgo: 1,
+        });
     });
 });
 
@@ -82,21 +146,36 @@ describe("status options", () => {
     const env = {
         SPRING_DATASOURCE_URL: `jdbc:postgresql://203.0.113.10:5432/synaxic?sslmode=verify-full&sslrootcert=${ca}`,
         SPRING_DATASOURCE_READONLY_URL: `jdbc:postgresql://203.0.113.20:15432/synaxic?sslmode=verify-full&sslrootcert=${ca}&readOnly=true`,
-        SPRING_DATASOURCE_USERNAME: "synaxic", SPRING_DATASOURCE_PASSWORD: "pw",
-        SPRING_DATA_REDIS_HOST: "203.0.113.10", SPRING_DATA_REDIS_PORT: "6380", SPRING_DATA_REDIS_PASSWORD: "rpw",
-        SYNAXIC_REDIS_REPLICA_HOST: "203.0.113.20", SYNAXIC_REDIS_REPLICA_PORT: "16380",
+        SPRING_DATASOURCE_USERNAME: "synaxic",
+        SPRING_DATASOURCE_PASSWORD: "pw",
+        SPRING_DATA_REDIS_HOST: "203.0.113.10",
+        SPRING_DATA_REDIS_PORT: "6380",
+        SPRING_DATA_REDIS_PASSWORD: "rpw",
+        SYNAXIC_REDIS_REPLICA_HOST: "203.0.113.20",
+        SYNAXIC_REDIS_REPLICA_PORT: "16380",
     };
 
     it("takes the stack outputs' variables: the master's URL for master, the read-only URL for replica", () => {
-        expect(parseOptions(["master"], env)).toMatchObject({ role: "master", json: false, lagSeconds: 30,
-            pg: { host: "203.0.113.10", port: 5432, database: "synaxic", user: "synaxic", ca: "CA" }, redis: { host: "203.0.113.10", port: 6380 } });
-        expect(parseOptions(["replica", "--json", "--lag-threshold", "5"], env)).toMatchObject({ role: "replica", json: true, lagSeconds: 5,
-            pg: { host: "203.0.113.20", port: 15432 }, redis: { host: "203.0.113.20", port: 16380 } });
+        expect(parseOptions(["master"], env)).toMatchObject({
+            role: "master",
+            json: false,
+            lagSeconds: 30,
+            pg: { host: "203.0.113.10", port: 5432, database: "synaxic", user: "synaxic", ca: "CA" },
+            redis: { host: "203.0.113.10", port: 6380 },
+        });
+        expect(parseOptions(["replica", "--json", "--lag-threshold", "5"], env)).toMatchObject({
+            role: "replica",
+            json: true,
+            lagSeconds: 5,
+            pg: { host: "203.0.113.20", port: 15432 },
+            redis: { host: "203.0.113.20", port: 16380 },
+        });
     });
 
     it("says which variable is missing and how to get it", () => {
-        expect(() => parseOptions(["master"], { ...env, SPRING_DATASOURCE_PASSWORD: undefined }))
-            .toThrow(/SPRING_DATASOURCE_PASSWORD is not set: .*pulumi\sstack output --show-secrets SPRING_DATASOURCE_PASSWORD/);
+        expect(() => parseOptions(["master"], { ...env, SPRING_DATASOURCE_PASSWORD: undefined })).toThrow(
+            /SPRING_DATASOURCE_PASSWORD is not set: .*pulumi\sstack output --show-secrets SPRING_DATASOURCE_PASSWORD/,
+        );
         expect(() => parseOptions(["primary"], env)).toThrow(/usage: npm run status -- master\|replica/);
     });
 });
