@@ -11,4 +11,4 @@ const raw: RawConfig = Object.fromEntries(
 checkKnownKeys(Object.keys(pulumi.runtime.allConfig()));
 const settings = parseSettings(raw, pulumi.getStack());
 
-export = settings.role === "master" ? deployMaster(settings, raw) : deployReplica(settings, raw);
+export = settings.role === "master" ? deployMaster(settings) : deployReplica(settings);

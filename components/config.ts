@@ -1,6 +1,10 @@
 // Typed stack settings and their validation. Pure: reads a plain key/value map, throws errors that name the
 // config key and the fix, and runs before any resource is created.
 import { Cidr, parseCidr, isIpAddress } from "./net";
+import { CONFIG_KEYS, ConfigKey, defaultOf, SECRET_KEYS, SecretKey } from "./configSchema";
+
+export { CONFIG_KEYS, SECRET_KEYS };
+export type { ConfigKey, SecretKey };
 
 export const PROJECT = "synaxic-replication";
 
@@ -55,6 +59,8 @@ export interface CommonSettings {
     readonly appCaPath: string;
     readonly tlsValidityDays: number;
     readonly redisTlsAuthClients: "yes" | "optional" | "no";
+    /** Secret keys that are set (validated); wrap each with pulumi.secret where it is used. */
+    readonly secrets: Readonly<Partial<Record<SecretKey, string>>>;
 }
 
 export interface MasterSettings extends CommonSettings {
@@ -85,10 +91,6 @@ export type StackSettings = MasterSettings | ReplicaSettings;
 /** Raw config values as strings, as `pulumi config set` stores them (arrays are JSON text). */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-/** Secret keys, read separately so their values are wrapped as secrets. */
-export const SECRET_KEYS = ["postgresPassword", "replicationPassword", "redisPassword", "sshPrivateKey"] as const;
-export type SecretKey = (typeof SECRET_KEYS)[number];
-
 export class ConfigError extends Error {
     constructor(key: string, problem: string, fix: string) {
         super(`Invalid config "${PROJECT}:${key}": ${problem}. Fix: ${fix}`);
@@ -113,17 +115,21 @@ const ANY_ADDRESS = new Set(["0.0.0.0", "::", "[::]"]);
 const HOST_NAME =
     /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
-function str(raw: RawConfig, key: string, fallback: string): string {
+/** Keys with a plain default of that type. */
+type KeyOf<T> = { [K in ConfigKey]: ReturnType<typeof defaultOf<K>> extends T ? K : never }[ConfigKey];
+
+function str(raw: RawConfig, key: ConfigKey, fallback: string = String(defaultOf(key))): string {
     const v = raw[key];
     return v === undefined || v.trim() === "" ? fallback : v.trim();
 }
 
-function optional(raw: RawConfig, key: string): string | undefined {
+function optional(raw: RawConfig, key: ConfigKey): string | undefined {
     const v = raw[key];
     return v === undefined || v.trim() === "" ? undefined : v.trim();
 }
 
-function int(raw: RawConfig, key: string, fallback: number, min: number, max: number, what: string): number {
+function int(raw: RawConfig, key: KeyOf<number>, min: number, max: number, what: string): number {
+    const fallback: number = defaultOf(key);
     const v = optional(raw, key);
     if (v === undefined) return fallback;
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
@@ -132,26 +138,27 @@ function int(raw: RawConfig, key: string, fallback: number, min: number, max: nu
     return Number(v);
 }
 
-function port(raw: RawConfig, key: string, fallback: number): number {
-    return int(raw, key, fallback, 1, 65535, "a TCP port");
+function port(raw: RawConfig, key: KeyOf<number>): number {
+    return int(raw, key, 1, 65535, "a TCP port");
 }
 
 /** A port that overrides another stack's; unset or 0 keeps that stack's value. */
-function portOverride(raw: RawConfig, key: string, example: number): number | undefined {
+function portOverride(raw: RawConfig, key: KeyOf<number>): number | undefined {
     const v = optional(raw, key);
-    return v === undefined || v === "0" ? undefined : port(raw, key, example);
+    return v === undefined || v === "0" ? undefined : port(raw, key);
 }
 
-function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
+function bool(raw: RawConfig, key: KeyOf<boolean>): boolean {
+    const fallback: boolean = defaultOf(key);
     const v = optional(raw, key);
     if (v === undefined) return fallback;
     if (v === "true" || v === "false") return v === "true";
     throw new ConfigError(key, `"${v}" is not true or false`, setCmd(key, String(fallback)));
 }
 
-function list(raw: RawConfig, key: string, fallback: string[]): string[] {
+function list(raw: RawConfig, key: KeyOf<readonly string[]>): string[] {
     const v = optional(raw, key);
-    if (v === undefined) return fallback;
+    if (v === undefined) return [...defaultOf(key)];
     let parsed: unknown;
     try {
         parsed = JSON.parse(v);
@@ -164,7 +171,15 @@ function list(raw: RawConfig, key: string, fallback: string[]): string[] {
     return parsed.map((x: string) => x.trim());
 }
 
-function matching(raw: RawConfig, key: string, fallback: string, pattern: RegExp, what: string, example: string) {
+/** A string matching `pattern`; the fix's example is the key's default unless given. */
+function matching(
+    raw: RawConfig,
+    key: KeyOf<string>,
+    pattern: RegExp,
+    what: string,
+    example: string = String(defaultOf(key)),
+    fallback?: string,
+) {
     const v = str(raw, key, fallback);
     if (!pattern.test(v)) throw new ConfigError(key, `"${v}" is not ${what}`, setCmd(key, example));
     return v;
@@ -189,8 +204,9 @@ function cidr(key: string, value: string, allowAny: boolean): Cidr {
     return parsed;
 }
 
-function image(raw: RawConfig, key: string, fallback: string): string {
-    const v = str(raw, key, fallback);
+function image(raw: RawConfig, key: "postgresImage" | "redisImage"): string {
+    const fallback = defaultOf(key);
+    const v = str(raw, key);
     const lastSegment = v.split("/").pop() ?? "";
     if (!/^[a-z0-9]/.test(v) || /\s/.test(v) || !(lastSegment.includes(":") || v.includes("@sha256:"))) {
         throw new ConfigError(key, `"${v}" has no tag: an untagged image changes under you`, setCmd(key, fallback));
@@ -284,7 +300,7 @@ function checkSshPrivateKey(raw: RawConfig): void {
 }
 
 /** The name of an existing docker volume (as `docker volume ls` prints it), or undefined. */
-function volumeName(raw: RawConfig, key: string): string | undefined {
+function volumeName(raw: RawConfig, key: "postgresDataVolume" | "redisDataVolume"): string | undefined {
     const v = optional(raw, key);
     if (v !== undefined && !DOCKER_VOLUME.test(v)) {
         throw new ConfigError(
@@ -337,13 +353,13 @@ function password(raw: RawConfig, key: SecretKey): void {
 function network(raw: RawConfig, prefix: string): NetworkSettings {
     const subnetText = optional(raw, "networkSubnet");
     const subnet = subnetText === undefined ? undefined : cidr("networkSubnet", subnetText, false);
-    const ip = (key: string): string | undefined => {
+    const ip = (key: "postgresIp" | "redisIp"): string | undefined => {
         const v = optional(raw, key);
         if (v === undefined) return undefined;
         if (!isIpAddress(v) || v.includes(":")) {
             throw new ConfigError(key, `"${v}" is not an IPv4 address`, setCmd(key, "172.28.0.10"));
         }
-        if (!subnet && !bool(raw, "networkExternal", false)) {
+        if (!subnet && !bool(raw, "networkExternal")) {
             throw new ConfigError(
                 key,
                 "a fixed address needs a network with a fixed subnet",
@@ -356,21 +372,21 @@ function network(raw: RawConfig, prefix: string): NetworkSettings {
         return v;
     };
     return {
-        name: matching(raw, "networkName", `${prefix}-net`, PREFIX, "a docker network name", `${prefix}-net`),
+        name: matching(raw, "networkName", PREFIX, "a docker network name", `${prefix}-net`, `${prefix}-net`),
         subnet,
-        external: bool(raw, "networkExternal", false),
+        external: bool(raw, "networkExternal"),
         postgresIp: ip("postgresIp"),
         redisIp: ip("redisIp"),
     };
 }
 
 function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
-    const allowAny = bool(raw, "allowAnyAddress", false);
+    const allowAny = bool(raw, "allowAnyAddress");
     checkSshPrivateKey(raw);
-    const namePrefix = matching(raw, "namePrefix", "synaxic", PREFIX, "a name prefix (a-z 0-9 _ . -)", "synaxic");
+    const namePrefix = matching(raw, "namePrefix", PREFIX, "a name prefix (a-z 0-9 _ . -)");
     const host = dockerHost(raw);
-    const postgresPort = port(raw, "postgresPort", 5432);
-    const redisPort = port(raw, "redisPort", 6380);
+    const postgresPort = port(raw, "postgresPort");
+    const redisPort = port(raw, "redisPort");
     if (postgresPort === redisPort) {
         throw new ConfigError(
             "redisPort",
@@ -381,47 +397,32 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
     for (const key of SECRET_KEYS) if (key !== "sshPrivateKey") password(raw, key);
     const sshHost = host?.startsWith("ssh://") ? host.replace(/^ssh:\/\/[^@]+@/, "").replace(/:\d+$/, "") : undefined;
     const advertisedHost = hostName("advertisedHost", str(raw, "advertisedHost", sshHost ?? "localhost"));
+    const secrets = Object.fromEntries(SECRET_KEYS.filter((k) => raw[k]?.trim()).map((k) => [k, raw[k] as string]));
     return {
+        secrets,
         role,
         stack,
         namePrefix,
         dockerHost: host,
         sshHostKey: sshHostKey(raw, sshHost),
-        postgresImage: image(raw, "postgresImage", "postgres:17-bookworm"),
-        redisImage: image(raw, "redisImage", "redis:7.4-bookworm"),
+        postgresImage: image(raw, "postgresImage"),
+        redisImage: image(raw, "redisImage"),
         postgresPort,
         redisPort,
         bindAddress: bindAddress(raw, advertisedHost, allowAny),
         network: network(raw, namePrefix),
         advertisedHost,
-        certHostNames: list(raw, "certHostNames", []).map((h) => hostName("certHostNames", h)),
-        appCidrs: list(raw, "appCidrs", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]).map((c) =>
-            cidr("appCidrs", c, allowAny),
-        ),
-        dbName: matching(raw, "dbName", "synaxic", SQL_IDENT, "a database name (a-z 0-9 _)", "synaxic"),
-        dbUser: matching(raw, "dbUser", "synaxic", SQL_IDENT, "a role name (a-z 0-9 _)", "synaxic"),
-        replicationUser: matching(
-            raw,
-            "replicationUser",
-            "replicator",
-            SQL_IDENT,
-            "a role name (a-z 0-9 _)",
-            "replicator",
-        ),
-        appCaPath: matching(
-            raw,
-            "appCaPath",
-            "/etc/synaxic/tls/ca.crt",
-            /^\/[A-Za-z0-9._/-]+$/,
-            "an absolute path",
-            "/etc/synaxic/tls/ca.crt",
-        ),
+        certHostNames: list(raw, "certHostNames").map((h) => hostName("certHostNames", h)),
+        appCidrs: list(raw, "appCidrs").map((c) => cidr("appCidrs", c, allowAny)),
+        dbName: matching(raw, "dbName", SQL_IDENT, "a database name (a-z 0-9 _)"),
+        dbUser: matching(raw, "dbUser", SQL_IDENT, "a role name (a-z 0-9 _)"),
+        replicationUser: matching(raw, "replicationUser", SQL_IDENT, "a role name (a-z 0-9 _)"),
+        appCaPath: matching(raw, "appCaPath", /^\/[A-Za-z0-9._/-]+$/, "an absolute path"),
         // More than the renewal window: a shorter validity is inside it from the start, and every up re-issues.
-        tlsValidityDays: int(raw, "tlsValidityDays", 365, 31, 3650, "a number of days above the 30-day renewal window"),
+        tlsValidityDays: int(raw, "tlsValidityDays", 31, 3650, "a number of days above the 30-day renewal window"),
         redisTlsAuthClients: matching(
             raw,
             "redisTlsAuthClients",
-            "optional",
             /^(yes|optional|no)$/,
             "yes, optional or no",
             "optional",
@@ -430,8 +431,8 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
 }
 
 function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
-    const allowAny = bool(raw, "allowAnyAddress", false);
-    const replicas = list(raw, "replicas", []).map((entry) => parseReplicaSpec(entry, allowAny));
+    const allowAny = bool(raw, "allowAnyAddress");
+    const replicas = list(raw, "replicas").map((entry) => parseReplicaSpec(entry, allowAny));
     const seen = new Set<string>();
     for (const r of replicas) {
         if (seen.has(r.name)) {
@@ -439,7 +440,7 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
         }
         seen.add(r.name);
     }
-    const synchronousReplication = bool(raw, "synchronousReplication", false);
+    const synchronousReplication = bool(raw, "synchronousReplication");
     if (synchronousReplication && replicas.length === 0) {
         throw new ConfigError(
             "synchronousReplication",
@@ -455,12 +456,11 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
         maxSlotWalKeepSize: matching(
             raw,
             "maxSlotWalKeepSize",
-            "10GB",
             WAL_SIZE,
             "a size like 10GB (or -1 for no cap)",
             "10GB",
         ),
-        redisBacklogSize: matching(raw, "redisBacklogSize", "64mb", REDIS_SIZE, "a size like 64mb", "64mb"),
+        redisBacklogSize: matching(raw, "redisBacklogSize", REDIS_SIZE, "a size like 64mb"),
         existingVolumes: { postgres: volumeName(raw, "postgresDataVolume"), redis: volumeName(raw, "redisDataVolume") },
     };
 }
@@ -486,12 +486,12 @@ function replicaSettings(raw: RawConfig, base: CommonSettings): ReplicaSettings 
     return {
         ...base,
         role: "replica",
-        replicaName: matching(raw, "replicaName", "replica1", NAME, "a replica name (a-z 0-9 _)", "replica1"),
+        replicaName: matching(raw, "replicaName", NAME, "a replica name (a-z 0-9 _)"),
         masterStack,
         masterHost: masterHost === undefined ? undefined : hostName("masterHost", masterHost),
         masterRedisHost: masterRedisHost === undefined ? undefined : hostName("masterRedisHost", masterRedisHost),
-        masterPostgresPort: portOverride(raw, "masterPostgresPort", 5432),
-        masterRedisPort: portOverride(raw, "masterRedisPort", 6380),
+        masterPostgresPort: portOverride(raw, "masterPostgresPort"),
+        masterRedisPort: portOverride(raw, "masterRedisPort"),
     };
 }
 
@@ -522,50 +522,6 @@ export function requireReplicaOnMaster<T>(replicas: Readonly<Record<string, T>>,
     }
     return found;
 }
-
-/** Every key this project reads; Pulumi.yaml declares the same list with types, descriptions and defaults. */
-export const CONFIG_KEYS = [
-    "role",
-    "namePrefix",
-    "dockerHost",
-    "sshPrivateKey",
-    "sshHostKey",
-    "postgresImage",
-    "redisImage",
-    "postgresPort",
-    "redisPort",
-    "bindAddress",
-    "networkName",
-    "networkSubnet",
-    "networkExternal",
-    "postgresIp",
-    "redisIp",
-    "advertisedHost",
-    "certHostNames",
-    "appCidrs",
-    "allowAnyAddress",
-    "dbName",
-    "dbUser",
-    "replicationUser",
-    "appCaPath",
-    "tlsValidityDays",
-    "redisTlsAuthClients",
-    "postgresPassword",
-    "replicationPassword",
-    "redisPassword",
-    "replicas",
-    "synchronousReplication",
-    "maxSlotWalKeepSize",
-    "redisBacklogSize",
-    "postgresDataVolume",
-    "redisDataVolume",
-    "replicaName",
-    "masterStack",
-    "masterHost",
-    "masterRedisHost",
-    "masterPostgresPort",
-    "masterRedisPort",
-] as const;
 
 /** A misspelt key would silently fall back to a default: refuse it instead. */
 export function checkKnownKeys(fullKeys: string[]): void {

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
-import { MasterSettings, RawConfig, ReplicaSettings, requireReplicaOnMaster, StackSettings } from "./config";
+import { MasterSettings, ReplicaSettings, requireReplicaOnMaster, StackSettings } from "./config";
 import { Host } from "./host";
 import { isIpAddress } from "./net";
 import { serviceNames } from "./naming";
@@ -25,8 +25,8 @@ export interface ReplicaTlsOutput {
 type Outputs = Record<string, pulumi.Input<unknown>>;
 
 /** The stack's host, reached with the SSH key from config (or the agent) and its pinned host key. */
-function stackHost(s: StackSettings, raw: RawConfig): Host {
-    const key = raw.sshPrivateKey;
+function stackHost(s: StackSettings): Host {
+    const key = s.secrets.sshPrivateKey;
     return new Host("host", {
         dockerHost: s.dockerHost,
         sshPrivateKey: key?.trim() ? key : undefined,
@@ -90,14 +90,14 @@ function jdbcUrl(
     return pulumi.interpolate`jdbc:postgresql://${host}:${port}/${database}?sslmode=verify-full&sslrootcert=${caPath}${readOnly ? "&readOnly=true" : ""}`;
 }
 
-export function deployMaster(s: MasterSettings, raw: RawConfig): Outputs {
-    const host = stackHost(s, raw);
+export function deployMaster(s: MasterSettings): Outputs {
+    const host = stackHost(s);
     const names = serviceNames(s.namePrefix, "master");
     const network = stackNetwork(s, host);
     const place = placements(s, network);
-    const appPassword = password("postgres-app-password", raw.postgresPassword);
-    const replicationPassword = password("postgres-replication-password", raw.replicationPassword);
-    const redisPassword = password("redis-password", raw.redisPassword);
+    const appPassword = password("postgres-app-password", s.secrets.postgresPassword);
+    const replicationPassword = password("postgres-replication-password", s.secrets.replicationPassword);
+    const redisPassword = password("redis-password", s.secrets.redisPassword);
 
     const tls = new TlsBundle("tls", {
         caCommonName: `${s.namePrefix} replication CA`,
@@ -199,10 +199,10 @@ export function deployMaster(s: MasterSettings, raw: RawConfig): Outputs {
     };
 }
 
-export function deployReplica(s: ReplicaSettings, raw: RawConfig): Outputs {
+export function deployReplica(s: ReplicaSettings): Outputs {
     const master = new pulumi.StackReference("master", { name: s.masterStack });
     const out = <T>(key: string) => master.requireOutput(key) as pulumi.Output<T>;
-    const host = stackHost(s, raw);
+    const host = stackHost(s);
     const names = serviceNames(s.namePrefix, "replica");
     const network = stackNetwork(s, host);
     const place = placements(s, network);

@@ -229,6 +229,11 @@ describe("bad input is refused before anything is created, naming the key and th
         expect(master({ bindAddress: "0.0.0.0", allowAnyAddress: "true" }).bindAddress).toBe("0.0.0.0");
     });
 
+    it("reads the secret keys that are set into the settings, and no others", () => {
+        const s = master({ postgresPassword: "configured-password-123", redisPassword: "  " });
+        expect(s.secrets).toEqual({ postgresPassword: "configured-password-123" });
+    });
+
     it("pins the SSH host key without its comment", () => {
         expect(master({ ...VPS, sshHostKey: `${HOST_KEY} root@vps` }).sshHostKey).toBe(HOST_KEY);
     });

@@ -1,0 +1,71 @@
+// Every config key this project reads: its type, default and which stack reads it. One table drives the list of
+// known keys (a misspelt key is refused), the defaults the parser falls back to, and the secret keys; Pulumi.yaml
+// declares the same keys for the CLI, and a unit test holds the two together.
+
+export interface ConfigKeySpec {
+    /** The type Pulumi.yaml declares (arrays arrive as JSON text). */
+    readonly type: "string" | "integer" | "boolean" | "array";
+    /** What an unset key means; "" or 0 where the program derives the value (README says from what). */
+    readonly default: string | number | boolean | readonly string[];
+    readonly stack: "both" | "master" | "replica";
+    /** Set with `pulumi config set --secret`; read into settings and wrapped as a Pulumi secret where used. */
+    readonly secret?: true;
+}
+
+export const CONFIG_SCHEMA = {
+    role: { type: "string", default: "", stack: "both" },
+    namePrefix: { type: "string", default: "synaxic", stack: "both" },
+    dockerHost: { type: "string", default: "", stack: "both" },
+    sshPrivateKey: { type: "string", default: "", stack: "both", secret: true },
+    sshHostKey: { type: "string", default: "", stack: "both" },
+    postgresImage: { type: "string", default: "postgres:17-bookworm", stack: "both" },
+    redisImage: { type: "string", default: "redis:7.4-bookworm", stack: "both" },
+    postgresPort: { type: "integer", default: 5432, stack: "both" },
+    redisPort: { type: "integer", default: 6380, stack: "both" },
+    bindAddress: { type: "string", default: "", stack: "both" },
+    networkName: { type: "string", default: "", stack: "both" },
+    networkSubnet: { type: "string", default: "", stack: "both" },
+    networkExternal: { type: "boolean", default: false, stack: "both" },
+    postgresIp: { type: "string", default: "", stack: "both" },
+    redisIp: { type: "string", default: "", stack: "both" },
+    advertisedHost: { type: "string", default: "", stack: "both" },
+    certHostNames: { type: "array", default: [], stack: "both" },
+    appCidrs: { type: "array", default: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], stack: "both" },
+    allowAnyAddress: { type: "boolean", default: false, stack: "both" },
+    dbName: { type: "string", default: "synaxic", stack: "master" },
+    dbUser: { type: "string", default: "synaxic", stack: "master" },
+    replicationUser: { type: "string", default: "replicator", stack: "master" },
+    appCaPath: { type: "string", default: "/etc/synaxic/tls/ca.crt", stack: "both" },
+    tlsValidityDays: { type: "integer", default: 365, stack: "master" },
+    redisTlsAuthClients: { type: "string", default: "optional", stack: "both" },
+    postgresPassword: { type: "string", default: "", stack: "master", secret: true },
+    replicationPassword: { type: "string", default: "", stack: "master", secret: true },
+    redisPassword: { type: "string", default: "", stack: "master", secret: true },
+    replicas: { type: "array", default: [], stack: "master" },
+    synchronousReplication: { type: "boolean", default: false, stack: "master" },
+    maxSlotWalKeepSize: { type: "string", default: "10GB", stack: "master" },
+    redisBacklogSize: { type: "string", default: "64mb", stack: "master" },
+    postgresDataVolume: { type: "string", default: "", stack: "master" },
+    redisDataVolume: { type: "string", default: "", stack: "master" },
+    replicaName: { type: "string", default: "replica1", stack: "replica" },
+    masterStack: { type: "string", default: "", stack: "replica" },
+    masterHost: { type: "string", default: "", stack: "replica" },
+    masterRedisHost: { type: "string", default: "", stack: "replica" },
+    masterPostgresPort: { type: "integer", default: 0, stack: "replica" },
+    masterRedisPort: { type: "integer", default: 0, stack: "replica" },
+} as const satisfies Record<string, ConfigKeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_SCHEMA;
+
+/** Every key this project reads, in Pulumi.yaml's order. */
+export const CONFIG_KEYS = Object.keys(CONFIG_SCHEMA) as ConfigKey[];
+
+type SecretOf<K extends ConfigKey> = (typeof CONFIG_SCHEMA)[K] extends { secret: true } ? K : never;
+/** Keys whose values are secrets. */
+export type SecretKey = { [K in ConfigKey]: SecretOf<K> }[ConfigKey];
+export const SECRET_KEYS = CONFIG_KEYS.filter((k) => "secret" in CONFIG_SCHEMA[k]) as SecretKey[];
+
+/** A key's default, typed by the key. */
+export function defaultOf<K extends ConfigKey>(key: K): (typeof CONFIG_SCHEMA)[K]["default"] {
+    return CONFIG_SCHEMA[key].default;
+}
