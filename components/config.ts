@@ -340,7 +340,7 @@ export function parseReplicaSpec(entry: string, allowAny: boolean): ReplicaSpec 
 
 function password(raw: RawConfig, key: SecretKey): void {
     const v = raw[key];
-    if (v === undefined || v === "") return;
+    if (v === undefined || v.trim() === "") return; // unset: generated
     if (!PASSWORD.test(v)) {
         throw new ConfigError(
             key,
