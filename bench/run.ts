@@ -1,5 +1,6 @@
 // npm run bench: how fast we replicate, against the floor of the same work done by bare commands in the same run,
 // on the e2e engine. Prints a markdown table and writes it, with a lag chart, to bench/results/.
+import type { MasterOutputs } from "../components/contract";
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -79,8 +80,12 @@ function row(
 }
 
 /** `pulumi up` for one stack in its own process (the program users run, resources created for real). */
-function upChild(stack: "master" | "replica", config: Record<string, string>, stackOutputs?: Record<string, unknown>) {
-    const res = upProcess(stack, config, stackOutputs);
+function upChild<S extends "master" | "replica">(
+    stack: S,
+    config: Record<string, string>,
+    stackOutputs?: Partial<MasterOutputs>,
+) {
+    const res = upProcess<S>(stack, config, stackOutputs);
     if (!res.result) throw new Error(`up ${stack} failed: ${res.stderr}`);
     return { ...res.result, wall: res.wall };
 }

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import { MasterSettings, ReplicaSettings, requireReplicaOnMaster, StackSettings } from "./config";
+import { Exported, masterReader, MasterOutputs, redisTlsEnvironment, ReplicaOutputs, ReplicaTls } from "./contract";
 import { Host } from "./host";
 import { isIpAddress } from "./net";
 import { serviceNames } from "./naming";
@@ -13,16 +14,6 @@ import { RedisMaster } from "./redisMaster";
 import { RedisReplica } from "./redisReplica";
 import { Placement } from "./service";
 import { KeyPair, TlsBundle, TlsHost } from "./tlsBundle";
-
-/** What the master stack hands each replica stack (secret as a whole). */
-export interface ReplicaTlsOutput {
-    readonly certPem: string;
-    readonly keyPem: string;
-    readonly clientCertPem: string;
-    readonly clientKeyPem: string;
-}
-
-type Outputs = Record<string, pulumi.Input<unknown>>;
 
 /** The stack's host, reached with the SSH key from config (or the agent) and its pinned host key. */
 function stackHost(s: StackSettings): Host {
@@ -90,7 +81,7 @@ function jdbcUrl(
     return pulumi.interpolate`jdbc:postgresql://${host}:${port}/${database}?sslmode=verify-full&sslrootcert=${caPath}${readOnly ? "&readOnly=true" : ""}`;
 }
 
-export function deployMaster(s: MasterSettings): Outputs {
+export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     const host = stackHost(s);
     const names = serviceNames(s.namePrefix, "master");
     const network = stackNetwork(s, host);
@@ -150,21 +141,21 @@ export function deployMaster(s: MasterSettings): Outputs {
         backlogSize: s.redisBacklogSize,
     });
 
-    const replicaTls = pulumi.secret(
+    const replicaTls: pulumi.Output<Record<string, ReplicaTls>> = pulumi.secret(
         pulumi.all(
             Object.fromEntries(
                 s.replicas.map((r) => {
                     const server: KeyPair = tls.servers[r.name];
                     const client: KeyPair = tls.clients[r.name];
-                    return [
-                        r.name,
-                        pulumi.all({
-                            certPem: server.certPem,
-                            keyPem: server.keyPem,
-                            clientCertPem: client.certPem,
-                            clientKeyPem: client.keyPem,
-                        }),
-                    ];
+                    const pair = pulumi
+                        .all([server.certPem, server.keyPem, client.certPem, client.keyPem])
+                        .apply(([certPem, keyPem, clientCertPem, clientKeyPem]): ReplicaTls => ({
+                            certPem,
+                            keyPem,
+                            clientCertPem,
+                            clientKeyPem,
+                        }));
+                    return [r.name, pair];
                 }),
             ),
         ),
@@ -194,35 +185,33 @@ export function deployMaster(s: MasterSettings): Outputs {
         SPRING_DATA_REDIS_HOST: s.advertisedHost,
         SPRING_DATA_REDIS_PORT: s.redisPort,
         SPRING_DATA_REDIS_PASSWORD: redisPassword,
-        SPRING_DATA_REDIS_SSL_ENABLED: "true",
+        ...redisTlsEnvironment(s.appCaPath),
         SYNAXIC_REDIS_READ_MODE: "MASTER",
     };
 }
 
-export function deployReplica(s: ReplicaSettings): Outputs {
+export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const master = new pulumi.StackReference("master", { name: s.masterStack });
-    const out = <T>(key: string) => master.requireOutput(key) as pulumi.Output<T>;
+    const out = masterReader(master);
     const host = stackHost(s);
     const names = serviceNames(s.namePrefix, "replica");
     const network = stackNetwork(s, host);
     const place = placements(s, network);
 
-    // Everything secret from the master stack is re-marked here, so it stays secret whatever the reference says.
+    // The reader re-marks everything secret, whatever the reference says.
     const mine = pulumi.secret(
-        out<Record<string, ReplicaTlsOutput>>("replicaTls").apply((all) =>
-            requireReplicaOnMaster(all, s.replicaName, s.masterStack),
-        ),
+        out("replicaTls").apply((all) => requireReplicaOnMaster(all, s.replicaName, s.masterStack)),
     );
-    const caCertPem = out<string>("caCertPem");
-    const replicationPassword = pulumi.secret(out<string>("replicationPassword"));
-    const appPassword = pulumi.secret(out<string>("SPRING_DATASOURCE_PASSWORD"));
-    const redisPassword = pulumi.secret(out<string>("SPRING_DATA_REDIS_PASSWORD"));
-    const masterHost = s.masterHost ?? out<string>("masterHost");
+    const caCertPem = out("caCertPem");
+    const replicationPassword = out("replicationPassword");
+    const appPassword = out("SPRING_DATASOURCE_PASSWORD");
+    const redisPassword = out("SPRING_DATA_REDIS_PASSWORD");
+    const masterHost = s.masterHost ?? out("masterHost");
     const masterRedisHost = s.masterRedisHost ?? masterHost;
-    const masterPostgresPort = s.masterPostgresPort ?? out<number>("postgresPort");
-    const masterRedisPort = s.masterRedisPort ?? out<number>("redisPort");
-    const database = out<string>("database");
-    const appUser = out<string>("SPRING_DATASOURCE_USERNAME");
+    const masterPostgresPort = s.masterPostgresPort ?? out("postgresPort");
+    const masterRedisPort = s.masterRedisPort ?? out("redisPort");
+    const database = out("database");
+    const appUser = out("SPRING_DATASOURCE_USERNAME");
     const serverTls = { certPem: mine.certPem, keyPem: pulumi.secret(mine.keyPem), caCertPem };
 
     const postgres = new PostgresReplica("postgres", {
@@ -236,10 +225,10 @@ export function deployReplica(s: ReplicaSettings): Outputs {
         slot: `${s.replicaName}_slot`,
         primaryHost: masterHost,
         primaryPort: masterPostgresPort,
-        replicationUser: out<string>("replicationUser"),
+        replicationUser: out("replicationUser"),
         replicationPassword,
-        masterReplicaCount: out<string[]>("replicaNames").apply((n) => n.length),
-        maxSlotWalKeepSize: out<string>("maxSlotWalKeepSize"),
+        masterReplicaCount: out("replicaNames").apply((n) => n.length),
+        maxSlotWalKeepSize: out("maxSlotWalKeepSize"),
         database,
         appUser,
         appCidrs: s.appCidrs,
@@ -256,7 +245,7 @@ export function deployReplica(s: ReplicaSettings): Outputs {
         tls: serverTls,
         clientTls: { certPem: mine.clientCertPem, keyPem: pulumi.secret(mine.clientKeyPem) },
         tlsAuthClients: s.redisTlsAuthClients,
-        backlogSize: out<string>("redisBacklogSize"),
+        backlogSize: out("redisBacklogSize"),
     });
     return {
         role: "replica",
@@ -274,7 +263,7 @@ export function deployReplica(s: ReplicaSettings): Outputs {
         SPRING_DATA_REDIS_HOST: masterRedisHost,
         SPRING_DATA_REDIS_PORT: masterRedisPort,
         SPRING_DATA_REDIS_PASSWORD: redisPassword,
-        SPRING_DATA_REDIS_SSL_ENABLED: "true",
+        ...redisTlsEnvironment(s.appCaPath),
         SYNAXIC_REDIS_READ_MODE: "REPLICA",
         SYNAXIC_REDIS_REPLICA_HOST: s.advertisedHost,
         SYNAXIC_REDIS_REPLICA_PORT: s.redisPort,

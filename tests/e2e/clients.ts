@@ -1,3 +1,4 @@
+import type { AppEnvironment } from "../../components/contract";
 // Clients the e2e tests use, as an application would: TLS verified against our CA, passwords from the outputs.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -207,7 +208,7 @@ export function caFile(pem: string): string {
 }
 
 /** The environment the app (and the status command) gets from a stack's outputs. */
-export function appEnv(outputs: Record<string, unknown>, ca: string): Record<string, string> {
+export function appEnv(outputs: AppEnvironment, ca: string): Record<string, string> {
     const env: Record<string, string> = { SYNAXIC_CA_FILE: ca };
     for (const [k, v] of Object.entries(outputs)) if (/^[A-Z_]+$/.test(k)) env[k] = String(v);
     return env;

@@ -1,3 +1,4 @@
+import type { MasterOutputs } from "../../components/contract";
 // Faults on the real engine: restarts, a stopped replica, a partition, the slot's WAL cap, Redis resyncs, and a
 // killed master with and without synchronous replication. Each case asserts the exact outcome and records a figure.
 import { pgQuery, runStatus, appEnv, caFile, redisConnect, redisInfo, waitFor } from "./clients";
@@ -11,7 +12,7 @@ jest.setTimeout(600_000);
 
 /** Small enough to overrun in a test, like a replica that stayed down too long in production. */
 const WAL_CAP_MB = 128;
-let master: Deployment;
+let master: Deployment<MasterOutputs>;
 let ep: ReturnType<typeof endpoints>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

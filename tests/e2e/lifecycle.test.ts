@@ -1,3 +1,4 @@
+import type { MasterOutputs } from "../../components/contract";
 // What an up does to a running deployment, as the real engine and providers do it: a change that replaces a
 // container stops the old one cleanly, a replica removed from the list loses its slot, protected data is never
 // replaced, a name taken outside the program is refused, a container that cannot start is reported with its logs.
@@ -9,9 +10,9 @@ import { phase, report } from "./timing";
 
 jest.setTimeout(300_000);
 
-let master: Deployment;
+let master: Deployment<MasterOutputs>;
 let ep: ReturnType<typeof endpoints>;
-const changedBy = (d: Deployment) =>
+const changedBy = (d: Deployment<MasterOutputs>) =>
     d.events
         .filter((e) => e.action !== "unchanged")
         .map((e) => `${e.name} ${e.action}`)

@@ -5,6 +5,7 @@
 // provider's rules, refuse to replace or delete what is protected, delete what the program no longer declares,
 // keep a container whose create failed after it got an ID. It is strict: a type or argument it does not
 // implement throws.
+import type { MasterOutputs } from "../../components/contract";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -28,7 +29,7 @@ export interface RealProviderOptions {
     /** JSON file holding this stack's resources between runs. */
     readonly stateFile: string;
     /** What the StackReference returns (the master run's outputs). */
-    readonly stackOutputs?: Record<string, unknown>;
+    readonly stackOutputs?: Partial<MasterOutputs>;
     /** Every step taken, for assertions and timings. */
     readonly events: ProviderEvent[];
     /** An up with --refresh: each resource is read first (a vanished one is created again, a stopped one started). */

@@ -1,3 +1,4 @@
+import type { MasterOutputs, ReplicaOutputs } from "../../components/contract";
 // Both stacks brought up for real on a Docker engine, then the replication the guide promised, checked as a user
 // and an application would.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -37,8 +38,8 @@ import { phase, report } from "./timing";
 
 jest.setTimeout(300_000);
 
-let master: Deployment;
-let replica: Deployment;
+let master: Deployment<MasterOutputs>;
+let replica: Deployment<ReplicaOutputs>;
 let ca: string;
 let caPath: string;
 let ep: ReturnType<typeof endpoints>;
@@ -391,7 +392,7 @@ describe("the app's environment from the replica stack's outputs", () => {
         expect(rows).toEqual([{ ro: "on", db: "synaxic" }]);
         expect(replica.outputs.SYNAXIC_REDIS_READ_MODE).toBe("REPLICA");
         const redis = redisConnect({
-            host: replica.outputs.SYNAXIC_REDIS_REPLICA_HOST,
+            host: String(replica.outputs.SYNAXIC_REDIS_REPLICA_HOST),
             port: Number(replica.outputs.SYNAXIC_REDIS_REPLICA_PORT),
             password: replica.outputs.SPRING_DATA_REDIS_PASSWORD,
             ca,

@@ -2,6 +2,7 @@
 // with the SSH key in config (no agent), the replica stack on vps-b through the SSH agent (no key in config).
 // PostgreSQL and Redis are published on the hosts' private link addresses (the default: bindAddress follows
 // advertisedHost); this machine reaches them as the application does.
+import type { MasterOutputs, ReplicaOutputs } from "../../components/contract";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -64,12 +65,18 @@ export function replicaConfig(extra: Record<string, string> = {}): Record<string
     };
 }
 
-export interface Deployment {
+export interface Deployment<O = MasterOutputs | ReplicaOutputs> {
     readonly run: ProgramRun;
     readonly events: ProviderEvent[];
     readonly seconds: number;
     /** Output values by name (secrets included: these are test deployments). */
-    readonly outputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- stack outputs are heterogeneous
+    readonly outputs: O;
+}
+
+/** The outputs each stack exports (components/contract.ts). */
+interface StackOutputs {
+    master: MasterOutputs;
+    replica: ReplicaOutputs;
 }
 
 export interface UpFlags {
@@ -80,13 +87,13 @@ export interface UpFlags {
 }
 
 /** One stack applied (what `up` does for users): the program users run, its resources created for real. */
-export async function up(
-    stack: "master" | "replica",
+export async function up<S extends "master" | "replica">(
+    stack: S,
     config: Record<string, string>,
-    stackOutputs?: Record<string, unknown>,
+    stackOutputs?: Partial<MasterOutputs>,
     stateName: string = stack,
     flags: UpFlags = {},
-): Promise<Deployment> {
+): Promise<Deployment<StackOutputs[S]>> {
     const events: ProviderEvent[] = [];
     const started = Date.now();
     const agent =
@@ -105,30 +112,33 @@ export async function up(
     });
     try {
         const run = await runProgram({ stack, config, stackOutputs, provider });
-        const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value]));
+        // The program's exports are typed by components/contract.ts; the runtime hands them over untyped.
+        const outputs = Object.fromEntries(
+            Object.entries(run.outputs).map(([k, v]) => [k, v.value]),
+        ) as unknown as StackOutputs[S];
         return { run, events, seconds: (Date.now() - started) / 1000, outputs };
     } finally {
         provider.close();
     }
 }
 
-export interface ProcessRun {
+export interface ProcessRun<O = MasterOutputs | ReplicaOutputs> {
     readonly status: number | null;
     readonly stderr: string;
     /** The deployment's outputs, seconds and events, when it succeeded. */
-    readonly result?: Pick<Deployment, "outputs" | "seconds" | "events">;
+    readonly result?: Pick<Deployment<O>, "outputs" | "seconds" | "events">;
     /** Wall-clock seconds, node's start-up included. */
     readonly wall: number;
 }
 
 /** One stack applied in its own process (tests/e2e/up-cli.ts), as a user's `up` runs: a failure ends it with its message. */
-export function upProcess(
-    stack: "master" | "replica",
+export function upProcess<S extends "master" | "replica">(
+    stack: S,
     config: Record<string, string>,
-    stackOutputs?: Record<string, unknown>,
+    stackOutputs?: Partial<MasterOutputs>,
     stateName: string = stack,
     flags: UpFlags = {},
-): ProcessRun {
+): ProcessRun<StackOutputs[S]> {
     const started = Date.now();
     const res = spawnSync("npx", ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"], {
         cwd: path.join(__dirname, "..", ".."),

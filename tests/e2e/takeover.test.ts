@@ -1,3 +1,4 @@
+import type { MasterOutputs } from "../../components/contract";
 // Taking over what users run today: a master VPS set up with the manual guide (official images, docker compose
 // volumes, POSTGRES_USER as the superuser, the guide's replication role). The master stack names those volumes and
 // keeps the guide's passwords; nothing is lost, TLS comes on, and a replica is seeded from the taken-over primary.
@@ -31,7 +32,7 @@ const takeOver = (extra: Record<string, string> = {}) =>
         ...extra,
     });
 
-let master: Deployment;
+let master: Deployment<MasterOutputs>;
 let ep: ReturnType<typeof endpoints>;
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 // Runs index.ts under Pulumi's mock runtime and records what it declares: each resource's inputs (secrets
 // unwrapped and noted), its resource options and the dependencies the engine would order it by. The unit tests
 // answer each resource with mock state; the e2e suite passes a provider that creates it for real.
+import type { MasterOutputs } from "../../components/contract";
 import type * as PulumiModule from "@pulumi/pulumi";
 
 export const PROJECT = "synaxic-replication";
@@ -42,7 +43,7 @@ export interface RunOptions {
     /** Config without the project prefix; arrays and booleans as pulumi stores them (JSON text). */
     readonly config: Record<string, string>;
     /** Outputs the mocked StackReference returns (plain values: our code must mark secrets itself). */
-    readonly stackOutputs?: Record<string, unknown>;
+    readonly stackOutputs?: Partial<MasterOutputs>;
     /** Preview: resources return only their inputs, so computed outputs stay unknown. */
     readonly preview?: boolean;
     /** Array to record into (lets a test see what was created before the program threw). */

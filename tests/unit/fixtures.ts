@@ -1,3 +1,5 @@
+import type { MasterOutputs } from "../../components/contract";
+
 // Config and master-stack outputs shared by the unit tests.
 
 /** An SSH host key, as `ssh-keyscan` prints it after the host name. */
@@ -18,7 +20,7 @@ export const REPLICA_CONFIG: Record<string, string> = {
 };
 
 /** What the master stack exports, as a StackReference returns it (plain values, no secret marking). */
-export const MASTER_OUTPUTS: Record<string, unknown> = {
+export const MASTER_OUTPUTS: MasterOutputs = {
     role: "master",
     masterHost: "203.0.113.10",
     postgresPort: 5432,
@@ -30,9 +32,21 @@ export const MASTER_OUTPUTS: Record<string, unknown> = {
     redisBacklogSize: "64mb",
     caCertPem: "CA-PEM",
     replicationPassword: "replication-password-0123456789",
+    postgresContainer: "synaxic-postgres-prod",
+    redisContainer: "synaxic-redis-prod",
+    redisTlsAuthClients: "optional",
+    postgresUrl: "postgresql://synaxic:app-password-0123456789abcdef@203.0.113.10:5432/synaxic?sslmode=verify-full",
+    SPRING_DATASOURCE_URL:
+        "jdbc:postgresql://203.0.113.10:5432/synaxic?sslmode=verify-full&sslrootcert=/etc/synaxic/tls/ca.crt",
     SPRING_DATASOURCE_USERNAME: "synaxic",
     SPRING_DATASOURCE_PASSWORD: "app-password-0123456789abcdef",
+    SPRING_DATA_REDIS_HOST: "203.0.113.10",
+    SPRING_DATA_REDIS_PORT: 6380,
     SPRING_DATA_REDIS_PASSWORD: "redis-password-0123456789abcdef",
+    SPRING_DATA_REDIS_SSL_ENABLED: "true",
+    SPRING_DATA_REDIS_SSL_BUNDLE: "synaxic",
+    SPRING_SSL_BUNDLE_PEM_SYNAXIC_TRUSTSTORE_CERTIFICATE: "file:/etc/synaxic/tls/ca.crt",
+    SYNAXIC_REDIS_READ_MODE: "MASTER",
     replicaTls: {
         replica1: {
             certPem: "R1-CERT",

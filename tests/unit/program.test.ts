@@ -333,6 +333,20 @@ describe("bad input and preview", () => {
         expect(record).toHaveLength(0);
     });
 
+    it.each(["master", "replica"])(
+        "gives the %s stack's app a Spring SSL bundle for Redis that trusts our CA at appCaPath",
+        async (stack) => {
+            const config = { ...(stack === "master" ? MASTER_CONFIG : REPLICA_CONFIG), appCaPath: "/opt/app/ca.pem" };
+            const run = await runProgram({ stack, config, stackOutputs: MASTER_OUTPUTS });
+            const bundle = String(run.outputs.SPRING_DATA_REDIS_SSL_BUNDLE.value);
+            expect(bundle).toBe("synaxic");
+            // Spring reads spring.ssl.bundle.pem.<bundle>.truststore.certificate from this variable.
+            const key = `SPRING_SSL_BUNDLE_PEM_${bundle.toUpperCase()}_TRUSTSTORE_CERTIFICATE`;
+            expect(run.outputs[key].value).toBe("file:/opt/app/ca.pem");
+            expect(run.outputs.SPRING_DATA_REDIS_SSL_ENABLED.value).toBe("true");
+        },
+    );
+
     it.each(["master", "replica"])("previews the %s stack with unknown values without crashing", async (stack) => {
         const run = await runProgram({
             stack,

@@ -1,0 +1,111 @@
+// What the stacks export, typed once: the application's environment (Spring Boot's properties as environment
+// variables), what the master stack hands its replica stacks, and how a replica stack reads it back through a
+// StackReference. The stacks, the unit fixtures and the e2e suite all use these types.
+import * as pulumi from "@pulumi/pulumi";
+
+/** Name of the Spring Boot SSL bundle that trusts our CA (Redis over TLS with a private CA needs one). */
+export const SSL_BUNDLE = "synaxic";
+
+/** The application's environment: `pulumi stack output --json --show-secrets` filtered to upper-case keys. */
+export interface AppEnvironment {
+    /** JDBC URL of the primary (writes), `sslmode=verify-full` against the CA at `appCaPath`. */
+    readonly SPRING_DATASOURCE_URL: string;
+    /** Replica stack: JDBC URL of the local standby (`readOnly=true`). */
+    readonly SPRING_DATASOURCE_READONLY_URL?: string;
+    readonly SPRING_DATASOURCE_USERNAME: string;
+    /** Secret. */
+    readonly SPRING_DATASOURCE_PASSWORD: string;
+    /** The Redis master (writes). */
+    readonly SPRING_DATA_REDIS_HOST: string;
+    readonly SPRING_DATA_REDIS_PORT: number;
+    /** Secret. */
+    readonly SPRING_DATA_REDIS_PASSWORD: string;
+    readonly SPRING_DATA_REDIS_SSL_ENABLED: "true";
+    /** The SSL bundle Spring's Redis client uses; without it the JVM's default trust store refuses our CA. */
+    readonly SPRING_DATA_REDIS_SSL_BUNDLE: typeof SSL_BUNDLE;
+    /** The bundle's trusted certificate: `file:<appCaPath>` (a bare path would be read from the classpath). */
+    readonly SPRING_SSL_BUNDLE_PEM_SYNAXIC_TRUSTSTORE_CERTIFICATE: string;
+    readonly SYNAXIC_REDIS_READ_MODE: "MASTER" | "REPLICA";
+    /** Replica stack: the local Redis replica (reads). */
+    readonly SYNAXIC_REDIS_REPLICA_HOST?: string;
+    readonly SYNAXIC_REDIS_REPLICA_PORT?: number;
+}
+
+/** One replica's certificate and key pairs, made by the master stack's TlsBundle. */
+export interface ReplicaTls {
+    readonly certPem: string;
+    readonly keyPem: string;
+    readonly clientCertPem: string;
+    readonly clientKeyPem: string;
+}
+
+/** What the master stack exports beside the application's environment; its replica stacks read these. */
+export interface MasterExports {
+    readonly role: "master";
+    /** `advertisedHost`: where replicas and the application reach the master. */
+    readonly masterHost: string;
+    readonly postgresPort: number;
+    readonly redisPort: number;
+    readonly postgresContainer: string;
+    readonly redisContainer: string;
+    readonly database: string;
+    readonly replicationUser: string;
+    readonly replicaNames: string[];
+    readonly maxSlotWalKeepSize: string;
+    readonly redisBacklogSize: string;
+    readonly redisTlsAuthClients: "yes" | "optional" | "no";
+    readonly caCertPem: string;
+    /** Secret. */
+    readonly replicationPassword: string;
+    /** Secret: each replica's certificates and keys, by replica name. */
+    readonly replicaTls: Record<string, ReplicaTls>;
+    /** Secret: a `postgresql://` URL with the app's password, for tools. */
+    readonly postgresUrl: string;
+}
+
+export interface ReplicaExports {
+    readonly role: "replica";
+    readonly replicaName: string;
+    /** `advertisedHost` of the replica's host. */
+    readonly replicaHost: string;
+    readonly postgresPort: number;
+    readonly redisPort: number;
+    readonly postgresContainer: string;
+    readonly redisContainer: string;
+    readonly caCertPem: string;
+}
+
+export type MasterOutputs = MasterExports & AppEnvironment;
+export type ReplicaOutputs = ReplicaExports & AppEnvironment;
+
+/** Outputs that are secrets: marked by the stack that exports them and again by the stack that reads them. */
+export const SECRET_OUTPUTS = [
+    "SPRING_DATASOURCE_PASSWORD",
+    "SPRING_DATA_REDIS_PASSWORD",
+    "replicationPassword",
+    "replicaTls",
+    "postgresUrl",
+] as const satisfies readonly (keyof MasterOutputs)[];
+
+/** A stack's outputs as the program returns them. */
+export type Exported<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
+
+/** Reads a master stack's outputs through a StackReference, typed by key, secrets re-marked whatever it reports. */
+export type MasterReader = <K extends keyof MasterOutputs>(key: K) => pulumi.Output<MasterOutputs[K]>;
+
+export function masterReader(ref: pulumi.StackReference): MasterReader {
+    return <K extends keyof MasterOutputs>(key: K) => {
+        const value = ref.requireOutput(key) as pulumi.Output<MasterOutputs[K]>;
+        // pulumi.secret's type unwraps T; MasterOutputs holds plain values, so it is the same T.
+        return (SECRET_OUTPUTS as readonly string[]).includes(key) ? (pulumi.secret(value) as typeof value) : value;
+    };
+}
+
+/** The Redis TLS part of the application's environment, the same on both stacks. */
+export function redisTlsEnvironment(appCaPath: string) {
+    return {
+        SPRING_DATA_REDIS_SSL_ENABLED: "true",
+        SPRING_DATA_REDIS_SSL_BUNDLE: SSL_BUNDLE,
+        SPRING_SSL_BUNDLE_PEM_SYNAXIC_TRUSTSTORE_CERTIFICATE: `file:${appCaPath}`,
+    } as const;
+}
