@@ -4,7 +4,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Cidr } from "./net";
 
-export const TEMPLATE_DIR = path.join(__dirname, "..", "config-templates");
+/** config-templates/ beside components/, found from the sources or from their build in dist/ (the status command). */
+export const TEMPLATE_DIR =
+    [path.join(__dirname, "..", "config-templates"), path.join(__dirname, "..", "..", "config-templates")].find((dir) =>
+        fs.existsSync(dir),
+    ) ?? path.join(__dirname, "..", "config-templates");
 
 /** The text of a file under config-templates/, unchanged (scripts, SQL). */
 export function templateText(name: string): string {

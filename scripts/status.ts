@@ -1,7 +1,9 @@
 // npm run status -- master|replica [--json] [--lag-threshold SECONDS] [--pg-url URL] [--redis-host H] [--redis-port P] [--ca FILE]
+// (npm run status -- --help prints them all).
 // Connection settings come from the stack outputs' environment variables (SPRING_DATASOURCE_*, SPRING_DATA_REDIS_*,
 // SYNAXIC_REDIS_REPLICA_*); passwords only from the environment, never from flags. Exit 0 healthy, 1 degraded,
 // 2 unreachable.
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { readFileOrThrow, readPostgres, readRedis, PgTarget, RedisTarget } from "./status/collect";
 import { evaluate, PgReport, RedisReport, Verdict } from "./status/evaluate";
 
@@ -15,8 +17,13 @@ interface Options {
     readonly redis: RedisTarget;
 }
 
-const USAGE =
-    "usage: npm run status -- master|replica [--json] [--lag-threshold SECONDS] [--pg-url URL] [--redis-host HOST] [--redis-port PORT] [--ca FILE]";
+const ENVIRONMENT = `
+Connection settings come from the stack outputs' variables (README: the application's environment):
+  SPRING_DATASOURCE_URL (master) or SPRING_DATASOURCE_READONLY_URL (replica), SPRING_DATASOURCE_USERNAME/_PASSWORD,
+  SPRING_DATA_REDIS_HOST/_PORT/_PASSWORD (master) or SYNAXIC_REDIS_REPLICA_HOST/_PORT (replica),
+  SYNAXIC_CA_FILE (or the URL's sslrootcert), SYNAXIC_LAG_THRESHOLD_SECONDS.
+Passwords are read from the environment only, never from flags.
+Exit status: 0 healthy, 1 degraded (lag above the threshold, a slot inactive or lost, not streaming), 2 unreachable.`;
 
 function need(env: NodeJS.ProcessEnv, name: string): string {
     const v = env[name];
@@ -27,28 +34,60 @@ function need(env: NodeJS.ProcessEnv, name: string): string {
     return v;
 }
 
+function positiveSeconds(value: string): number {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("a positive number of seconds");
+    return n;
+}
+
+function tcpPort(value: string): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError("a TCP port (1-65535)");
+    return n;
+}
+
+/** The command line (commander): arguments, options, --help. Errors are thrown, not printed. */
+export function statusCommand(): Command {
+    return new Command("npm run status --")
+        .description("Replication state of one stack's PostgreSQL and Redis, with a verdict and an exit status.")
+        .argument("<role>", "which stack's services to check: master or replica", (v: string) => {
+            if (v !== "master" && v !== "replica") throw new InvalidArgumentError("it must be master or replica.");
+            return v;
+        })
+        .option("--json", "print the full report as JSON")
+        .option(
+            "--lag-threshold <seconds>",
+            "replay lag above which the status is degraded (default 30)",
+            positiveSeconds,
+        )
+        .option("--pg-url <url>", "PostgreSQL JDBC or postgresql:// URL (default: from the environment)")
+        .option("--redis-host <host>", "Redis host (default: from the environment)")
+        .option("--redis-port <port>", "Redis port (default: from the environment)", tcpPort)
+        .option("--ca <file>", "CA certificate file (default: SYNAXIC_CA_FILE or the URL's sslrootcert)")
+        .addHelpText("after", ENVIRONMENT)
+        .exitOverride()
+        .configureOutput({ writeErr: () => undefined });
+}
+
+interface Flags {
+    readonly json?: boolean;
+    readonly lagThreshold?: number;
+    readonly pgUrl?: string;
+    readonly redisHost?: string;
+    readonly redisPort?: number;
+    readonly ca?: string;
+}
+
 /** Options from argv and the environment; throws a message naming what to set. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-    const flags = new Map<string, string>();
-    let role: string | undefined;
-    let json = false;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--json") json = true;
-        else if (a.startsWith("--")) {
-            if (argv[i + 1] === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
-            flags.set(a.slice(2), argv[++i]);
-        } else role = a;
-    }
-    if (role !== "master" && role !== "replica") throw new Error(USAGE);
-    const unknown = [...flags.keys()].filter(
-        (k) => !["lag-threshold", "pg-url", "redis-host", "redis-port", "ca"].includes(k),
-    );
-    if (unknown.length) throw new Error(`unknown option --${unknown[0]}\n${USAGE}`);
+    const command = statusCommand();
+    command.parse(argv, { from: "user" });
+    const role = command.processedArgs[0] as Role;
+    const flags = command.opts<Flags>();
 
     const urlVar = role === "master" ? "SPRING_DATASOURCE_URL" : "SPRING_DATASOURCE_READONLY_URL";
-    const url = new URL((flags.get("pg-url") ?? need(env, urlVar)).replace(/^jdbc:/, ""));
-    const caFile = flags.get("ca") ?? env.SYNAXIC_CA_FILE ?? url.searchParams.get("sslrootcert");
+    const url = new URL((flags.pgUrl ?? need(env, urlVar)).replace(/^jdbc:/, ""));
+    const caFile = flags.ca ?? env.SYNAXIC_CA_FILE ?? url.searchParams.get("sslrootcert");
     if (!caFile)
         throw new Error(
             "no CA certificate: pass --ca FILE or set SYNAXIC_CA_FILE (the stack output caCertPem saved to a file)",
@@ -56,12 +95,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     const ca = readFileOrThrow(caFile, "the CA certificate");
     const redisHostVar = role === "master" ? "SPRING_DATA_REDIS_HOST" : "SYNAXIC_REDIS_REPLICA_HOST";
     const redisPortVar = role === "master" ? "SPRING_DATA_REDIS_PORT" : "SYNAXIC_REDIS_REPLICA_PORT";
-    const lagSeconds = Number(flags.get("lag-threshold") ?? env.SYNAXIC_LAG_THRESHOLD_SECONDS ?? 30);
-    if (!Number.isFinite(lagSeconds) || lagSeconds <= 0)
-        throw new Error("--lag-threshold takes a positive number of seconds");
+    const lagSeconds =
+        flags.lagThreshold ??
+        (env.SYNAXIC_LAG_THRESHOLD_SECONDS ? positiveSeconds(env.SYNAXIC_LAG_THRESHOLD_SECONDS) : 30);
     return {
         role,
-        json,
+        json: flags.json === true,
         lagSeconds,
         pg: {
             host: url.hostname.replace(/^\[|\]$/g, ""),
@@ -72,8 +111,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
             ca,
         },
         redis: {
-            host: flags.get("redis-host") ?? need(env, redisHostVar),
-            port: Number(flags.get("redis-port") ?? need(env, redisPortVar)),
+            host: flags.redisHost ?? need(env, redisHostVar),
+            port: flags.redisPort ?? tcpPort(need(env, redisPortVar)),
             password: need(env, "SPRING_DATA_REDIS_PASSWORD"),
             ca,
         },
@@ -122,7 +161,9 @@ async function main(): Promise<number> {
     try {
         o = parseOptions(process.argv.slice(2), process.env);
     } catch (e) {
+        if (e instanceof CommanderError && e.code === "commander.helpDisplayed") return 0;
         console.error(e instanceof Error ? e.message : String(e));
+        if (e instanceof CommanderError) console.error(statusCommand().helpInformation());
         return 2;
     }
     const [pg, redis] = await Promise.all([readPostgres(o.pg), readRedis(o.redis)]);

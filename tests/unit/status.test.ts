@@ -9,7 +9,7 @@ import {
     PgSlotRow,
     RedisReport,
 } from "../../scripts/status/evaluate";
-import { parseOptions } from "../../scripts/status";
+import { parseOptions, statusCommand } from "../../scripts/status";
 
 const T = { lagSeconds: 30 };
 const replicaRow = (over: Partial<PgReplicaRow> = {}): PgReplicaRow => ({
@@ -176,6 +176,25 @@ describe("status options", () => {
         expect(() => parseOptions(["master"], { ...env, SPRING_DATASOURCE_PASSWORD: undefined })).toThrow(
             /SPRING_DATASOURCE_PASSWORD is not set: .*pulumi\sstack output --show-secrets SPRING_DATASOURCE_PASSWORD/,
         );
-        expect(() => parseOptions(["primary"], env)).toThrow(/usage: npm run status -- master\|replica/);
+        expect(() => parseOptions(["primary"], env)).toThrow(/argument 'role'. it must be master or replica/);
+        expect(() => parseOptions(["master", "--lag-threshold", "-3"], env)).toThrow(/a positive number of seconds/);
+        expect(() => parseOptions(["master", "--bogus"], env)).toThrow(/unknown option '--bogus'/);
+    });
+
+    it("prints every option and the environment it reads with --help", () => {
+        const help = statusCommand().helpInformation();
+        for (const flag of [
+            "--json",
+            "--lag-threshold <seconds>",
+            "--pg-url <url>",
+            "--redis-host <host>",
+            "--redis-port <port>",
+            "--ca <file>",
+        ]) {
+            expect(help).toContain(flag);
+        }
+        expect(() => parseOptions(["--help"], env)).toThrow(
+            expect.objectContaining({ code: "commander.helpDisplayed" }),
+        );
     });
 });
