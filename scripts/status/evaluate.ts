@@ -144,14 +144,19 @@ export function evaluate(role: "master" | "replica", pg: PgReport, redis: RedisR
         : { status: "healthy", exitCode: 0, problems };
 }
 
-/** `INFO replication` text to a report. */
-export function parseRedisInfo(info: string): Extract<RedisReport, { reachable: true }> {
-    const fields = Object.fromEntries(
+/** The `field:value` lines of any `INFO` section (Redis's own format), as a map. */
+export function infoFields(info: string): Record<string, string> {
+    return Object.fromEntries(
         info
             .split(/\r?\n/)
             .filter((l) => l.includes(":") && !l.startsWith("#"))
             .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]),
     );
+}
+
+/** `INFO replication` text to a report. */
+export function parseRedisInfo(info: string): Extract<RedisReport, { reachable: true }> {
+    const fields = infoFields(info);
     const masterReplOffset = Number(fields.master_repl_offset ?? 0);
     const connectedReplicas = Object.entries(fields)
         .filter(([k]) => /^slave\d+$/.test(k))

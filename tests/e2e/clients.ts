@@ -1,4 +1,5 @@
 import type { AppEnvironment } from "../../components/contract";
+import { infoFields } from "../../scripts/status/evaluate";
 // Clients the e2e tests use, as an application would: TLS verified against our CA, passwords from the outputs.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,14 +10,21 @@ import * as path from "node:path";
 import { Client } from "pg";
 import Redis from "ioredis";
 
-export async function pgConnect(o: {
-    host: string;
-    port: number;
-    user: string;
-    password: string;
-    ca: string;
-    database?: string;
-}): Promise<Client> {
+/** Where a PostgreSQL client connects, as an application would: TLS verified against our CA. */
+export interface PgEndpoint {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly password: string;
+    readonly ca: string;
+    readonly database?: string;
+}
+
+/** A connected client; `queryTimeoutMs` bounds each query (the writer load uses it under faults). */
+export async function pgConnect(
+    o: PgEndpoint,
+    timeouts: { connectMs?: number; queryTimeoutMs?: number } = {},
+): Promise<Client> {
     const client = new Client({
         host: o.host,
         port: o.port,
@@ -24,7 +32,8 @@ export async function pgConnect(o: {
         password: o.password,
         database: o.database ?? "synaxic",
         ssl: { ca: o.ca, rejectUnauthorized: true },
-        connectionTimeoutMillis: 5000,
+        connectionTimeoutMillis: timeouts.connectMs ?? 5000,
+        query_timeout: timeouts.queryTimeoutMs,
     });
     client.on("error", () => undefined); // a server going away surfaces through the awaited queries
     await client.connect();
@@ -33,7 +42,7 @@ export async function pgConnect(o: {
 
 /** Run one query on a fresh connection. */
 export async function pgQuery<T extends Record<string, unknown>>(
-    o: Parameters<typeof pgConnect>[0],
+    o: PgEndpoint,
     sql: string,
     params: unknown[] = [],
 ): Promise<T[]> {
@@ -67,7 +76,7 @@ export function redisConnect(o: {
     return redis;
 }
 
-/** One INFO section of a Redis server as a map. */
+/** One INFO section of a Redis server as a map (parsed as the status command parses it). */
 export async function redisInfo(
     e: Parameters<typeof redisConnect>[0],
     section: string,
@@ -75,12 +84,7 @@ export async function redisInfo(
     const r = redisConnect(e);
     try {
         await r.connect();
-        return Object.fromEntries(
-            (await r.info(section))
-                .split(/\r?\n/)
-                .filter((l) => l.includes(":"))
-                .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]),
-        );
+        return infoFields(await r.info(section));
     } finally {
         r.disconnect();
     }

@@ -1,30 +1,10 @@
 // Write load for the fault cases: clients that insert numbered rows and remember which commits were acknowledged,
 // so a test can prove that every acknowledged write reached the standby (or count those that did not).
-import { Client } from "pg";
+import type { Client } from "pg";
+import { pgConnect, PgEndpoint } from "./clients";
 
-export interface PgEndpoint {
-    readonly port: number;
-    readonly user: string;
-    readonly password: string;
-    readonly ca: string;
-    readonly host: string;
-}
-
-const connect = async (e: PgEndpoint): Promise<Client> => {
-    const c = new Client({
-        host: e.host,
-        port: e.port,
-        user: e.user,
-        password: e.password,
-        database: "synaxic",
-        ssl: { ca: e.ca, rejectUnauthorized: true },
-        connectionTimeoutMillis: 3000,
-        query_timeout: 10000,
-    });
-    c.on("error", () => undefined);
-    await c.connect();
-    return c;
-};
+/** Short timeouts: a writer under a fault must notice a dead connection quickly and reconnect. */
+const connect = (e: PgEndpoint): Promise<Client> => pgConnect(e, { connectMs: 3000, queryTimeoutMs: 10000 });
 
 export const FAULTS_TABLE =
     "CREATE TABLE IF NOT EXISTS fault_writes (run text NOT NULL, n int NOT NULL, payload text, PRIMARY KEY (run, n))";
@@ -32,6 +12,8 @@ export const FAULTS_TABLE =
 /** Inserts rows (run, 1), (run, 2), ... on `clients` connections until stopped; reconnects after errors. */
 export class Writer {
     readonly acked: number[] = [];
+    /** When each acknowledged row was acknowledged (ms since the epoch), by row number. */
+    private readonly ackedAt = new Map<number, number>();
     errors = 0;
     private next = 1;
     private running = true;
@@ -59,6 +41,7 @@ export class Writer {
                     this.payload,
                 ]);
                 this.acked.push(n);
+                this.ackedAt.set(n, Date.now());
             } catch {
                 this.errors++;
                 await client?.end().catch(() => undefined);
@@ -72,6 +55,11 @@ export class Writer {
     /** Resolves when `limit` rows were written (or stop() was called). */
     done(): Promise<void> {
         return Promise.all(this.loops).then(() => undefined);
+    }
+
+    /** Rows acknowledged before `time` (ms since the epoch). */
+    ackedBefore(time: number): number[] {
+        return this.acked.filter((n) => (this.ackedAt.get(n) ?? Infinity) < time);
     }
 
     async stop(): Promise<void> {

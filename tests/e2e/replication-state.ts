@@ -1,7 +1,7 @@
 // Waiting on replication state, read with the status command's own SQL.
 import { readPostgres } from "../../scripts/status/collect";
 import { pgQuery, waitFor } from "./clients";
-import type { PgEndpoint } from "./load";
+import type { PgEndpoint } from "./clients";
 
 const target = (e: PgEndpoint) => ({ ...e, database: "synaxic" });
 

@@ -1,0 +1,70 @@
+// What every scenario uses: shell commands, the bare-command floors, and both stacks applied as users apply them.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { MasterOutputs } from "../components/contract";
+import { TestHost } from "../tests/e2e/hosts";
+import { waitStreaming } from "../tests/e2e/replication-state";
+import { endpoints, masterConfig, replicaConfig, teardown, upProcess } from "../tests/e2e/stacks";
+
+export const ROOT = path.join(__dirname, "..");
+export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+export const time = (fn: () => void) => {
+    const t = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - t) / 1e9;
+};
+
+export const sh = (cmd: string, args: string[], input?: string, env?: NodeJS.ProcessEnv) =>
+    execFileSync(cmd, args, {
+        cwd: ROOT,
+        input,
+        env: env && { ...process.env, ...env },
+        stdio: ["pipe", "pipe", "pipe"],
+        maxBuffer: 1 << 26,
+    }).toString();
+
+/** DOCKER_HOST of a test host's engine. */
+export const engine = (host: TestHost) => `unix://${host.socket}`;
+
+/** The bare-command side of a figure (bench/floor.sh), on one host's engine. */
+export const floor = (host: TestHost, ...args: string[]) =>
+    sh("bash", ["bench/floor.sh", ...args], undefined, { DOCKER_HOST: engine(host) });
+
+/** Inside one of our PostgreSQL containers, with the image's PostgreSQL binaries on PATH (the entrypoint's lookup). */
+export const WITH_PG_BIN = "source /usr/local/lib/synaxic/entrypoint-lib.sh && add_postgres_bin_to_path &&";
+
+/** Idle and total jiffies of all cores, from /proc/stat. */
+export function cpuTimes(): { idle: number; total: number } {
+    const f = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].split(/\s+/).slice(1).map(Number);
+    return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
+}
+
+/** `pulumi up` for one stack in its own process (the program users run, resources created for real). */
+export function upChild<S extends "master" | "replica">(
+    stack: S,
+    config: Record<string, string>,
+    stackOutputs?: Partial<MasterOutputs>,
+) {
+    const res = upProcess<S>(stack, config, stackOutputs);
+    if (!res.result) throw new Error(`up ${stack} failed: ${res.stderr}`);
+    return { ...res.result, wall: res.wall };
+}
+
+export async function deploy(master = masterConfig(), replica = replicaConfig()) {
+    await teardown();
+    const started = Date.now();
+    const m = upChild("master", master);
+    const r = upChild("replica", replica, m.outputs);
+    const ep = endpoints(m);
+    await waitStreaming(ep.masterPg, 60);
+    // Time inside the programs plus the wait for streaming; node's start-up per process is reported apart.
+    return {
+        m,
+        r,
+        ep,
+        ours: m.seconds + r.seconds + ((Date.now() - started) / 1000 - m.wall - r.wall),
+        wall: (Date.now() - started) / 1000,
+    };
+}

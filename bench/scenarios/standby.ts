@@ -1,0 +1,107 @@
+// Time to a streaming standby from nothing, program evaluation, and promotion.
+import { dockerExec } from "../../tests/e2e/hosts";
+import { pgQuery, waitFor } from "../../tests/e2e/clients";
+import { HOSTS } from "../../tests/e2e/hosts";
+import { IMAGES, NAMES, teardown } from "../../tests/e2e/stacks";
+import { deploy, engine, floor, RUNS, sh, time } from "../harness";
+import { log, median, row, secs } from "../report";
+
+export function programEvaluation(): void {
+    for (const stack of ["master", "replica"] as const) {
+        const runs = Array.from(
+            { length: RUNS },
+            () =>
+                JSON.parse(sh("npx", ["ts-node", "--transpile-only", "bench/evaluate.ts", stack])) as {
+                    seconds: number;
+                    resources: number;
+                },
+        );
+        const s = median(runs.map((r) => r.seconds));
+        row(
+            `program evaluation under mocks, ${stack} stack (${runs[0].resources} resources)`,
+            s,
+            undefined,
+            secs,
+            "< 2 s",
+            s < 2,
+        );
+    }
+}
+
+export async function standbyAndPromotion(): Promise<void> {
+    const ours: number[] = [];
+    const walls: number[] = [];
+    const promote: number[] = [];
+    const redisPromote: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        const d = await deploy();
+        ours.push(d.ours);
+        walls.push(d.wall);
+        if (i === 0) {
+            for (const [stack, up] of [
+                ["master", d.m],
+                ["replica", d.r],
+            ] as const) {
+                const slow = up.events
+                    .filter((e) => e.seconds >= 0.3)
+                    .map((e) => `${e.name} ${e.seconds.toFixed(1)} s`)
+                    .join(", ");
+                log(`  ${stack} stack in ${up.seconds.toFixed(1)} s; slowest resources: ${slow}`);
+            }
+        }
+        let t = Date.now();
+        dockerExec(NAMES.replicaPostgres, "psql", "-U", "postgres", "-c", "SELECT pg_promote()");
+        await waitFor(
+            "a write on the promoted standby",
+            30,
+            async () => await pgQuery(d.ep.replicaPg, "CREATE TABLE IF NOT EXISTS promoted (id int)").then(() => true),
+            10,
+        );
+        promote.push((Date.now() - t) / 1000);
+        t = Date.now();
+        dockerExec(NAMES.replicaRedis, "synaxic-redis-cli", "REPLICAOF", "NO", "ONE");
+        await waitFor(
+            "a write on the promoted Redis",
+            10,
+            async () =>
+                dockerExec(NAMES.replicaRedis, "synaxic-redis-cli", "SET", "promoted", "1").trim() === "OK"
+                    ? true
+                    : undefined,
+            10,
+        );
+        redisPromote.push((Date.now() - t) / 1000);
+    }
+    await teardown();
+    const floors: number[] = [];
+    const hosts = [engine(HOSTS.master), engine(HOSTS.replica)];
+    for (let i = 0; i < RUNS; i++) {
+        floor(HOSTS.master, "cleanup", ...hosts);
+        floors.push(time(() => floor(HOSTS.master, "standby", IMAGES.postgres, ...hosts, HOSTS.master.linkIp)));
+    }
+    floor(HOSTS.master, "cleanup", ...hosts);
+    row(
+        "time to a streaming standby from nothing, both stacks",
+        median(ours),
+        median(floors),
+        secs,
+        "≤ 1.3× floor",
+        median(ours) / median(floors) <= 1.3,
+    );
+    log(`  (with a node start-up per stack, as separate processes: ${secs(median(walls))})`);
+    row(
+        "promotion: pg_promote() → first write accepted",
+        median(promote),
+        undefined,
+        secs,
+        "< 1 s",
+        median(promote) < 1,
+    );
+    row(
+        "Redis promotion: REPLICAOF NO ONE → first write (docker exec each)",
+        median(redisPromote),
+        undefined,
+        secs,
+        "",
+        true,
+    );
+}
