@@ -391,7 +391,7 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
         throw new ConfigError(
             "redisPort",
             `PostgreSQL and Redis cannot both publish port ${redisPort}`,
-            setCmd("redisPort", "6380"),
+            setCmd("redisPort", String(defaultOf("redisPort"))),
         );
     }
     for (const key of SECRET_KEYS) if (key !== "sshPrivateKey") password(raw, key);

@@ -1,6 +1,6 @@
 // What a PostgreSQL container carries on either side: our entrypoint, config, TLS files and the status tools.
 import * as pulumi from "@pulumi/pulumi";
-import { PG_PATHS } from "./render";
+import { CONTAINER_PORTS, PG_PATHS } from "./render";
 import {
     entrypointUploads,
     Placement,
@@ -70,9 +70,8 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         image: a.image,
         command: a.takeOver ? [a.role, "take-over"] : [a.role],
         uploads,
-        volume: a.volume,
-        mountPath: PG_PATHS.data,
-        servicePort: 5432,
+        volumes: [{ volume: a.volume, path: PG_PATHS.data }],
+        ports: [{ internal: CONTAINER_PORTS.postgres, external: a.placement.hostPort }],
         placement: a.placement,
         envs: [`PGDATA=${PG_PATHS.data}`],
         stopSignal: "SIGINT",

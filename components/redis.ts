@@ -1,6 +1,6 @@
 // What a Redis container carries on either side: our entrypoint, config, passwords and TLS files.
 import * as pulumi from "@pulumi/pulumi";
-import { renderRedisSecrets } from "./render";
+import { CONTAINER_PORTS, renderRedisSecrets } from "./render";
 import {
     entrypointUploads,
     Placement,
@@ -58,9 +58,8 @@ export function redisContainer(name: string, a: RedisContainerArgs): ServiceCont
             privateFile(`${UPLOAD_DIR}/redis.key`, a.tls.keyPem),
             ...client,
         ],
-        volume: a.volume,
-        mountPath: "/data",
-        servicePort: 6380,
+        volumes: [{ volume: a.volume, path: "/data" }],
+        ports: [{ internal: CONTAINER_PORTS.redis, external: a.placement.hostPort }],
         placement: a.placement,
         host: a.host,
         parent: a.parent,

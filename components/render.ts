@@ -47,6 +47,12 @@ export interface PostgresConfSettings {
     readonly upstream?: UpstreamSettings;
 }
 
+/**
+ * Ports the services listen on inside their containers (the host ports are configurable). The templates that must
+ * name them too (postgresql.conf, redis.conf, synaxic-redis-cli, the healthcheck) are held to these by a unit test.
+ */
+export const CONTAINER_PORTS = { postgres: 5432, redis: 6380 } as const;
+
 /** Paths inside the PostgreSQL container, shared by the config, the entrypoint and the components. */
 export const PG_PATHS = {
     caCert: "/etc/synaxic/tls/ca.crt",

@@ -110,18 +110,26 @@ export interface Placement {
     readonly hostPort: number;
 }
 
+/** One container of ours: any kind (a database, an exporter, a backup server) is declared with the same shape. */
 export interface ServiceContainerArgs {
     readonly containerName: string;
     readonly image: string;
+    /** Default: our entrypoint (`/bin/bash <ENTRYPOINT>`), which runs as root, fixes ownership and drops privileges. */
+    readonly entrypoint?: string[];
     readonly command: string[];
+    /** Default: root (what our entrypoint needs); a container with its own entrypoint names its service user. */
+    readonly user?: string;
     readonly uploads: Upload[];
-    readonly volume: DataVolume;
-    readonly mountPath: string;
-    readonly servicePort: number;
-    readonly placement: Placement;
+    /** Data volumes and where they are mounted. */
+    readonly volumes: readonly { readonly volume: DataVolume; readonly path: string }[];
+    /** Container ports published on `placement.bindAddress`. */
+    readonly ports: readonly { readonly internal: number; readonly external: number }[];
+    readonly placement: Pick<Placement, "networkName" | "ipv4Address" | "bindAddress">;
     readonly envs?: string[];
     /** PostgreSQL as PID 1 takes SIGTERM as a smart shutdown that waits for clients; it wants SIGINT. */
     readonly stopSignal?: string;
+    /** A command inside the container that succeeds once it serves; default: our entrypoint's `healthcheck`. */
+    readonly readyCheck?: string[];
     readonly host: Host;
     readonly parent: pulumi.Resource;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -137,28 +145,28 @@ export interface ServiceContainer {
 const STOP_GRACE_SECONDS = 60;
 /** Seconds a new container gets to become ready (a first start may run initdb or load a large dataset). */
 const READY_TIMEOUT_SECONDS = 300;
+const OUR_ENTRYPOINT = ["/bin/bash", ENTRYPOINT];
 
 export function serviceContainer(name: string, a: ServiceContainerArgs): ServiceContainer {
+    const readyCheck = a.readyCheck ?? [...OUR_ENTRYPOINT, "healthcheck"];
     const container = new docker.Container(
         name,
         {
             name: a.containerName,
             image: a.image,
-            user: "root", // our entrypoint fixes ownership, then drops to the service user
-            entrypoints: ["/bin/bash", ENTRYPOINT],
+            user: a.user ?? "root",
+            entrypoints: a.entrypoint ?? OUR_ENTRYPOINT,
             command: a.command,
             envs: a.envs,
             uploads: a.uploads.map((u) => ({ file: u.file, content: u.content, permissions: u.mode })),
-            volumes: [{ volumeName: a.volume.name, containerPath: a.mountPath }],
+            volumes: a.volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
             networksAdvanced: [{ name: a.placement.networkName, ipv4Address: a.placement.ipv4Address }],
-            ports: [
-                {
-                    internal: a.servicePort,
-                    external: a.placement.hostPort,
-                    ip: a.placement.bindAddress,
-                    protocol: "tcp",
-                },
-            ],
+            ports: a.ports.map((p) => ({
+                internal: p.internal,
+                external: p.external,
+                ip: a.placement.bindAddress,
+                protocol: "tcp",
+            })),
             restart: "unless-stopped",
             stopSignal: a.stopSignal,
             stopTimeout: STOP_GRACE_SECONDS,
@@ -166,7 +174,7 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
             destroyGraceSeconds: STOP_GRACE_SECONDS,
             // For `docker ps` and restarts; durations as the provider reads them back, so an unchanged up is a no-op.
             healthcheck: {
-                tests: ["CMD", "/bin/bash", ENTRYPOINT, "healthcheck"],
+                tests: ["CMD", ...readyCheck],
                 interval: "5s",
                 timeout: "5s",
                 retries: 3,
@@ -179,7 +187,7 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
         {
             parent: a.parent,
             provider: a.host.provider,
-            dependsOn: [a.volume.ready, ...(a.dependsOn ?? [])],
+            dependsOn: [...a.volumes.map((v) => v.volume.ready), ...(a.dependsOn ?? [])],
             // Fixed container names and host ports collide under create-before-delete.
             deleteBeforeReplace: true,
         },
@@ -187,7 +195,7 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
     const ready = a.host.command(
         `${name}-ready`,
         {
-            create: pulumi.interpolate`bash -s -- ${container.name} ${READY_TIMEOUT_SECONDS} /bin/bash ${ENTRYPOINT} healthcheck`,
+            create: pulumi.interpolate`bash -s -- ${container.name} ${READY_TIMEOUT_SECONDS} ${readyCheck.join(" ")}`,
             stdin: templateText("scripts/wait-ready.sh"),
             // Every new container is waited for again; a failed wait is not kept, so the next up waits again.
             triggers: [container.id],

@@ -1,5 +1,6 @@
 import { parseCidr, Cidr } from "../../components/net";
 import {
+    CONTAINER_PORTS,
     primaryConninfo,
     renderPgHba,
     renderPgpass,
@@ -8,6 +9,7 @@ import {
     renderRedisSecrets,
     renderShellScript,
     renderTemplate,
+    templateText,
 } from "../../components/render";
 import { execFileSync } from "node:child_process";
 
@@ -233,5 +235,18 @@ describe("helpers", () => {
             `${text.split("set -Eeuo")[0]}\nprintf '%s|%s' "$IMAGE" "$CA_PEM"`,
         ]).toString();
         expect(out).toBe("it's|line1\nline2");
+    });
+});
+
+describe("the ports inside the containers", () => {
+    it("are the ones every template that names them uses", () => {
+        expect(templateText("postgres/postgresql.conf")).toMatch(
+            new RegExp(`^port = ${CONTAINER_PORTS.postgres}$`, "m"),
+        );
+        expect(templateText("postgres/entrypoint.sh")).toMatch(
+            new RegExp(`pg_isready .*-p ${CONTAINER_PORTS.postgres} `),
+        );
+        expect(templateText("redis/redis.conf")).toMatch(new RegExp(`^tls-port ${CONTAINER_PORTS.redis}$`, "m"));
+        expect(templateText("redis/redis-cli.sh")).toMatch(new RegExp(`-p ${CONTAINER_PORTS.redis} `));
     });
 });
