@@ -209,6 +209,21 @@ export class DockerApi {
         )
             .map((v) => v.Name)
             .filter((n) => n.startsWith(prefix));
+    image = (name: string) => this.inspect<{ Id: string }>(`/images/${encodeURIComponent(name)}/json`);
+    /** Pull an image (POST /images/create); the response streams progress and reports a failure inside it. */
+    pull = async (name: string): Promise<void> => {
+        const [fromImage, tag] = name.includes("@")
+            ? [name, undefined]
+            : [name.replace(/:[^:/]+$/, ""), name.match(/:([^:/]+)$/)?.[1]];
+        const query = `fromImage=${encodeURIComponent(fromImage)}${tag ? `&tag=${encodeURIComponent(tag)}` : ""}`;
+        const res = await this.request("POST", `/images/create?${query}`);
+        const failure = res.body
+            .toString()
+            .split("\n")
+            .map((l) => (l ? JSON.parse(l) : {}))
+            .find((m) => m.error);
+        if (res.status !== 200 || failure) throw new DockerError(res.status, failure?.error ?? res.body.toString());
+    };
     container = (name: string) => this.inspect<ContainerInfo>(`/containers/${encodeURIComponent(name)}/json`);
     createContainer = (name: string, spec: unknown) =>
         this.call<{ Id: string }>("POST", `/containers/create?name=${encodeURIComponent(name)}`, spec);

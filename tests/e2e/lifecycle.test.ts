@@ -148,3 +148,20 @@ describe("a container that cannot start", () => {
         }
     });
 });
+
+describe("an image the host does not have", () => {
+    it("is pulled as the provider's findImage does; where no registry answers, the up fails naming the image", async () => {
+        const missing = masterConfig({
+            namePrefix: "synaxic-e2e-noimage",
+            postgresPort: "45434",
+            redisPort: "46382",
+            replicas: "[]",
+            postgresImage: "synaxic-test/postgres:0-not-built",
+        });
+        const res = upProcess("master", missing, undefined, "noimage");
+        expect(res.status).toBe(1);
+        expect(res.stderr).toMatch(
+            /Unable to create container with image synaxic-test\/postgres:0-not-built: unable to pull image/,
+        );
+    });
+});

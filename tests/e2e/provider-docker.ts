@@ -220,6 +220,15 @@ export const container: Kind = {
         if ((i.networksAdvanced ?? []).length > 1)
             throw new Error("Container: more than one network is not implemented by the e2e provider");
         const docker = api(ctx);
+        // As the provider's findImage: an image missing on the host is pulled first (the e2e hosts reach no registry,
+        // so there it fails with the message a user would see).
+        if (!(await docker.image(i.image))) {
+            await docker.pull(i.image).catch((e: Error) => {
+                throw new Error(
+                    `Unable to create container with image ${i.image}: unable to pull image ${i.image}: ${e.message}`,
+                );
+            });
+        }
         const id = await createContainer(docker, i);
         try {
             // Uploads are extracted at / before the container starts.
