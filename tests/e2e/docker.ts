@@ -169,7 +169,11 @@ export class DockerApi {
         }
     }
 
-    ping = () => this.call<unknown>("GET", "/_ping");
+    /** GET /_ping answers the text OK. */
+    ping = async (): Promise<void> => {
+        const res = await this.request("GET", "/_ping");
+        if (res.status !== 200) throw new DockerError(res.status, `GET /_ping: ${res.status} ${res.body.toString()}`);
+    };
     network = (name: string) =>
         this.inspect<{ Id: string; IPAM: { Config: { Subnet: string }[] } }>(`/networks/${encodeURIComponent(name)}`);
     createNetwork = (spec: unknown) => this.call<{ Id: string }>("POST", "/networks/create", spec);
