@@ -4,9 +4,9 @@ import type { MasterOutputs } from "../../components/contract";
 import { pgQuery, runStatus, appEnv, caFile, redisConnect, redisInfo, waitFor } from "./clients";
 import { dockerExec, dockerOn, engineOf, HOSTS, setLink } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
-import { waitCaughtUp, waitStreaming } from "./replication-state";
-import { deployPair, Deployment, endpoints, NAMES, replicaConfig, teardown, up } from "./stacks";
-import { figure, phase, report } from "./timing";
+import { waitCaughtUp, waitRedisLink, waitStreaming } from "./replication-state";
+import { deployPair, Deployment, endpoints, NAMES, replicaConfig, endOfSuite, up } from "./stacks";
+import { figure, phase } from "./timing";
 
 jest.setTimeout(600_000);
 
@@ -49,10 +49,7 @@ beforeAll(async () => {
     await pgQuery(ep.masterPg, FAULTS_TABLE);
 });
 
-afterAll(async () => {
-    report();
-    if (!process.env.SYNAXIC_E2E_KEEP) await teardown();
-});
+afterAll(endOfSuite);
 
 describe("restarts", () => {
     it("replica restart: streams again and has every row written before and during", async () => {
@@ -126,13 +123,7 @@ describe("Redis", () => {
     it("replica restart resumes with a partial resync, not a full one", async () => {
         const before = await redisInfo(ep.masterRedis, "stats");
         await restart(NAMES.replicaRedis);
-        await waitFor(
-            "the Redis link",
-            30,
-            async () =>
-                (await redisInfo(ep.replicaRedis, "replication")).master_link_status === "up" ? true : undefined,
-            200,
-        );
+        await waitRedisLink(ep.replicaRedis, 30);
         const after = await redisInfo(ep.masterRedis, "stats");
         expect(Number(after.sync_partial_ok) - Number(before.sync_partial_ok)).toBe(1);
         expect(Number(after.sync_full)).toBe(Number(before.sync_full));
@@ -152,13 +143,7 @@ describe("Redis", () => {
         m.disconnect();
         const started = Date.now();
         await restart(NAMES.masterRedis);
-        await waitFor(
-            "the Redis link",
-            60,
-            async () =>
-                (await redisInfo(ep.replicaRedis, "replication")).master_link_status === "up" ? true : undefined,
-            200,
-        );
+        await waitRedisLink(ep.replicaRedis, 60);
         const r = redisConnect(ep.replicaRedis);
         await r.connect();
         const values = await r.mget(...Array.from({ length: 1000 }, (_, i) => `before-restart:${i}`));

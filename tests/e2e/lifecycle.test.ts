@@ -2,11 +2,21 @@ import type { MasterOutputs } from "../../components/contract";
 // What an up does to a running deployment, as the real engine and providers do it: a change that replaces a
 // container stops the old one cleanly, a replica removed from the list loses its slot, protected data is never
 // replaced, a name taken outside the program is refused, a container that cannot start is reported with its logs.
-import { redisConnect, redisInfo, waitFor } from "./clients";
+import { redisConnect, redisInfo } from "./clients";
 import { dockerOn, engineOf, HOSTS } from "./hosts";
-import { waitStreaming } from "./replication-state";
-import { deployPair, Deployment, endpoints, masterConfig, NAMES, teardown, up, upProcess } from "./stacks";
-import { phase, report } from "./timing";
+import { waitRedisLink, waitStreaming } from "./replication-state";
+import {
+    deployPair,
+    Deployment,
+    endpoints,
+    masterConfig,
+    NAMES,
+    sideMasterConfig,
+    endOfSuite,
+    up,
+    upProcess,
+} from "./stacks";
+import { phase } from "./timing";
 
 jest.setTimeout(300_000);
 
@@ -23,10 +33,7 @@ beforeAll(async () => {
     ep = endpoints(master);
 });
 
-afterAll(async () => {
-    report();
-    if (!process.env.SYNAXIC_E2E_KEEP) await teardown();
-});
+afterAll(endOfSuite);
 
 describe("a change that replaces a container", () => {
     it("stops the primary cleanly (no crash recovery) and the standby streams from the new one", async () => {
@@ -49,13 +56,7 @@ describe("a change that replaces a container", () => {
         m.disconnect();
         master = await up("master", masterConfig({ maxSlotWalKeepSize: "8GB", redisBacklogSize: "96mb" }));
         expect(changedBy(master)).toEqual(["redis-container replaced", "redis-container-ready replaced"]);
-        await waitFor(
-            "the replica's link",
-            60,
-            async () =>
-                (await redisInfo(ep.replicaRedis, "replication")).master_link_status === "up" ? true : undefined,
-            200,
-        );
+        await waitRedisLink(ep.replicaRedis, 60);
         const stats = await redisInfo(ep.masterRedis, "stats"); // the new master's counters start at 0
         expect({ full: stats.sync_full, partial: stats.sync_partial_ok }).toEqual({ full: "0", partial: "1" });
     });
@@ -116,12 +117,7 @@ describe("what the engine refuses", () => {
             "synaxic-test/postgres:17",
             "600",
         ]);
-        const clash = masterConfig({
-            namePrefix: "synaxic-e2e-clash",
-            postgresPort: "45432",
-            redisPort: "46380",
-            replicas: "[]",
-        });
+        const clash = sideMasterConfig("clash", 45400);
         const res = upProcess("master", clash, undefined, "clash");
         expect(res.status).toBe(1);
         expect(res.stderr).toMatch(/synaxic-e2e-clash-postgres-prod.*(already in use|Conflict)/);
@@ -132,13 +128,7 @@ describe("what the engine refuses", () => {
 describe("a container that cannot start", () => {
     it("fails the up with its own log lines, and fails the next up again instead of reporting success", async () => {
         // A primary from an image without PostgreSQL: its entrypoint stops with the reason, and restarts, and stops.
-        const broken = masterConfig({
-            namePrefix: "synaxic-e2e-broken",
-            postgresPort: "45433",
-            redisPort: "46381",
-            replicas: "[]",
-            postgresImage: "synaxic-test/redis:8.0",
-        });
+        const broken = sideMasterConfig("broken", 45410, { postgresImage: "synaxic-test/redis:8.0" });
         for (let attempt = 1; attempt <= 2; attempt++) {
             const res = upProcess("master", broken, undefined, "broken");
             expect([attempt, res.status]).toEqual([attempt, 1]);
@@ -151,13 +141,7 @@ describe("a container that cannot start", () => {
 
 describe("an image the host does not have", () => {
     it("is pulled as the provider's findImage does; where no registry answers, the up fails naming the image", async () => {
-        const missing = masterConfig({
-            namePrefix: "synaxic-e2e-noimage",
-            postgresPort: "45434",
-            redisPort: "46382",
-            replicas: "[]",
-            postgresImage: "synaxic-test/postgres:0-not-built",
-        });
+        const missing = sideMasterConfig("noimage", 45420, { postgresImage: "synaxic-test/postgres:0-not-built" });
         const res = upProcess("master", missing, undefined, "noimage");
         expect(res.status).toBe(1);
         expect(res.stderr).toMatch(

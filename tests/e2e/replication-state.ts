@@ -1,6 +1,6 @@
 // Waiting on replication state, read with the status command's own SQL.
 import { readPostgres } from "../../scripts/status/collect";
-import { pgQuery, waitFor } from "./clients";
+import { pgQuery, redisInfo, waitFor } from "./clients";
 import type { PgEndpoint } from "./clients";
 
 const target = (e: PgEndpoint) => ({ ...e, database: "synaxic" });
@@ -38,6 +38,18 @@ export async function waitCaughtUp(master: PgEndpoint, standby: PgEndpoint, seco
                 return Number(behind) <= 0 ? true : undefined;
             },
             100,
+        )
+    ).seconds;
+}
+
+/** Until the Redis replica reports its link to the master up; returns the seconds waited. */
+export async function waitRedisLink(replica: Parameters<typeof redisInfo>[0], seconds = 60): Promise<number> {
+    return (
+        await waitFor(
+            "the Redis replica's link",
+            seconds,
+            async () => ((await redisInfo(replica, "replication")).master_link_status === "up" ? true : undefined),
+            200,
         )
     ).seconds;
 }

@@ -29,12 +29,12 @@ import {
     PORTS,
     replicaConfig,
     STATE_DIR,
-    teardown,
+    endOfSuite,
     up,
     upProcess,
 } from "./stacks";
 import { waitStreaming } from "./replication-state";
-import { phase, report } from "./timing";
+import { phase } from "./timing";
 
 jest.setTimeout(300_000);
 
@@ -57,10 +57,7 @@ beforeAll(async () => {
     caPath = caFile(ca);
 });
 
-afterAll(async () => {
-    report();
-    if (!process.env.SYNAXIC_E2E_KEEP) await teardown();
-});
+afterAll(endOfSuite);
 
 describe("PostgreSQL streaming replication", () => {
     it("shows the standby streaming over TLS with its slot active, on the primary", async () => {

@@ -4,14 +4,13 @@ import * as fs from "node:fs";
 import { runProgram, REMOTE_COMMAND } from "../helpers/program";
 import { DEAD_IP, dockerExec, HOSTS, SSH_KEY } from "./hosts";
 import { remoteCommand } from "./provider-command";
-import { masterConfig, teardown, upProcess } from "./stacks";
+import { sideMasterConfig, teardown, upProcess } from "./stacks";
 
 jest.setTimeout(120_000);
 
 const PREFIX = "synaxic-e2e-ssh";
 /** A master stack of its own on vps-a that no other suite uses. */
-const config = (extra: Record<string, string>) =>
-    masterConfig({ namePrefix: PREFIX, postgresPort: "47432", redisPort: "47380", replicas: "[]", ...extra });
+const config = (extra: Record<string, string>) => sideMasterConfig("ssh", 45440, extra);
 const leftOnHost = async () => [
     ...(await HOSTS.master.docker.containersNamed(PREFIX)),
     ...(await HOSTS.master.docker.volumesNamed(PREFIX)),

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { runProgram, ProgramRun } from "../helpers/program";
 import { HOSTS, SSH_AGENT_SOCK, SSH_KEY, TestHost } from "./hosts";
 import { ProviderEvent, realProvider } from "./provider";
+import { report } from "./timing";
 
 export const STATE_DIR = process.env.SYNAXIC_E2E_STATE ?? "/var/tmp/synaxic-e2e";
 
@@ -63,6 +64,24 @@ export function replicaConfig(extra: Record<string, string> = {}): Record<string
         masterStack: "organization/synaxic-replication/master",
         ...extra,
     };
+}
+
+/**
+ * A master stack of its own beside the suite's deployment (another prefix and host ports, no replicas), for cases
+ * that must fail or must not touch the main pair.
+ */
+export function sideMasterConfig(
+    prefix: string,
+    port: number,
+    extra: Record<string, string> = {},
+): Record<string, string> {
+    return masterConfig({
+        namePrefix: `${PREFIX}-${prefix}`,
+        postgresPort: String(port),
+        redisPort: String(port + 1),
+        replicas: "[]",
+        ...extra,
+    });
 }
 
 export interface Deployment<O = MasterOutputs | ReplicaOutputs> {
@@ -164,6 +183,12 @@ export async function teardown(): Promise<void> {
     for (const file of fs.existsSync(STATE_DIR) ? fs.readdirSync(STATE_DIR) : []) {
         if (/^state-.*\.json$/.test(file)) fs.rmSync(path.join(STATE_DIR, file), { force: true });
     }
+}
+
+/** The end of a suite: its timings and figures printed, its deployment removed unless SYNAXIC_E2E_KEEP is set. */
+export async function endOfSuite(): Promise<void> {
+    report();
+    if (!process.env.SYNAXIC_E2E_KEEP) await teardown();
 }
 
 /** Connection settings for the four services, from a master deployment's outputs. */

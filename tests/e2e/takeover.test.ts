@@ -8,8 +8,19 @@ import { Client } from "pg";
 import { pgQuery, redisConnect } from "./clients";
 import { dockerOn, HOSTS } from "./hosts";
 import { waitStreaming } from "./replication-state";
-import { Deployment, endpoints, IMAGES, masterConfig, NAMES, replicaConfig, teardown, up, upProcess } from "./stacks";
-import { phase, report } from "./timing";
+import {
+    Deployment,
+    endpoints,
+    IMAGES,
+    masterConfig,
+    NAMES,
+    replicaConfig,
+    endOfSuite,
+    teardown,
+    up,
+    upProcess,
+} from "./stacks";
+import { phase } from "./timing";
 
 jest.setTimeout(300_000);
 
@@ -32,6 +43,15 @@ const takeOver = (extra: Record<string, string> = {}) =>
         ...extra,
     });
 
+/** One part of guide-deployment.sh in a throw-away container of `image` with `volume` at `mount`, on vps-a. */
+function guide(volume: string, mount: string, image: string, ...args: string[]): void {
+    dockerOn(
+        HOSTS.master,
+        ["run", "-i", "--rm", "-v", `${volume}:${mount}`, "--entrypoint", "bash", image, "-s", "--", ...args],
+        SCRIPT,
+    );
+}
+
 let master: Deployment<MasterOutputs>;
 let ep: ReturnType<typeof endpoints>;
 
@@ -40,51 +60,20 @@ beforeAll(async () => {
     await phase(
         "the guide's deployment (official images' first start, setup-master.sh, 1000 rows, 100 keys)",
         async () => {
-            dockerOn(
-                HOSTS.master,
-                [
-                    "run",
-                    "-i",
-                    "--rm",
-                    "-v",
-                    `${VOLUMES.postgres}:/var/lib/postgresql/data`,
-                    "--entrypoint",
-                    "bash",
-                    IMAGES.postgres,
-                    "-s",
-                    "--",
-                    "postgres",
-                    GUIDE.password,
-                    GUIDE.replication,
-                ],
-                SCRIPT,
+            guide(
+                VOLUMES.postgres,
+                "/var/lib/postgresql/data",
+                IMAGES.postgres,
+                "postgres",
+                GUIDE.password,
+                GUIDE.replication,
             );
-            dockerOn(
-                HOSTS.master,
-                [
-                    "run",
-                    "-i",
-                    "--rm",
-                    "-v",
-                    `${VOLUMES.redis}:/data`,
-                    "--entrypoint",
-                    "bash",
-                    IMAGES.redis,
-                    "-s",
-                    "--",
-                    "redis",
-                    GUIDE.redis,
-                ],
-                SCRIPT,
-            );
+            guide(VOLUMES.redis, "/data", IMAGES.redis, "redis", GUIDE.redis);
         },
     );
 });
 
-afterAll(async () => {
-    report();
-    if (!process.env.SYNAXIC_E2E_KEEP) await teardown();
-});
+afterAll(endOfSuite);
 
 describe("taking over the guide's master", () => {
     it("keeps every row and key, the app's password, and serves them over TLS only", async () => {
