@@ -2,6 +2,7 @@
 // config key and the fix, and runs before any resource is created.
 import { Cidr, parseCidr, isIpAddress } from "./net";
 import { CONFIG_KEYS, ConfigKey, defaultOf, SECRET_KEYS, SecretKey } from "./configSchema";
+import { parsePostgresParameters, parseRedisSettings, PgParameter, RedisSetting, TuningError } from "./tuning";
 
 export { CONFIG_KEYS, SECRET_KEYS };
 export type { ConfigKey, SecretKey };
@@ -59,6 +60,9 @@ export interface CommonSettings {
     readonly appCaPath: string;
     readonly tlsValidityDays: number;
     readonly redisTlsAuthClients: "yes" | "optional" | "no";
+    /** This host's PostgreSQL tuning (a standby adds the primary's where PostgreSQL requires). */
+    readonly postgresParameters: PgParameter[];
+    readonly redisSettings: RedisSetting[];
     /** Secret keys that are set (validated); wrap each with pulumi.secret where it is used. */
     readonly secrets: Readonly<Partial<Record<SecretKey, string>>>;
 }
@@ -312,6 +316,16 @@ function volumeName(raw: RawConfig, key: "postgresDataVolume" | "redisDataVolume
     return v;
 }
 
+/** Tuning entries, each checked by tuning.ts; its complaint becomes a ConfigError naming the key. */
+function tuning<T>(key: "postgresParameters" | "redisSettings", parse: () => T, example: string): T {
+    try {
+        return parse();
+    } catch (e) {
+        if (!(e instanceof TuningError)) throw e;
+        throw new ConfigError(key, e.message, `pulumi config set --path '${key}[0]' "${example}", or remove the entry`);
+    }
+}
+
 /** A replica entry on the master: `"<name> <address or CIDR> [<host name>...]"`. */
 export function parseReplicaSpec(entry: string, allowAny: boolean): ReplicaSpec {
     const key = "replicas";
@@ -400,6 +414,12 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
     const secrets = Object.fromEntries(SECRET_KEYS.filter((k) => raw[k]?.trim()).map((k) => [k, raw[k] as string]));
     return {
         secrets,
+        postgresParameters: tuning(
+            "postgresParameters",
+            () => parsePostgresParameters(list(raw, "postgresParameters")),
+            "shared_buffers=512MB",
+        ),
+        redisSettings: tuning("redisSettings", () => parseRedisSettings(list(raw, "redisSettings")), "maxmemory 1gb"),
         role,
         stack,
         namePrefix,

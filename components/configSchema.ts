@@ -48,6 +48,8 @@ export const CONFIG_SCHEMA = {
     postgresDataVolume: { type: "string", default: "", stack: "master" },
     redisDataVolume: { type: "string", default: "", stack: "master" },
     replicaName: { type: "string", default: "replica1", stack: "replica" },
+    postgresParameters: { type: "array", default: [], stack: "both" },
+    redisSettings: { type: "array", default: [], stack: "both" },
     masterStack: { type: "string", default: "", stack: "replica" },
     masterHost: { type: "string", default: "", stack: "replica" },
     masterRedisHost: { type: "string", default: "", stack: "replica" },

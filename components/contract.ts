@@ -2,6 +2,7 @@
 // variables), what the master stack hands its replica stacks, and how a replica stack reads it back through a
 // StackReference. The stacks, the unit fixtures and the e2e suite all use these types.
 import * as pulumi from "@pulumi/pulumi";
+import type { PgParameter } from "./tuning";
 
 /** Name of the Spring Boot SSL bundle that trusts our CA (Redis over TLS with a private CA needs one). */
 export const SSL_BUNDLE = "synaxic";
@@ -61,6 +62,8 @@ export interface MasterExports {
     readonly replicaTls: Record<string, ReplicaTls>;
     /** Secret: a `postgresql://` URL with the app's password, for tools. */
     readonly postgresUrl: string;
+    /** The primary's tuning; a standby runs with at least some of these (absent from stacks made before it). */
+    readonly postgresParameters?: PgParameter[];
 }
 
 export interface ReplicaExports {
@@ -87,6 +90,9 @@ export const SECRET_OUTPUTS = [
     "postgresUrl",
 ] as const satisfies readonly (keyof MasterOutputs)[];
 
+/** Outputs added after the first release: a replica stack reads them where the master stack has them. */
+const OPTIONAL_OUTPUTS: readonly string[] = ["postgresParameters"];
+
 /** A stack's outputs as the program returns them. */
 export type Exported<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
 
@@ -95,7 +101,10 @@ export type MasterReader = <K extends keyof MasterOutputs>(key: K) => pulumi.Out
 
 export function masterReader(ref: pulumi.StackReference): MasterReader {
     return <K extends keyof MasterOutputs>(key: K) => {
-        const value = ref.requireOutput(key) as pulumi.Output<MasterOutputs[K]>;
+        // Outputs a master stack made by an older version lacks are optional in the contract: read, not required.
+        const value = (OPTIONAL_OUTPUTS.includes(key) ? ref.getOutput(key) : ref.requireOutput(key)) as pulumi.Output<
+            MasterOutputs[K]
+        >;
         // pulumi.secret's type unwraps T; MasterOutputs holds plain values, so it is the same T.
         return (SECRET_OUTPUTS as readonly string[]).includes(key) ? (pulumi.secret(value) as typeof value) : value;
     };

@@ -6,6 +6,7 @@ import { HostCommand } from "./host";
 import { Cidr } from "./net";
 import { renderPgHba, renderPostgresConf } from "./render";
 import { scramVerifier } from "./scram";
+import type { PgParameter } from "./tuning";
 import { postgresContainer, PostgresTls } from "./postgres";
 import { DataVolume, dataVolume, privateFile, ServiceArgs, UPLOAD_DIR } from "./service";
 
@@ -28,6 +29,8 @@ export interface PostgresMasterArgs extends ServiceArgs {
     readonly synchronous?: boolean;
     /** Cap on WAL a lagging slot may hold (`max_slot_wal_keep_size`), so a dead replica never fills the disk. */
     readonly maxSlotWalKeepSize: string;
+    /** Users' tuning (postgresParameters). */
+    readonly parameters: readonly PgParameter[];
 }
 
 export class PostgresMaster extends pulumi.ComponentResource {
@@ -50,6 +53,7 @@ export class PostgresMaster extends pulumi.ComponentResource {
             replicaCount: args.replicas.length,
             maxSlotWalKeepSize: args.maxSlotWalKeepSize,
             synchronousStandbys: args.synchronous ? args.replicas.map((r) => r.name) : [],
+            parameters: args.parameters,
         });
         const hba = renderPgHba({
             role: "primary",

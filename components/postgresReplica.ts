@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { HostCommand } from "./host";
+import type { PgParameter } from "./tuning";
 import { Cidr } from "./net";
 import { renderPgHba, renderPgpass, renderPostgresConf, renderShellScript, templateText } from "./render";
 import { postgresContainer, PostgresTls } from "./postgres";
@@ -29,6 +30,8 @@ export interface PostgresReplicaArgs extends ServiceArgs {
     readonly database: pulumi.Input<string>;
     readonly appUser: pulumi.Input<string>;
     readonly appCidrs: readonly Cidr[];
+    /** Its tuning, with at least the primary's values where PostgreSQL requires (tuning.standbyParameters). */
+    readonly parameters: pulumi.Input<PgParameter[]>;
 }
 
 export class PostgresReplica extends pulumi.ComponentResource {
@@ -76,14 +79,15 @@ export class PostgresReplica extends pulumi.ComponentResource {
         );
 
         const conf = pulumi
-            .all([upstream, args.masterReplicaCount, args.maxSlotWalKeepSize])
-            .apply(([up, count, maxSlotWalKeepSize]) =>
+            .all([upstream, args.masterReplicaCount, args.maxSlotWalKeepSize, args.parameters])
+            .apply(([up, count, maxSlotWalKeepSize, parameters]) =>
                 renderPostgresConf({
                     role: "standby",
                     replicaCount: count,
                     maxSlotWalKeepSize,
                     synchronousStandbys: [],
                     upstream: up,
+                    parameters,
                 }),
             );
         const hba = pulumi.all([args.database, args.appUser, upstream]).apply(([database, appUser, up]) =>

@@ -4,6 +4,7 @@ import * as docker from "@pulumi/docker";
 import { renderRedisConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
 import { HostCommand } from "./host";
+import type { RedisSetting } from "./tuning";
 import { DataVolume, dataVolume, ServiceArgs } from "./service";
 
 /** The Redis master; its image needs TLS built in (official images and Debian's redis-server have it). */
@@ -14,6 +15,8 @@ export interface RedisMasterArgs extends ServiceArgs {
     readonly tlsAuthClients: "yes" | "optional" | "no";
     /** `repl-backlog-size`, e.g. `64mb`: how long a disconnected replica can resume with a partial resync. */
     readonly backlogSize: string;
+    /** Users' tuning (redisSettings). */
+    readonly settings: readonly RedisSetting[];
 }
 
 export class RedisMaster extends pulumi.ComponentResource {
@@ -36,6 +39,7 @@ export class RedisMaster extends pulumi.ComponentResource {
                 role: "master",
                 tlsAuthClients: args.tlsAuthClients,
                 backlogSize: args.backlogSize,
+                settings: args.settings,
             }),
             password: args.password,
             tls: args.tls,

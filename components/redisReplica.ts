@@ -4,6 +4,7 @@ import * as docker from "@pulumi/docker";
 import { renderRedisConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
 import { HostCommand } from "./host";
+import type { RedisSetting } from "./tuning";
 import { DataVolume, dataVolume, ServiceArgs } from "./service";
 import { KeyPair } from "./tlsBundle";
 
@@ -20,6 +21,8 @@ export interface RedisReplicaArgs extends ServiceArgs {
     readonly tlsAuthClients: "yes" | "optional" | "no";
     /** Kept equal to the master's, so the replica can take over with the same resync window. */
     readonly backlogSize: pulumi.Input<string>;
+    /** This host's tuning (redisSettings). */
+    readonly settings: readonly RedisSetting[];
 }
 
 export class RedisReplica extends pulumi.ComponentResource {
@@ -40,6 +43,7 @@ export class RedisReplica extends pulumi.ComponentResource {
                     role: "replica",
                     tlsAuthClients: args.tlsAuthClients,
                     backlogSize,
+                    settings: args.settings,
                     master: { host, port },
                 }),
             );

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Cidr } from "./net";
+import type { PgParameter, RedisSetting } from "./tuning";
 
 /** config-templates/ beside components/, found from the sources or from their build in dist/ (the status command). */
 export const TEMPLATE_DIR =
@@ -45,6 +46,8 @@ export interface PostgresConfSettings {
     /** Application names that must confirm a commit before it returns; empty for asynchronous replication. */
     readonly synchronousStandbys: string[];
     readonly upstream?: UpstreamSettings;
+    /** Users' tuning, rendered after the program's settings. */
+    readonly parameters: readonly PgParameter[];
 }
 
 /**
@@ -74,6 +77,10 @@ export function primaryConninfo(up: UpstreamSettings): string {
     ].join(" ");
 }
 
+/** `name = 'value'` lines, quotes doubled as postgresql.conf wants them. */
+export const renderPgParameters = (ps: readonly PgParameter[]): string =>
+    ps.map((p) => `${p.name} = '${p.value.replace(/'/g, "''")}'`).join("\n");
+
 export function renderPostgresConf(s: PostgresConfSettings): string {
     if (s.role === "standby" && !s.upstream) throw new Error("a standby's postgresql.conf needs its upstream");
     // Each standby streams on one sender and a re-seed (pg_basebackup -X stream) takes two more. A hot standby
@@ -97,6 +104,7 @@ export function renderPostgresConf(s: PostgresConfSettings): string {
                 ? ""
                 : `ANY 1 (${s.synchronousStandbys.map((n) => `"${n}"`).join(", ")})`,
         standby_settings: standby,
+        tuning: renderPgParameters(s.parameters),
     });
 }
 
@@ -133,6 +141,8 @@ export interface RedisConfSettings {
     readonly role: "master" | "replica";
     readonly tlsAuthClients: "yes" | "optional" | "no";
     readonly backlogSize: string;
+    /** Users' tuning, rendered before the passwords' include. */
+    readonly settings: readonly RedisSetting[];
     readonly master?: { readonly host: string; readonly port: number };
 }
 
@@ -142,6 +152,7 @@ export function renderRedisConf(s: RedisConfSettings): string {
         role: s.role,
         tls_auth_clients: s.tlsAuthClients,
         repl_backlog_size: s.backlogSize,
+        tuning: s.settings.map((r) => `${r.name} ${r.value.includes(" ") ? `"${r.value}"` : r.value}`).join("\n"),
         replica_settings: s.master
             ? renderTemplate("redis/replica.conf", { master_host: s.master.host, master_port: s.master.port })
             : "",

@@ -6,6 +6,7 @@ import * as random from "@pulumi/random";
 import { MasterSettings, ReplicaSettings, requireReplicaOnMaster, StackSettings } from "./config";
 import { Exported, masterReader, MasterOutputs, redisTlsEnvironment, ReplicaOutputs, ReplicaTls } from "./contract";
 import { Host } from "./host";
+import { standbyParameters } from "./tuning";
 import { isIpAddress } from "./net";
 import { serviceNames } from "./naming";
 import { PostgresMaster } from "./postgresMaster";
@@ -127,6 +128,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         appCidrs: s.appCidrs,
         synchronous: s.synchronousReplication,
         maxSlotWalKeepSize: s.maxSlotWalKeepSize,
+        parameters: s.postgresParameters,
     });
     const redis = new RedisMaster("redis", {
         host,
@@ -139,6 +141,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         tls: masterTls,
         tlsAuthClients: s.redisTlsAuthClients,
         backlogSize: s.redisBacklogSize,
+        settings: s.redisSettings,
     });
 
     const replicaTls: pulumi.Output<Record<string, ReplicaTls>> = pulumi.secret(
@@ -173,6 +176,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         maxSlotWalKeepSize: s.maxSlotWalKeepSize,
         redisBacklogSize: s.redisBacklogSize,
         redisTlsAuthClients: s.redisTlsAuthClients,
+        postgresParameters: s.postgresParameters,
         caCertPem: tls.caCertPem,
         replicationPassword,
         replicaTls,
@@ -232,6 +236,9 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         database,
         appUser,
         appCidrs: s.appCidrs,
+        parameters: out("postgresParameters").apply((primary) =>
+            standbyParameters(primary ?? [], s.postgresParameters),
+        ),
     });
     const redis = new RedisReplica("redis", {
         host,
@@ -246,6 +253,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         clientTls: { certPem: mine.clientCertPem, keyPem: pulumi.secret(mine.clientKeyPem) },
         tlsAuthClients: s.redisTlsAuthClients,
         backlogSize: out("redisBacklogSize"),
+        settings: s.redisSettings,
     });
     return {
         role: "replica",

@@ -2,7 +2,12 @@ import type { MasterOutputs } from "../../components/contract";
 // What an up does to a running deployment, as the real engine and providers do it: a change that replaces a
 // container stops the old one cleanly, a replica removed from the list loses its slot, protected data is never
 // replaced, a name taken outside the program is refused, a container that cannot start is reported with its logs.
-import { redisConnect, redisInfo } from "./clients";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { templateText } from "../../components/render";
+import { pgQuery, redisConnect, redisInfo } from "./clients";
 import { dockerOn, engineOf, HOSTS } from "./hosts";
 import { waitRedisLink, waitStreaming } from "./replication-state";
 import {
@@ -11,6 +16,7 @@ import {
     endpoints,
     masterConfig,
     NAMES,
+    replicaConfig,
     sideMasterConfig,
     endOfSuite,
     up,
@@ -59,6 +65,50 @@ describe("a change that replaces a container", () => {
         await waitRedisLink(ep.replicaRedis, 60);
         const stats = await redisInfo(ep.masterRedis, "stats"); // the new master's counters start at 0
         expect({ full: stats.sync_full, partial: stats.sync_partial_ok }).toEqual({ full: "0", partial: "1" });
+    });
+});
+
+describe("tuning", () => {
+    it("reaches both servers; the standby runs with at least the primary's max_connections", async () => {
+        const tuned = { maxSlotWalKeepSize: "8GB", redisBacklogSize: "96mb" };
+        master = await up(
+            "master",
+            masterConfig({
+                ...tuned,
+                postgresParameters: JSON.stringify(["max_connections=150", "work_mem=16MB"]),
+                redisSettings: JSON.stringify(["maxmemory 256mb"]),
+            }),
+        );
+        await up(
+            "replica",
+            replicaConfig({
+                postgresParameters: JSON.stringify(["work_mem=32MB"]),
+                redisSettings: JSON.stringify(["maxmemory 128mb"]),
+            }),
+            master.outputs,
+        );
+        await waitStreaming(ep.masterPg, 60);
+        const show = async (pg: typeof ep.masterPg) =>
+            (
+                await pgQuery<{ c: string; w: string }>(
+                    pg,
+                    "SELECT current_setting('max_connections') AS c, current_setting('work_mem') AS w",
+                )
+            )[0];
+        expect(await show(ep.masterPg)).toEqual({ c: "150", w: "16MB" });
+        expect(await show(ep.replicaPg)).toEqual({ c: "150", w: "32MB" });
+        expect((await redisInfo(ep.masterRedis, "memory")).maxmemory).toBe(String(256 * 1024 * 1024));
+        expect((await redisInfo(ep.replicaRedis, "memory")).maxmemory).toBe(String(128 * 1024 * 1024));
+    });
+});
+
+describe("the catalogs tuning is checked against", () => {
+    it("are what the images' servers report (regenerate with tests/e2e/settings-catalog.sh)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-"));
+        execFileSync("bash", [path.join(__dirname, "settings-catalog.sh"), dir]);
+        for (const file of ["postgres/parameters.tsv", "redis/settings.txt"]) {
+            expect([file, fs.readFileSync(path.join(dir, file), "utf8")]).toEqual([file, templateText(file)]);
+        }
     });
 });
 

@@ -49,6 +49,7 @@ describe("postgresql.conf", () => {
                 replicaCount: 1,
                 maxSlotWalKeepSize: "10GB",
                 synchronousStandbys: [],
+                parameters: [],
             }),
         );
         expect(s).toMatchObject({
@@ -73,6 +74,7 @@ describe("postgresql.conf", () => {
                 replicaCount: 8,
                 maxSlotWalKeepSize: "1GB",
                 synchronousStandbys: [],
+                parameters: [],
             }),
         );
         expect(Number(s.max_wal_senders)).toBeGreaterThanOrEqual(8 * 2 + 2);
@@ -86,6 +88,7 @@ describe("postgresql.conf", () => {
                 replicaCount: 2,
                 maxSlotWalKeepSize: "10GB",
                 synchronousStandbys: ["replica1", "replica2"],
+                parameters: [],
             }),
         );
         expect(s.synchronous_standby_names).toBe(`'ANY 1 ("replica1", "replica2")'`);
@@ -98,6 +101,7 @@ describe("postgresql.conf", () => {
             replicaCount: 1,
             maxSlotWalKeepSize: "10GB",
             synchronousStandbys: [],
+            parameters: [],
             upstream,
         });
         const s = settings(conf);
@@ -114,6 +118,7 @@ describe("postgresql.conf", () => {
                 replicaCount: 1,
                 maxSlotWalKeepSize: "10GB",
                 synchronousStandbys: [],
+                parameters: [],
             }),
         );
         expect(s.max_wal_senders).toBe(primary.max_wal_senders);
@@ -127,6 +132,7 @@ describe("postgresql.conf", () => {
                 replicaCount: 1,
                 maxSlotWalKeepSize: "1GB",
                 synchronousStandbys: [],
+                parameters: [],
             }),
         ).toThrow(/needs its upstream/);
     });
@@ -179,7 +185,7 @@ describe("pg_hba.conf", () => {
 
 describe("redis.conf", () => {
     it("renders a TLS-only master with a large backlog and persistence", () => {
-        const conf = renderRedisConf({ role: "master", tlsAuthClients: "optional", backlogSize: "64mb" });
+        const conf = renderRedisConf({ role: "master", tlsAuthClients: "optional", backlogSize: "64mb", settings: [] });
         const lines = conf.split("\n");
         for (const l of [
             "port 0",
@@ -199,6 +205,7 @@ describe("redis.conf", () => {
             role: "replica",
             tlsAuthClients: "yes",
             backlogSize: "64mb",
+            settings: [],
             master: { host: "203.0.113.10", port: 6380 },
         }).split("\n");
         for (const l of [

@@ -1,0 +1,125 @@
+import { ConfigError, MasterSettings, parseSettings, ReplicaSettings } from "../../components/config";
+import { renderPostgresConf, renderRedisConf } from "../../components/render";
+import { standbyParameters } from "../../components/tuning";
+import { runProgram, upload, CONTAINER } from "../helpers/program";
+import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
+
+const master = (postgres: string[], redis: string[] = []) =>
+    parseSettings(
+        { role: "master", postgresParameters: JSON.stringify(postgres), redisSettings: JSON.stringify(redis) },
+        "master",
+    ) as MasterSettings;
+
+function errorOf(fn: () => unknown): ConfigError {
+    try {
+        fn();
+    } catch (e) {
+        if (e instanceof ConfigError) return e;
+        throw e;
+    }
+    throw new Error("expected a ConfigError");
+}
+
+describe("postgresParameters", () => {
+    it("takes known parameters with their server context (restart or reload)", () => {
+        expect(master(["shared_buffers=512MB", "work_mem = 16MB", "jit=off"]).postgresParameters).toEqual([
+            { name: "shared_buffers", value: "512MB", context: "postmaster" },
+            { name: "work_mem", value: "16MB", context: "user" },
+            { name: "jit", value: "off", context: "user" },
+        ]);
+    });
+
+    it.each([
+        ["a setting the program owns", ["ssl=off"], /ssl is set by the program itself/],
+        ["replication it owns", ["wal_level=minimal"], /wal_level is set by the program itself/],
+        ["a misspelt name", ["shared_bufers=1GB"], /PostgreSQL has no parameter "shared_bufers"/],
+        ["a number that is not one", ["max_connections=lots"], /max_connections takes a integer, not "lots"/],
+        ["a name given twice", ["work_mem=4MB", "work_mem=8MB"], /work_mem is given twice/],
+        ["an entry without =", ["work_mem 4MB"], /is not name=value/],
+    ])("refuses %s, naming the key and the fix", (_, entries, problem) => {
+        const err = errorOf(() => master(entries));
+        expect(err.message).toContain('"synaxic-replication:postgresParameters"');
+        expect(err.message).toMatch(problem);
+        expect(err.message).toMatch(/Fix: pulumi config set --path 'postgresParameters\[0\]'/);
+    });
+
+    it("renders after the program's settings, with quotes doubled", () => {
+        const conf = renderPostgresConf({
+            role: "primary",
+            replicaCount: 1,
+            maxSlotWalKeepSize: "10GB",
+            synchronousStandbys: [],
+            parameters: [{ name: "application_name", value: "it's", context: "user" }],
+        });
+        expect(conf.trimEnd().split("\n").pop()).toBe("application_name = 'it''s'");
+    });
+
+    it("gives a standby at least the primary's values where PostgreSQL requires them, and its own otherwise", () => {
+        const primary = master(["max_connections=200", "work_mem=64MB", "max_worker_processes=16"]).postgresParameters;
+        const own = master(["max_connections=150", "work_mem=8MB", "max_worker_processes=32"]).postgresParameters;
+        expect(Object.fromEntries(standbyParameters(primary, own).map((p) => [p.name, p.value]))).toEqual({
+            max_connections: "200",
+            work_mem: "8MB",
+            max_worker_processes: "32",
+        });
+    });
+});
+
+describe("redisSettings", () => {
+    it("takes known settings and renders them before the passwords' include", () => {
+        const s = master([], ["maxmemory 256mb", "maxmemory-policy allkeys-lru"]);
+        const conf = renderRedisConf({
+            role: "master",
+            tlsAuthClients: "optional",
+            backlogSize: "64mb",
+            settings: s.redisSettings,
+        });
+        expect(conf).toMatch(/^maxmemory 256mb\nmaxmemory-policy allkeys-lru\n[\s\S]*^include /m);
+    });
+
+    it.each([
+        ["TLS it owns", ["tls-port 6379"], /tls-port is set by the program itself/],
+        ["persistence it owns", ["appendonly no"], /appendonly is set by the program itself/],
+        ["the password", ["requirepass hunter2hunter2hunter2"], /requirepass is set by the program itself/],
+        ["a misspelt name", ["maxmemori 1gb"], /Redis has no setting "maxmemori"/],
+        ["a value with quotes", ['maxmemory "1gb"'], /the value may hold/],
+    ])("refuses %s", (_, entries, problem) => {
+        const err = errorOf(() => master([], entries));
+        expect(err.message).toContain('"synaxic-replication:redisSettings"');
+        expect(err.message).toMatch(problem);
+    });
+});
+
+describe("tuning through the stacks", () => {
+    it("renders the master's parameters on the primary and exports them for its replicas", async () => {
+        const run = await runProgram({
+            stack: "master",
+            config: { ...MASTER_CONFIG, postgresParameters: JSON.stringify(["max_connections=300"]) },
+        });
+        const pg = run.ofType(CONTAINER).find((c) => c.inputs.name === "synaxic-postgres-prod")!;
+        expect(upload(pg, "/etc/synaxic/postgres/postgresql.conf").content).toMatch(/^max_connections = '300'$/m);
+        expect(run.outputs.postgresParameters.value).toEqual([
+            { name: "max_connections", value: "300", context: "postmaster" },
+        ]);
+    });
+
+    it("renders the standby with the primary's max_connections and its own work_mem; a master without the output works", async () => {
+        const primary = [{ name: "max_connections", value: "300", context: "postmaster" }];
+        for (const outputs of [{ ...MASTER_OUTPUTS, postgresParameters: primary }, MASTER_OUTPUTS]) {
+            const run = await runProgram({
+                stack: "replica",
+                config: { ...REPLICA_CONFIG, postgresParameters: JSON.stringify(["work_mem=32MB"]) },
+                stackOutputs: outputs,
+            });
+            const conf = upload(
+                run.ofType(CONTAINER).find((c) => c.inputs.name === "synaxic-postgres-replica")!,
+                "/etc/synaxic/postgres/postgresql.conf",
+            ).content;
+            expect(conf).toMatch(/^work_mem = '32MB'$/m);
+            expect(/^max_connections = '300'$/m.test(conf)).toBe(outputs.postgresParameters !== undefined);
+        }
+        expect(
+            (parseSettings({ role: "replica", masterStack: "o/p/m" }, "replica") as ReplicaSettings).postgresParameters,
+        ).toEqual([]);
+    });
+});
