@@ -42,6 +42,8 @@ export interface PostgresContainerArgs {
     readonly placement: Placement;
     /** Rendered postgresql.conf and pg_hba.conf (text, or output text when it depends on another stack). */
     readonly conf: pulumi.Input<string>;
+    /** Rendered live settings (applied with a reload when they change; see serviceContainer). */
+    readonly live: pulumi.Input<string>;
     readonly hba: pulumi.Input<string>;
     readonly tls: PostgresTls;
     /** Role-specific files (bootstrap passwords on a primary, the passfile on a standby). */
@@ -57,6 +59,7 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         script("/usr/local/bin/check-replication-status", "postgres/check-replication-status.sh"),
         script("/usr/local/bin/synaxic-slot", "postgres/slot.sh"),
         script("/usr/local/bin/synaxic-sync-roles", "postgres/sync-roles.sh"),
+        script("/usr/local/bin/synaxic-apply-live", "postgres/apply-live.sh"),
         ...CONTAINER_SQL.map((f) => publicFile(`/etc/synaxic/sql/${f}`, templateText(`sql/${f}`))),
         publicFile(PG_PATHS.conf, a.conf),
         publicFile(PG_PATHS.hba, a.hba),
@@ -75,6 +78,7 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         placement: a.placement,
         envs: [`PGDATA=${PG_PATHS.data}`],
         stopSignal: "SIGINT",
+        live: { file: "postgresql.conf", content: a.live },
         host: a.host,
         parent: a.parent,
         dependsOn: a.dependsOn,

@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import { HostCommand } from "./host";
 import { Cidr } from "./net";
-import { renderPgHba, renderPostgresConf } from "./render";
+import { PostgresConfSettings, renderPgHba, renderPostgresConf, renderPostgresLiveConf } from "./render";
 import { scramVerifier } from "./scram";
 import type { PgParameter } from "./tuning";
 import { postgresContainer, PostgresTls } from "./postgres";
@@ -48,13 +48,13 @@ export class PostgresMaster extends pulumi.ComponentResource {
         super("synaxic:replication:PostgresMaster", name, {}, opts);
         this.containerName = args.containerName;
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
-        const conf = renderPostgresConf({
+        const settings: PostgresConfSettings = {
             role: "primary",
             replicaCount: args.replicas.length,
             maxSlotWalKeepSize: args.maxSlotWalKeepSize,
             synchronousStandbys: args.synchronous ? args.replicas.map((r) => r.name) : [],
             parameters: args.parameters,
-        });
+        };
         const hba = renderPgHba({
             role: "primary",
             database: args.database,
@@ -70,7 +70,8 @@ export class PostgresMaster extends pulumi.ComponentResource {
             image: args.image,
             volume: this.dataVolume,
             placement: args.placement,
-            conf,
+            conf: renderPostgresConf(settings),
+            live: renderPostgresLiveConf(settings),
             hba,
             tls: args.tls,
             // Roles and their SCRAM verifiers: the primary never receives a password, only what pg_authid stores.

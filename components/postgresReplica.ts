@@ -5,7 +5,15 @@ import * as docker from "@pulumi/docker";
 import { HostCommand } from "./host";
 import type { PgParameter } from "./tuning";
 import { Cidr } from "./net";
-import { renderPgHba, renderPgpass, renderPostgresConf, renderShellScript, templateText } from "./render";
+import {
+    PostgresConfSettings,
+    renderPgHba,
+    renderPgpass,
+    renderPostgresConf,
+    renderPostgresLiveConf,
+    renderShellScript,
+    templateText,
+} from "./render";
 import { postgresContainer, PostgresTls } from "./postgres";
 import { DataVolume, dataVolume, privateFile, ServiceArgs, UPLOAD_DIR } from "./service";
 
@@ -78,18 +86,16 @@ export class PostgresReplica extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.dataVolume.ready] },
         );
 
-        const conf = pulumi
+        const settings = pulumi
             .all([upstream, args.masterReplicaCount, args.maxSlotWalKeepSize, args.parameters])
-            .apply(([up, count, maxSlotWalKeepSize, parameters]) =>
-                renderPostgresConf({
-                    role: "standby",
-                    replicaCount: count,
-                    maxSlotWalKeepSize,
-                    synchronousStandbys: [],
-                    upstream: up,
-                    parameters,
-                }),
-            );
+            .apply(([up, count, maxSlotWalKeepSize, parameters]): PostgresConfSettings => ({
+                role: "standby",
+                replicaCount: count,
+                maxSlotWalKeepSize,
+                synchronousStandbys: [],
+                upstream: up,
+                parameters,
+            }));
         const hba = pulumi.all([args.database, args.appUser, upstream]).apply(([database, appUser, up]) =>
             renderPgHba({
                 role: "standby",
@@ -109,7 +115,8 @@ export class PostgresReplica extends pulumi.ComponentResource {
             image: args.image,
             volume: this.dataVolume,
             placement: args.placement,
-            conf,
+            conf: settings.apply(renderPostgresConf),
+            live: settings.apply(renderPostgresLiveConf),
             hba,
             tls: args.tls,
             extraUploads: [privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile)],

@@ -27,6 +27,8 @@ export interface RedisContainerArgs {
     readonly placement: Placement;
     /** Rendered redis.conf (no secrets in it). */
     readonly conf: pulumi.Input<string>;
+    /** Rendered live settings (applied with CONFIG SET when they change; see serviceContainer). */
+    readonly live: pulumi.Input<string>;
     /** `requirepass` and `masterauth`: one password on both sides so roles can swap. */
     readonly password: pulumi.Input<string>;
     readonly tls: RedisTls;
@@ -51,6 +53,7 @@ export function redisContainer(name: string, a: RedisContainerArgs): ServiceCont
         uploads: [
             ...entrypointUploads("redis/entrypoint.sh"),
             script("/usr/local/bin/synaxic-redis-cli", "redis/redis-cli.sh"),
+            script("/usr/local/bin/synaxic-apply-live", "redis/apply-live.sh"),
             publicFile(`${UPLOAD_DIR}/redis.conf`, a.conf),
             privateFile(`${UPLOAD_DIR}/secrets.conf`, pulumi.output(a.password).apply(renderRedisSecrets)),
             publicFile(`${UPLOAD_DIR}/ca.crt`, a.tls.caCertPem),
@@ -61,6 +64,7 @@ export function redisContainer(name: string, a: RedisContainerArgs): ServiceCont
         volumes: [{ volume: a.volume, path: "/data" }],
         ports: [{ internal: CONTAINER_PORTS.redis, external: a.placement.hostPort }],
         placement: a.placement,
+        live: { file: "redis.conf", content: a.live },
         host: a.host,
         parent: a.parent,
         dependsOn: a.dependsOn,

@@ -1,7 +1,7 @@
 // The Redis master: TLS only on 6380, password, persistence, a replication backlog far above the 1 MB default.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { renderRedisConf } from "./render";
+import { RedisConfSettings, renderRedisConf, renderRedisLiveConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
 import { HostCommand } from "./host";
 import type { RedisSetting } from "./tuning";
@@ -30,17 +30,19 @@ export class RedisMaster extends pulumi.ComponentResource {
         super("synaxic:replication:RedisMaster", name, {}, opts);
         this.containerName = args.containerName;
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
+        const settings: RedisConfSettings = {
+            role: "master",
+            tlsAuthClients: args.tlsAuthClients,
+            backlogSize: args.backlogSize,
+            settings: args.settings,
+        };
         const service = redisContainer(`${name}-container`, {
             containerName: args.containerName,
             image: args.image,
             volume: this.dataVolume,
             placement: args.placement,
-            conf: renderRedisConf({
-                role: "master",
-                tlsAuthClients: args.tlsAuthClients,
-                backlogSize: args.backlogSize,
-                settings: args.settings,
-            }),
+            conf: renderRedisConf(settings),
+            live: renderRedisLiveConf(settings),
             password: args.password,
             tls: args.tls,
             host: args.host,

@@ -1,7 +1,7 @@
 // The Redis replica: replicaof the master over TLS (presenting its client certificate), read-only.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { renderRedisConf } from "./render";
+import { RedisConfSettings, renderRedisConf, renderRedisLiveConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
 import { HostCommand } from "./host";
 import type { RedisSetting } from "./tuning";
@@ -36,23 +36,22 @@ export class RedisReplica extends pulumi.ComponentResource {
         super("synaxic:replication:RedisReplica", name, {}, opts);
         this.containerName = args.containerName;
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
-        const conf = pulumi
+        const settings = pulumi
             .all([args.masterHost, args.masterPort, args.backlogSize])
-            .apply(([host, port, backlogSize]) =>
-                renderRedisConf({
-                    role: "replica",
-                    tlsAuthClients: args.tlsAuthClients,
-                    backlogSize,
-                    settings: args.settings,
-                    master: { host, port },
-                }),
-            );
+            .apply(([host, port, backlogSize]): RedisConfSettings => ({
+                role: "replica",
+                tlsAuthClients: args.tlsAuthClients,
+                backlogSize,
+                settings: args.settings,
+                master: { host, port },
+            }));
         const service = redisContainer(`${name}-container`, {
             containerName: args.containerName,
             image: args.image,
             volume: this.dataVolume,
             placement: args.placement,
-            conf,
+            conf: settings.apply(renderRedisConf),
+            live: settings.apply(renderRedisLiveConf),
             password: args.password,
             tls: args.tls,
             clientTls: args.clientTls,

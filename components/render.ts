@@ -44,7 +44,7 @@ export interface PostgresConfSettings {
     readonly replicaCount: number;
     readonly maxSlotWalKeepSize: string;
     /** Application names that must confirm a commit before it returns; empty for asynchronous replication. */
-    readonly synchronousStandbys: string[];
+    readonly synchronousStandbys: readonly string[];
     readonly upstream?: UpstreamSettings;
     /** Users' tuning, rendered after the program's settings. */
     readonly parameters: readonly PgParameter[];
@@ -96,14 +96,20 @@ export function renderPostgresConf(s: PostgresConfSettings): string {
         role: s.role,
         max_wal_senders: senders,
         max_replication_slots: Math.max(10, s.replicaCount + 2),
+        standby_settings: standby,
+    });
+}
+
+/** The settings applied live (a reload; a restart only where one needs it): the WAL cap, sync standbys, tuning. */
+export function renderPostgresLiveConf(s: PostgresConfSettings): string {
+    return renderTemplate("postgres/live.conf", {
+        role: s.role,
         max_slot_wal_keep_size: s.maxSlotWalKeepSize,
-        // Slots hold what each standby needs; this small extra keeps a re-seed or a slot-less standby going.
         wal_keep_size: "64MB",
         synchronous_standby_names:
             s.synchronousStandbys.length === 0
                 ? ""
                 : `ANY 1 (${s.synchronousStandbys.map((n) => `"${n}"`).join(", ")})`,
-        standby_settings: standby,
         tuning: renderPgParameters(s.parameters),
     });
 }
@@ -151,11 +157,18 @@ export function renderRedisConf(s: RedisConfSettings): string {
     return renderTemplate("redis/redis.conf", {
         role: s.role,
         tls_auth_clients: s.tlsAuthClients,
-        repl_backlog_size: s.backlogSize,
-        tuning: s.settings.map((r) => `${r.name} ${r.value.includes(" ") ? `"${r.value}"` : r.value}`).join("\n"),
         replica_settings: s.master
             ? renderTemplate("redis/replica.conf", { master_host: s.master.host, master_port: s.master.port })
             : "",
+    });
+}
+
+/** The settings applied live with CONFIG SET: the backlog and tuning. */
+export function renderRedisLiveConf(s: Pick<RedisConfSettings, "role" | "backlogSize" | "settings">): string {
+    return renderTemplate("redis/live.conf", {
+        role: s.role,
+        repl_backlog_size: s.backlogSize,
+        tuning: s.settings.map((r) => `${r.name} ${r.value.includes(" ") ? `"${r.value}"` : r.value}`).join("\n"),
     });
 }
 

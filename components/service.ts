@@ -3,7 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host, HostCommand } from "./host";
-import { templateText } from "./render";
+import { createHash } from "node:crypto";
+import { renderShellScript, templateText } from "./render";
 
 export const LIB_DIR = "/usr/local/lib/synaxic";
 export const UPLOAD_DIR = "/etc/synaxic/uploads";
@@ -130,6 +131,12 @@ export interface ServiceContainerArgs {
     readonly stopSignal?: string;
     /** A command inside the container that succeeds once it serves; default: our entrypoint's `healthcheck`. */
     readonly readyCheck?: string[];
+    /**
+     * Settings applied without replacing the container: `file` in LIVE_DIR on a small volume of their own, written
+     * before the container starts and whenever `content` changes, then applied by the container's
+     * `synaxic-apply-live` (a restart, clean, only for a setting that needs one).
+     */
+    readonly live?: { readonly file: string; readonly content: pulumi.Input<string> };
     readonly host: Host;
     readonly parent: pulumi.Resource;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -139,7 +146,36 @@ export interface ServiceContainerArgs {
 export interface ServiceContainer {
     readonly container: docker.Container;
     readonly ready: HostCommand;
+    /** Applies changed live settings to the running server. */
+    readonly liveApplied?: HostCommand;
 }
+
+/** Where the live settings' volume is mounted in a container. */
+export const LIVE_DIR = "/etc/synaxic/live";
+
+/** The live settings' volume and the command that writes the file into it (both before the container exists). */
+function liveSettings(name: string, a: ServiceContainerArgs, live: NonNullable<ServiceContainerArgs["live"]>) {
+    const volume = new docker.Volume(
+        `${name}-live`,
+        { name: `${a.containerName}-live`, driver: "local" },
+        { parent: a.parent, provider: a.host.provider },
+    );
+    const written = a.host.command(
+        `${name}-live-file`,
+        {
+            create: "bash -s",
+            stdin: pulumi
+                .all([volume.name, live.content])
+                .apply(([VOLUME, CONTENT]) =>
+                    renderShellScript("scripts/write-live.sh", { VOLUME, IMAGE: a.image, FILE: live.file, CONTENT }),
+                ),
+        },
+        { parent: a.parent, dependsOn: [volume] },
+    );
+    return { volume: { name: volume.name, ready: written }, written };
+}
+
+const hostScript = (...templates: string[]) => templates.map((t) => templateText(t)).join("\n");
 
 /** Seconds a service gets to stop cleanly, on `docker stop` and when Pulumi replaces or deletes its container. */
 const STOP_GRACE_SECONDS = 60;
@@ -149,6 +185,8 @@ const OUR_ENTRYPOINT = ["/bin/bash", ENTRYPOINT];
 
 export function serviceContainer(name: string, a: ServiceContainerArgs): ServiceContainer {
     const readyCheck = a.readyCheck ?? [...OUR_ENTRYPOINT, "healthcheck"];
+    const live = a.live && liveSettings(name, a, a.live);
+    const volumes = [...a.volumes, ...(live ? [{ volume: live.volume, path: LIVE_DIR }] : [])];
     const container = new docker.Container(
         name,
         {
@@ -159,7 +197,7 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
             command: a.command,
             envs: a.envs,
             uploads: a.uploads.map((u) => ({ file: u.file, content: u.content, permissions: u.mode })),
-            volumes: a.volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
+            volumes: volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
             networksAdvanced: [{ name: a.placement.networkName, ipv4Address: a.placement.ipv4Address }],
             ports: a.ports.map((p) => ({
                 internal: p.internal,
@@ -187,7 +225,7 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
         {
             parent: a.parent,
             provider: a.host.provider,
-            dependsOn: [...a.volumes.map((v) => v.volume.ready), ...(a.dependsOn ?? [])],
+            dependsOn: [...volumes.map((v) => v.volume.ready), ...(a.dependsOn ?? [])],
             // Fixed container names and host ports collide under create-before-delete.
             deleteBeforeReplace: true,
         },
@@ -196,11 +234,22 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
         `${name}-ready`,
         {
             create: pulumi.interpolate`bash -s -- ${container.name} ${READY_TIMEOUT_SECONDS} ${readyCheck.join(" ")}`,
-            stdin: templateText("scripts/wait-ready.sh"),
+            stdin: hostScript("scripts/ready-lib.sh", "scripts/wait-ready.sh"),
             // Every new container is waited for again; a failed wait is not kept, so the next up waits again.
             triggers: [container.id],
         },
         { parent: a.parent, dependsOn: [container] },
     );
-    return { container, ready };
+    if (!live || !a.live) return { container, ready };
+    // The file's hash is an argument: a change re-runs the command, and the container checks it holds that file.
+    const hash = pulumi.output(a.live.content).apply((c) => createHash("sha256").update(c).digest("hex").slice(0, 12));
+    const liveApplied = a.host.command(
+        `${name}-live-apply`,
+        {
+            create: pulumi.interpolate`bash -s -- ${container.name} ${hash} ${READY_TIMEOUT_SECONDS} ${readyCheck.join(" ")}`,
+            stdin: hostScript("scripts/ready-lib.sh", "scripts/apply-live.sh"),
+        },
+        { parent: a.parent, dependsOn: [ready, live.written] },
+    );
+    return { container, ready, liveApplied };
 }

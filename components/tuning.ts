@@ -69,7 +69,10 @@ const PG_VALUE: Record<string, RegExp> = {
 
 export function parsePostgresParameters(entries: readonly string[]): PgParameter[] {
     const owned = new Set([
-        ...settingsWrittenBy(["postgres/postgresql.conf", "postgres/standby.conf"], /^([a-z_]+) =/gm),
+        ...settingsWrittenBy(
+            ["postgres/postgresql.conf", "postgres/standby.conf", "postgres/live.conf"],
+            /^([a-z_]+) =/gm,
+        ),
         ...PG_OWNED_EXTRA,
     ]);
     const seen = new Set<string>();
@@ -102,7 +105,10 @@ export function parseRedisSettings(entries: readonly string[]): RedisSetting[] {
             .filter((l) => l && !l.startsWith("#")),
     );
     const owned = new Set([
-        ...settingsWrittenBy(["redis/redis.conf", "redis/replica.conf", "redis/secrets.conf"], /^([a-z-]+) /gm),
+        ...settingsWrittenBy(
+            ["redis/redis.conf", "redis/replica.conf", "redis/secrets.conf", "redis/live.conf"],
+            /^([a-z-]+) /gm,
+        ),
         ...REDIS_OWNED_EXTRA,
     ]);
     const seen = new Set<string>();

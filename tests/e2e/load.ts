@@ -57,6 +57,12 @@ export class Writer {
         return Promise.all(this.loops).then(() => undefined);
     }
 
+    /** The longest time between two acknowledgements in a row (ms): how long writes were unavailable. */
+    longestGapMs(): number {
+        const times = [...this.ackedAt.values()].sort((a, b) => a - b);
+        return times.slice(1).reduce((longest, t, i) => Math.max(longest, t - times[i]), 0);
+    }
+
     /** Rows acknowledged before `time` (ms since the epoch). */
     ackedBefore(time: number): number[] {
         return this.acked.filter((n) => (this.ackedAt.get(n) ?? Infinity) < time);

@@ -259,6 +259,17 @@ export const NETWORK = "docker:index/network:Network";
 export const LOCAL_COMMAND = "command:local:Command";
 export const REMOTE_COMMAND = "command:remote:Command";
 
+/**
+ * The live settings a service container's `<name>-live-file` command writes (the CONTENT variable of its script),
+ * e.g. `liveSettings(run, "postgres-container")`.
+ */
+export function liveSettings(run: ProgramRun, containerResource: string): string {
+    const stdin: string = run.named(`${containerResource}-live-file`).inputs.stdin;
+    const m = /^CONTENT='((?:[^']|'\\'')*)'$/m.exec(stdin);
+    if (!m) throw new Error(`${containerResource}-live-file has no CONTENT`);
+    return m[1].replace(/'\\''/g, "'");
+}
+
 /** The upload at `file` of a recorded container. */
 export function upload(container: Recorded, file: string): { content: string; permissions: string } {
     const found = (container.inputs.uploads as { file: string; content: string; permissions: string }[]).find(

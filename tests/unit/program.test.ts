@@ -1,5 +1,6 @@
 import {
     CONTAINER,
+    liveSettings,
     LOCAL_COMMAND,
     NETWORK,
     Recorded,
@@ -42,8 +43,12 @@ describe("master stack", () => {
         expect(pg.inputs.stopSignal).toBe("SIGINT");
         expect(pg.inputs.volumes).toEqual([
             { volumeName: "synaxic-postgres-prod-data", containerPath: "/var/lib/postgresql/data" },
+            { volumeName: "synaxic-postgres-prod-live", containerPath: "/etc/synaxic/live" },
         ]);
-        expect(redis.inputs.volumes).toEqual([{ volumeName: "synaxic-redis-prod-data", containerPath: "/data" }]);
+        expect(redis.inputs.volumes).toEqual([
+            { volumeName: "synaxic-redis-prod-data", containerPath: "/data" },
+            { volumeName: "synaxic-redis-prod-live", containerPath: "/etc/synaxic/live" },
+        ]);
         for (const c of [pg, redis]) {
             expect(c.deleteBeforeReplace).toBe(true);
             expect(c.inputs.healthcheck.tests).toEqual([
@@ -59,12 +64,15 @@ describe("master stack", () => {
 
     it("protects data volumes from deletion and keeps them if removed from the program", async () => {
         const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
-        const volumes = run.ofType(VOLUME);
+        const volumes = run.ofType(VOLUME).filter((v) => v.inputs.name.endsWith("-data"));
         expect(volumes.map((v) => v.inputs.name).sort()).toEqual([
             "synaxic-postgres-prod-data",
             "synaxic-redis-prod-data",
         ]);
         for (const v of volumes) expect([v.protect, v.retainOnDelete]).toEqual([true, true]);
+        // The live settings' volumes hold nothing that is not rendered again on every up.
+        for (const v of run.ofType(VOLUME).filter((v) => v.inputs.name.endsWith("-live")))
+            expect(v.protect).toBe(false);
     });
 
     it("uploads rendered config, our entrypoint and private files with 0600, secrets as secrets", async () => {
@@ -202,9 +210,7 @@ describe("master stack", () => {
 
     it("sets synchronous_standby_names when synchronous replication is on", async () => {
         const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, synchronousReplication: "true" } });
-        expect(
-            upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/postgres/postgresql.conf").content,
-        ).toContain(`synchronous_standby_names = 'ANY 1 ("replica1")'`);
+        expect(liveSettings(run, "postgres-container")).toContain(`synchronous_standby_names = 'ANY 1 ("replica1")'`);
     });
 
     it("uses configured passwords, as secrets", async () => {

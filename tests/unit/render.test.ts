@@ -5,7 +5,9 @@ import {
     renderPgHba,
     renderPgpass,
     renderPostgresConf,
+    renderPostgresLiveConf,
     renderRedisConf,
+    renderRedisLiveConf,
     renderRedisSecrets,
     renderShellScript,
     renderTemplate,
@@ -42,16 +44,17 @@ describe("postgresql.conf", () => {
         applicationName: "replica1",
     };
 
-    it("renders a primary with the replication settings a DBA expects", () => {
-        const s = settings(
-            renderPostgresConf({
-                role: "primary",
-                replicaCount: 1,
-                maxSlotWalKeepSize: "10GB",
-                synchronousStandbys: [],
-                parameters: [],
-            }),
-        );
+    it("renders a primary with the replication settings a DBA expects, the live ones in their own file", () => {
+        const primary = {
+            role: "primary",
+            replicaCount: 1,
+            maxSlotWalKeepSize: "10GB",
+            synchronousStandbys: [],
+            parameters: [],
+        } as const;
+        expect(renderPostgresConf(primary)).toMatch(/^include '\/etc\/synaxic\/live\/postgresql\.conf'$/m);
+        expect(settings(renderPostgresConf(primary)).max_slot_wal_keep_size).toBeUndefined();
+        const s = settings(renderPostgresConf(primary) + renderPostgresLiveConf(primary));
         expect(s).toMatchObject({
             wal_level: "replica",
             max_slot_wal_keep_size: "10GB",
@@ -82,15 +85,14 @@ describe("postgresql.conf", () => {
     });
 
     it("makes commits wait for any one of the replicas when synchronous", () => {
-        const s = settings(
-            renderPostgresConf({
-                role: "primary",
-                replicaCount: 2,
-                maxSlotWalKeepSize: "10GB",
-                synchronousStandbys: ["replica1", "replica2"],
-                parameters: [],
-            }),
-        );
+        const synchronous = {
+            role: "primary",
+            replicaCount: 2,
+            maxSlotWalKeepSize: "10GB",
+            synchronousStandbys: ["replica1", "replica2"],
+            parameters: [],
+        } as const;
+        const s = settings(renderPostgresConf(synchronous) + renderPostgresLiveConf(synchronous));
         expect(s.synchronous_standby_names).toBe(`'ANY 1 ("replica1", "replica2")'`);
         expect(s.synchronous_commit).toBe("on");
     });
@@ -185,8 +187,9 @@ describe("pg_hba.conf", () => {
 
 describe("redis.conf", () => {
     it("renders a TLS-only master with a large backlog and persistence", () => {
-        const conf = renderRedisConf({ role: "master", tlsAuthClients: "optional", backlogSize: "64mb", settings: [] });
-        const lines = conf.split("\n");
+        const master = { role: "master", tlsAuthClients: "optional", backlogSize: "64mb", settings: [] } as const;
+        const conf = renderRedisConf(master);
+        const lines = [...conf.split("\n"), ...renderRedisLiveConf(master).split("\n")];
         for (const l of [
             "port 0",
             "tls-port 6380",

@@ -1,7 +1,7 @@
 import { ConfigError, MasterSettings, parseSettings, ReplicaSettings } from "../../components/config";
-import { renderPostgresConf, renderRedisConf } from "../../components/render";
+import { renderPostgresLiveConf, renderRedisConf, renderRedisLiveConf } from "../../components/render";
 import { standbyParameters } from "../../components/tuning";
-import { runProgram, upload, CONTAINER } from "../helpers/program";
+import { CONTAINER, liveSettings, runProgram } from "../helpers/program";
 import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
 
 const master = (postgres: string[], redis: string[] = []) =>
@@ -44,7 +44,7 @@ describe("postgresParameters", () => {
     });
 
     it("renders after the program's settings, with quotes doubled", () => {
-        const conf = renderPostgresConf({
+        const conf = renderPostgresLiveConf({
             role: "primary",
             replicaCount: 1,
             maxSlotWalKeepSize: "10GB",
@@ -66,15 +66,18 @@ describe("postgresParameters", () => {
 });
 
 describe("redisSettings", () => {
-    it("takes known settings and renders them before the passwords' include", () => {
+    it("takes known settings into the live settings, which redis.conf includes before the passwords", () => {
         const s = master([], ["maxmemory 256mb", "maxmemory-policy allkeys-lru"]);
-        const conf = renderRedisConf({
+        const settings = {
             role: "master",
             tlsAuthClients: "optional",
             backlogSize: "64mb",
             settings: s.redisSettings,
-        });
-        expect(conf).toMatch(/^maxmemory 256mb\nmaxmemory-policy allkeys-lru\n[\s\S]*^include /m);
+        } as const;
+        expect(renderRedisLiveConf(settings)).toMatch(/\nmaxmemory 256mb\nmaxmemory-policy allkeys-lru\n$/);
+        expect(renderRedisConf(settings)).toMatch(
+            /^include \/etc\/synaxic\/live\/redis\.conf$[\s\S]*^include \/usr\/local\/etc\/redis\/secrets\.conf$/m,
+        );
     });
 
     it.each([
@@ -97,7 +100,8 @@ describe("tuning through the stacks", () => {
             config: { ...MASTER_CONFIG, postgresParameters: JSON.stringify(["max_connections=300"]) },
         });
         const pg = run.ofType(CONTAINER).find((c) => c.inputs.name === "synaxic-postgres-prod")!;
-        expect(upload(pg, "/etc/synaxic/postgres/postgresql.conf").content).toMatch(/^max_connections = '300'$/m);
+        expect(pg.inputs.uploads.map((u: { file: string }) => u.file)).toContain("/usr/local/bin/synaxic-apply-live");
+        expect(liveSettings(run, "postgres-container")).toMatch(/^max_connections = '300'$/m);
         expect(run.outputs.postgresParameters.value).toEqual([
             { name: "max_connections", value: "300", context: "postmaster" },
         ]);
@@ -111,10 +115,7 @@ describe("tuning through the stacks", () => {
                 config: { ...REPLICA_CONFIG, postgresParameters: JSON.stringify(["work_mem=32MB"]) },
                 stackOutputs: outputs,
             });
-            const conf = upload(
-                run.ofType(CONTAINER).find((c) => c.inputs.name === "synaxic-postgres-replica")!,
-                "/etc/synaxic/postgres/postgresql.conf",
-            ).content;
+            const conf = liveSettings(run, "postgres-container");
             expect(conf).toMatch(/^work_mem = '32MB'$/m);
             expect(/^max_connections = '300'$/m.test(conf)).toBe(outputs.postgresParameters !== undefined);
         }

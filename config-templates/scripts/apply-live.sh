@@ -1,0 +1,20 @@
+# shellcheck shell=bash
+# Apply a container's changed live settings, on its host: `bash -s -- <container> <hash> <timeout s> <check...>` with
+# ready-lib.sh and then this text on stdin. The container's synaxic-apply-live applies what the server can take
+# live and exits 3 when a setting needs a restart: the container is then restarted with its own stop signal and
+# timeout (a clean shutdown) and waited for.
+set -Eeuo pipefail
+readonly CONTAINER=$1 HASH=$2 TIMEOUT=$3
+shift 3
+
+status=0
+docker exec "$CONTAINER" synaxic-apply-live "$HASH" || status=$?
+case "$status" in
+  0) ;;
+  3)
+    echo "synaxic: restarting $CONTAINER (a clean stop) for the settings that need it"
+    docker restart "$CONTAINER" >/dev/null
+    wait_ready "$CONTAINER" "$TIMEOUT" "$@"
+    ;;
+  *) echo "synaxic: applying the live settings of $CONTAINER failed (above)" >&2; exit 1 ;;
+esac
