@@ -50,7 +50,7 @@ export function writeReport(file: string, facts: string[]): string {
         "| --- | --- | --- | --- | --- | --- |",
         ...rows.map((r) => `| ${r.figure} | ${r.ours} | ${r.floor} | ${r.ratio} | ${r.goal} | ${r.met} |`),
     ].join("\n");
-    const md = `# Benchmark results (${new Date().toISOString()})\n\n${facts.map((v) => `- ${v}`).join("\n")}\n\n${table}\n\n![lag](lag.png)\n`;
+    const md = `# Benchmark results (${new Date().toISOString()})\n\n${facts.map((v) => `- ${v}`).join("\n")}\n\n${table}\n\n![lag flat out](lag.png)\n\n![lag at half load](lag-half.png)\n`;
     fs.mkdirSync(RESULTS, { recursive: true });
     fs.writeFileSync(path.join(RESULTS, file), md);
     return md;

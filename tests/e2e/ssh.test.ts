@@ -83,7 +83,15 @@ describe("no credentials", () => {
                 .result!.events.filter((e) => e.type === REMOTE_COMMAND && e.action === "created")
                 .map((e) => e.name)
                 .sort(),
-        ).toEqual(["postgres-container-ready", "postgres-role-passwords", "redis-container-ready"]);
+        ).toEqual([
+            "postgres-container-live-apply",
+            "postgres-container-live-file",
+            "postgres-container-ready",
+            "postgres-role-passwords",
+            "redis-container-live-apply",
+            "redis-container-live-file",
+            "redis-container-ready",
+        ]);
         expect(dockerExec(`${PREFIX}-postgres-prod`, "psql", "-U", "postgres", "-Atc", "SELECT 1").trim()).toBe("1");
     });
 });

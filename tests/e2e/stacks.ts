@@ -3,7 +3,7 @@
 // PostgreSQL and Redis are published on the hosts' private link addresses (the default: bindAddress follows
 // advertisedHost); this machine reaches them as the application does.
 import type { MasterOutputs, ReplicaOutputs } from "../../components/contract";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runProgram, ProgramRun } from "../helpers/program";
@@ -150,6 +150,32 @@ export interface ProcessRun<O = MasterOutputs | ReplicaOutputs> {
     readonly wall: number;
 }
 
+/** The command line and environment of one up in its own process (tests/e2e/up-cli.ts). */
+function upCommand(
+    stack: string,
+    config: Record<string, string>,
+    stackOutputs: Partial<MasterOutputs> | undefined,
+    stateName: string,
+    flags: UpFlags,
+) {
+    return {
+        args: ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"],
+        options: {
+            cwd: path.join(__dirname, "..", ".."),
+            env: { ...process.env, E2E_UP: JSON.stringify({ stack, config, stackOutputs, stateName, flags }) },
+        },
+    };
+}
+
+function processRun<O>(status: number | null, stdout: string, stderr: string, started: number): ProcessRun<O> {
+    return {
+        status,
+        stderr,
+        wall: (Date.now() - started) / 1000,
+        result: status === 0 ? JSON.parse(stdout) : undefined,
+    };
+}
+
 /** One stack applied in its own process (tests/e2e/up-cli.ts), as a user's `up` runs: a failure ends it with its message. */
 export function upProcess<S extends "master" | "replica">(
     stack: S,
@@ -159,18 +185,30 @@ export function upProcess<S extends "master" | "replica">(
     flags: UpFlags = {},
 ): ProcessRun<StackOutputs[S]> {
     const started = Date.now();
-    const res = spawnSync("npx", ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"], {
-        cwd: path.join(__dirname, "..", ".."),
-        timeout: 300_000,
-        maxBuffer: 1 << 26,
-        env: { ...process.env, E2E_UP: JSON.stringify({ stack, config, stackOutputs, stateName, flags }) },
+    const { args, options } = upCommand(stack, config, stackOutputs, stateName, flags);
+    const res = spawnSync("npx", args, { ...options, timeout: 300_000, maxBuffer: 1 << 26 });
+    return processRun(res.status, res.stdout.toString(), res.stderr.toString(), started);
+}
+
+/** upProcess without blocking this process (a load it runs goes on meanwhile). */
+export function upProcessAsync<S extends "master" | "replica">(
+    stack: S,
+    config: Record<string, string>,
+    stackOutputs?: Partial<MasterOutputs>,
+    stateName: string = stack,
+    flags: UpFlags = {},
+): Promise<ProcessRun<StackOutputs[S]>> {
+    const started = Date.now();
+    const { args, options } = upCommand(stack, config, stackOutputs, stateName, flags);
+    return new Promise((resolve, reject) => {
+        const child = spawn("npx", args, options);
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve(processRun(code, stdout, stderr, started)));
     });
-    return {
-        status: res.status,
-        stderr: res.stderr.toString(),
-        wall: (Date.now() - started) / 1000,
-        result: res.status === 0 ? JSON.parse(res.stdout.toString()) : undefined,
-    };
 }
 
 /** Remove everything the suite made on both hosts: containers, volumes and networks named synaxic-e2e*, saved state. */
