@@ -1,6 +1,6 @@
+import { errorOf } from "./fixtures";
 import {
     checkKnownKeys,
-    ConfigError,
     parseSettings,
     requireReplicaOnMaster,
     MasterSettings,
@@ -12,17 +12,6 @@ const VPS = { dockerHost: "ssh://root@203.0.113.10", sshHostKey: HOST_KEY };
 const master = (extra: Record<string, string> = {}) => parseSettings({ role: "master", ...extra }, "master");
 const replica = (extra: Record<string, string> = {}) =>
     parseSettings({ role: "replica", masterStack: "org/synaxic-replication/master", ...extra }, "replica");
-
-/** The error a config throws, so each case can check the key and the fix it names. */
-function errorOf(fn: () => unknown): ConfigError {
-    try {
-        fn();
-    } catch (e) {
-        if (e instanceof ConfigError) return e;
-        throw e;
-    }
-    throw new Error("expected a ConfigError, nothing was thrown");
-}
 
 describe("defaults", () => {
     it("gives the names, ports and images users know", () => {

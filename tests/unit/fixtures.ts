@@ -1,4 +1,16 @@
+import { ConfigError } from "../../components/config";
 import type { MasterOutputs } from "../../components/contract";
+
+/** The error a config throws, so each case can check the key and the fix it names. */
+export function errorOf(fn: () => unknown): ConfigError {
+    try {
+        fn();
+    } catch (e) {
+        if (e instanceof ConfigError) return e;
+        throw e;
+    }
+    throw new Error("expected a ConfigError, nothing was thrown");
+}
 
 // Config and master-stack outputs shared by the unit tests.
 

@@ -1,24 +1,14 @@
-import { ConfigError, MasterSettings, parseSettings, ReplicaSettings } from "../../components/config";
+import { MasterSettings, parseSettings, ReplicaSettings } from "../../components/config";
 import { renderPostgresLiveConf, renderRedisConf, renderRedisLiveConf } from "../../components/render";
 import { standbyParameters } from "../../components/tuning";
 import { CONTAINER, liveSettings, runProgram } from "../helpers/program";
-import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
+import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG, errorOf } from "./fixtures";
 
 const master = (postgres: string[], redis: string[] = []) =>
     parseSettings(
         { role: "master", postgresParameters: JSON.stringify(postgres), redisSettings: JSON.stringify(redis) },
         "master",
     ) as MasterSettings;
-
-function errorOf(fn: () => unknown): ConfigError {
-    try {
-        fn();
-    } catch (e) {
-        if (e instanceof ConfigError) return e;
-        throw e;
-    }
-    throw new Error("expected a ConfigError");
-}
 
 describe("postgresParameters", () => {
     it("takes known parameters with their server context (restart or reload)", () => {
