@@ -29,7 +29,7 @@ export interface Saved {
 export interface Ctx {
     /** The engine of the resource's docker provider. */
     readonly docker?: DockerApi;
-    /** SSH_AUTH_SOCK as the SSH clients of a user's `pulumi up` see it (undefined: no agent). */
+    /** SSH_AUTH_SOCK as the SSH clients of a user's deployment see it (undefined: no agent). */
     readonly sshAgent?: string;
 }
 
