@@ -88,6 +88,8 @@ export interface ReplicaSettings extends CommonSettings {
     readonly masterRedisHost?: string;
     readonly masterPostgresPort?: number;
     readonly masterRedisPort?: number;
+    /** This host takes over as the primary (failover): promoted once the old master no longer answers. */
+    readonly promote: boolean;
 }
 
 export type StackSettings = MasterSettings | ReplicaSettings;
@@ -512,6 +514,7 @@ function replicaSettings(raw: RawConfig, base: CommonSettings): ReplicaSettings 
         masterRedisHost: masterRedisHost === undefined ? undefined : hostName("masterRedisHost", masterRedisHost),
         masterPostgresPort: portOverride(raw, "masterPostgresPort"),
         masterRedisPort: portOverride(raw, "masterRedisPort"),
+        promote: bool(raw, "promote"),
     };
 }
 

@@ -55,6 +55,7 @@ export const CONFIG_SCHEMA = {
     masterRedisHost: { type: "string", default: "", stack: "replica" },
     masterPostgresPort: { type: "integer", default: 0, stack: "replica" },
     masterRedisPort: { type: "integer", default: 0, stack: "replica" },
+    promote: { type: "boolean", default: false, stack: "replica" },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;

@@ -76,6 +76,8 @@ export interface ReplicaExports {
     readonly postgresContainer: string;
     readonly redisContainer: string;
     readonly caCertPem: string;
+    /** Failover: this host is the primary (`promote`); the application's writes come here. */
+    readonly promoted?: boolean;
 }
 
 export type MasterOutputs = MasterExports & AppEnvironment;

@@ -60,6 +60,7 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         script("/usr/local/bin/synaxic-slot", "postgres/slot.sh"),
         script("/usr/local/bin/synaxic-sync-roles", "postgres/sync-roles.sh"),
         script("/usr/local/bin/synaxic-apply-live", "postgres/apply-live.sh"),
+        script("/usr/local/bin/synaxic-promote", "postgres/promote.sh"),
         ...CONTAINER_SQL.map((f) => publicFile(`/etc/synaxic/sql/${f}`, templateText(`sql/${f}`))),
         publicFile(PG_PATHS.conf, a.conf),
         publicFile(PG_PATHS.hba, a.hba),

@@ -40,6 +40,12 @@ export interface PostgresReplicaArgs extends ServiceArgs {
     readonly appCidrs: readonly Cidr[];
     /** Its tuning, with at least the primary's values where PostgreSQL requires (tuning.standbyParameters). */
     readonly parameters: pulumi.Input<PgParameter[]>;
+    /** Failover: promote this standby once the old master (both its ports) no longer answers. */
+    readonly promote?: {
+        readonly oldMasterHost: pulumi.Input<string>;
+        readonly oldRedisHost: pulumi.Input<string>;
+        readonly oldRedisPort: pulumi.Input<number>;
+    };
 }
 
 export class PostgresReplica extends pulumi.ComponentResource {
@@ -49,6 +55,10 @@ export class PostgresReplica extends pulumi.ComponentResource {
     readonly container: docker.Container;
     /** Done when the standby serves (it may still be catching up). */
     readonly ready: HostCommand;
+    /** Failover: done when the old master is known to be fenced (or this host is the primary already). */
+    readonly fenced?: HostCommand;
+    /** Failover: done when this host is the primary. */
+    readonly promoted?: HostCommand;
     readonly containerName: string;
 
     constructor(name: string, args: PostgresReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -126,6 +136,22 @@ export class PostgresReplica extends pulumi.ComponentResource {
         });
         this.container = service.container;
         this.ready = service.ready;
+        if (args.promote) {
+            // Nothing here becomes a primary (PostgreSQL or Redis) before the old master is known to be fenced.
+            this.fenced = args.host.command(
+                `${name}-fence-check`,
+                {
+                    create: pulumi.interpolate`bash -s -- ${args.containerName} ${args.promote.oldMasterHost} ${args.primaryPort} ${args.promote.oldRedisHost} ${args.promote.oldRedisPort}`,
+                    stdin: templateText("scripts/fence-check.sh"),
+                },
+                { parent: this, dependsOn: [this.ready] },
+            );
+            this.promoted = args.host.command(
+                `${name}-promote`,
+                { create: `docker exec ${args.containerName} synaxic-promote` },
+                { parent: this, dependsOn: [this.fenced] },
+            );
+        }
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
     }
 }

@@ -23,6 +23,10 @@ export interface RedisReplicaArgs extends ServiceArgs {
     readonly backlogSize: pulumi.Input<string>;
     /** This host's tuning (redisSettings). */
     readonly settings: readonly RedisSetting[];
+    /** Failover: run as the master (the old one is fenced). */
+    readonly promoted?: boolean;
+    /** What the container waits for (the fence check, in a failover). */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export class RedisReplica extends pulumi.ComponentResource {
@@ -38,13 +42,18 @@ export class RedisReplica extends pulumi.ComponentResource {
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
         const settings = pulumi
             .all([args.masterHost, args.masterPort, args.backlogSize])
-            .apply(([host, port, backlogSize]): RedisConfSettings => ({
-                role: "replica",
-                tlsAuthClients: args.tlsAuthClients,
-                backlogSize,
-                settings: args.settings,
-                master: { host, port },
-            }));
+            .apply(([host, port, backlogSize]): RedisConfSettings =>
+                // Promoted: a master's config (no replicaof, the append-only file on); its data is kept.
+                args.promoted
+                    ? { role: "master", tlsAuthClients: args.tlsAuthClients, backlogSize, settings: args.settings }
+                    : {
+                          role: "replica",
+                          tlsAuthClients: args.tlsAuthClients,
+                          backlogSize,
+                          settings: args.settings,
+                          master: { host, port },
+                      },
+            );
         const service = redisContainer(`${name}-container`, {
             containerName: args.containerName,
             image: args.image,
@@ -57,6 +66,7 @@ export class RedisReplica extends pulumi.ComponentResource {
             clientTls: args.clientTls,
             host: args.host,
             parent: this,
+            dependsOn: args.dependsOn,
         });
         this.container = service.container;
         this.ready = service.ready;

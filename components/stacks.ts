@@ -239,6 +239,9 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         parameters: out("postgresParameters").apply((primary) =>
             standbyParameters(primary ?? [], s.postgresParameters),
         ),
+        promote: s.promote
+            ? { oldMasterHost: masterHost, oldRedisHost: masterRedisHost, oldRedisPort: masterRedisPort }
+            : undefined,
     });
     const redis = new RedisReplica("redis", {
         host,
@@ -254,6 +257,8 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         tlsAuthClients: s.redisTlsAuthClients,
         backlogSize: out("redisBacklogSize"),
         settings: s.redisSettings,
+        promoted: s.promote,
+        dependsOn: postgres.fenced ? [postgres.fenced] : undefined,
     });
     return {
         role: "replica",
@@ -264,15 +269,19 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         postgresContainer: postgres.containerName,
         redisContainer: redis.containerName,
         caCertPem,
-        SPRING_DATASOURCE_URL: jdbcUrl(masterHost, masterPostgresPort, database, s.appCaPath, false),
+        promoted: s.promote,
+        // Promoted, this host takes the writes: the application's environment points them here.
+        SPRING_DATASOURCE_URL: s.promote
+            ? jdbcUrl(s.advertisedHost, s.postgresPort, database, s.appCaPath, false)
+            : jdbcUrl(masterHost, masterPostgresPort, database, s.appCaPath, false),
         SPRING_DATASOURCE_READONLY_URL: jdbcUrl(s.advertisedHost, s.postgresPort, database, s.appCaPath, true),
         SPRING_DATASOURCE_USERNAME: appUser,
         SPRING_DATASOURCE_PASSWORD: appPassword,
-        SPRING_DATA_REDIS_HOST: masterRedisHost,
-        SPRING_DATA_REDIS_PORT: masterRedisPort,
+        SPRING_DATA_REDIS_HOST: s.promote ? s.advertisedHost : masterRedisHost,
+        SPRING_DATA_REDIS_PORT: s.promote ? s.redisPort : masterRedisPort,
         SPRING_DATA_REDIS_PASSWORD: redisPassword,
         ...redisTlsEnvironment(s.appCaPath),
-        SYNAXIC_REDIS_READ_MODE: "REPLICA",
+        SYNAXIC_REDIS_READ_MODE: s.promote ? "MASTER" : "REPLICA",
         SYNAXIC_REDIS_REPLICA_HOST: s.advertisedHost,
         SYNAXIC_REDIS_REPLICA_PORT: s.redisPort,
     };

@@ -245,6 +245,34 @@ describe("master stack", () => {
 });
 
 describe("replica stack", () => {
+    it("with promote: checks the old master is fenced before promoting PostgreSQL or turning Redis into a master, and sends the app's writes here", async () => {
+        const run = await runProgram({
+            stack: "replica",
+            config: { ...REPLICA_CONFIG, promote: "true" },
+            stackOutputs: MASTER_OUTPUTS,
+        });
+        const fence = run.named("postgres-fence-check");
+        expect(fence.inputs.create).toBe("bash -s -- synaxic-postgres-replica 203.0.113.10 5432 203.0.113.10 6380");
+        const promote = run.named("postgres-promote");
+        expect(promote.inputs.create).toBe("docker exec synaxic-postgres-replica synaxic-promote");
+        const redis = container(run, "synaxic-redis-replica");
+        expect(run.dependsOn(promote, fence)).toBe(true);
+        expect(run.dependsOn(redis, fence)).toBe(true);
+        expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).not.toMatch(/^replicaof /m);
+        expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).not.toMatch(/^appendonly no/m);
+        expect(run.outputs.SPRING_DATASOURCE_URL.value).toMatch(/^jdbc:postgresql:\/\/203\.0\.113\.20:5432\//);
+        expect([
+            run.outputs.SPRING_DATA_REDIS_HOST.value,
+            run.outputs.SYNAXIC_REDIS_READ_MODE.value,
+            run.outputs.promoted.value,
+        ]).toEqual(["203.0.113.20", "MASTER", true]);
+    });
+
+    it("without promote: no fence check and no promotion", async () => {
+        const run = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
+        expect(run.resources.filter((r) => /fence|promote/.test(r.name))).toEqual([]);
+    });
+
     const replicaRun = (config: Record<string, string> = {}) =>
         runProgram({ stack: "replica", config: { ...REPLICA_CONFIG, ...config }, stackOutputs: MASTER_OUTPUTS });
 
