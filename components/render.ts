@@ -186,3 +186,45 @@ export function renderShellScript(script: string, vars: Readonly<Record<string, 
     const assignments = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`);
     return `${assignments.join("\n")}\n${templateText(script)}`;
 }
+
+/** What the alert rules are rendered from. */
+export interface AlertSettings {
+    /** The master's replicas, each streaming through `<name>_slot`. */
+    readonly replicaNames: readonly string[];
+    /** Replay lag (PostgreSQL) and replica silence (Redis) above which a warning fires. */
+    readonly lagSeconds: number;
+    /** maxSlotWalKeepSize (`-1` for no cap: then no rule on retained WAL). */
+    readonly maxSlotWalKeepSize: string;
+    /** Free space below which a disk warning fires, 0-1. */
+    readonly diskFreeRatio: number;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+/** A PostgreSQL memory size (`10GB`) in bytes. */
+export function postgresBytes(size: string): number {
+    const m = /^(\d+)(kB|MB|GB|TB)$/.exec(size);
+    if (!m) throw new Error(`not a PostgreSQL size: ${size}`);
+    return Number(m[1]) * SIZE_UNITS[m[2]];
+}
+
+/** Prometheus alert rules for both hosts (config-templates/monitoring/alerts.yml). */
+export function renderAlertRules(a: AlertSettings): string {
+    const slots = a.replicaNames.map((n) => `${n}_slot`).join("|");
+    const retained =
+        a.maxSlotWalKeepSize === "-1"
+            ? ""
+            : renderTemplate("monitoring/slot-retained.yml", {
+                  slot_names: slots,
+                  retained_limit_bytes: Math.floor(0.8 * postgresBytes(a.maxSlotWalKeepSize)),
+              });
+    return renderTemplate("monitoring/alerts.yml", {
+        replica_names: a.replicaNames.join("|"),
+        replica_count: a.replicaNames.length,
+        slot_names: slots,
+        lag_seconds: a.lagSeconds,
+        slot_retained_rule: retained.trimEnd(),
+        disk_free_ratio: a.diskFreeRatio,
+        disk_free_percent: Math.round(a.diskFreeRatio * 100),
+    });
+}

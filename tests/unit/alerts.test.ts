@@ -1,0 +1,201 @@
+// Every alert rule, firing and not firing, checked by promtool (Prometheus's own rule tester) against the rules as
+// the program renders them.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { renderAlertRules } from "../../components/render";
+
+const PROMTOOL = execFileSync("bash", [path.join(__dirname, "..", "tools", "promtool.sh")])
+    .toString()
+    .trim();
+const RUNBOOK_STATUS = "README.md#checking-replication";
+
+interface Case {
+    readonly alert: string;
+    /** Series that make it fire, and series under which it must stay quiet (the healthy or idle state). */
+    readonly firing: Record<string, string>;
+    readonly quiet: Record<string, string>;
+    readonly labels: Record<string, string>;
+    readonly summary: string;
+    readonly runbook: string;
+}
+
+const CASES: Case[] = [
+    {
+        alert: "SynaxicStandbyNotStreaming",
+        firing: { 'up{job="postgres",instance="a:9187"}': "1x15" },
+        // An idle primary: streaming, no lag. Nothing fires.
+        quiet: { 'pg_stat_replication_pg_wal_lsn_diff{application_name="replica1",state="streaming"}': "0x15" },
+        labels: { severity: "critical" },
+        summary: "0 of 1 standbys stream from the primary",
+        runbook: `${RUNBOOK_STATUS}: npm run status -- master; the standby's docker logs`,
+    },
+    {
+        alert: "SynaxicReplicationLagHigh",
+        firing: { 'synaxic_replication_replay_lag_seconds{application_name="replica1"}': "45x15" },
+        quiet: { 'synaxic_replication_replay_lag_seconds{application_name="replica1"}': "0x15" },
+        labels: { severity: "warning", application_name: "replica1" },
+        summary: "standby replica1 replays 45 s behind the primary",
+        runbook: `${RUNBOOK_STATUS}: disk and CPU of the replica host, the link between the hosts`,
+    },
+    {
+        alert: "SynaxicSlotInactive",
+        firing: { 'pg_replication_slots_active{slot_name="replica1_slot"}': "0x15" },
+        quiet: { 'pg_replication_slots_active{slot_name="replica1_slot"}': "1x15" },
+        labels: { severity: "warning", slot_name: "replica1_slot" },
+        summary: "slot replica1_slot has no standby connected; it holds WAL until the standby returns",
+        runbook: RUNBOOK_STATUS,
+    },
+    {
+        alert: "SynaxicSlotWalAtRisk",
+        firing: { 'synaxic_slot_info{slot_name="replica1_slot",wal_status="lost"}': "1x15" },
+        quiet: { 'synaxic_slot_info{slot_name="replica1_slot",wal_status="reserved"}': "1x15" },
+        labels: { severity: "critical", slot_name: "replica1_slot", wal_status: "lost" },
+        summary: "slot replica1_slot is lost: its standby will need a re-seed",
+        runbook: "README.md#re-seeding-a-replica",
+    },
+    {
+        alert: "SynaxicSlotWalRetainedHigh",
+        // maxSlotWalKeepSize 10GB: over 80 % is over 8 GiB.
+        firing: { 'pg_replication_slots_pg_wal_lsn_diff{slot_name="replica1_slot"}': "9e9x15" },
+        quiet: { 'pg_replication_slots_pg_wal_lsn_diff{slot_name="replica1_slot"}': "1e9x15" },
+        labels: { severity: "warning", slot_name: "replica1_slot" },
+        summary: "slot replica1_slot holds 9e+09 bytes of WAL, over 80 % of maxSlotWalKeepSize",
+        runbook: "README.md#re-seeding-a-replica: bring the standby back before the cap drops the slot",
+    },
+    {
+        alert: "SynaxicPostgresDown",
+        firing: { 'pg_up{instance="a:9187"}': "0x15" },
+        quiet: { 'pg_up{instance="a:9187"}': "1x15" },
+        labels: { severity: "critical", instance: "a:9187" },
+        summary: "the exporter on a:9187 cannot reach PostgreSQL",
+        runbook: "README.md#failover",
+    },
+    {
+        alert: "SynaxicRedisLinkDown",
+        firing: { 'redis_master_link_up{instance="b:9121"}': "0x15" },
+        quiet: { 'redis_master_link_up{instance="b:9121"}': "1x15" },
+        labels: { severity: "critical", instance: "b:9121" },
+        summary: "the Redis replica on b:9121 has lost its master",
+        runbook: `${RUNBOOK_STATUS}: synaxic-redis-cli INFO replication on the replica`,
+    },
+    {
+        alert: "SynaxicRedisReplicaLagHigh",
+        firing: { 'redis_connected_slave_lag_seconds{slave_ip="10.0.0.20"}': "45x15" },
+        quiet: { 'redis_connected_slave_lag_seconds{slave_ip="10.0.0.20"}': "1x15" },
+        labels: { severity: "warning", slave_ip: "10.0.0.20" },
+        summary: "Redis replica 10.0.0.20 last answered 45 s ago",
+        runbook: RUNBOOK_STATUS,
+    },
+    {
+        alert: "SynaxicRedisDown",
+        firing: { 'redis_up{instance="a:9121"}': "0x15" },
+        quiet: { 'redis_up{instance="a:9121"}': "1x15" },
+        labels: { severity: "critical", instance: "a:9121" },
+        summary: "the exporter on a:9121 cannot reach Redis",
+        runbook: "README.md#failover",
+    },
+    {
+        alert: "SynaxicDiskFreeLow",
+        firing: {
+            'node_filesystem_avail_bytes{instance="a:9100",mountpoint="/",fstype="ext4"}': "5x15",
+            'node_filesystem_size_bytes{instance="a:9100",mountpoint="/",fstype="ext4"}': "100x15",
+        },
+        quiet: {
+            'node_filesystem_avail_bytes{instance="a:9100",mountpoint="/",fstype="ext4"}': "50x15",
+            'node_filesystem_size_bytes{instance="a:9100",mountpoint="/",fstype="ext4"}': "100x15",
+        },
+        labels: { severity: "warning", instance: "a:9100", mountpoint: "/", fstype: "ext4" },
+        summary: "/ on a:9100 has less than 10 % free",
+        runbook: `${RUNBOOK_STATUS}: WAL held by slots (npm run status -- master), docker volumes`,
+    },
+    {
+        alert: "SynaxicTargetDown",
+        firing: { 'up{job="redis",instance="b:9121"}': "0x15" },
+        quiet: { 'up{job="redis",instance="b:9121"}': "1x15" },
+        labels: { severity: "critical", job: "redis", instance: "b:9121" },
+        summary: "Prometheus cannot scrape redis on b:9121",
+        runbook: "README.md#failover: is the host up, is the exporter running",
+    },
+];
+
+const series = (s: Record<string, string>) => Object.entries(s).map(([name, values]) => ({ series: name, values }));
+
+function promtoolTest(rules: string, tests: object[]): { status: number | null; output: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alerts-"));
+    fs.writeFileSync(path.join(dir, "alerts.yml"), rules);
+    fs.writeFileSync(
+        path.join(dir, "test.yml"),
+        stringify({ rule_files: ["alerts.yml"], evaluation_interval: "1m", tests }),
+    );
+    const res = spawnSync(PROMTOOL, ["test", "rules", "test.yml"], { cwd: dir, encoding: "utf8" });
+    return { status: res.status, output: `${res.stdout}${res.stderr}` };
+}
+
+const RULES = renderAlertRules({
+    replicaNames: ["replica1"],
+    lagSeconds: 30,
+    maxSlotWalKeepSize: "10GB",
+    diskFreeRatio: 0.1,
+});
+
+describe("the alert rules", () => {
+    it("are valid Prometheus rules (promtool check rules)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alerts-"));
+        fs.writeFileSync(path.join(dir, "alerts.yml"), RULES);
+        const res = spawnSync(PROMTOOL, ["check", "rules", "alerts.yml"], { cwd: dir, encoding: "utf8" });
+        expect([res.status, res.stdout]).toEqual([0, expect.stringContaining(`SUCCESS: ${CASES.length} rules found`)]);
+    });
+
+    it("each fires on its condition (after its `for:`) and stays quiet on a healthy or idle system", () => {
+        const tests = CASES.flatMap((c) => [
+            {
+                interval: "1m",
+                input_series: series(c.firing),
+                alert_rule_test: [
+                    {
+                        eval_time: "10m",
+                        alertname: c.alert,
+                        exp_alerts: [
+                            { exp_labels: c.labels, exp_annotations: { summary: c.summary, runbook: c.runbook } },
+                        ],
+                    },
+                ],
+            },
+            {
+                interval: "1m",
+                input_series: series(c.quiet),
+                alert_rule_test: [{ eval_time: "10m", alertname: c.alert, exp_alerts: [] }],
+            },
+        ]);
+        const res = promtoolTest(RULES, tests);
+        expect([res.status, res.output]).toEqual([0, expect.stringMatching(/SUCCESS/)]);
+    });
+
+    it("wait out a short blip: a standby back within a minute raises nothing", () => {
+        const res = promtoolTest(RULES, [
+            {
+                interval: "15s",
+                input_series: series({
+                    'pg_stat_replication_pg_wal_lsn_diff{application_name="replica1",state="streaming"}':
+                        "0 0 _ _ _ 0x20",
+                }),
+                alert_rule_test: [{ eval_time: "5m", alertname: "SynaxicStandbyNotStreaming", exp_alerts: [] }],
+            },
+        ]);
+        expect([res.status, res.output]).toEqual([0, expect.stringMatching(/SUCCESS/)]);
+    });
+
+    it("leave out the retained-WAL rule when the slot's WAL is not capped", () => {
+        const rules = renderAlertRules({
+            replicaNames: ["replica1"],
+            lagSeconds: 30,
+            maxSlotWalKeepSize: "-1",
+            diskFreeRatio: 0.1,
+        });
+        expect(rules).not.toContain("SynaxicSlotWalRetainedHigh");
+        expect(RULES).toMatch(/pg_replication_slots_pg_wal_lsn_diff\{slot_name=~"replica1_slot"\} > 8589934592/);
+    });
+});
