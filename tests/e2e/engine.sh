@@ -50,6 +50,7 @@ install_packages() {
   command -v iptables >/dev/null || missing+=(iptables)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v openssl >/dev/null || missing+=(openssl) # the e2e provider issues real certificates with it
+  command -v javac >/dev/null || missing+=(default-jdk-headless) # the JVM's view of the app's Redis SSL bundle
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} from Debian's packages"
   apt-get update -qq

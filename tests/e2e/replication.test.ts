@@ -29,6 +29,7 @@ import {
     PORTS,
     replicaConfig,
     STATE_DIR,
+    APP_CA_PATH,
     endOfSuite,
     up,
     upProcess,
@@ -371,6 +372,23 @@ describe("status command", () => {
 });
 
 describe("the app's environment from the replica stack's outputs", () => {
+    it("gives the JVM a Redis SSL bundle that trusts our CA, where its default trust store refuses it", () => {
+        // As README says: the CA saved where appCaPath says; the environment as the app gets it.
+        fs.writeFileSync(APP_CA_PATH, ca);
+        const env = { ...process.env, ...appEnv(replica.outputs, caPath) };
+        const check = (...args: string[]) =>
+            spawnSync("java", [path.join(__dirname, "java", "RedisSslBundleCheck.java"), ...args], {
+                env,
+                encoding: "utf8",
+                timeout: 120_000,
+            });
+        const bundle = check();
+        expect([bundle.status, bundle.stdout, bundle.stderr]).toEqual([0, "+OK\n+PONG\n", ""]);
+        const defaults = check("default");
+        expect(defaults.status).not.toBe(0);
+        expect(defaults.stderr).toMatch(/PKIX path building failed|unable to find valid certification path/);
+    });
+
     it("gives a working read-only datasource URL and Redis connection", async () => {
         const url = new URL(String(replica.outputs.SPRING_DATASOURCE_READONLY_URL).replace(/^jdbc:/, ""));
         expect(url.searchParams.get("sslmode")).toBe("verify-full");

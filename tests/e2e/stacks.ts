@@ -36,9 +36,13 @@ const onHost = (host: TestHost) => ({
     advertisedHost: host.linkIp,
 });
 
+/** Where the application keeps the CA in these tests (the outputs name it; the suite writes it there). */
+export const APP_CA_PATH = path.join(STATE_DIR, "app-ca.crt");
+
 /** What both e2e stacks share. */
 const COMMON: Record<string, string> = {
     namePrefix: PREFIX,
+    appCaPath: APP_CA_PATH,
     postgresImage: IMAGES.postgres,
     redisImage: IMAGES.redis,
     appCidrs: JSON.stringify([APP_CIDR]),
