@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runProgram, ProgramRun } from "../helpers/program";
+import { DockerError } from "./docker";
 import { HOSTS, SSH_AGENT_SOCK, SSH_KEY, TestHost } from "./hosts";
 import { ProviderEvent, realProvider } from "./provider";
 import { report } from "./timing";
@@ -215,11 +216,24 @@ export function upProcessAsync<S extends "master" | "replica">(
     });
 }
 
+/** A volume a failed up's last helper container may still hold for a moment (409: in use): retried for 10 s. */
+async function removeVolumeWhenFree(host: TestHost, name: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await host.docker.removeVolume(name);
+        } catch (e) {
+            if (!(e instanceof DockerError && e.status === 409) || attempt >= 20) throw e;
+            for (const container of await host.docker.containersNamed(PREFIX)) await host.docker.remove(container);
+            await new Promise((r) => setTimeout(r, 500));
+        }
+    }
+}
+
 /** Remove everything the suite made on both hosts: containers, volumes and networks named synaxic-e2e*, saved state. */
 export async function teardown(): Promise<void> {
     for (const host of Object.values(HOSTS)) {
         for (const name of await host.docker.containersNamed(PREFIX)) await host.docker.remove(name);
-        for (const name of await host.docker.volumesNamed(PREFIX)) await host.docker.removeVolume(name);
+        for (const name of await host.docker.volumesNamed(PREFIX)) await removeVolumeWhenFree(host, name);
         for (const name of await host.docker.networksNamed(PREFIX)) await host.docker.removeNetwork(name);
     }
     for (const file of fs.existsSync(STATE_DIR) ? fs.readdirSync(STATE_DIR) : []) {

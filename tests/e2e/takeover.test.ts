@@ -138,6 +138,6 @@ describe("taking over the guide's master", () => {
             /postgresDataVolume names volume 'synaxic-e2e-no-such-volume', which does not exist on this host/,
         );
         expect(await HOSTS.master.docker.volume("synaxic-e2e-no-such-volume")).toBeUndefined();
-        expect(await HOSTS.master.docker.containersNamed("synaxic-e2e-other-postgres")).toEqual([]);
+        expect(await HOSTS.master.docker.container("synaxic-e2e-other-postgres-prod")).toBeUndefined();
     });
 });
