@@ -254,8 +254,14 @@ export class DockerApi {
             undefined,
             [204, 404, 409],
         );
+    /** Force-remove; 409 here means a removal (e.g. of a --rm container) is already under way: it is going anyway. */
     remove = (id: string) =>
-        this.call<void>("DELETE", `/containers/${encodeURIComponent(id)}?force=true&v=false`, undefined, [204, 404]);
+        this.call<void>(
+            "DELETE",
+            `/containers/${encodeURIComponent(id)}?force=true&v=false`,
+            undefined,
+            [204, 404, 409],
+        );
     /** Container logs (stdout and stderr), demultiplexed. */
     logs = async (id: string): Promise<string> => {
         const res = await this.request("GET", `/containers/${encodeURIComponent(id)}/logs?stdout=true&stderr=true`);
