@@ -6,7 +6,7 @@ if command -v promtool >/dev/null 2>&1; then
   command -v promtool
   exit 0
 fi
-readonly CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/synaxic/promtool
+readonly CACHE=${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/synaxic/promtool
 if [ ! -x "$CACHE/usr/bin/promtool" ]; then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
