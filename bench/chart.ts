@@ -12,6 +12,7 @@ export interface Series {
 
 export interface Chart {
     readonly title: string;
+    readonly subtitle?: string;
     readonly xAxis: string;
     readonly yAxis: string;
     readonly series: readonly Series[];
@@ -32,19 +33,28 @@ export function svgChart(c: Chart): string {
         animation: false,
         backgroundColor: "#ffffff",
         textStyle: { fontFamily: FONT },
-        title: { text: c.title, left: "center", top: 8, textStyle: { fontSize: 15, fontFamily: FONT } },
+        title: {
+            text: c.title,
+            subtext: c.subtitle,
+            left: "center",
+            top: 6,
+            textStyle: { fontSize: 15, fontFamily: FONT },
+            subtextStyle: { fontSize: 12, fontFamily: FONT, color: "#555555" },
+        },
         // ECharts measures text with its own estimate, wider fonts need the room: a generous gap between entries.
-        legend: { top: 34, itemGap: 90, data: c.series.map((s) => s.label) },
-        grid: { left: 80, right: 30, top: 76, bottom: 56 },
+        legend: { top: c.subtitle ? 54 : 34, itemGap: 90, data: c.series.map((s) => s.label) },
+        grid: { left: 80, right: 30, top: c.subtitle ? 92 : 76, bottom: 56 },
         xAxis: {
             type: "value",
             name: c.xAxis,
             nameLocation: "middle",
             nameGap: 32,
             min: (v: { min: number }) => Math.floor(v.min),
-            max: (v: { max: number }) => Math.ceil(v.max),
+            // A round end, so the last tick does not crowd the one before.
+            max: (v: { max: number }) => Math.ceil(v.max / 5) * 5,
         },
-        yAxis: { type: "value", name: c.yAxis, nameLocation: "middle", nameGap: 56 },
+        // Lags are never negative; clock noise of a sample or two below 0 is drawn at 0.
+        yAxis: { type: "value", name: c.yAxis, nameLocation: "middle", nameGap: 56, min: 0 },
         series: c.series.map((s) => ({
             name: s.label,
             type: "line",

@@ -91,7 +91,7 @@ async function lagUnderLoad(ep: ReturnType<typeof endpoints>, rate: number | und
     const standby = await pgConnect(ep.replicaPg);
     const primarySql = templateText("sql/status-primary-replicas.sql");
     const standbySql = templateText("sql/status-standby.sql");
-    const samples: { t: number; pBytes: number; pMs: number; sBytes: number; sMs: number }[] = [];
+    const samples: LagSample[] = [];
     const cpuBefore = cpuTimes();
     const started = Date.now();
     let loadDone = 0;
@@ -168,10 +168,27 @@ async function lagUnderLoad(ep: ReturnType<typeof endpoints>, rate: number | und
         true,
     );
     row("load stopped → 0 bytes behind", zeroAfter, undefined, secs, "", true);
+    const name = rate === undefined ? "lag" : "lag-half";
+    fs.writeFileSync(path.join(RESULTS, `${name}-samples.json`), JSON.stringify(samples));
+    drawLagChart(name, `${load_} (${tps} tps)`, samples);
+    return Number(tps);
+}
+
+export interface LagSample {
+    readonly t: number;
+    readonly pBytes: number;
+    readonly pMs: number;
+    readonly sBytes: number;
+    readonly sMs: number;
+}
+
+/** `<name>.png` and `.svg` in bench/results from a run's samples (bench/redraw.ts draws them again from the JSON). */
+export function drawLagChart(name: string, load: string, samples: readonly LagSample[]): void {
     // The first seconds are pgbench connecting and the caches warming: left out, so the scale shows the run.
     const run = samples.filter((s) => s.t >= LAG_WARMUP_SECONDS);
     const chart: Chart = {
-        title: `Replay lag under ${load_} (${tps} tps), sampled every 100 ms, after a ${LAG_WARMUP_SECONDS} s warm-up`,
+        title: `Replay lag under ${load}`,
+        subtitle: `sampled every 100 ms, after a ${LAG_WARMUP_SECONDS} s warm-up`,
         xAxis: "time since the load started (s)",
         yAxis: "replay lag (ms)",
         series: [
@@ -183,9 +200,6 @@ async function lagUnderLoad(ep: ReturnType<typeof endpoints>, rate: number | und
             { label: "standby: receive → replay", color: "#1e50c8", points: run.map((s) => ({ x: s.t, y: s.sMs })) },
         ],
     };
-    const name = rate === undefined ? "lag" : "lag-half";
     fs.writeFileSync(path.join(RESULTS, `${name}.png`), pngChart(chart));
     fs.writeFileSync(path.join(RESULTS, `${name}.svg`), svgChart(chart));
-    fs.writeFileSync(path.join(RESULTS, `${name}-samples.json`), JSON.stringify(samples));
-    return Number(tps);
 }
