@@ -110,11 +110,6 @@ export class Host {
         );
     }
 
-    /** True when host commands run over SSH on a remote machine. */
-    get remote(): boolean {
-        return this.ssh !== undefined;
-    }
-
     /** Run a command on the host: the one place that chooses SSH or local execution. */
     command(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions): HostCommand {
         if (this.ssh) {
