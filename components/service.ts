@@ -150,7 +150,7 @@ export interface ServiceContainer {
     readonly liveApplied?: HostCommand;
 }
 
-/** Where the live settings' volume is mounted in a container. */
+/** Where the live settings' volume is mounted in a container (the templates name it too; a unit test holds them to it). */
 export const LIVE_DIR = "/etc/synaxic/live";
 
 /** The live settings' volume and the command that writes the file into it (both before the container exists). */

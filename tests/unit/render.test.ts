@@ -14,6 +14,7 @@ import {
     templateText,
 } from "../../components/render";
 import { execFileSync } from "node:child_process";
+import { LIVE_DIR } from "../../components/service";
 
 const cidr = (t: string): Cidr => parseCidr(t) as Cidr;
 /** `key = value` settings of a postgresql.conf, comments dropped. */
@@ -258,5 +259,18 @@ describe("the ports inside the containers", () => {
         );
         expect(templateText("redis/redis.conf")).toMatch(new RegExp(`^tls-port ${CONTAINER_PORTS.redis}$`, "m"));
         expect(templateText("redis/redis-cli.sh")).toMatch(new RegExp(`-p ${CONTAINER_PORTS.redis} `));
+    });
+});
+
+describe("the live settings' folder", () => {
+    it("is where every template that reads or applies the live settings looks", () => {
+        for (const [template, file] of [
+            ["postgres/postgresql.conf", "postgresql.conf"],
+            ["postgres/apply-live.sh", "postgresql.conf"],
+            ["redis/redis.conf", "redis.conf"],
+            ["redis/apply-live.sh", "redis.conf"],
+        ]) {
+            expect([template, templateText(template).includes(`${LIVE_DIR}/${file}`)]).toEqual([template, true]);
+        }
     });
 });
