@@ -70,6 +70,8 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
     };
     const engines = new Map<string, DockerApi>();
     const declared = new Set<string>();
+    /** Resources replaced create-before-delete, deleted at the end of the up as the engine does. */
+    const replaced: Saved[] = [];
     const ctxOf = (provider: string | undefined): Ctx => ({
         docker: engines.get(providerId(provider) ?? ""),
         sshAgent: opts.sshAgent,
@@ -174,7 +176,8 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
             const deleteFirst = req.deleteBeforeReplace || ALWAYS_DELETE_BEFORE_REPLACE.has(req.type);
             if (deleteFirst) await remove(old);
             const entry = await create(kind, req);
-            if (!deleteFirst) await KINDS[old.type]?.delete?.(ctxOf(old.provider), old);
+            // Create-before-delete: the engine deletes the replaced one once the whole update has run.
+            if (!deleteFirst) replaced.push(old);
             event(req, "replaced", started, diff.replace);
             return { id: entry.id, state: { ...req.inputs, ...entry.outputs } };
         }
@@ -191,8 +194,9 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
         return { id: previous.id, state: { ...previous.inputs, ...previous.outputs } };
     };
 
-    /** The end of an up: what the program no longer declares is deleted (newest first), unless protected or retained. */
+    /** The end of an up: replaced resources deleted, then what the program no longer declares (newest first), unless protected or retained. */
     const finish = async (): Promise<void> => {
+        for (const old of replaced.splice(0)) await KINDS[old.type]?.delete?.(ctxOf(old.provider), old);
         const gone = Object.entries(saved)
             .filter(([key]) => !declared.has(key))
             .map(([, entry]) => entry)
