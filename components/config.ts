@@ -3,6 +3,7 @@
 import { Cidr, parseCidr, isIpAddress } from "./net";
 import { CONFIG_KEYS, ConfigKey, defaultOf, SECRET_KEYS, SecretKey } from "./configSchema";
 import { parsePostgresParameters, parseRedisSettings, PgParameter, RedisSetting, TuningError } from "./tuning";
+import { postgresBytes } from "./render";
 
 export { CONFIG_KEYS, SECRET_KEYS };
 export type { ConfigKey, SecretKey };
@@ -67,8 +68,37 @@ export interface CommonSettings {
     readonly secrets: Readonly<Partial<Record<SecretKey, string>>>;
 }
 
+/** Where backups go and when (pgBackRest): a repository on a host of its own, reached over mutual TLS. */
+export interface BackupSettings {
+    /** The backup host's engine, reached with the stack's SSH key or agent. */
+    readonly dockerHost: string;
+    readonly sshHostKey?: string;
+    /** Name or address the database hosts reach the repository at. */
+    readonly host: string;
+    /** Host address the repository's port is published on. */
+    readonly bindAddress: string;
+    /** pgBackRest TLS port on both the backup host and the master host. */
+    readonly port: number;
+    /** `archive_timeout`, seconds. */
+    readonly archiveTimeoutSeconds: number;
+    /** `archive-push-queue-max`, bytes. */
+    readonly archiveQueueMaxBytes: number;
+    /** Daily backup time, `HH:MM` UTC. */
+    readonly time: string;
+    /** Weekday of the full backup (`sun`..`sat`), or `daily`. */
+    readonly fullDay: string;
+    readonly retentionFull: number;
+}
+
+/** Where a new primary's data comes from when its volume is empty: the repository's end, or a point in time. */
+export type RestoreTarget = { readonly type: "latest" } | { readonly type: "time"; readonly time: string };
+
 export interface MasterSettings extends CommonSettings {
     readonly role: "master";
+    /** Continuous archiving and scheduled backups; undefined without backupDockerHost. */
+    readonly backup?: BackupSettings;
+    /** Restore an empty primary volume from the repository instead of initdb. */
+    readonly restoreFrom?: RestoreTarget;
     readonly replicas: ReplicaSpec[];
     readonly synchronousReplication: boolean;
     readonly maxSlotWalKeepSize: string;
@@ -228,14 +258,14 @@ function hostName(key: string, value: string): string {
 }
 
 /** `ssh://user@host[:port]` for a VPS; `unix://` or `tcp://` for an engine the local docker CLI reaches. */
-function dockerHost(raw: RawConfig): string | undefined {
-    const v = optional(raw, "dockerHost");
+function dockerHost(raw: RawConfig, key: "dockerHost" | "backupDockerHost" = "dockerHost"): string | undefined {
+    const v = optional(raw, key);
     if (v === undefined) return undefined;
     if (!/^(ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.:[\]-]+(:\d+)?|unix:\/\/\/.+|tcp:\/\/[A-Za-z0-9.:[\]-]+:\d+)$/.test(v)) {
         throw new ConfigError(
-            "dockerHost",
+            key,
             `"${v}" is not ssh://user@host[:port], unix:///path or tcp://host:port`,
-            setCmd("dockerHost", "ssh://root@203.0.113.10"),
+            setCmd(key, "ssh://root@203.0.113.10"),
         );
     }
     return v;
@@ -245,51 +275,60 @@ function dockerHost(raw: RawConfig): string | undefined {
  * The host address ports are published on. Docker's published ports bypass host firewalls (ufw, firewalld), so
  * the default is the address clients are told to use (a private address), and every address only on request.
  */
-function bindAddress(raw: RawConfig, advertisedHost: string, allowAny: boolean): string {
-    const configured = optional(raw, "bindAddress");
+function bindAddress(
+    raw: RawConfig,
+    advertisedHost: string,
+    allowAny: boolean,
+    key: "bindAddress" | "backupBindAddress" = "bindAddress",
+): string {
+    const configured = optional(raw, key);
     const fallback = advertisedHost === "localhost" ? "127.0.0.1" : advertisedHost;
     const value = configured ?? fallback;
     if (!isIpAddress(value.replace(/^\[|\]$/g, ""))) {
         throw new ConfigError(
-            "bindAddress",
+            key,
             configured === undefined
                 ? `advertisedHost "${advertisedHost}" is a name, so the address to publish PostgreSQL and Redis on is unknown`
                 : `"${value}" is not an IP address of the host`,
-            `${setCmd("bindAddress", "<the host's private address, e.g. 10.0.0.5>")}`,
+            `${setCmd(key, "<the host's private address, e.g. 10.0.0.5>")}`,
         );
     }
     if (ANY_ADDRESS.has(value) && !allowAny) {
         throw new ConfigError(
-            "bindAddress",
-            `"${value}" publishes PostgreSQL and Redis on every address of the host, ` +
+            key,
+            `"${value}" publishes the service on every address of the host, ` +
                 "and Docker's published ports bypass host firewalls such as ufw",
-            `${setCmd("bindAddress", "<the host's private address>")}, or opt in with ${setCmd("allowAnyAddress", "true")}`,
+            `${setCmd(key, "<the host's private address>")}, or opt in with ${setCmd("allowAnyAddress", "true")}`,
         );
     }
     return value;
 }
 
+/** The host part of an ssh:// docker host. */
+const sshHostOf = (host: string | undefined): string | undefined =>
+    host?.startsWith("ssh://") ? host.replace(/^ssh:\/\/[^@]+@/, "").replace(/:\d+$/, "") : undefined;
+
 /** The host key both SSH clients pin: the docker provider (through ssh's KnownHostsCommand) and remote commands. */
-function sshHostKey(raw: RawConfig, sshHost: string | undefined): string | undefined {
-    const v = optional(raw, "sshHostKey");
-    const scan = `pulumi config set sshHostKey "$(ssh-keyscan -t ed25519 ${sshHost ?? "<host>"} | cut -d' ' -f2-3)"`;
+function sshHostKey(
+    raw: RawConfig,
+    sshHost: string | undefined,
+    key: "sshHostKey" | "backupSshHostKey" = "sshHostKey",
+): string | undefined {
+    const v = optional(raw, key);
+    const scan = `pulumi config set ${key} "$(ssh-keyscan -t ed25519 ${sshHost ?? "<host>"} | cut -d' ' -f2-3)"`;
     if (v === undefined) {
         if (sshHost === undefined) return undefined;
         throw new ConfigError(
-            "sshHostKey",
+            key,
             `the host key of ${sshHost} is needed to verify it before any secret is sent over SSH`,
             `${scan} (compare its fingerprint with the provider's console)`,
         );
     }
-    const key = v.split(/\s+/).slice(0, 2).join(" ");
-    if (!SSH_HOST_KEY.test(key)) {
-        throw new ConfigError(
-            "sshHostKey",
-            `"${v.slice(0, 40)}..." is not an SSH public key like "ssh-ed25519 AAAA..."`,
-            scan,
-        );
+    const hostKey = v.split(/\s+/).slice(0, 2).join(" ");
+    if (!SSH_HOST_KEY.test(hostKey)) {
+        throw new ConfigError(key, `"${v.slice(0, 40)}..." is not an SSH public key like "ssh-ed25519 AAAA..."`, scan);
     }
-    return key;
+    return hostKey;
 }
 
 /** An SSH private key in config: an unencrypted PEM or OpenSSH key (both SSH clients read it without a prompt). */
@@ -411,7 +450,7 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
         );
     }
     for (const key of SECRET_KEYS) if (key !== "sshPrivateKey") password(raw, key);
-    const sshHost = host?.startsWith("ssh://") ? host.replace(/^ssh:\/\/[^@]+@/, "").replace(/:\d+$/, "") : undefined;
+    const sshHost = sshHostOf(host);
     const advertisedHost = hostName("advertisedHost", str(raw, "advertisedHost", sshHost ?? "localhost"));
     const secrets = Object.fromEntries(SECRET_KEYS.filter((k) => raw[k]?.trim()).map((k) => [k, raw[k] as string]));
     return {
@@ -452,6 +491,76 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
     };
 }
 
+const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+const BACKUP_KEYS = [
+    "backupSshHostKey",
+    "backupHost",
+    "backupBindAddress",
+    "backupTime",
+    "backupFullDay",
+    "restoreFrom",
+] as const satisfies readonly ConfigKey[];
+
+function backupSettings(raw: RawConfig, allowAny: boolean): BackupSettings | undefined {
+    const host = dockerHost(raw, "backupDockerHost");
+    if (host === undefined) {
+        const stray = BACKUP_KEYS.find((k) => optional(raw, k) !== undefined);
+        if (stray) {
+            throw new ConfigError(
+                stray,
+                "backups are off (no backupDockerHost), so this setting would do nothing",
+                `${setCmd("backupDockerHost", "ssh://root@<backup host>")}, or pulumi config rm ${stray}`,
+            );
+        }
+        return undefined;
+    }
+    const sshHost = sshHostOf(host);
+    const address = hostName("backupHost", str(raw, "backupHost", sshHost ?? "localhost"));
+    const queueMax = matching(raw, "archiveQueueMax", /^\d+(kB|MB|GB|TB)$/, "a size like 4GB");
+    return {
+        dockerHost: host,
+        sshHostKey: sshHostKey(raw, sshHost, "backupSshHostKey"),
+        host: address,
+        bindAddress: bindAddress(raw, address, allowAny, "backupBindAddress"),
+        port: port(raw, "backupPort"),
+        archiveTimeoutSeconds: int(raw, "archiveTimeout", 10, 3600, "a number of seconds"),
+        archiveQueueMaxBytes: postgresBytes(queueMax),
+        time: matching(raw, "backupTime", /^([01]\d|2[0-3]):[0-5]\d$/, "a time of day HH:MM (UTC)"),
+        fullDay: matching(
+            raw,
+            "backupFullDay",
+            new RegExp(`^(${[...WEEKDAYS, "daily"].join("|")})$`),
+            "a weekday (sun, mon, ..., sat) or daily",
+        ),
+        retentionFull: int(raw, "backupRetentionFull", 1, 100, "a number of full backups"),
+    };
+}
+
+// A timestamp with its zone: without one, PostgreSQL would read it in the server's zone.
+const RESTORE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(\.\d{1,6})?)(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+function restoreTarget(raw: RawConfig, backup: BackupSettings | undefined): RestoreTarget | undefined {
+    const v = optional(raw, "restoreFrom");
+    if (v === undefined) return undefined;
+    if (v === "latest") return { type: "latest" };
+    const m = RESTORE_TIME.exec(v);
+    // ISO 8601 for Date.parse: a T, and the zone as Z or ±HH:MM.
+    const zone = m && (m[4] === "Z" ? "Z" : `${m[4].slice(0, 3)}:${m[5]?.replace(":", "") ?? "00"}`);
+    const at = m ? Date.parse(`${m[1]}T${m[2]}${zone}`) : NaN;
+    if (!m || Number.isNaN(at)) {
+        throw new ConfigError(
+            "restoreFrom",
+            `"${v}" is neither latest nor a time with its zone`,
+            `${setCmd("restoreFrom", '"2026-11-29 14:30:00+00"')} (or latest)`,
+        );
+    }
+    if (at > Date.now()) {
+        throw new ConfigError("restoreFrom", `${v} is in the future`, `${setCmd("restoreFrom", "latest")}`);
+    }
+    if (!backup) throw new Error("unreachable: restoreFrom is refused without backups");
+    return { type: "time", time: `${m[1]} ${m[2]}${m[4] === "Z" ? "+00" : m[4]}` };
+}
+
 function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
     const allowAny = bool(raw, "allowAnyAddress");
     const replicas = list(raw, "replicas").map((entry) => parseReplicaSpec(entry, allowAny));
@@ -470,9 +579,19 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
             `add one with pulumi config set --path 'replicas[0]' "replica1 <address>", or ${setCmd("synchronousReplication", "false")}`,
         );
     }
+    const backup = backupSettings(raw, bool(raw, "allowAnyAddress"));
+    if (backup && replicas.some((r) => r.name === "backup" || r.name === "master")) {
+        throw new ConfigError(
+            "replicas",
+            "with backups on, master and backup name the primary's and the repository's certificates",
+            `pulumi config set --path 'replicas[0]' "replica1 <address>"`,
+        );
+    }
     return {
         ...base,
         role: "master",
+        backup,
+        restoreFrom: restoreTarget(raw, backup),
         replicas,
         synchronousReplication,
         maxSlotWalKeepSize: matching(

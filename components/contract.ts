@@ -64,6 +64,10 @@ export interface MasterExports {
     readonly postgresUrl: string;
     /** The primary's tuning; a standby runs with at least some of these (absent from stacks made before it). */
     readonly postgresParameters?: PgParameter[];
+    /** Backups on: the repository's `host:port`, the pgBackRest stanza and the repository's container. */
+    readonly backupRepository?: string;
+    readonly backupStanza?: string;
+    readonly backupContainer?: string;
 }
 
 export interface ReplicaExports {

@@ -7,6 +7,21 @@ export interface ServiceNames {
     readonly postgresVolume: string;
     readonly redisContainer: string;
     readonly redisVolume: string;
+    /** The pgBackRest server beside the PostgreSQL container (backups on). */
+    readonly pgBackRestContainer: string;
+    /** The PostgreSQL socket folder, shared with that server. */
+    readonly postgresSocketVolume: string;
+}
+
+/** The backup host's names (one repository per deployment). */
+export interface BackupNames {
+    readonly container: string;
+    readonly volume: string;
+    readonly network: string;
+}
+
+export function backupNames(prefix: string): BackupNames {
+    return { container: `${prefix}-backup`, volume: `${prefix}-backup-repo`, network: `${prefix}-backup-net` };
 }
 
 export function serviceNames(prefix: string, role: Role): ServiceNames {
@@ -16,5 +31,7 @@ export function serviceNames(prefix: string, role: Role): ServiceNames {
         postgresVolume: `${prefix}-postgres-${suffix}-data`,
         redisContainer: `${prefix}-redis-${suffix}`,
         redisVolume: `${prefix}-redis-${suffix}-data`,
+        pgBackRestContainer: `${prefix}-pgbackrest-${suffix}`,
+        postgresSocketVolume: `${prefix}-postgres-${suffix}-socket`,
     };
 }

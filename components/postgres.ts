@@ -16,6 +16,7 @@ import {
 import { templateText } from "./render";
 import { Host } from "./host";
 import { KeyPair } from "./tlsBundle";
+import { SOCKET_DIR } from "./backup";
 
 /** SQL files every PostgreSQL container carries; the status command reads the same files. */
 export const STATUS_SQL = ["status-primary-replicas.sql", "status-primary-slots.sql", "status-standby.sql"];
@@ -46,6 +47,8 @@ export interface PostgresContainerArgs {
     readonly live: pulumi.Input<string>;
     readonly hba: pulumi.Input<string>;
     readonly tls: PostgresTls;
+    /** Backups on: the host's pgbackrest.conf, and the socket folder's volume shared with the pgBackRest server. */
+    readonly backup?: { readonly conf: pulumi.Input<string>; readonly socketVolume: DataVolume };
     /** Role-specific files (bootstrap passwords on a primary, the passfile on a standby). */
     readonly extraUploads: Upload[];
     readonly host: Host;
@@ -68,13 +71,17 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         publicFile(`${UPLOAD_DIR}/server.crt`, a.tls.certPem),
         privateFile(`${UPLOAD_DIR}/server.key`, a.tls.keyPem),
         ...a.extraUploads,
+        ...(a.backup ? [privateFile(`${UPLOAD_DIR}/pgbackrest.conf`, a.backup.conf)] : []),
     ];
     return serviceContainer(name, {
         containerName: a.containerName,
         image: a.image,
         command: a.takeOver ? [a.role, "take-over"] : [a.role],
         uploads,
-        volumes: [{ volume: a.volume, path: PG_PATHS.data }],
+        volumes: [
+            { volume: a.volume, path: PG_PATHS.data },
+            ...(a.backup ? [{ volume: a.backup.socketVolume, path: SOCKET_DIR }] : []),
+        ],
         ports: [{ internal: CONTAINER_PORTS.postgres, external: a.placement.hostPort }],
         placement: a.placement,
         envs: [`PGDATA=${PG_PATHS.data}`],

@@ -8,7 +8,9 @@ import { PostgresConfSettings, renderPgHba, renderPostgresConf, renderPostgresLi
 import { scramVerifier } from "./scram";
 import type { PgParameter } from "./tuning";
 import { postgresContainer, PostgresTls } from "./postgres";
-import { DataVolume, dataVolume, privateFile, ServiceArgs, UPLOAD_DIR } from "./service";
+import { DataVolume, dataVolume, privateFile, publicFile, ServiceArgs, ServiceContainer, UPLOAD_DIR } from "./service";
+import { pgBackRestServer } from "./backup";
+import type { RestoreTarget } from "./config";
 
 /** The primary; the volume holds PGDATA. */
 export interface PostgresMasterArgs extends ServiceArgs {
@@ -31,6 +33,24 @@ export interface PostgresMasterArgs extends ServiceArgs {
     readonly maxSlotWalKeepSize: string;
     /** Users' tuning (postgresParameters). */
     readonly parameters: readonly PgParameter[];
+    /** Continuous archiving and backups through a pgBackRest repository; undefined: none. */
+    readonly backup?: PrimaryBackupArgs;
+}
+
+const restoreTargetText = (t: RestoreTarget): string => (t.type === "latest" ? "latest" : t.time);
+
+/** The primary's side of backups. */
+export interface PrimaryBackupArgs {
+    readonly stanza: string;
+    readonly archiveTimeoutSeconds: number;
+    /** Rendered pgbackrest.conf of this host. */
+    readonly conf: string;
+    /** The pgBackRest server beside PostgreSQL, published on `port`. */
+    readonly serverContainerName: string;
+    readonly port: number;
+    readonly socketVolumeName: string;
+    /** Restore an empty data volume from the repository instead of initdb (each change restarts the primary once). */
+    readonly restore?: RestoreTarget;
 }
 
 export class PostgresMaster extends pulumi.ComponentResource {
@@ -43,17 +63,22 @@ export class PostgresMaster extends pulumi.ComponentResource {
     /** Sets the roles' passwords to the configured ones after every (re)creation of the container. */
     readonly rolePasswords: HostCommand;
     readonly containerName: string;
+    /** Backups on: the pgBackRest server the repository reads this primary through. */
+    readonly backupServer?: ServiceContainer;
 
     constructor(name: string, args: PostgresMasterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("synaxic:replication:PostgresMaster", name, {}, opts);
         this.containerName = args.containerName;
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
+        const backup = args.backup;
+        const socketVolume = backup && this.socketVolume(`${name}-socket`, backup.socketVolumeName, args);
         const settings: PostgresConfSettings = {
             role: "primary",
             replicaCount: args.replicas.length,
             maxSlotWalKeepSize: args.maxSlotWalKeepSize,
             synchronousStandbys: args.synchronous ? args.replicas.map((r) => r.name) : [],
             parameters: args.parameters,
+            archive: backup && { stanza: backup.stanza, timeoutSeconds: backup.archiveTimeoutSeconds },
         };
         const hba = renderPgHba({
             role: "primary",
@@ -74,12 +99,17 @@ export class PostgresMaster extends pulumi.ComponentResource {
             live: renderPostgresLiveConf(settings),
             hba,
             tls: args.tls,
+            backup: backup && socketVolume && { conf: backup.conf, socketVolume },
             // Roles and their SCRAM verifiers: the primary never receives a password, only what pg_authid stores.
             extraUploads: [
                 privateFile(`${UPLOAD_DIR}/app.user`, args.appUser),
                 privateFile(`${UPLOAD_DIR}/app.db`, args.database),
                 privateFile(`${UPLOAD_DIR}/app.scram`, this.verifier(`${name}-app`, args.appPassword)),
                 privateFile(`${UPLOAD_DIR}/replication.user`, args.replicationUser),
+                publicFile(`${UPLOAD_DIR}/replication.slots`, args.replicas.map((r) => `${r.slot}\n`).join("")),
+                ...(backup?.restore
+                    ? [publicFile(`${UPLOAD_DIR}/restore.target`, restoreTargetText(backup.restore))]
+                    : []),
                 privateFile(
                     `${UPLOAD_DIR}/replication.scram`,
                     this.verifier(`${name}-replication`, args.replicationPassword),
@@ -90,6 +120,21 @@ export class PostgresMaster extends pulumi.ComponentResource {
         });
         this.container = service.container;
         this.ready = service.ready;
+        if (backup && socketVolume) {
+            this.backupServer = pgBackRestServer(`${name}-pgbackrest`, {
+                host: args.host,
+                containerName: backup.serverContainerName,
+                image: args.image,
+                dataVolume: this.dataVolume,
+                socketVolume,
+                placement: args.placement,
+                port: backup.port,
+                tls: args.tls,
+                conf: backup.conf,
+                parent: this,
+                dependsOn: [this.ready],
+            });
+        }
         this.rolePasswords = args.host.command(
             `${name}-role-passwords`,
             {
@@ -112,6 +157,16 @@ export class PostgresMaster extends pulumi.ComponentResource {
             ]),
         );
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
+    }
+
+    /** The socket folder's volume, shared by PostgreSQL and its pgBackRest server (recreated at will: no data). */
+    private socketVolume(name: string, volumeName: string, args: PostgresMasterArgs): DataVolume {
+        const volume = new docker.Volume(
+            name,
+            { name: volumeName, driver: "local" },
+            { parent: this, provider: args.host.provider },
+        );
+        return { name: volume.name, ready: volume };
     }
 
     /** A role's SCRAM-SHA-256 verifier, with a random salt kept in state so it changes only with the password. */

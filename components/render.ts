@@ -48,6 +48,14 @@ export interface PostgresConfSettings {
     readonly upstream?: UpstreamSettings;
     /** Users' tuning, rendered after the program's settings. */
     readonly parameters: readonly PgParameter[];
+    /** Continuous archiving to a pgBackRest repository; undefined without backups. */
+    readonly archive?: ArchiveSettings;
+}
+
+/** What the server needs to archive its WAL with pgBackRest. */
+export interface ArchiveSettings {
+    readonly stanza: string;
+    readonly timeoutSeconds: number;
 }
 
 /**
@@ -97,6 +105,7 @@ export function renderPostgresConf(s: PostgresConfSettings): string {
         max_wal_senders: senders,
         max_replication_slots: Math.max(10, s.replicaCount + 2),
         standby_settings: standby,
+        archive_mode: s.archive ? "on" : "off",
     });
 }
 
@@ -110,8 +119,67 @@ export function renderPostgresLiveConf(s: PostgresConfSettings): string {
             s.synchronousStandbys.length === 0
                 ? ""
                 : `ANY 1 (${s.synchronousStandbys.map((n) => `"${n}"`).join(", ")})`,
+        archive_settings: s.archive
+            ? renderTemplate("postgres/archive.conf", {
+                  stanza: s.archive.stanza,
+                  archive_timeout: s.archive.timeoutSeconds,
+              })
+            : "",
         tuning: renderPgParameters(s.parameters),
     });
+}
+
+/** The pgBackRest TLS port inside its containers (published on the hosts as backupPort). */
+export const PGBACKREST_PORT = 8432;
+
+/** pgBackRest on a database host: where the repository is, the WAL queue, and its own TLS server. */
+export interface PgBackRestDbSettings {
+    readonly role: "primary" | "standby";
+    readonly stanza: string;
+    readonly repoHost: string;
+    readonly repoPort: number;
+    readonly queueMaxBytes: number;
+    /** The repository's certificate CN: the one client this host's server lets in. */
+    readonly repoClient: string;
+}
+
+export function renderPgBackRestDbConf(s: PgBackRestDbSettings): string {
+    return renderTemplate("backup/pgbackrest-db.conf", {
+        role: s.role,
+        stanza: s.stanza,
+        repo_host: s.repoHost,
+        repo_port: s.repoPort,
+        queue_max_bytes: s.queueMaxBytes,
+        server_port: PGBACKREST_PORT,
+        repo_client: s.repoClient,
+    });
+}
+
+/** pgBackRest on the backup host: the encrypted repository, its retention, who may use it, where the primary is. */
+export interface PgBackRestRepoSettings {
+    readonly stanza: string;
+    readonly cipherPass: string;
+    readonly retentionFull: number;
+    /** Certificate CNs allowed in (the database hosts). */
+    readonly clients: readonly string[];
+    readonly primaryHost: string;
+    readonly primaryPort: number;
+}
+
+export function renderPgBackRestRepoConf(s: PgBackRestRepoSettings): string {
+    return renderTemplate("backup/pgbackrest-repo.conf", {
+        stanza: s.stanza,
+        cipher_pass: s.cipherPass,
+        retention_full: s.retentionFull,
+        server_port: PGBACKREST_PORT,
+        server_auth: s.clients.map((cn) => `tls-server-auth=${cn}=${s.stanza}`).join("\n"),
+        primary_host: s.primaryHost,
+        primary_port: s.primaryPort,
+    });
+}
+
+export function renderBackupSchedule(s: { stanza: string; time: string; fullDay: string }): string {
+    return renderTemplate("backup/schedule.env", { stanza: s.stanza, backup_time: s.time, full_day: s.fullDay });
 }
 
 export interface PgHbaSettings {

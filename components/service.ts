@@ -208,6 +208,9 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
             restart: "unless-stopped",
             stopSignal: a.stopSignal,
             stopTimeout: STOP_GRACE_SECONDS,
+            // Docker's init as PID 1 reaps what the service leaves behind: PostgreSQL as PID 1 would take an
+            // orphan's exit (pgBackRest's asynchronous archive-push forks one) for a crashed backend and restart.
+            init: true,
             // Without it the provider stops with a 0 s timeout: SIGKILL, crash recovery, a Redis full resync.
             destroyGraceSeconds: STOP_GRACE_SECONDS,
             // For `docker ps` and restarts; durations as the provider reads them back, so an unchanged up is a no-op.

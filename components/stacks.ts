@@ -3,12 +3,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
-import { MasterSettings, ReplicaSettings, requireReplicaOnMaster, StackSettings } from "./config";
+import { BackupSettings, MasterSettings, ReplicaSettings, requireReplicaOnMaster, StackSettings } from "./config";
+import { BackupRepository } from "./backup";
+import { renderPgBackRestDbConf } from "./render";
 import { Exported, masterReader, MasterOutputs, redisTlsEnvironment, ReplicaOutputs, ReplicaTls } from "./contract";
 import { Host } from "./host";
 import { standbyParameters } from "./tuning";
 import { isIpAddress } from "./net";
-import { serviceNames } from "./naming";
+import { backupNames, serviceNames } from "./naming";
 import { PostgresMaster } from "./postgresMaster";
 import { PostgresReplica } from "./postgresReplica";
 import { RedisMaster } from "./redisMaster";
@@ -26,6 +28,20 @@ function stackHost(s: StackSettings): Host {
         stackName: s.stack,
     });
 }
+
+/** The backup host: reached with the same SSH key (or agent) as the stack's host, with its own pinned host key. */
+function backupHost(s: StackSettings, backup: BackupSettings): Host {
+    const key = s.secrets.sshPrivateKey;
+    return new Host("backup-host", {
+        dockerHost: backup.dockerHost,
+        sshPrivateKey: key?.trim() ? key : undefined,
+        sshHostKey: backup.sshHostKey,
+        stackName: `${s.stack}-backup`,
+    });
+}
+
+/** The repository's certificate CN (its client identity towards the primary's pgBackRest server). */
+const BACKUP_CN = "backup";
 
 /** A password from config (already validated) or a generated one; a secret either way. */
 function password(name: string, configured: string | undefined): pulumi.Output<string> {
@@ -105,11 +121,13 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
                     r.cidr.prefix === 32 ? r.cidr.address : undefined,
                 ]),
             ),
+            ...(s.backup ? [tlsHost(BACKUP_CN, [s.backup.host], [backupNames(s.namePrefix).container], [])] : []),
         ],
         clients: s.replicas.map((r) => r.name),
         validityDays: s.tlsValidityDays,
     });
     const masterTls = { ...tls.servers.master, caCertPem: tls.caCertPem };
+    const stanza = s.namePrefix;
 
     const postgres = new PostgresMaster("postgres", {
         host,
@@ -129,7 +147,24 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         synchronous: s.synchronousReplication,
         maxSlotWalKeepSize: s.maxSlotWalKeepSize,
         parameters: s.postgresParameters,
+        backup: s.backup && {
+            stanza,
+            archiveTimeoutSeconds: s.backup.archiveTimeoutSeconds,
+            conf: renderPgBackRestDbConf({
+                role: "primary",
+                stanza,
+                repoHost: s.backup.host,
+                repoPort: s.backup.port,
+                queueMaxBytes: s.backup.archiveQueueMaxBytes,
+                repoClient: BACKUP_CN,
+            }),
+            serverContainerName: names.pgBackRestContainer,
+            port: s.backup.port,
+            socketVolumeName: names.postgresSocketVolume,
+            restore: s.restoreFrom,
+        },
     });
+    const repository = s.backup && backupRepository(s, s.backup, tls, stanza, postgres);
     const redis = new RedisMaster("redis", {
         host,
         containerName: names.redisContainer,
@@ -177,6 +212,13 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         redisBacklogSize: s.redisBacklogSize,
         redisTlsAuthClients: s.redisTlsAuthClients,
         postgresParameters: s.postgresParameters,
+        ...(s.backup && repository
+            ? {
+                  backupRepository: `${s.backup.host}:${s.backup.port}`,
+                  backupStanza: stanza,
+                  backupContainer: repository.containerName,
+              }
+            : {}),
         caCertPem: tls.caCertPem,
         replicationPassword,
         replicaTls,
@@ -192,6 +234,37 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         ...redisTlsEnvironment(s.appCaPath),
         SYNAXIC_REDIS_READ_MODE: "MASTER",
     };
+}
+
+/** The repository on the backup host, reading the primary through its pgBackRest server. */
+function backupRepository(
+    s: MasterSettings,
+    backup: BackupSettings,
+    tls: TlsBundle,
+    stanza: string,
+    postgres: PostgresMaster,
+): BackupRepository {
+    const names = backupNames(s.namePrefix);
+    return new BackupRepository("backup", {
+        host: backupHost(s, backup),
+        containerName: names.container,
+        volumeName: names.volume,
+        networkName: names.network,
+        image: s.postgresImage,
+        bindAddress: backup.bindAddress,
+        port: backup.port,
+        tls: { ...tls.servers[BACKUP_CN], caCertPem: tls.caCertPem },
+        stanza,
+        cipherPass: password("backup-cipher-pass", undefined),
+        retentionFull: backup.retentionFull,
+        // The primary, and any standby once promoted (it archives to the same repository on a new timeline).
+        clients: ["master", ...s.replicas.map((r) => r.name)],
+        primaryHost: s.advertisedHost,
+        primaryPort: backup.port,
+        time: backup.time,
+        fullDay: backup.fullDay,
+        primaryReady: [postgres.ready, ...(postgres.backupServer ? [postgres.backupServer.ready] : [])],
+    });
 }
 
 export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {

@@ -70,7 +70,7 @@ const PG_VALUE: Record<string, RegExp> = {
 export function parsePostgresParameters(entries: readonly string[]): PgParameter[] {
     const owned = new Set([
         ...settingsWrittenBy(
-            ["postgres/postgresql.conf", "postgres/standby.conf", "postgres/live.conf"],
+            ["postgres/postgresql.conf", "postgres/standby.conf", "postgres/live.conf", "postgres/archive.conf"],
             /^([a-z_]+) =/gm,
         ),
         ...PG_OWNED_EXTRA,

@@ -2,6 +2,7 @@
 # PostgreSQL entrypoint: fix ownership, initialise an empty primary volume once (or take over a cluster made
 # elsewhere, once), then run postgres as PID 1.
 #   entrypoint.sh primary [take-over] | standby | healthcheck
+# An empty primary volume gets initdb, or with restoreFrom (restore.target uploaded) the repository's backup.
 set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
@@ -31,6 +32,16 @@ install_tls() {
 install_passfile() {
   [ -f "$UPLOADS/replication.pgpass" ] || return 0
   install_file 0600 postgres "$UPLOADS/replication.pgpass" /etc/synaxic/postgres/replication.pgpass
+}
+
+# Backups on: pgBackRest's configuration for archive-push (and archive-get during a restore's recovery).
+install_pgbackrest() {
+  [ -f "$UPLOADS/pgbackrest.conf" ] || return 0
+  command -v pgbackrest >/dev/null \
+    || die "backups are on (backupDockerHost) but this image has no pgbackrest: use a PostgreSQL image with pgBackRest (README \"Backups\")"
+  install -d -o root -g postgres -m 0750 /etc/pgbackrest
+  install_file 0600 postgres "$UPLOADS/pgbackrest.conf" /etc/pgbackrest/pgbackrest.conf
+  install -d -o postgres -g postgres -m 0750 /var/spool/pgbackrest /tmp/pgbackrest
 }
 
 cluster_exists() { [ -s "$PGDATA/PG_VERSION" ]; }
@@ -127,6 +138,47 @@ take_over_primary() {
   log "cluster taken over"
 }
 
+# restoreFrom with an empty volume: the cluster comes from the repository instead of initdb (the disaster case, or
+# going back in time after the volume was removed). The target is in the upload; the stanza is pgbackrest.conf's.
+restore_primary() {
+  local target stanza
+  target=$(cat "$UPLOADS/restore.target")
+  stanza=$(sed -n 's/^\[\(.*\)\]$/\1/p' /etc/pgbackrest/pgbackrest.conf | grep -vx global | head -n 1)
+  local -a options=()
+  [ "$target" = latest ] || options=(--type=time "--target=$target" --target-action=promote)
+  log "empty data directory and restoreFrom $target: restoring stanza $stanza from the repository"
+  run_as postgres pgbackrest --stanza="$stanza" restore "${options[@]}" \
+    || die "the restore failed (pgbackrest's message above): the backup host must be up and hold a backup from before $target (docker exec <backupContainer> synaxic-backup info)"
+  log "restored $(du -sh "$PGDATA" | cut -f1) of files; replaying the archive"
+}
+
+# A cluster restored from the repository (restoreFrom) replays the archive to its target and promotes before it
+# serves: nothing connects to a primary that is still going back in time.
+finish_recovery() {
+  log "recovering from the archive (restoreFrom): replaying WAL to the target"
+  run_as postgres pg_ctl -D "$PGDATA" -w -t 3600 -l /tmp/recovery.log \
+    -o "-c config_file=$CONF -c listen_addresses='' -c synchronous_standby_names=''" start >/dev/null \
+    || { tail -n 30 /tmp/recovery.log >&2; die "PostgreSQL did not start to recover (log above)"; }
+  local waited=0
+  until [ "$(run_as postgres psql -X -Atq -h "$SOCKET_DIR" -U postgres -d postgres -c 'SELECT pg_is_in_recovery()')" = f ]; do
+    sleep 1
+    waited=$((waited + 1))
+    if ! run_as postgres pg_ctl -D "$PGDATA" status >/dev/null; then
+      tail -n 30 /tmp/recovery.log >&2
+      die "the recovery stopped (log above)"
+    fi
+    [ $((waited % 30)) -ne 0 ] || log "still recovering ($waited s)"
+  done
+  grep -E 'recovery stopping|archive recovery complete|selected new timeline|redo done' /tmp/recovery.log >&2 || true
+  # A backup holds no replication slots: the replicas' come back before anything connects.
+  local slot
+  while read -r slot; do
+    [ -z "$slot" ] || synaxic-slot ensure "$slot"
+  done <"$UPLOADS/replication.slots"
+  stop_socket_server
+  log "recovered and promoted"
+}
+
 # Over TCP: the socket-only server of the first-start bootstrap must not count as up.
 healthcheck() {
   add_postgres_bin_to_path
@@ -145,6 +197,7 @@ main() {
   prepare_directories
   install_tls
   install_passfile
+  install_pgbackrest
   if ! cluster_exists; then
     if [ "$mode" = take-over ]; then
       die "the volume holds no PostgreSQL cluster: postgresDataVolume must name the volume of the database to take over (docker volume ls on the host)"
@@ -152,9 +205,16 @@ main() {
     if [ "$role" = standby ]; then
       die "no cluster in $PGDATA: a standby is seeded by pg_basebackup (run 'pulumi up' on the replica stack)"
     fi
-    initialise_primary
+    if [ -f "$UPLOADS/restore.target" ]; then
+      restore_primary
+      finish_recovery
+    else
+      initialise_primary
+    fi
   elif [ "$mode" = take-over ] && [ ! -f "$PGDATA/$TAKEN_OVER" ]; then
     take_over_primary
+  elif [ "$role" = primary ] && [ -f "$PGDATA/recovery.signal" ]; then
+    finish_recovery
   fi
   log "starting PostgreSQL ($role) from $PGDATA"
   exec_as postgres postgres -D "$PGDATA" -c config_file="$CONF"

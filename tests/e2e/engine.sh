@@ -23,8 +23,9 @@ readonly DEAD_IP=10.231.1.9
 
 # Images: Debian 12 (PostgreSQL 15, Redis 7.0) in one image; Debian 13 (PostgreSQL 17, Redis 8.0) in two images
 # laid out like the official ones (see official-layout.sh).
-readonly BOOKWORM_PACKAGES=postgresql-15,postgresql-client-15,redis-server,redis-tools,openssl,ca-certificates
-readonly TRIXIE_PACKAGES=postgresql-17,postgresql-client-17,redis-server,redis-tools,openssl,ca-certificates
+# pgBackRest in the PostgreSQL images, as users add it to the official one (README "Backups").
+readonly BOOKWORM_PACKAGES=postgresql-15,postgresql-client-15,pgbackrest,redis-server,redis-tools,openssl,ca-certificates
+readonly TRIXIE_PACKAGES=postgresql-17,postgresql-client-17,pgbackrest,redis-server,redis-tools,openssl,ca-certificates
 SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd)
 readonly SCRIPT_DIR
 

@@ -81,6 +81,7 @@ const CONTAINER_ARGS = [
     "restart",
     "stopSignal",
     "stopTimeout",
+    "init",
     "healthcheck",
     "mustRun",
     "wait",
@@ -194,6 +195,7 @@ async function createContainer(docker: DockerApi, i: Inputs): Promise<string> {
             ),
             RestartPolicy: { Name: i.restart ?? "no" },
             NetworkMode: net?.name,
+            Init: i.init,
         },
         NetworkingConfig: net
             ? {

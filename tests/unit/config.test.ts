@@ -10,6 +10,15 @@ import {
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILefMv5mNyr9wizcTVsTmltozZQxEVXfV2+OaX0NXjlG";
 const VPS = { dockerHost: "ssh://root@203.0.113.10", sshHostKey: HOST_KEY };
 const master = (extra: Record<string, string> = {}) => parseSettings({ role: "master", ...extra }, "master");
+/** A master stack with its repository on the replica's host. */
+const backups = (extra: Record<string, string> = {}) =>
+    master({
+        ...VPS,
+        advertisedHost: "10.0.0.10",
+        backupDockerHost: "ssh://root@10.0.0.20",
+        backupSshHostKey: HOST_KEY,
+        ...extra,
+    });
 const replica = (extra: Record<string, string> = {}) =>
     parseSettings({ role: "replica", masterStack: "org/synaxic-replication/master", ...extra }, "replica");
 
@@ -204,6 +213,53 @@ describe("bad input is refused before anything is created, naming the key and th
         ],
         ["WAL cap malformed", () => master({ maxSlotWalKeepSize: "10G" }), "maxSlotWalKeepSize", /10GB/],
         ["bad host name", () => master({ advertisedHost: "db_primary!" }), "advertisedHost", /not a host name/],
+        [
+            "backup host not a docker host",
+            () => backups({ backupDockerHost: "10.0.0.20" }),
+            "backupDockerHost",
+            /ssh:\/\//,
+        ],
+        [
+            "backup host without its host key",
+            () => backups({ backupSshHostKey: "" }),
+            "backupSshHostKey",
+            /ssh-keyscan -t ed25519 10.0.0.20/,
+        ],
+        [
+            "backup host named, no address to publish on",
+            () => backups({ backupHost: "backup.example.com" }),
+            "backupBindAddress",
+            /private address/,
+        ],
+        ["archive timeout too short", () => backups({ archiveTimeout: "1" }), "archiveTimeout", /10-3600/],
+        ["queue limit malformed", () => backups({ archiveQueueMax: "4G" }), "archiveQueueMax", /4GB/],
+        ["backup time malformed", () => backups({ backupTime: "3am" }), "backupTime", /HH:MM/],
+        ["full backup day unknown", () => backups({ backupFullDay: "sunday" }), "backupFullDay", /sun, mon/],
+        ["no full backup kept", () => backups({ backupRetentionFull: "0" }), "backupRetentionFull", /1-100/],
+        [
+            "restore target without a zone",
+            () => backups({ restoreFrom: "2026-11-29 14:30:00" }),
+            "restoreFrom",
+            /latest/,
+        ],
+        [
+            "restore target in the future",
+            () => backups({ restoreFrom: "2999-01-01 00:00:00+00" }),
+            "restoreFrom",
+            /future/,
+        ],
+        [
+            "a backup setting with backups off",
+            () => master({ restoreFrom: "latest" }),
+            "restoreFrom",
+            /pulumi config set backupDockerHost/,
+        ],
+        [
+            "a replica named like the repository's certificate",
+            () => backups({ replicas: JSON.stringify(["backup 10.0.0.30"]) }),
+            "replicas",
+            /replica1/,
+        ],
     ];
     it.each(cases)("%s", (_, fn, key, fix) => {
         const err = errorOf(fn);
@@ -216,6 +272,31 @@ describe("bad input is refused before anything is created, naming the key and th
         expect(master({ ...VPS, advertisedHost: "10.0.0.10" }).bindAddress).toBe("10.0.0.10");
         expect(master().bindAddress).toBe("127.0.0.1");
         expect(master({ bindAddress: "0.0.0.0", allowAnyAddress: "true" }).bindAddress).toBe("0.0.0.0");
+    });
+
+    it("takes backups to the backup host's address, daily at 03:00 with a weekly full, when a backup host is set", () => {
+        expect((master() as MasterSettings).backup).toBeUndefined();
+        expect((backups() as MasterSettings).backup).toEqual({
+            dockerHost: "ssh://root@10.0.0.20",
+            sshHostKey: HOST_KEY,
+            host: "10.0.0.20",
+            bindAddress: "10.0.0.20",
+            port: 8432,
+            archiveTimeoutSeconds: 60,
+            archiveQueueMaxBytes: 4 * 1024 ** 3,
+            time: "03:00",
+            fullDay: "sun",
+            retentionFull: 4,
+        });
+    });
+
+    it.each([
+        ["latest", { type: "latest" }],
+        ["2026-11-29 14:30:00+00", { type: "time", time: "2026-11-29 14:30:00+00" }],
+        ["2026-11-29T14:30:00.123456Z", { type: "time", time: "2026-11-29 14:30:00.123456+00" }],
+        ["2026-11-29 14:30:00-0330", { type: "time", time: "2026-11-29 14:30:00-0330" }],
+    ])("reads restoreFrom %s", (value, target) => {
+        expect((backups({ restoreFrom: value }) as MasterSettings).restoreFrom).toEqual(target);
     });
 
     it("reads the secret keys that are set into the settings, and no others", () => {

@@ -244,6 +244,86 @@ describe("master stack", () => {
     });
 });
 
+describe("master stack with backups", () => {
+    const BACKUP_CONFIG = {
+        ...MASTER_CONFIG,
+        dockerHost: "ssh://root@203.0.113.10",
+        sshHostKey: HOST_KEY,
+        backupDockerHost: "ssh://root@203.0.113.20",
+        backupSshHostKey: HOST_KEY,
+        backupHost: "10.0.0.20",
+    };
+
+    it("archives from the primary to an encrypted repository on the backup host that only our certificates reach", async () => {
+        const run = await runProgram({ stack: "master", config: BACKUP_CONFIG });
+        const pg = container(run, "synaxic-postgres-prod");
+        expect(upload(pg, "/etc/synaxic/postgres/postgresql.conf").content).toMatch(/^archive_mode = on$/m);
+        expect(liveSettings(run, "postgres-container")).toMatch(
+            /^archive_command = 'pgbackrest --stanza=synaxic archive-push %p'\narchive_timeout = 60s$/m,
+        );
+        const dbConf = upload(pg, "/etc/synaxic/uploads/pgbackrest.conf");
+        expect(dbConf.permissions).toBe("0600");
+        expect(dbConf.content).toMatch(/^repo1-host=10\.0\.0\.20\nrepo1-host-type=tls\nrepo1-host-port=8432$/m);
+        expect(dbConf.content).toMatch(/^archive-async=y$/m);
+        expect(dbConf.content).toMatch(/^archive-push-queue-max=4294967296$/m);
+        expect(dbConf.content).toMatch(/^tls-server-auth=backup=synaxic$/m);
+        expect(dbConf.content).not.toMatch(/cipher/);
+
+        const repo = container(run, "synaxic-backup");
+        const repoConf = upload(repo, "/etc/synaxic/uploads/pgbackrest.conf");
+        expect(repoConf.permissions).toBe("0600");
+        expect(repoConf.content).toMatch(/^repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=[A-Za-z0-9]{32}$/m);
+        expect(repoConf.content.match(/^tls-server-auth=.*$/gm)).toEqual([
+            "tls-server-auth=master=synaxic",
+            "tls-server-auth=replica1=synaxic",
+        ]);
+        expect(repoConf.content).toMatch(/^pg1-host=203\.0\.113\.10\npg1-host-type=tls\npg1-host-port=8432$/m);
+        expect(repo.secretPaths).toEqual(["uploads"]);
+        expect(repo.inputs.ports).toEqual([{ internal: 8432, external: 8432, ip: "10.0.0.20", protocol: "tcp" }]);
+        const repoVolume = run.ofType(VOLUME).find((v) => v.inputs.name === "synaxic-backup-repo");
+        expect([repoVolume?.protect, repoVolume?.retainOnDelete]).toEqual([true, true]);
+        // Its certificate names the address the database hosts use.
+        const csr = run.ofType(CSR).find((c) => c.inputs.subject.commonName === "backup");
+        expect(csr?.inputs.ipAddresses).toEqual(["10.0.0.20", "127.0.0.1"]);
+    });
+
+    it("serves the primary's files to the repository beside PostgreSQL, and initialises the repository after both", async () => {
+        const run = await runProgram({ stack: "master", config: BACKUP_CONFIG });
+        const pg = container(run, "synaxic-postgres-prod");
+        const server = container(run, "synaxic-pgbackrest-prod");
+        const socket = { volumeName: "synaxic-postgres-prod-socket", containerPath: "/var/run/postgresql" };
+        expect(pg.inputs.volumes).toContainEqual(socket);
+        expect(server.inputs.volumes).toEqual([
+            { volumeName: "synaxic-postgres-prod-data", containerPath: "/var/lib/postgresql/data" },
+            socket,
+        ]);
+        expect(server.inputs.image).toBe(pg.inputs.image);
+        expect(server.inputs.command).toEqual(["db-server"]);
+        // Docker's init reaps what pgBackRest's asynchronous archive-push leaves behind.
+        for (const c of run.ofType(CONTAINER)) expect(c.inputs.init).toBe(true);
+        const init = run.named("backup-init");
+        expect(init.inputs.create).toBe("docker exec synaxic-backup synaxic-backup init");
+        expect(init.inputs.connection.host).toBe("203.0.113.20");
+        expect(run.dependsOn(init, run.named("postgres-container-ready"))).toBe(true);
+        expect(run.dependsOn(init, run.named("postgres-pgbackrest-ready"))).toBe(true);
+        expect(run.outputs.backupRepository.value).toBe("10.0.0.20:8432");
+    });
+
+    it("restores an empty volume from the repository only when restoreFrom says so", async () => {
+        const plain = await runProgram({ stack: "master", config: BACKUP_CONFIG });
+        expect(() =>
+            upload(container(plain, "synaxic-postgres-prod"), "/etc/synaxic/uploads/restore.target"),
+        ).toThrow();
+        const run = await runProgram({
+            stack: "master",
+            config: { ...BACKUP_CONFIG, restoreFrom: "2026-11-29T14:30:00Z" },
+        });
+        expect(upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/uploads/restore.target").content).toBe(
+            "2026-11-29 14:30:00+00",
+        );
+    });
+});
+
 describe("replica stack", () => {
     it("with promote: checks the old master is fenced before promoting PostgreSQL or turning Redis into a master, and sends the app's writes here", async () => {
         const run = await runProgram({

@@ -1,0 +1,160 @@
+// Backups with pgBackRest: the repository on a host of its own (encrypted, protected volume, TLS server, daily
+// schedule), and the pgBackRest server beside the primary that backups read through. (The restore of an empty
+// primary volume is the primary's entrypoint's: restoreFrom.)
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { Host, HostCommand } from "./host";
+import { PG_PATHS, PGBACKREST_PORT, renderBackupSchedule, renderPgBackRestRepoConf } from "./render";
+import {
+    DataVolume,
+    entrypointUploads,
+    Placement,
+    privateFile,
+    protectedVolume,
+    publicFile,
+    script,
+    serviceContainer,
+    ServiceContainer,
+    UPLOAD_DIR,
+} from "./service";
+import { KeyPair } from "./tlsBundle";
+
+/** Where pgBackRest's socket folder is mounted: the PostgreSQL server's, shared with the pgBackRest server. */
+export const SOCKET_DIR = "/var/run/postgresql";
+
+export interface BackupTls extends KeyPair {
+    readonly caCertPem: pulumi.Input<string>;
+}
+
+const tlsUploads = (tls: BackupTls) => [
+    publicFile(`${UPLOAD_DIR}/ca.crt`, tls.caCertPem),
+    publicFile(`${UPLOAD_DIR}/server.crt`, tls.certPem),
+    privateFile(`${UPLOAD_DIR}/server.key`, tls.keyPem),
+];
+
+export interface PgBackRestServerArgs {
+    readonly host: Host;
+    readonly containerName: string;
+    /** The PostgreSQL image (it carries pgBackRest, and its postgres user owns the data). */
+    readonly image: string;
+    readonly dataVolume: DataVolume;
+    readonly socketVolume: DataVolume;
+    readonly placement: Pick<Placement, "networkName" | "bindAddress">;
+    /** Host port it is published on (backupPort). */
+    readonly port: number;
+    readonly tls: BackupTls;
+    /** Rendered pgbackrest.conf of the database host. */
+    readonly conf: pulumi.Input<string>;
+    readonly parent: pulumi.Resource;
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The pgBackRest server beside a primary: the repository reads the primary's files and socket through it. */
+export function pgBackRestServer(name: string, a: PgBackRestServerArgs): ServiceContainer {
+    return serviceContainer(name, {
+        containerName: a.containerName,
+        image: a.image,
+        command: ["db-server"],
+        uploads: [
+            ...entrypointUploads("backup/entrypoint.sh"),
+            privateFile(`${UPLOAD_DIR}/pgbackrest.conf`, a.conf),
+            ...tlsUploads(a.tls),
+        ],
+        volumes: [
+            { volume: a.dataVolume, path: PG_PATHS.data },
+            { volume: a.socketVolume, path: SOCKET_DIR },
+        ],
+        ports: [{ internal: PGBACKREST_PORT, external: a.port }],
+        placement: a.placement,
+        host: a.host,
+        parent: a.parent,
+        dependsOn: a.dependsOn,
+    });
+}
+
+export interface BackupRepositoryArgs {
+    /** The backup host. */
+    readonly host: Host;
+    readonly containerName: string;
+    readonly volumeName: string;
+    readonly networkName: string;
+    /** The PostgreSQL image: it carries pgBackRest. */
+    readonly image: string;
+    /** Host address and port the repository is published on. */
+    readonly bindAddress: string;
+    readonly port: number;
+    /** Its certificate (CN `backup`): its server identity, and its client identity towards the primary. */
+    readonly tls: BackupTls;
+    readonly stanza: string;
+    /** Client-side encryption passphrase (aes-256-cbc); a secret. */
+    readonly cipherPass: pulumi.Input<string>;
+    readonly retentionFull: number;
+    /** Certificate CNs that may archive and restore (the database hosts). */
+    readonly clients: readonly string[];
+    /** The primary's pgBackRest server. */
+    readonly primaryHost: string;
+    readonly primaryPort: number;
+    /** Daily backup time (HH:MM UTC) and the full backup's weekday (or daily). */
+    readonly time: string;
+    readonly fullDay: string;
+    /** What must serve before the stanza is created: the primary and its pgBackRest server. */
+    readonly primaryReady: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The backup repository on its own host: protected volume, pgBackRest TLS server, schedule, first full backup. */
+export class BackupRepository extends pulumi.ComponentResource {
+    readonly container: docker.Container;
+    readonly ready: HostCommand;
+    /** Stanza created, archiving checked end to end, a first full backup taken (once). */
+    readonly initialised: HostCommand;
+    readonly containerName: string;
+
+    constructor(name: string, args: BackupRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("synaxic:replication:BackupRepository", name, {}, opts);
+        this.containerName = args.containerName;
+        const volume = protectedVolume(`${name}-repo`, args.volumeName, args.host.provider, this);
+        const network = new docker.Network(
+            `${name}-network`,
+            { name: args.networkName, driver: "bridge" },
+            { parent: this, provider: args.host.provider },
+        );
+        const conf = pulumi.output(args.cipherPass).apply((cipherPass) =>
+            renderPgBackRestRepoConf({
+                stanza: args.stanza,
+                cipherPass,
+                retentionFull: args.retentionFull,
+                clients: args.clients,
+                primaryHost: args.primaryHost,
+                primaryPort: args.primaryPort,
+            }),
+        );
+        const service = serviceContainer(`${name}-container`, {
+            containerName: args.containerName,
+            image: args.image,
+            command: ["repository"],
+            uploads: [
+                ...entrypointUploads("backup/entrypoint.sh"),
+                script("/usr/local/bin/synaxic-backup", "backup/backup.sh"),
+                privateFile(`${UPLOAD_DIR}/pgbackrest.conf`, conf),
+                publicFile(
+                    `${UPLOAD_DIR}/schedule.env`,
+                    renderBackupSchedule({ stanza: args.stanza, time: args.time, fullDay: args.fullDay }),
+                ),
+                ...tlsUploads(args.tls),
+            ],
+            volumes: [{ volume: { name: volume.name, ready: volume }, path: "/var/lib/pgbackrest" }],
+            ports: [{ internal: PGBACKREST_PORT, external: args.port }],
+            placement: { networkName: network.name, bindAddress: args.bindAddress },
+            host: args.host,
+            parent: this,
+        });
+        this.container = service.container;
+        this.ready = service.ready;
+        this.initialised = args.host.command(
+            `${name}-init`,
+            { create: `docker exec ${args.containerName} synaxic-backup init`, triggers: [this.container.id] },
+            { parent: this, dependsOn: [this.ready, ...args.primaryReady] },
+        );
+        this.registerOutputs({ containerName: this.containerName });
+    }
+}

@@ -1,0 +1,80 @@
+#!/bin/bash
+# pgBackRest containers, from the PostgreSQL image (which carries pgBackRest):
+#   entrypoint.sh db-server    the TLS server beside a primary: the repository reads the primary's files through it
+#   entrypoint.sh repository   the repository: TLS server for the database hosts, and the backup schedule
+#   entrypoint.sh healthcheck  the TLS server answers
+set -Eeuo pipefail
+# shellcheck source=../scripts/entrypoint-lib.sh
+source /usr/local/lib/synaxic/entrypoint-lib.sh
+SYNAXIC_SERVICE=pgbackrest
+
+readonly UPLOADS=/etc/synaxic/uploads
+readonly CONF=/etc/pgbackrest/pgbackrest.conf
+readonly REPO=/var/lib/pgbackrest
+readonly SCHEDULE=/etc/synaxic/backup/schedule.env
+
+require_pgbackrest() {
+  command -v pgbackrest >/dev/null \
+    || die "this image has no pgbackrest: backups need a PostgreSQL image with pgBackRest installed (README \"Backups\"), or no backupDockerHost"
+}
+
+install_files() {
+  install_file 0600 postgres "$UPLOADS/pgbackrest.conf" "$CONF"
+  install_file 0644 postgres "$UPLOADS/ca.crt" /etc/synaxic/tls/ca.crt
+  install_file 0644 postgres "$UPLOADS/server.crt" /etc/synaxic/tls/server.crt
+  install_file 0600 postgres "$UPLOADS/server.key" /etc/synaxic/tls/server.key
+  chmod 0750 /etc/synaxic/tls /etc/pgbackrest
+  chown root:postgres /etc/synaxic/tls /etc/pgbackrest
+  install -d -o postgres -g postgres -m 0750 /tmp/pgbackrest
+}
+
+# The backup of the day at BACKUP_TIME: full on FULL_DAY (or daily), differential otherwise.
+run_schedule() {
+  # shellcheck source=/dev/null
+  source "$SCHEDULE"
+  local done_on="" today type
+  while sleep 20; do
+    [ "$(date -u +%H:%M)" = "$BACKUP_TIME" ] || continue
+    today=$(date -u +%F)
+    [ "$today" != "$done_on" ] || continue
+    done_on=$today
+    type=diff
+    if [ "$FULL_DAY" = daily ] || [ "$(date -u +%a | tr '[:upper:]' '[:lower:]')" = "$FULL_DAY" ]; then type=full; fi
+    synaxic-backup run "$type" || log "the scheduled $type backup failed (pgbackrest's message above)"
+  done
+}
+
+# The TLS server and the schedule side by side; either ending ends the container (its restart policy brings both back).
+run_repository() {
+  install -d -o postgres -g postgres -m 0750 "$REPO"
+  chown postgres:postgres "$REPO"
+  run_as postgres pgbackrest server &
+  local server=$!
+  run_schedule &
+  local schedule=$!
+  trap 'kill -TERM "$server" "$schedule" 2>/dev/null; wait "$server"; exit 0' TERM INT
+  log "repository serving on port $(sed -n 's/^tls-server-port=//p' "$CONF"); backups at $(sed -n 's/^BACKUP_TIME=//p' "$SCHEDULE") UTC"
+  wait -n "$server" "$schedule"
+  die "the pgBackRest server or the schedule stopped"
+}
+
+healthcheck() { pgbackrest server-ping --tls-server-port="$(sed -n 's/^tls-server-port=//p' "$CONF")" 127.0.0.1 >/dev/null; }
+
+main() {
+  case "${1:-}" in
+    healthcheck) healthcheck; return ;;
+    db-server|repository) ;;
+    *) die "usage: entrypoint.sh db-server|repository|healthcheck (got '${1:-}')" ;;
+  esac
+  require_user postgres
+  require_pgbackrest
+  install_files
+  if [ "$1" = repository ]; then
+    install_file 0644 postgres "$UPLOADS/schedule.env" "$SCHEDULE"
+    run_repository
+  fi
+  log "serving the primary's files to the repository"
+  exec_as postgres pgbackrest server
+}
+
+main "$@"

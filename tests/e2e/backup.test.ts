@@ -1,0 +1,247 @@
+// Backups and point-in-time recovery with pgBackRest: the repository on the replica's host (an encrypted,
+// protected volume behind a mutual-TLS pgBackRest server), the primary archiving to it, and restores made by the
+// program itself (`restoreFrom` on an empty primary volume): back to a moment before a DROP TABLE, and after the
+// loss of both hosts' databases.
+import type { MasterOutputs } from "../../components/contract";
+import { pgQuery, waitFor } from "./clients";
+import type { PgEndpoint } from "./clients";
+import { dockerOn, HOSTS, TestHost } from "./hosts";
+import { FAULTS_TABLE, missing, Writer } from "./load";
+import { waitStreaming } from "./replication-state";
+import { deployPair, Deployment, endOfSuite, endpoints, masterConfig, NAMES, replicaConfig, up } from "./stacks";
+import { figure, phase } from "./timing";
+
+jest.setTimeout(600_000);
+
+const REPOSITORY = "synaxic-e2e-backup";
+const PRIMARY_SIDECAR = "synaxic-e2e-pgbackrest-prod";
+/** Backups to the replica's host, over its private link; a short archive_timeout keeps the suite quick. */
+const BACKUP: Record<string, string> = {
+    backupDockerHost: HOSTS.replica.dockerHost,
+    backupSshHostKey: HOSTS.replica.hostKey,
+    backupHost: HOSTS.replica.linkIp,
+    archiveTimeout: "10",
+};
+
+let master: Deployment<MasterOutputs>;
+let ep: ReturnType<typeof endpoints>;
+
+const onRepository = (...cmd: string[]) => dockerOn(HOSTS.replica, ["exec", REPOSITORY, ...cmd]);
+
+interface BackupInfo {
+    readonly label: string;
+    readonly type: string;
+}
+const backups = (): BackupInfo[] => JSON.parse(onRepository("synaxic-backup", "info", "json"))[0].backup;
+
+/** Switch to a new WAL segment and wait until the repository has it: everything written so far is archived. */
+async function archiveNow(e: PgEndpoint): Promise<number> {
+    // pg_switch_wal is for superusers: run on the primary's socket, as an operator would.
+    const wal = dockerOn(HOSTS.master, [
+        "exec",
+        NAMES.masterPostgres,
+        "psql",
+        "-X",
+        "-At",
+        "-h",
+        "/var/run/postgresql",
+        "-U",
+        "postgres",
+        "-c",
+        "SELECT pg_walfile_name(pg_switch_wal())",
+    ]).trim();
+    const { seconds } = await waitFor("the WAL segment to be archived", 120, async () => {
+        const [{ done }] = await pgQuery<{ done: boolean }>(
+            e,
+            "SELECT coalesce(last_archived_wal >= $1, false) AS done FROM pg_stat_archiver",
+            [wal],
+        );
+        return done ? true : undefined;
+    });
+    return seconds;
+}
+
+/** What a lost host leaves: no database container, no data volume (the backup host's repository stays). */
+function loseDatabases(host: TestHost, containers: string[], volumes: string[]): void {
+    dockerOn(host, ["rm", "-f", ...containers]);
+    dockerOn(host, ["volume", "rm", ...volumes]);
+}
+
+/** The exit status of a docker command (0 when it succeeds). */
+function exitStatus(run: () => string): number | null {
+    try {
+        run();
+        return 0;
+    } catch (e) {
+        return (e as { status: number | null }).status;
+    }
+}
+
+/** A self-signed certificate with the repository's CN, from no CA of ours. */
+const OTHER_CA =
+    "mkdir -p /tmp/intruder && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 " +
+    "-subj /CN=backup -keyout /tmp/intruder/backup.key -out /tmp/intruder/backup.crt 2>/dev/null";
+
+const masterWith = (extra: Record<string, string>) => masterConfig({ ...BACKUP, ...extra });
+
+beforeAll(async () => {
+    ({ master } = await deployPair(BACKUP, {}, phase));
+    ep = endpoints(master);
+});
+
+afterAll(endOfSuite);
+
+describe("continuous archiving and backups", () => {
+    it("archives to the repository on the backup host, which holds a first full backup, and says where it is", () => {
+        expect(backups().map((b) => b.type)).toEqual(["full"]);
+        expect(master.outputs.backupRepository).toBe(`${HOSTS.replica.linkIp}:8432`);
+        expect(master.outputs.backupContainer).toBe(REPOSITORY);
+    });
+
+    it("keeps no readable row in the repository, and its passphrase and keys only in 0600 files", async () => {
+        const canary = `canary-${Date.now()}-plaintext`;
+        await pgQuery(ep.masterPg, "CREATE TABLE canary (note text)");
+        await pgQuery(ep.masterPg, "INSERT INTO canary SELECT $1 FROM generate_series(1, 1000)", [canary]);
+        await archiveNow(ep.masterPg);
+        onRepository("synaxic-backup", "run", "incr");
+        // grep exits 1 when nothing matches: no file of the repository holds the row's text.
+        expect(exitStatus(() => onRepository("grep", "-r", "-l", canary, "/var/lib/pgbackrest"))).toBe(1);
+        const conf = onRepository("cat", "/etc/pgbackrest/pgbackrest.conf");
+        const passphrase = /^repo1-cipher-pass=(.+)$/m.exec(conf)?.[1] ?? "";
+        expect(passphrase.length).toBeGreaterThanOrEqual(32);
+        const modes = onRepository(
+            "stat",
+            "-c",
+            "%a %U %n",
+            "/etc/pgbackrest/pgbackrest.conf",
+            "/etc/synaxic/tls/server.key",
+            "/etc/synaxic/uploads/pgbackrest.conf",
+        );
+        expect(
+            modes
+                .trim()
+                .split("\n")
+                .map((l) => l.split(" ")[0]),
+        ).toEqual(["600", "600", "600"]);
+        const seen = [
+            dockerOn(HOSTS.replica, ["inspect", REPOSITORY]),
+            dockerOn(HOSTS.replica, ["logs", REPOSITORY]),
+            dockerOn(HOSTS.master, ["inspect", NAMES.masterPostgres, PRIMARY_SIDECAR]),
+        ].join("\n");
+        expect(seen).not.toContain(passphrase);
+    });
+
+    it("lets the primary's files be read only by the repository's certificate: another CN or another CA is refused", () => {
+        // From the standby's container, as a repository would ask the primary's pgBackRest server for its files.
+        const askPrimaryWith = (cert: string, key: string) =>
+            dockerOn(HOSTS.replica, [
+                "exec",
+                "-u",
+                "postgres",
+                NAMES.replicaPostgres,
+                "bash",
+                "-c",
+                // Everything on stderr, which the thrown error carries.
+                `exec 1>&2; ${OTHER_CA} && pgbackrest --config=/dev/null --stanza=synaxic --repo1-path=/tmp/intruder ` +
+                    `--pg1-host=${HOSTS.master.linkIp} --pg1-host-type=tls --pg1-host-port=8432 ` +
+                    "--pg1-host-ca-file=/etc/synaxic/tls/ca.crt " +
+                    `--pg1-host-cert-file=${cert} --pg1-host-key-file=${key} ` +
+                    "--pg1-path=/var/lib/postgresql/data --log-level-console=warn stanza-create",
+            ]);
+        // Signed by our CA, but CN replica1: the primary's server lets in the repository (CN backup) only.
+        expect(() => askPrimaryWith("/etc/synaxic/tls/server.crt", "/etc/synaxic/tls/server.key")).toThrow(
+            /AccessError.*access denied/,
+        );
+        // CN backup, but from a CA of the intruder's own.
+        expect(() => askPrimaryWith("/tmp/intruder/backup.crt", "/tmp/intruder/backup.key")).toThrow(
+            /TLS error .*unknown ca/,
+        );
+    });
+});
+
+describe("restoreFrom on an empty primary volume", () => {
+    it("brings back, to a moment before a DROP TABLE, exactly the rows the table had then", async () => {
+        await pgQuery(ep.masterPg, "CREATE TABLE pitr (n int PRIMARY KEY)");
+        await pgQuery(ep.masterPg, "INSERT INTO pitr SELECT generate_series(1, 100)");
+        await new Promise((r) => setTimeout(r, 1100));
+        const [{ t }] = await pgQuery<{ t: string }>(
+            ep.masterPg,
+            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS t",
+        );
+        await new Promise((r) => setTimeout(r, 1100));
+        await pgQuery(ep.masterPg, "INSERT INTO pitr SELECT generate_series(101, 150)");
+        await pgQuery(ep.masterPg, "DROP TABLE pitr");
+        await archiveNow(ep.masterPg);
+
+        loseDatabases(HOSTS.master, [NAMES.masterPostgres, PRIMARY_SIDECAR], ["synaxic-e2e-postgres-prod-data"]);
+        const started = Date.now();
+        await phase("apply: master stack, restoreFrom a time", () =>
+            up("master", masterWith({ restoreFrom: t }), undefined, "master", { refresh: true }),
+        );
+        const seconds = (Date.now() - started) / 1000;
+        expect(await pgQuery(ep.masterPg, "SELECT count(*)::int AS rows, max(n) AS last FROM pitr")).toEqual([
+            { rows: 100, last: 100 },
+        ]);
+        // A primary again, with its replica's slot back (a backup holds none).
+        expect(
+            await pgQuery(
+                ep.masterPg,
+                "SELECT pg_is_in_recovery() AS recovering, (SELECT array_agg(slot_name::text) FROM pg_replication_slots) AS slots",
+            ),
+        ).toEqual([{ recovering: false, slots: ["replica1_slot"] }]);
+        figure(
+            "PITR through restoreFrom (time)",
+            "the table's 100 rows at T, none after",
+            `up took ${seconds.toFixed(1)} s`,
+        );
+    });
+
+    it("leaves a cluster alone when the target changes: only an empty volume is restored", async () => {
+        const again = await up("master", masterWith({ restoreFrom: "latest" }), undefined, "master");
+        // The new target restarts the primary once (it reaches the container as a file), and restores nothing.
+        expect(again.events.filter((e) => e.action === "replaced").map((e) => e.name)).toEqual([
+            "postgres-container",
+            "postgres-container-ready",
+            "postgres-role-passwords",
+        ]);
+        expect(dockerOn(HOSTS.master, ["logs", NAMES.masterPostgres])).not.toMatch(/restoring stanza/);
+        expect(await pgQuery(ep.masterPg, "SELECT count(*)::int AS rows FROM pitr")).toEqual([{ rows: 100 }]);
+    });
+
+    it("after both hosts' databases are lost, brings back every acknowledged row archived, and the replica seeds from it", async () => {
+        await pgQuery(ep.masterPg, FAULTS_TABLE);
+        const writer = new Writer(ep.masterPg, "loss", 2);
+        await new Promise((r) => setTimeout(r, 3000));
+        await writer.stop();
+        // What archive_timeout does on its own within seconds: the last segment leaves for the repository.
+        await archiveNow(ep.masterPg);
+
+        loseDatabases(
+            HOSTS.master,
+            [NAMES.masterPostgres, PRIMARY_SIDECAR, NAMES.masterRedis],
+            ["synaxic-e2e-postgres-prod-data", "synaxic-e2e-redis-prod-data"],
+        );
+        loseDatabases(
+            HOSTS.replica,
+            [NAMES.replicaPostgres, NAMES.replicaRedis],
+            ["synaxic-e2e-postgres-replica-data", "synaxic-e2e-redis-replica-data"],
+        );
+        const restored = await phase("apply: master stack, restoreFrom latest, after the loss", () =>
+            up("master", masterWith({ restoreFrom: "latest" }), undefined, "master", { refresh: true }),
+        );
+        expect(writer.acked.length).toBeGreaterThan(10);
+        expect(await missing(ep.masterPg, "loss", writer.acked)).toBe(0);
+        expect(await pgQuery(ep.masterPg, "SELECT count(*)::int AS rows FROM pitr")).toEqual([{ rows: 100 }]);
+        // README's re-seed: the lost volume refreshed away, the seed run again.
+        await phase("apply: replica stack, seeded from the restored primary", () =>
+            up("replica", replicaConfig(), restored.outputs, "replica", { refresh: true, replace: ["postgres-seed"] }),
+        );
+        await waitStreaming(ep.masterPg);
+        expect(await missing(ep.replicaPg, "loss", writer.acked)).toBe(0);
+        figure(
+            "total loss, restoreFrom latest",
+            "0 acknowledged (and archived) commits lost; the replica streams again",
+            `0 of ${writer.acked.length} lost`,
+        );
+    });
+});
