@@ -32,15 +32,15 @@ install_files() {
 run_schedule() {
   # shellcheck source=/dev/null
   source "$SCHEDULE"
-  local done_on="" today type
+  local done_on="" today kind
   while sleep 20; do
     [ "$(date -u +%H:%M)" = "$BACKUP_TIME" ] || continue
     today=$(date -u +%F)
     [ "$today" != "$done_on" ] || continue
     done_on=$today
-    type=diff
-    if [ "$FULL_DAY" = daily ] || [ "$(date -u +%a | tr '[:upper:]' '[:lower:]')" = "$FULL_DAY" ]; then type=full; fi
-    synaxic-backup run "$type" || log "the scheduled $type backup failed (pgbackrest's message above)"
+    kind="diff"
+    if [ "$FULL_DAY" = daily ] || [ "$(date -u +%a | tr '[:upper:]' '[:lower:]')" = "$FULL_DAY" ]; then kind="full"; fi
+    synaxic-backup run "$kind" || log "the scheduled $kind backup failed (pgbackrest's message above)"
   done
 }
 
