@@ -4,7 +4,15 @@ import * as fs from "node:fs";
 import { Client } from "pg";
 import Redis from "ioredis";
 import { templateText } from "../../components/render";
-import { parseRedisInfo, PgReplicaRow, PgReport, PgSlotRow, PgStandbyRow, RedisReport } from "./evaluate";
+import {
+    parseRedisInfo,
+    PgArchiverRow,
+    PgReplicaRow,
+    PgReport,
+    PgSlotRow,
+    PgStandbyRow,
+    RedisReport,
+} from "./evaluate";
 
 export interface PgTarget {
     readonly host: string;
@@ -44,7 +52,8 @@ export async function readPostgres(t: PgTarget, timeoutMs = 5000): Promise<PgRep
         if (standby.is_replica) return { reachable: true, role: "replica", standby };
         const replicas = (await client.query<PgReplicaRow>(templateText("sql/status-primary-replicas.sql"))).rows;
         const slots = (await client.query<PgSlotRow>(templateText("sql/status-primary-slots.sql"))).rows;
-        return { reachable: true, role: "master", replicas, slots };
+        const archiver = (await client.query<PgArchiverRow>(templateText("sql/status-archiver.sql"))).rows[0];
+        return { reachable: true, role: "master", replicas, slots, archiver };
     } catch (e) {
         return { reachable: false, error: errorText(e) };
     } finally {

@@ -38,8 +38,21 @@ export interface PgStandbyRow {
     tls: boolean;
 }
 
+/** pg_stat_archiver on a primary (config-templates/sql/status-archiver.sql). */
+export interface PgArchiverRow {
+    archive_mode: string;
+    archived_count: string | number;
+    failed_count: string | number;
+    last_archived_wal: string | null;
+    last_archived_time: string | null;
+    last_failed_wal: string | null;
+    last_failed_time: string | null;
+    /** The last attempt failed, after the last success. */
+    failing: boolean;
+}
+
 export type PgReport =
-    | { reachable: true; role: "master"; replicas: PgReplicaRow[]; slots: PgSlotRow[] }
+    | { reachable: true; role: "master"; replicas: PgReplicaRow[]; slots: PgSlotRow[]; archiver?: PgArchiverRow }
     | { reachable: true; role: "replica"; standby: PgStandbyRow }
     | { reachable: false; error: string };
 
@@ -91,6 +104,11 @@ function pgProblems(pg: PgReport, role: "master" | "replica", t: Thresholds): st
                     );
                 if (!r.tls) problems.push(`postgres: standby ${r.application_name} streams without TLS`);
             }
+            const a = pg.archiver;
+            if (a && a.archive_mode !== "off" && a.failing)
+                problems.push(
+                    `postgres: archiving fails (${a.last_failed_wal} at ${a.last_failed_time}; last archived ${a.last_archived_wal ?? "none"}): is the backup host up? WAL waits on the primary until it is`,
+                );
             for (const s of pg.slots) {
                 if (!s.active)
                     problems.push(`postgres: slot ${s.slot_name} is inactive (its standby is not connected)`);

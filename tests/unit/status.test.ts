@@ -6,6 +6,7 @@ import {
     parseRedisInfo,
     PgReport,
     PgReplicaRow,
+    PgArchiverRow,
     PgSlotRow,
     RedisReport,
 } from "../../scripts/status/evaluate";
@@ -36,11 +37,23 @@ const slotRow = (over: Partial<PgSlotRow> = {}): PgSlotRow => ({
     safe_wal_size: null,
     ...over,
 });
-const pgMaster = (replicas = [replicaRow()], slots = [slotRow()]): PgReport => ({
+const archiverRow = (over: Partial<PgArchiverRow> = {}): PgArchiverRow => ({
+    archive_mode: "on",
+    archived_count: "12",
+    failed_count: "0",
+    last_archived_wal: "00000001000000000000000C",
+    last_archived_time: "2026-11-29 20:10:00+00",
+    last_failed_wal: null,
+    last_failed_time: null,
+    failing: false,
+    ...over,
+});
+const pgMaster = (replicas = [replicaRow()], slots = [slotRow()], archiver = archiverRow()): PgReport => ({
     reachable: true,
     role: "master",
     replicas,
     slots,
+    archiver,
 });
 const pgStandby = (over = {}): PgReport => ({
     reachable: true,
@@ -80,6 +93,13 @@ describe("status verdict", () => {
         });
     });
 
+    it("is not degraded by archive failures that a later success followed, nor with archiving off", () => {
+        const recovered = archiverRow({ failed_count: "40", last_failed_time: "2026-11-29 20:00:00+00" });
+        expect(evaluate("master", pgMaster(undefined, undefined, recovered), redisMaster, T).exitCode).toBe(0);
+        const off = archiverRow({ archive_mode: "off", failing: true });
+        expect(evaluate("master", pgMaster(undefined, undefined, off), redisMaster, T).exitCode).toBe(0);
+    });
+
     it("reads an idle, caught-up standby as no lag (lag_seconds is 0 from the SQL), not an alarm", () => {
         expect(evaluate("replica", pgStandby({ lag_seconds: 0, lag_bytes: "0" }), redisReplica, T).exitCode).toBe(0);
     });
@@ -90,6 +110,15 @@ describe("status verdict", () => {
         ["a standby catching up", pgMaster([replicaRow({ state: "catchup" })]), /is catchup, not streaming/],
         ["lag over the threshold", pgMaster([replicaRow({ lag_seconds: 31 })]), /lags 31\.0 s \(> 30 s\)/],
         ["a link without TLS", pgMaster([replicaRow({ tls: false })]), /without TLS/],
+        [
+            "archiving failing since its last success",
+            pgMaster(
+                undefined,
+                undefined,
+                archiverRow({ failed_count: "3", last_failed_wal: "00000001000000000000000D", failing: true }),
+            ),
+            /archiving fails \(00000001000000000000000D .*last archived 00000001000000000000000C\): is the backup host up/,
+        ],
     ])("is degraded on the master with %s", (_, pg, problem) => {
         const v = evaluate("master", pg, redisMaster, T);
         expect(v.exitCode).toBe(1);
