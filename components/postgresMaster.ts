@@ -106,7 +106,10 @@ export class PostgresMaster extends pulumi.ComponentResource {
                 privateFile(`${UPLOAD_DIR}/app.db`, args.database),
                 privateFile(`${UPLOAD_DIR}/app.scram`, this.verifier(`${name}-app`, args.appPassword)),
                 privateFile(`${UPLOAD_DIR}/replication.user`, args.replicationUser),
-                publicFile(`${UPLOAD_DIR}/replication.slots`, args.replicas.map((r) => `${r.slot}\n`).join("")),
+                // The provider refuses an empty upload: without replicas, no file.
+                ...(args.replicas.length > 0
+                    ? [publicFile(`${UPLOAD_DIR}/replication.slots`, args.replicas.map((r) => `${r.slot}\n`).join(""))]
+                    : []),
                 ...(backup?.restore
                     ? [publicFile(`${UPLOAD_DIR}/restore.target`, restoreTargetText(backup.restore))]
                     : []),

@@ -172,9 +172,11 @@ finish_recovery() {
   grep -E 'recovery stopping|archive recovery complete|selected new timeline|redo done' /tmp/recovery.log >&2 || true
   # A backup holds no replication slots: the replicas' come back before anything connects.
   local slot
-  while read -r slot; do
-    [ -z "$slot" ] || synaxic-slot ensure "$slot"
-  done <"$UPLOADS/replication.slots"
+  if [ -f "$UPLOADS/replication.slots" ]; then
+    while read -r slot; do
+      [ -z "$slot" ] || synaxic-slot ensure "$slot"
+    done <"$UPLOADS/replication.slots"
+  fi
   stop_socket_server
   log "recovered and promoted"
 }
