@@ -78,13 +78,17 @@ function placements(s: StackSettings, networkName: pulumi.Input<string>): { post
     };
 }
 
-/** SANs for a host: its names and addresses, its containers' names and addresses, and loopback. */
+/**
+ * SANs for a host: its names and addresses, its containers' names and addresses, and loopback. Addresses go in as
+ * DNS names too: pgBackRest 2.45 (Debian 12) matches a host only against DNS names and the CN, never IP SANs.
+ */
 function tlsHost(name: string, names: string[], containers: string[], addresses: (string | undefined)[]): TlsHost {
     const all = [...names, ...addresses.filter((a): a is string => a !== undefined), "127.0.0.1"];
+    const ips = [...new Set(all.filter(isIpAddress))];
     return {
         name,
-        dnsNames: [...new Set([...all.filter((n) => !isIpAddress(n)), ...containers, "localhost"])],
-        ipAddresses: [...new Set(all.filter(isIpAddress))],
+        dnsNames: [...new Set([...all.filter((n) => !isIpAddress(n)), ...containers, "localhost", ...ips])],
+        ipAddresses: ips,
     };
 }
 
