@@ -8,7 +8,17 @@ import type { PgEndpoint } from "./clients";
 import { dockerOn, HOSTS, setLink, TestHost } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
-import { deployPair, Deployment, endOfSuite, endpoints, masterConfig, NAMES, replicaConfig, up } from "./stacks";
+import {
+    BACKUP_ON_REPLICA_HOST,
+    deployPair,
+    Deployment,
+    endOfSuite,
+    endpoints,
+    masterConfig,
+    NAMES,
+    replicaConfig,
+    up,
+} from "./stacks";
 import { figure, phase } from "./timing";
 
 jest.setTimeout(600_000);
@@ -18,12 +28,7 @@ const REPOSITORY = "synaxic-e2e-backup";
 const OUTAGE_MS = 120_000;
 const PRIMARY_SIDECAR = "synaxic-e2e-pgbackrest-prod";
 /** Backups to the replica's host, over its private link; a short archive_timeout keeps the suite quick. */
-const BACKUP: Record<string, string> = {
-    backupDockerHost: HOSTS.replica.dockerHost,
-    backupSshHostKey: HOSTS.replica.hostKey,
-    backupHost: HOSTS.replica.linkIp,
-    archiveTimeout: "10",
-};
+const BACKUP: Record<string, string> = { ...BACKUP_ON_REPLICA_HOST, archiveTimeout: "10" };
 
 let master: Deployment<MasterOutputs>;
 let ep: ReturnType<typeof endpoints>;

@@ -63,6 +63,13 @@ export class Writer {
         return times.slice(1).reduce((longest, t, i) => Math.max(longest, t - times[i]), 0);
     }
 
+    /** When row `n` was acknowledged (ms since the epoch). */
+    ackTime(n: number): number {
+        const t = this.ackedAt.get(n);
+        if (t === undefined) throw new Error(`row ${n} was not acknowledged`);
+        return t;
+    }
+
     /** Rows acknowledged before `time` (ms since the epoch). */
     ackedBefore(time: number): number[] {
         return this.acked.filter((n) => (this.ackedAt.get(n) ?? Infinity) < time);
@@ -71,6 +78,18 @@ export class Writer {
     async stop(): Promise<void> {
         this.running = false;
         await this.done();
+    }
+}
+
+/** Which of `acked` are missing on the server at `e`. */
+export async function missingRows(e: PgEndpoint, run: string, acked: number[]): Promise<number[]> {
+    const c = await connect(e);
+    try {
+        const { rows } = await c.query<{ n: number }>("SELECT n FROM fault_writes WHERE run = $1", [run]);
+        const present = new Set(rows.map((r) => r.n));
+        return acked.filter((n) => !present.has(n));
+    } finally {
+        await c.end();
     }
 }
 

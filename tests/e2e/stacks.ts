@@ -71,6 +71,13 @@ export function replicaConfig(extra: Record<string, string> = {}): Record<string
     };
 }
 
+/** Backups on the master stack with the repository on the replica's host, reached over the hosts' private link. */
+export const BACKUP_ON_REPLICA_HOST: Readonly<Record<string, string>> = {
+    backupDockerHost: HOSTS.replica.dockerHost,
+    backupSshHostKey: HOSTS.replica.hostKey,
+    backupHost: HOSTS.replica.linkIp,
+};
+
 /**
  * A master stack of its own beside the suite's deployment (another prefix and host ports, no replicas), for cases
  * that must fail or must not touch the main pair.
