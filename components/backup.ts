@@ -19,6 +19,9 @@ import {
 } from "./service";
 import { KeyPair } from "./tlsBundle";
 
+/** The repository's certificate CN: its client identity towards the database hosts' pgBackRest servers. */
+export const BACKUP_CN = "backup";
+
 /** Where pgBackRest's socket folder is mounted: the PostgreSQL server's, shared with the pgBackRest server. */
 export const SOCKET_DIR = "/var/run/postgresql";
 
@@ -91,9 +94,8 @@ export interface BackupRepositoryArgs {
     readonly retentionFull: number;
     /** Certificate CNs that may archive and restore (the database hosts). */
     readonly clients: readonly string[];
-    /** The primary's pgBackRest server. */
-    readonly primaryHost: string;
-    readonly primaryPort: number;
+    /** The database hosts' pgBackRest servers, the master's first. */
+    readonly databaseHosts: readonly { readonly host: string; readonly port: number }[];
     /** Daily backup time (HH:MM UTC) and the full backup's weekday (or daily). */
     readonly time: string;
     readonly fullDay: string;
@@ -124,8 +126,7 @@ export class BackupRepository extends pulumi.ComponentResource {
                 cipherPass,
                 retentionFull: args.retentionFull,
                 clients: args.clients,
-                primaryHost: args.primaryHost,
-                primaryPort: args.primaryPort,
+                databaseHosts: args.databaseHosts,
             }),
         );
         const service = serviceContainer(`${name}-container`, {

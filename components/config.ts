@@ -77,8 +77,10 @@ export interface BackupSettings {
     readonly host: string;
     /** Host address the repository's port is published on. */
     readonly bindAddress: string;
-    /** pgBackRest TLS port on both the backup host and the master host. */
+    /** The repository's pgBackRest TLS port on the backup host. */
     readonly port: number;
+    /** The port of the pgBackRest server beside PostgreSQL on each database host. */
+    readonly serverPort: number;
     /** `archive_timeout`, seconds. */
     readonly archiveTimeoutSeconds: number;
     /** `archive-push-queue-max`, bytes. */
@@ -523,6 +525,7 @@ function backupSettings(raw: RawConfig, allowAny: boolean): BackupSettings | und
         host: address,
         bindAddress: bindAddress(raw, address, allowAny, "backupBindAddress"),
         port: port(raw, "backupPort"),
+        serverPort: port(raw, "backupServerPort"),
         archiveTimeoutSeconds: int(raw, "archiveTimeout", 10, 3600, "a number of seconds"),
         archiveQueueMaxBytes: postgresBytes(queueMax),
         time: matching(raw, "backupTime", /^([01]\d|2[0-3]):[0-5]\d$/, "a time of day HH:MM (UTC)"),

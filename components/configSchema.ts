@@ -52,6 +52,7 @@ export const CONFIG_SCHEMA = {
     backupHost: { type: "string", default: "", stack: "master" },
     backupBindAddress: { type: "string", default: "", stack: "master" },
     backupPort: { type: "integer", default: 8432, stack: "master" },
+    backupServerPort: { type: "integer", default: 8433, stack: "master" },
     archiveTimeout: { type: "integer", default: 60, stack: "master" },
     archiveQueueMax: { type: "string", default: "4GB", stack: "master" },
     backupTime: { type: "string", default: "03:00", stack: "master" },

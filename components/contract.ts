@@ -64,10 +64,23 @@ export interface MasterExports {
     readonly postgresUrl: string;
     /** The primary's tuning; a standby runs with at least some of these (absent from stacks made before it). */
     readonly postgresParameters?: PgParameter[];
-    /** Backups on: the repository's `host:port`, the pgBackRest stanza and the repository's container. */
-    readonly backupRepository?: string;
-    readonly backupStanza?: string;
-    readonly backupContainer?: string;
+    /** Backups on: where the repository is and how the primary archives (a promoted replica does the same). */
+    readonly backup?: BackupExports;
+}
+
+/** Backups as the master stack declares them; the replica stacks archive and serve their files alike. */
+export interface BackupExports {
+    /** `host:port` of the repository's pgBackRest server. */
+    readonly repository: string;
+    readonly repositoryHost: string;
+    readonly repositoryPort: number;
+    /** Port of the pgBackRest server beside PostgreSQL on every database host. */
+    readonly serverPort: number;
+    readonly stanza: string;
+    /** The repository's container on the backup host (`docker exec <it> synaxic-backup info`). */
+    readonly container: string;
+    readonly archiveTimeoutSeconds: number;
+    readonly archiveQueueMaxBytes: number;
 }
 
 export interface ReplicaExports {
@@ -97,7 +110,7 @@ export const SECRET_OUTPUTS = [
 ] as const satisfies readonly (keyof MasterOutputs)[];
 
 /** Outputs added after the first release: a replica stack reads them where the master stack has them. */
-const OPTIONAL_OUTPUTS: readonly string[] = ["postgresParameters"];
+const OPTIONAL_OUTPUTS: readonly string[] = ["postgresParameters", "backup"];
 
 /** A stack's outputs as the program returns them. */
 export type Exported<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
@@ -111,8 +124,10 @@ export function masterReader(ref: pulumi.StackReference): MasterReader {
         const value = (OPTIONAL_OUTPUTS.includes(key) ? ref.getOutput(key) : ref.requireOutput(key)) as pulumi.Output<
             MasterOutputs[K]
         >;
-        // pulumi.secret's type unwraps T; MasterOutputs holds plain values, so it is the same T.
-        return (SECRET_OUTPUTS as readonly string[]).includes(key) ? (pulumi.secret(value) as typeof value) : value;
+        // pulumi.secret's type unwraps T; MasterOutputs holds plain values (no Outputs inside), so it is the same T.
+        return (SECRET_OUTPUTS as readonly string[]).includes(key)
+            ? (pulumi.secret(value) as unknown as typeof value)
+            : value;
     };
 }
 

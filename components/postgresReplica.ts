@@ -10,11 +10,14 @@ import {
     renderPgHba,
     renderPgpass,
     renderPostgresConf,
+    renderPgBackRestDbConf,
     renderPostgresLiveConf,
     renderShellScript,
     templateText,
 } from "./render";
 import { postgresContainer, PostgresTls } from "./postgres";
+import { BACKUP_CN, pgBackRestServer } from "./backup";
+import type { BackupExports } from "./contract";
 import { DataVolume, dataVolume, privateFile, ServiceArgs, UPLOAD_DIR } from "./service";
 
 /** The standby; its image must run the primary's major version (pg_basebackup copies its files). */
@@ -40,6 +43,14 @@ export interface PostgresReplicaArgs extends ServiceArgs {
     readonly appCidrs: readonly Cidr[];
     /** Its tuning, with at least the primary's values where PostgreSQL requires (tuning.standbyParameters). */
     readonly parameters: pulumi.Input<PgParameter[]>;
+    /**
+     * The master's backups, or undefined: the standby archives like the primary once promoted, and the repository
+     * reads it through a pgBackRest server beside it (so backups follow the primary after a failover).
+     */
+    readonly backup: pulumi.Input<BackupExports | undefined>;
+    /** That server's container, and the socket folder's volume it shares with PostgreSQL. */
+    readonly backupServerContainerName: string;
+    readonly socketVolumeName: string;
     /** Failover: promote this standby once the old master (both its ports) no longer answers. */
     readonly promote?: {
         readonly oldMasterHost: pulumi.Input<string>;
@@ -96,16 +107,37 @@ export class PostgresReplica extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.dataVolume.ready] },
         );
 
+        const backup = pulumi.output(args.backup);
         const settings = pulumi
-            .all([upstream, args.masterReplicaCount, args.maxSlotWalKeepSize, args.parameters])
-            .apply(([up, count, maxSlotWalKeepSize, parameters]): PostgresConfSettings => ({
+            .all([upstream, args.masterReplicaCount, args.maxSlotWalKeepSize, args.parameters, backup])
+            .apply(([up, count, maxSlotWalKeepSize, parameters, b]): PostgresConfSettings => ({
                 role: "standby",
                 replicaCount: count,
                 maxSlotWalKeepSize,
                 synchronousStandbys: [],
                 upstream: up,
                 parameters,
+                archive: b && { stanza: b.stanza, timeoutSeconds: b.archiveTimeoutSeconds },
             }));
+        // Always there (a comment-only file with backups off): which files a container gets must be known up front.
+        const backupConf = backup.apply((b) =>
+            b
+                ? renderPgBackRestDbConf({
+                      role: "standby",
+                      stanza: b.stanza,
+                      repoHost: b.repositoryHost,
+                      repoPort: b.repositoryPort,
+                      queueMaxBytes: b.archiveQueueMaxBytes,
+                      repoClient: BACKUP_CN,
+                  })
+                : templateText("backup/pgbackrest-off.conf"),
+        );
+        const socket = new docker.Volume(
+            `${name}-socket`,
+            { name: args.socketVolumeName, driver: "local" },
+            { parent: this, provider: args.host.provider },
+        );
+        const socketVolume: DataVolume = { name: socket.name, ready: socket };
         const hba = pulumi.all([args.database, args.appUser, upstream]).apply(([database, appUser, up]) =>
             renderPgHba({
                 role: "standby",
@@ -130,12 +162,30 @@ export class PostgresReplica extends pulumi.ComponentResource {
             hba,
             tls: args.tls,
             extraUploads: [privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile)],
+            backup: { conf: backupConf, socketVolume },
             host: args.host,
             parent: this,
             dependsOn: [this.seed],
         });
         this.container = service.container;
         this.ready = service.ready;
+        // Declared once the master stack's outputs are read: a StackReference's values are known in preview too.
+        backup.apply((b) => {
+            if (!b) return;
+            pgBackRestServer(`${name}-pgbackrest`, {
+                host: args.host,
+                containerName: args.backupServerContainerName,
+                image: args.image,
+                dataVolume: this.dataVolume,
+                socketVolume,
+                placement: args.placement,
+                port: b.serverPort,
+                tls: args.tls,
+                conf: backupConf,
+                parent: this,
+                dependsOn: [this.ready],
+            });
+        });
         if (args.promote) {
             // Nothing here becomes a primary (PostgreSQL or Redis) before the old master is known to be fenced.
             this.fenced = args.host.command(

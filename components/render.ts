@@ -162,8 +162,8 @@ export interface PgBackRestRepoSettings {
     readonly retentionFull: number;
     /** Certificate CNs allowed in (the database hosts). */
     readonly clients: readonly string[];
-    readonly primaryHost: string;
-    readonly primaryPort: number;
+    /** The database hosts' pgBackRest servers: the master first, then the replicas. */
+    readonly databaseHosts: readonly { readonly host: string; readonly port: number }[];
 }
 
 export function renderPgBackRestRepoConf(s: PgBackRestRepoSettings): string {
@@ -173,8 +173,10 @@ export function renderPgBackRestRepoConf(s: PgBackRestRepoSettings): string {
         retention_full: s.retentionFull,
         server_port: PGBACKREST_PORT,
         server_auth: s.clients.map((cn) => `tls-server-auth=${cn}=${s.stanza}`).join("\n"),
-        primary_host: s.primaryHost,
-        primary_port: s.primaryPort,
+        database_hosts: s.databaseHosts
+            .map((h, i) => renderTemplate("backup/pg-host.conf", { n: i + 1, host: h.host, port: h.port }))
+            .join("\n")
+            .trimEnd(),
     });
 }
 

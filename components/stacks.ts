@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import { BackupSettings, MasterSettings, ReplicaSettings, requireReplicaOnMaster, StackSettings } from "./config";
-import { BackupRepository } from "./backup";
+import { BACKUP_CN, BackupRepository } from "./backup";
 import { renderPgBackRestDbConf } from "./render";
 import { Exported, masterReader, MasterOutputs, redisTlsEnvironment, ReplicaOutputs, ReplicaTls } from "./contract";
 import { Host } from "./host";
@@ -39,9 +39,6 @@ function backupHost(s: StackSettings, backup: BackupSettings): Host {
         stackName: `${s.stack}-backup`,
     });
 }
-
-/** The repository's certificate CN (its client identity towards the primary's pgBackRest server). */
-const BACKUP_CN = "backup";
 
 /** A password from config (already validated) or a generated one; a secret either way. */
 function password(name: string, configured: string | undefined): pulumi.Output<string> {
@@ -163,7 +160,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
                 repoClient: BACKUP_CN,
             }),
             serverContainerName: names.pgBackRestContainer,
-            port: s.backup.port,
+            port: s.backup.serverPort,
             socketVolumeName: names.postgresSocketVolume,
             restore: s.restoreFrom,
         },
@@ -218,9 +215,16 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         postgresParameters: s.postgresParameters,
         ...(s.backup && repository
             ? {
-                  backupRepository: `${s.backup.host}:${s.backup.port}`,
-                  backupStanza: stanza,
-                  backupContainer: repository.containerName,
+                  backup: {
+                      repository: `${s.backup.host}:${s.backup.port}`,
+                      repositoryHost: s.backup.host,
+                      repositoryPort: s.backup.port,
+                      serverPort: s.backup.serverPort,
+                      stanza,
+                      container: repository.containerName,
+                      archiveTimeoutSeconds: s.backup.archiveTimeoutSeconds,
+                      archiveQueueMaxBytes: s.backup.archiveQueueMaxBytes,
+                  },
               }
             : {}),
         caCertPem: tls.caCertPem,
@@ -263,8 +267,13 @@ function backupRepository(
         retentionFull: backup.retentionFull,
         // The primary, and any standby once promoted (it archives to the same repository on a new timeline).
         clients: ["master", ...s.replicas.map((r) => r.name)],
-        primaryHost: s.advertisedHost,
-        primaryPort: backup.port,
+        // The master, then each replica the master can name (its first host name, or its /32 address).
+        databaseHosts: [
+            s.advertisedHost,
+            ...s.replicas.map((r) => r.hostNames[0] ?? (r.cidr.prefix === 32 ? r.cidr.address : undefined)),
+        ]
+            .filter((h): h is string => h !== undefined)
+            .map((host) => ({ host, port: backup.serverPort })),
         time: backup.time,
         fullDay: backup.fullDay,
         primaryReady: [postgres.ready, ...(postgres.backupServer ? [postgres.backupServer.ready] : [])],
@@ -316,6 +325,9 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         parameters: out("postgresParameters").apply((primary) =>
             standbyParameters(primary ?? [], s.postgresParameters),
         ),
+        backup: out("backup"),
+        backupServerContainerName: names.pgBackRestContainer,
+        socketVolumeName: names.postgresSocketVolume,
         promote: s.promote
             ? { oldMasterHost: masterHost, oldRedisHost: masterRedisHost, oldRedisPort: masterRedisPort }
             : undefined,

@@ -3,6 +3,10 @@
 #   init               create the stanza (idempotent), check archiving end to end, take a first full backup if none
 #   run full|diff|incr take a backup now
 #   info               the repository's backups and WAL, as pgbackrest prints them (--output=json with json)
+#   drill [TARGET [DATABASE SQL]]
+#                      restore the latest backup (or to TARGET, a time with its zone) into a scratch directory here,
+#                      start a throw-away server on it (no network), replay to the target, print what it recovered,
+#                      how long it took and SQL's result in DATABASE, then remove it. Needs room for one copy.
 set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
@@ -14,27 +18,72 @@ pgbr() {
   if [ "$(id -u)" = 0 ]; then run_as postgres pgbackrest --stanza="$STANZA" "$@"; else pgbackrest --stanza="$STANZA" "$@"; fi
 }
 
+# The replicas' database hosts (pg2, pg3, ...) reset away: the first up of the master stack creates the repository
+# while no replica stack exists yet, and `check` fails on a host that does not answer. Backups use them all.
+primary_only() {
+  sed -n 's/^\(pg\([2-9]\|[1-9][0-9]\)-[a-z-]*\)=.*/--reset-\1/p' /etc/pgbackrest/pgbackrest.conf
+}
+
 # The primary may still be starting, or its pgBackRest server not yet listening: a few tries, then its message.
 create_stanza() {
-  local tries=30 out
-  until out=$(pgbr stanza-create 2>&1); do
+  local tries=10 out
+  until out=$(pgbr "${PRIMARY_ONLY[@]}" stanza-create 2>&1); do
     tries=$((tries - 1))
     [ "$tries" -gt 0 ] || { printf '%s\n' "$out" >&2; die "stanza $STANZA could not be created: the primary's pgBackRest server must be reachable (port backupPort on the master host)"; }
     sleep 2
   done
 }
 
+readonly DRILL=/var/tmp/synaxic-drill
+
+drill_sql() { run_as postgres psql -X -Atq -h "$DRILL" -p 5499 -U postgres -d "$1" -c "$2"; }
+
+drill_cleanup() {
+  run_as postgres pg_ctl -D "$DRILL/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$DRILL"
+}
+
+# The backup host restores its own repository: the data is readable, the archive replays, the server starts.
+drill() {
+  local target=${1:-latest} database=${2:-postgres} sql=${3:-} started
+  add_postgres_bin_to_path
+  started=$(date +%s%N)
+  drill_cleanup
+  trap drill_cleanup EXIT
+  install -d -o postgres -g postgres -m 0700 "$DRILL" "$DRILL/data"
+  local -a options=()
+  [ "$target" = latest ] || options=(--type=time "--target=$target" --target-action=promote)
+  pgbr --reset-pg1-host --pg1-path="$DRILL/data" restore "${options[@]}" --log-level-console=warn
+  printf 'local all all trust\n' >"$DRILL/hba.conf"
+  chown postgres:postgres "$DRILL/hba.conf"
+  run_as postgres pg_ctl -D "$DRILL/data" -w -t 3600 -l "$DRILL/server.log" -o \
+    "-c port=5499 -c listen_addresses='' -c unix_socket_directories=$DRILL -c hba_file=$DRILL/hba.conf -c archive_mode=off -c ssl=off -c config_file=$DRILL/data/postgresql.conf" \
+    start >/dev/null || { tail -n 20 "$DRILL/server.log" >&2; die "the restored cluster did not start (log above)"; }
+  until [ "$(drill_sql postgres 'SELECT pg_is_in_recovery()')" = f ]; do sleep 0.2; done
+  local seconds
+  seconds=$(( ($(date +%s%N) - started) / 1000000 ))
+  echo "restored: $target"
+  echo "size: $(du -sh "$DRILL/data" | cut -f1)"
+  echo "seconds: $((seconds / 1000)).$(printf '%03d' $((seconds % 1000)))"
+  local last
+  last=$(sed -n 's/.*last completed transaction was at log time \(.*\)$/\1/p' "$DRILL/server.log" | tail -n 1)
+  echo "last transaction: ${last:-none replayed after the backup}"
+  echo "timeline: $(drill_sql postgres 'SELECT timeline_id FROM pg_control_checkpoint()')"
+  if [ -n "$sql" ]; then echo "result: $(drill_sql "$database" "$sql")"; fi
+}
+
 has_backup() { pgbr info --output=json | grep -q '"label"'; }
 
 init() {
+  mapfile -t PRIMARY_ONLY < <(primary_only)
   create_stanza
   # A WAL switch archived and found in the repository: archiving works end to end.
-  pgbr check
+  pgbr "${PRIMARY_ONLY[@]}" check
   if has_backup; then
     log "the repository holds backups already: none taken now"
   else
     log "first full backup"
-    pgbr backup --type=full
+    pgbr "${PRIMARY_ONLY[@]}" backup --type=full
   fi
 }
 
@@ -46,7 +95,8 @@ main() {
       pgbr backup --type="$2"
       ;;
     info) if [ "${2:-}" = json ]; then pgbr info --output=json; else pgbr info; fi ;;
-    *) die "usage: synaxic-backup init | run full|diff|incr | info [json]" ;;
+    drill) drill "${2:-latest}" "${3:-postgres}" "${4:-}" ;;
+    *) die "usage: synaxic-backup init | run full|diff|incr | info [json] | drill [target [database sql]]" ;;
   esac
 }
 

@@ -36,7 +36,8 @@ install_passfile() {
 
 # Backups on: pgBackRest's configuration for archive-push (and archive-get during a restore's recovery).
 install_pgbackrest() {
-  [ -f "$UPLOADS/pgbackrest.conf" ] || return 0
+  # A standby always gets the file; without a [global] section backups are off.
+  grep -qx '\[global\]' "$UPLOADS/pgbackrest.conf" 2>/dev/null || return 0
   command -v pgbackrest >/dev/null \
     || die "backups are on (backupDockerHost) but this image has no pgbackrest: use a PostgreSQL image with pgBackRest (README \"Backups\")"
   install -d -o root -g postgres -m 0750 /etc/pgbackrest

@@ -20,6 +20,9 @@ main() {
         return 0
       fi
       [ "$(sql 'SELECT pg_promote(true, 60)')" = t ] || die "pg_promote did not finish within 60 s"
+      # The end-of-recovery checkpoint runs in the background: until it is done pg_control still holds the old
+      # timeline, which pgBackRest refuses to back up and pg_rewind misreads. Done now.
+      sql 'CHECKPOINT' >/dev/null
       log "promoted: timeline $(sql 'SELECT timeline_id FROM pg_control_checkpoint()'), accepting writes"
       ;;
     *) die "usage: synaxic-promote [status]" ;;

@@ -3,8 +3,8 @@
 // program itself (`restoreFrom` on an empty primary volume): back to a moment before a DROP TABLE, and after the
 // loss of both hosts' databases.
 import type { MasterOutputs } from "../../components/contract";
-import { appEnv, caFile, pgQuery, runStatus, waitFor } from "./clients";
-import type { PgEndpoint } from "./clients";
+import { archiveNow, onRepository, REPOSITORY } from "./backups";
+import { appEnv, caFile, pgQuery, runStatus } from "./clients";
 import { dockerOn, HOSTS, setLink, TestHost } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
@@ -23,7 +23,6 @@ import { figure, phase } from "./timing";
 
 jest.setTimeout(600_000);
 
-const REPOSITORY = "synaxic-e2e-backup";
 /** How long the backup host is away in the outage case (the issue asks for 2 minutes). */
 const OUTAGE_MS = 120_000;
 const PRIMARY_SIDECAR = "synaxic-e2e-pgbackrest-prod";
@@ -33,40 +32,11 @@ const BACKUP: Record<string, string> = { ...BACKUP_ON_REPLICA_HOST, archiveTimeo
 let master: Deployment<MasterOutputs>;
 let ep: ReturnType<typeof endpoints>;
 
-const onRepository = (...cmd: string[]) => dockerOn(HOSTS.replica, ["exec", REPOSITORY, ...cmd]);
-
 interface BackupInfo {
     readonly label: string;
     readonly type: string;
 }
 const backups = (): BackupInfo[] => JSON.parse(onRepository("synaxic-backup", "info", "json"))[0].backup;
-
-/** Switch to a new WAL segment and wait until the repository has it: everything written so far is archived. */
-async function archiveNow(e: PgEndpoint): Promise<number> {
-    // pg_switch_wal is for superusers: run on the primary's socket, as an operator would.
-    const wal = dockerOn(HOSTS.master, [
-        "exec",
-        NAMES.masterPostgres,
-        "psql",
-        "-X",
-        "-At",
-        "-h",
-        "/var/run/postgresql",
-        "-U",
-        "postgres",
-        "-c",
-        "SELECT pg_walfile_name(pg_switch_wal())",
-    ]).trim();
-    const { seconds } = await waitFor("the WAL segment to be archived", 120, async () => {
-        const [{ done }] = await pgQuery<{ done: boolean }>(
-            e,
-            "SELECT coalesce(last_archived_wal >= $1, false) AS done FROM pg_stat_archiver",
-            [wal],
-        );
-        return done ? true : undefined;
-    });
-    return seconds;
-}
 
 /** What a lost host leaves: no database container, no data volume (the backup host's repository stays). */
 function loseDatabases(host: TestHost, containers: string[], volumes: string[]): void {
@@ -101,15 +71,18 @@ afterAll(endOfSuite);
 describe("continuous archiving and backups", () => {
     it("archives to the repository on the backup host, which holds a first full backup, and says where it is", () => {
         expect(backups().map((b) => b.type)).toEqual(["full"]);
-        expect(master.outputs.backupRepository).toBe(`${HOSTS.replica.linkIp}:8432`);
-        expect(master.outputs.backupContainer).toBe(REPOSITORY);
+        expect(master.outputs.backup).toMatchObject({
+            repository: `${HOSTS.replica.linkIp}:8432`,
+            container: REPOSITORY,
+            serverPort: 8433,
+        });
     });
 
     it("keeps no readable row in the repository, and its passphrase and keys only in 0600 files", async () => {
         const canary = `canary-${Date.now()}-plaintext`;
         await pgQuery(ep.masterPg, "CREATE TABLE canary (note text)");
         await pgQuery(ep.masterPg, "INSERT INTO canary SELECT $1 FROM generate_series(1, 1000)", [canary]);
-        await archiveNow(ep.masterPg);
+        await archiveNow(ep.masterPg, NAMES.masterPostgres);
         onRepository("synaxic-backup", "run", "incr");
         // grep exits 1 when nothing matches: no file of the repository holds the row's text.
         expect(exitStatus(() => onRepository("grep", "-r", "-l", canary, "/var/lib/pgbackrest"))).toBe(1);
@@ -150,7 +123,7 @@ describe("continuous archiving and backups", () => {
                 "-c",
                 // Everything on stderr, which the thrown error carries.
                 `exec 1>&2; ${OTHER_CA} && pgbackrest --config=/dev/null --stanza=synaxic --repo1-path=/tmp/intruder ` +
-                    `--pg1-host=${HOSTS.master.linkIp} --pg1-host-type=tls --pg1-host-port=8432 ` +
+                    `--pg1-host=${HOSTS.master.linkIp} --pg1-host-type=tls --pg1-host-port=8433 ` +
                     "--pg1-host-ca-file=/etc/synaxic/tls/ca.crt " +
                     `--pg1-host-cert-file=${cert} --pg1-host-key-file=${key} ` +
                     "--pg1-path=/var/lib/postgresql/data --log-level-console=warn stanza-create",
@@ -178,7 +151,7 @@ describe("restoreFrom on an empty primary volume", () => {
         await new Promise((r) => setTimeout(r, 1100));
         await pgQuery(ep.masterPg, "INSERT INTO pitr SELECT generate_series(101, 150)");
         await pgQuery(ep.masterPg, "DROP TABLE pitr");
-        await archiveNow(ep.masterPg);
+        await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
         loseDatabases(HOSTS.master, [NAMES.masterPostgres, PRIMARY_SIDECAR], ["synaxic-e2e-postgres-prod-data"]);
         const started = Date.now();
@@ -245,7 +218,7 @@ describe("restoreFrom on an empty primary volume", () => {
         expect(writer.errors).toBe(0);
         expect(writer.longestGapMs()).toBeLessThan(2000);
         expect(during.failed).toBeGreaterThan(before.failed);
-        const catchUp = await archiveNow(ep.masterPg);
+        const catchUp = await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
         const target = new Date(inside).toISOString().replace("T", " ").replace("Z", "+00");
         loseDatabases(HOSTS.master, [NAMES.masterPostgres, PRIMARY_SIDECAR], ["synaxic-e2e-postgres-prod-data"]);
@@ -272,7 +245,7 @@ describe("restoreFrom on an empty primary volume", () => {
         await new Promise((r) => setTimeout(r, 3000));
         await writer.stop();
         // What archive_timeout does on its own within seconds: the last segment leaves for the repository.
-        await archiveNow(ep.masterPg);
+        await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
         loseDatabases(
             HOSTS.master,

@@ -6,7 +6,18 @@ import { pgQuery, redisConnect, redisInfo } from "./clients";
 import { dockerOn, engineOf, HOSTS } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
-import { deployPair, Deployment, endOfSuite, endpoints, NAMES, replicaConfig, up, upProcess } from "./stacks";
+import { archiveNow, onRepository } from "./backups";
+import {
+    BACKUP_ON_REPLICA_HOST,
+    deployPair,
+    Deployment,
+    endOfSuite,
+    endpoints,
+    NAMES,
+    replicaConfig,
+    up,
+    upProcess,
+} from "./stacks";
 import { figure, phase } from "./timing";
 
 jest.setTimeout(300_000);
@@ -16,7 +27,8 @@ let ep: ReturnType<typeof endpoints>;
 const inRecovery = async () => (await pgQuery<{ r: boolean }>(ep.replicaPg, "SELECT pg_is_in_recovery() AS r"))[0].r;
 
 beforeAll(async () => {
-    ({ master } = await deployPair({ synchronousReplication: "true" }, {}, phase));
+    // With backups to the replica's host: after the failover they must follow the new primary.
+    ({ master } = await deployPair({ synchronousReplication: "true", ...BACKUP_ON_REPLICA_HOST }, {}, phase));
     ep = endpoints(master);
     await pgQuery(ep.masterPg, FAULTS_TABLE);
     await waitStreaming(ep.masterPg);
@@ -74,6 +86,36 @@ describe("promote: true on the replica stack", () => {
             "failover: master SIGKILL under writes, fenced, promote: true",
             "0 acknowledged commits lost; writes accepted here",
             `0 of ${writer.acked.length} lost; the replica stack's up took ${seconds.toFixed(1)} s`,
+        );
+    });
+
+    it("archives from the new primary to the same repository, which backs it up and restores across the timeline switch", async () => {
+        await new Promise((r) => setTimeout(r, 1100));
+        const [{ t }] = await pgQuery<{ t: string }>(
+            ep.replicaPg,
+            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS t",
+        );
+        await new Promise((r) => setTimeout(r, 1100));
+        await pgQuery(ep.replicaPg, "INSERT INTO fault_writes (run, n) VALUES ('after', 2)");
+        await archiveNow(ep.replicaPg, NAMES.replicaPostgres);
+        // The repository finds the primary among the database hosts: the promoted replica (the old master is fenced).
+        onRepository("synaxic-backup", "run", "incr");
+        // To a moment before that backup: the full backup of timeline 1, then the archive across the promotion.
+        const drill = onRepository(
+            "synaxic-backup",
+            "drill",
+            t,
+            "synaxic",
+            "SELECT string_agg(n::text, ',' ORDER BY n) FROM fault_writes WHERE run = 'after'",
+        );
+        expect(drill).toMatch(/^result: 1$/m);
+        expect(drill).toMatch(/^last transaction: \d{4}-/m);
+        // Timeline 2 (the promotion), then the drill's own promotion at the target.
+        expect(drill).toMatch(/^timeline: 3$/m);
+        figure(
+            "backups after failover",
+            "the promoted primary archives and is backed up; a restore crosses the timeline switch",
+            drill.trim().replace(/\n/g, "; "),
         );
     });
 

@@ -282,6 +282,7 @@ describe("bad input is refused before anything is created, naming the key and th
             host: "10.0.0.20",
             bindAddress: "10.0.0.20",
             port: 8432,
+            serverPort: 8433,
             archiveTimeoutSeconds: 60,
             archiveQueueMaxBytes: 4 * 1024 ** 3,
             time: "03:00",

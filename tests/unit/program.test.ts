@@ -284,7 +284,9 @@ describe("master stack with backups", () => {
             "tls-server-auth=master=synaxic",
             "tls-server-auth=replica1=synaxic",
         ]);
-        expect(repoConf.content).toMatch(/^pg1-host=203\.0\.113\.10\npg1-host-type=tls\npg1-host-port=8432$/m);
+        // Both database hosts, so backups follow the primary after a failover.
+        expect(repoConf.content).toMatch(/^pg1-host=203\.0\.113\.10\npg1-host-type=tls\npg1-host-port=8433$/m);
+        expect(repoConf.content).toMatch(/^pg2-host=db-replica\.example\.com\npg2-host-type=tls\npg2-host-port=8433$/m);
         expect(repo.secretPaths).toEqual(["uploads"]);
         expect(repo.inputs.ports).toEqual([{ internal: 8432, external: 8432, ip: "10.0.0.20", protocol: "tcp" }]);
         const repoVolume = run.ofType(VOLUME).find((v) => v.inputs.name === "synaxic-backup-repo");
@@ -313,7 +315,7 @@ describe("master stack with backups", () => {
         expect(init.inputs.connection.host).toBe("203.0.113.20");
         expect(run.dependsOn(init, run.named("postgres-container-ready"))).toBe(true);
         expect(run.dependsOn(init, run.named("postgres-pgbackrest-ready"))).toBe(true);
-        expect(run.outputs.backupRepository.value).toBe("10.0.0.20:8432");
+        expect(run.outputs.backup.value).toMatchObject({ repository: "10.0.0.20:8432", stanza: "synaxic" });
     });
 
     it("restores an empty volume from the repository only when restoreFrom says so", async () => {
@@ -332,6 +334,38 @@ describe("master stack with backups", () => {
 });
 
 describe("replica stack", () => {
+    it("archives like the primary once promoted, and serves its files to the master's repository, when the master has backups", async () => {
+        const backup = {
+            repository: "10.0.0.20:8432",
+            repositoryHost: "10.0.0.20",
+            repositoryPort: 8432,
+            serverPort: 8433,
+            stanza: "synaxic",
+            container: "synaxic-backup",
+            archiveTimeoutSeconds: 60,
+            archiveQueueMaxBytes: 1024,
+        };
+        const run = await runProgram({
+            stack: "replica",
+            config: { ...REPLICA_CONFIG, bindAddress: "10.0.0.21" },
+            stackOutputs: { ...MASTER_OUTPUTS, backup },
+        });
+        const pg = container(run, "synaxic-postgres-replica");
+        expect(upload(pg, "/etc/synaxic/postgres/postgresql.conf").content).toMatch(/^archive_mode = on$/m);
+        const conf = upload(pg, "/etc/synaxic/uploads/pgbackrest.conf");
+        expect(conf.content).toMatch(/^repo1-host=10\.0\.0\.20\nrepo1-host-type=tls\nrepo1-host-port=8432$/m);
+        expect(conf.permissions).toBe("0600");
+        const server = container(run, "synaxic-pgbackrest-replica");
+        expect(server.inputs.ports).toEqual([{ internal: 8432, external: 8433, ip: "10.0.0.21", protocol: "tcp" }]);
+        expect(run.dependsOn(server, run.named("postgres-container-ready"))).toBe(true);
+
+        const without = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
+        const plain = container(without, "synaxic-postgres-replica");
+        expect(upload(plain, "/etc/synaxic/postgres/postgresql.conf").content).toMatch(/^archive_mode = off$/m);
+        expect(upload(plain, "/etc/synaxic/uploads/pgbackrest.conf").content).not.toMatch(/\[global\]/);
+        expect(without.ofType(CONTAINER).map((c) => c.inputs.name)).not.toContain("synaxic-pgbackrest-replica");
+    });
+
     it("with promote: checks the old master is fenced before promoting PostgreSQL or turning Redis into a master, and sends the app's writes here", async () => {
         const run = await runProgram({
             stack: "replica",

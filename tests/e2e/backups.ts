@@ -1,0 +1,39 @@
+// The e2e suites' view of backups: the repository on the replica's host, and archiving made to happen now.
+import { pgQuery, waitFor } from "./clients";
+import type { PgEndpoint } from "./clients";
+import { dockerOn, hostOf, HOSTS } from "./hosts";
+
+export const REPOSITORY = "synaxic-e2e-backup";
+
+/** `docker exec` in the repository's container, on the backup host (the replica's). */
+export const onRepository = (...cmd: string[]): string => dockerOn(HOSTS.replica, ["exec", REPOSITORY, ...cmd]);
+
+/**
+ * Switch the primary in `container` to a new WAL segment and wait until the repository has it: everything written
+ * so far is archived. Returns the seconds waited.
+ */
+export async function archiveNow(e: PgEndpoint, container: string): Promise<number> {
+    // pg_switch_wal is for superusers: run on the primary's socket, as an operator would.
+    const wal = dockerOn(hostOf(container), [
+        "exec",
+        container,
+        "psql",
+        "-X",
+        "-At",
+        "-h",
+        "/var/run/postgresql",
+        "-U",
+        "postgres",
+        "-c",
+        "SELECT pg_walfile_name(pg_switch_wal())",
+    ]).trim();
+    const { seconds } = await waitFor("the WAL segment to be archived", 120, async () => {
+        const [{ done }] = await pgQuery<{ done: boolean }>(
+            e,
+            "SELECT coalesce(last_archived_wal >= $1, false) AS done FROM pg_stat_archiver",
+            [wal],
+        );
+        return done ? true : undefined;
+    });
+    return seconds;
+}
