@@ -4,7 +4,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host, HostCommand } from "./host";
-import { PG_PATHS, PGBACKREST_PORT, renderBackupSchedule, renderPgBackRestRepoConf } from "./render";
+import {
+    PG_PATHS,
+    PGBACKREST_PORT,
+    renderBackupSchedule,
+    renderPgBackRestRepoConf,
+    renderRedisSnapshotsEnv,
+} from "./render";
 import {
     DataVolume,
     entrypointUploads,
@@ -101,6 +107,23 @@ export interface BackupRepositoryArgs {
     readonly fullDay: string;
     /** What must serve before the stanza is created: the primary and its pgBackRest server. */
     readonly primaryReady: pulumi.Input<pulumi.Resource>[];
+    /** Redis snapshots pulled from the master into a protected volume of their own. */
+    readonly redis: RedisSnapshotsArgs;
+}
+
+/** The Redis side of the backup host. */
+export interface RedisSnapshotsArgs {
+    readonly containerName: string;
+    readonly volumeName: string;
+    /** The Redis image (redis-cli with TLS). */
+    readonly image: string;
+    /** The master as the backup host reaches it; its certificate names this host. */
+    readonly masterHost: string;
+    readonly masterPort: number;
+    readonly password: pulumi.Input<string>;
+    readonly kept: number;
+    /** The Redis master serving. */
+    readonly ready: pulumi.Input<pulumi.Resource>;
 }
 
 /** The backup repository on its own host: protected volume, pgBackRest TLS server, schedule, first full backup. */
@@ -110,6 +133,8 @@ export class BackupRepository extends pulumi.ComponentResource {
     /** Stanza created, archiving checked end to end, a first full backup taken (once). */
     readonly initialised: HostCommand;
     readonly containerName: string;
+    /** Takes a Redis snapshot when it starts and daily, keeping the newest `kept`. */
+    readonly redisSnapshots: ServiceContainer;
 
     constructor(name: string, args: BackupRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("synaxic:replication:BackupRepository", name, {}, opts);
@@ -156,6 +181,38 @@ export class BackupRepository extends pulumi.ComponentResource {
             { create: `docker exec ${args.containerName} synaxic-backup init`, triggers: [this.container.id] },
             { parent: this, dependsOn: [this.ready, ...args.primaryReady] },
         );
+        this.redisSnapshots = this.snapshots(`${name}-redis`, args, network.name);
         this.registerOutputs({ containerName: this.containerName });
+    }
+
+    private snapshots(name: string, args: BackupRepositoryArgs, networkName: pulumi.Input<string>): ServiceContainer {
+        const r = args.redis;
+        const volume = protectedVolume(`${name}-snapshots`, r.volumeName, args.host.provider, this);
+        return serviceContainer(`${name}-container`, {
+            containerName: r.containerName,
+            image: r.image,
+            command: ["serve"],
+            uploads: [
+                ...entrypointUploads("backup/redis-snapshots.sh"),
+                script("/usr/local/bin/synaxic-redis-snapshot", "backup/redis-snapshots.sh"),
+                publicFile(
+                    `${UPLOAD_DIR}/redis-snapshots.env`,
+                    renderRedisSnapshotsEnv({
+                        masterHost: r.masterHost,
+                        masterPort: r.masterPort,
+                        time: args.time,
+                        keep: r.kept,
+                    }),
+                ),
+                privateFile(`${UPLOAD_DIR}/redis.password`, r.password),
+                ...tlsUploads(args.tls),
+            ],
+            volumes: [{ volume: { name: volume.name, ready: volume }, path: "/snapshots" }],
+            ports: [],
+            placement: { networkName, bindAddress: args.bindAddress },
+            host: args.host,
+            parent: this,
+            dependsOn: [r.ready],
+        });
     }
 }

@@ -90,6 +90,8 @@ export interface BackupSettings {
     /** Weekday of the full backup (`sun`..`sat`), or `daily`. */
     readonly fullDay: string;
     readonly retentionFull: number;
+    /** Redis snapshots kept on the backup host. */
+    readonly redisSnapshotsKept: number;
 }
 
 /** Where a new primary's data comes from when its volume is empty: the repository's end, or a point in time. */
@@ -536,6 +538,7 @@ function backupSettings(raw: RawConfig, allowAny: boolean): BackupSettings | und
             "a weekday (sun, mon, ..., sat) or daily",
         ),
         retentionFull: int(raw, "backupRetentionFull", 1, 100, "a number of full backups"),
+        redisSnapshotsKept: int(raw, "redisSnapshotsKept", 1, 1000, "a number of snapshots"),
     };
 }
 

@@ -58,6 +58,7 @@ export const CONFIG_SCHEMA = {
     backupTime: { type: "string", default: "03:00", stack: "master" },
     backupFullDay: { type: "string", default: "sun", stack: "master" },
     backupRetentionFull: { type: "integer", default: 4, stack: "master" },
+    redisSnapshotsKept: { type: "integer", default: 7, stack: "master" },
     restoreFrom: { type: "string", default: "", stack: "master" },
     replicaName: { type: "string", default: "replica1", stack: "replica" },
     postgresParameters: { type: "array", default: [], stack: "both" },

@@ -18,10 +18,18 @@ export interface BackupNames {
     readonly container: string;
     readonly volume: string;
     readonly network: string;
+    readonly redisSnapshotsContainer: string;
+    readonly redisSnapshotsVolume: string;
 }
 
 export function backupNames(prefix: string): BackupNames {
-    return { container: `${prefix}-backup`, volume: `${prefix}-backup-repo`, network: `${prefix}-backup-net` };
+    return {
+        container: `${prefix}-backup`,
+        volume: `${prefix}-backup-repo`,
+        network: `${prefix}-backup-net`,
+        redisSnapshotsContainer: `${prefix}-redis-snapshots`,
+        redisSnapshotsVolume: `${prefix}-redis-snapshots`,
+    };
 }
 
 export function serviceNames(prefix: string, role: Role): ServiceNames {

@@ -180,6 +180,16 @@ export function renderPgBackRestRepoConf(s: PgBackRestRepoSettings): string {
     });
 }
 
+/** Where the backup host's Redis snapshots come from, when, and how many stay. */
+export function renderRedisSnapshotsEnv(s: { masterHost: string; masterPort: number; time: string; keep: number }) {
+    return renderTemplate("backup/redis-snapshots.env", {
+        master_host: s.masterHost,
+        master_port: s.masterPort,
+        backup_time: s.time,
+        keep: s.keep,
+    });
+}
+
 export function renderBackupSchedule(s: { stanza: string; time: string; fullDay: string }): string {
     return renderTemplate("backup/schedule.env", { stanza: s.stanza, backup_time: s.time, full_day: s.fullDay });
 }

@@ -165,7 +165,6 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
             restore: s.restoreFrom,
         },
     });
-    const repository = s.backup && backupRepository(s, s.backup, tls, stanza, postgres);
     const redis = new RedisMaster("redis", {
         host,
         containerName: names.redisContainer,
@@ -179,6 +178,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         backlogSize: s.redisBacklogSize,
         settings: s.redisSettings,
     });
+    const repository = s.backup && backupRepository(s, s.backup, tls, stanza, postgres, redis, redisPassword);
 
     const replicaTls: pulumi.Output<Record<string, ReplicaTls>> = pulumi.secret(
         pulumi.all(
@@ -251,6 +251,8 @@ function backupRepository(
     tls: TlsBundle,
     stanza: string,
     postgres: PostgresMaster,
+    redis: RedisMaster,
+    redisPassword: pulumi.Output<string>,
 ): BackupRepository {
     const names = backupNames(s.namePrefix);
     return new BackupRepository("backup", {
@@ -277,6 +279,16 @@ function backupRepository(
         time: backup.time,
         fullDay: backup.fullDay,
         primaryReady: [postgres.ready, ...(postgres.backupServer ? [postgres.backupServer.ready] : [])],
+        redis: {
+            containerName: names.redisSnapshotsContainer,
+            volumeName: names.redisSnapshotsVolume,
+            image: s.redisImage,
+            masterHost: s.advertisedHost,
+            masterPort: s.redisPort,
+            password: redisPassword,
+            kept: backup.redisSnapshotsKept,
+            ready: redis.ready,
+        },
     });
 }
 

@@ -3,8 +3,8 @@
 // program itself (`restoreFrom` on an empty primary volume): back to a moment before a DROP TABLE, and after the
 // loss of both hosts' databases.
 import type { MasterOutputs } from "../../components/contract";
-import { archiveNow, onRepository, REPOSITORY } from "./backups";
-import { appEnv, caFile, pgQuery, runStatus } from "./clients";
+import { archiveNow, momentBetween, onRepository, REPOSITORY } from "./backups";
+import { appEnv, caFile, pgQuery, redisConnect, runStatus } from "./clients";
 import { dockerOn, HOSTS, setLink, TestHost } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
@@ -27,7 +27,9 @@ jest.setTimeout(600_000);
 const OUTAGE_MS = 120_000;
 const PRIMARY_SIDECAR = "synaxic-e2e-pgbackrest-prod";
 /** Backups to the replica's host, over its private link; a short archive_timeout keeps the suite quick. */
-const BACKUP: Record<string, string> = { ...BACKUP_ON_REPLICA_HOST, archiveTimeout: "10" };
+const BACKUP: Record<string, string> = { ...BACKUP_ON_REPLICA_HOST, archiveTimeout: "10", redisSnapshotsKept: "2" };
+const SNAPSHOTS = "synaxic-e2e-redis-snapshots";
+const onSnapshots = (script: string) => dockerOn(HOSTS.replica, ["exec", SNAPSHOTS, "bash", "-c", script]);
 
 let master: Deployment<MasterOutputs>;
 let ep: ReturnType<typeof endpoints>;
@@ -139,16 +141,39 @@ describe("continuous archiving and backups", () => {
     });
 });
 
+describe("Redis snapshots on the backup host", () => {
+    it("pulls the master's data over TLS into files a Redis server loads, keeping the newest redisSnapshotsKept", async () => {
+        const redis = redisConnect(ep.masterRedis);
+        await redis.connect();
+        await redis.set("snapshot-canary", "kept");
+        redis.disconnect();
+        for (let i = 0; i < 3; i++) onSnapshots("synaxic-redis-snapshot now && sleep 1");
+        const kept = onSnapshots("synaxic-redis-snapshot list").trim().split("\n");
+        expect(kept).toHaveLength(2);
+        // The newest loaded by a throw-away server on a private socket: the key written before it is there.
+        const newest = kept[0].split(" ")[0];
+        const value = onSnapshots(
+            "mkdir -p /tmp/check && cp /snapshots/" +
+                newest +
+                " /tmp/check/dump.rdb && chown -R redis /tmp/check && " +
+                "setpriv --reuid redis --regid redis --init-groups redis-server --port 0 --unixsocket /tmp/check/s " +
+                "--dir /tmp/check --dbfilename dump.rdb --daemonize yes >/dev/null && " +
+                "until redis-cli -s /tmp/check/s PING 2>/dev/null | grep -q PONG; do sleep 0.1; done && " +
+                "redis-cli -s /tmp/check/s GET snapshot-canary; redis-cli -s /tmp/check/s SHUTDOWN NOSAVE >/dev/null; true",
+        );
+        expect(value.trim()).toBe("kept");
+        expect(onSnapshots("stat -c %a /snapshots /etc/synaxic/tls/redis.password").split("\n").slice(0, 2)).toEqual([
+            "700",
+            "600",
+        ]);
+    });
+});
+
 describe("restoreFrom on an empty primary volume", () => {
     it("brings back, to a moment before a DROP TABLE, exactly the rows the table had then", async () => {
         await pgQuery(ep.masterPg, "CREATE TABLE pitr (n int PRIMARY KEY)");
         await pgQuery(ep.masterPg, "INSERT INTO pitr SELECT generate_series(1, 100)");
-        await new Promise((r) => setTimeout(r, 1100));
-        const [{ t }] = await pgQuery<{ t: string }>(
-            ep.masterPg,
-            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS t",
-        );
-        await new Promise((r) => setTimeout(r, 1100));
+        const t = await momentBetween(ep.masterPg);
         await pgQuery(ep.masterPg, "INSERT INTO pitr SELECT generate_series(101, 150)");
         await pgQuery(ep.masterPg, "DROP TABLE pitr");
         await archiveNow(ep.masterPg, NAMES.masterPostgres);
@@ -254,7 +279,7 @@ describe("restoreFrom on an empty primary volume", () => {
         );
         loseDatabases(
             HOSTS.replica,
-            [NAMES.replicaPostgres, NAMES.replicaRedis],
+            [NAMES.replicaPostgres, "synaxic-e2e-pgbackrest-replica", NAMES.replicaRedis],
             ["synaxic-e2e-postgres-replica-data", "synaxic-e2e-redis-replica-data"],
         );
         const restored = await phase("apply: master stack, restoreFrom latest, after the loss", () =>

@@ -9,6 +9,20 @@ export const REPOSITORY = "synaxic-e2e-backup";
 export const onRepository = (...cmd: string[]): string => dockerOn(HOSTS.replica, ["exec", REPOSITORY, ...cmd]);
 
 /**
+ * A restore target a second clear of what was written before and of what is written after: the server's clock, as
+ * restoreFrom and the drill take it (UTC, with its zone).
+ */
+export async function momentBetween(e: PgEndpoint): Promise<string> {
+    await new Promise((r) => setTimeout(r, 1100));
+    const [{ t }] = await pgQuery<{ t: string }>(
+        e,
+        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS t",
+    );
+    await new Promise((r) => setTimeout(r, 1100));
+    return t;
+}
+
+/**
  * Switch the primary in `container` to a new WAL segment and wait until the repository has it: everything written
  * so far is archived. Returns the seconds waited.
  */

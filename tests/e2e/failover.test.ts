@@ -6,7 +6,7 @@ import { pgQuery, redisConnect, redisInfo } from "./clients";
 import { dockerOn, engineOf, HOSTS } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
-import { archiveNow, onRepository } from "./backups";
+import { archiveNow, momentBetween, onRepository } from "./backups";
 import {
     BACKUP_ON_REPLICA_HOST,
     deployPair,
@@ -90,12 +90,7 @@ describe("promote: true on the replica stack", () => {
     });
 
     it("archives from the new primary to the same repository, which backs it up and restores across the timeline switch", async () => {
-        await new Promise((r) => setTimeout(r, 1100));
-        const [{ t }] = await pgQuery<{ t: string }>(
-            ep.replicaPg,
-            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS t",
-        );
-        await new Promise((r) => setTimeout(r, 1100));
+        const t = await momentBetween(ep.replicaPg);
         await pgQuery(ep.replicaPg, "INSERT INTO fault_writes (run, n) VALUES ('after', 2)");
         await archiveNow(ep.replicaPg, NAMES.replicaPostgres);
         // The repository finds the primary among the database hosts: the promoted replica (the old master is fenced).

@@ -288,6 +288,7 @@ describe("bad input is refused before anything is created, naming the key and th
             time: "03:00",
             fullDay: "sun",
             retentionFull: 4,
+            redisSnapshotsKept: 7,
         });
     });
 

@@ -318,6 +318,20 @@ describe("master stack with backups", () => {
         expect(run.outputs.backup.value).toMatchObject({ repository: "10.0.0.20:8432", stanza: "synaxic" });
     });
 
+    it("pulls Redis snapshots from the master to the backup host over TLS, into a protected volume", async () => {
+        const run = await runProgram({ stack: "master", config: BACKUP_CONFIG });
+        const snapshots = container(run, "synaxic-redis-snapshots");
+        expect(snapshots.inputs.image).toBe("redis:7.4-bookworm");
+        expect(upload(snapshots, "/etc/synaxic/uploads/redis-snapshots.env").content).toMatch(
+            /^MASTER_HOST=203\.0\.113\.10\nMASTER_PORT=6380\nBACKUP_TIME=03:00\nKEEP=7$/m,
+        );
+        expect(upload(snapshots, "/etc/synaxic/uploads/redis.password").permissions).toBe("0600");
+        expect(snapshots.secretPaths).toEqual(["uploads"]);
+        const volume = run.ofType(VOLUME).find((v) => v.inputs.name === "synaxic-redis-snapshots");
+        expect([volume?.protect, volume?.retainOnDelete]).toEqual([true, true]);
+        expect(run.dependsOn(snapshots, run.named("redis-container-ready"))).toBe(true);
+    });
+
     it("restores an empty volume from the repository only when restoreFrom says so", async () => {
         const plain = await runProgram({ stack: "master", config: BACKUP_CONFIG });
         expect(() =>
