@@ -4,8 +4,8 @@
 // SYNAXIC_REDIS_REPLICA_*); passwords only from the environment, never from flags. Exit 0 healthy, 1 degraded,
 // 2 unreachable.
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { readFileOrThrow, readPostgres, readRedis, PgTarget, RedisTarget } from "./status/collect";
-import { evaluate, PgReport, RedisReport, Verdict } from "./status/evaluate";
+import { readBackups, readFileOrThrow, readPostgres, readRedis, PgTarget, RedisTarget } from "./status/collect";
+import { BackupReport, evaluate, PgReport, RedisReport, Verdict } from "./status/evaluate";
 
 type Role = "master" | "replica";
 
@@ -15,15 +15,21 @@ interface Options {
     readonly lagSeconds: number;
     readonly pg: PgTarget;
     readonly redis: RedisTarget;
+    /** A command printing `synaxic-backup info json` (master only), and the newest backup's allowed age. */
+    readonly backupInfo?: string;
+    readonly backupAgeSeconds: number;
 }
 
 const ENVIRONMENT = `
 Connection settings come from the stack outputs' variables (README: the application's environment):
   SPRING_DATASOURCE_URL (master) or SPRING_DATASOURCE_READONLY_URL (replica), SPRING_DATASOURCE_USERNAME/_PASSWORD,
   SPRING_DATA_REDIS_HOST/_PORT/_PASSWORD (master) or SYNAXIC_REDIS_REPLICA_HOST/_PORT (replica),
-  SYNAXIC_CA_FILE (or the URL's sslrootcert), SYNAXIC_LAG_THRESHOLD_SECONDS.
+  SYNAXIC_CA_FILE (or the URL's sslrootcert), SYNAXIC_LAG_THRESHOLD_SECONDS,
+  SYNAXIC_BACKUP_INFO_COMMAND and SYNAXIC_BACKUP_MAX_AGE_HOURS (master), e.g.
+  SYNAXIC_BACKUP_INFO_COMMAND="ssh root@<backup host> docker exec synaxic-backup synaxic-backup info json".
 Passwords are read from the environment only, never from flags.
-Exit status: 0 healthy, 1 degraded (lag above the threshold, a slot inactive or lost, not streaming), 2 unreachable.`;
+Exit status: 0 healthy, 1 degraded (lag above the threshold, a slot inactive or lost, not streaming, archiving
+failing, the newest backup too old), 2 unreachable.`;
 
 function need(env: NodeJS.ProcessEnv, name: string): string {
     const v = env[name];
@@ -34,11 +40,13 @@ function need(env: NodeJS.ProcessEnv, name: string): string {
     return v;
 }
 
-function positiveSeconds(value: string): number {
+const positive = (unit: string) => (value: string) => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("a positive number of seconds");
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`a positive number of ${unit}`);
     return n;
-}
+};
+const positiveSeconds = positive("seconds");
+const positiveHours = positive("hours");
 
 function tcpPort(value: string): number {
     const n = Number(value);
@@ -64,6 +72,15 @@ export function statusCommand(): Command {
         .option("--redis-host <host>", "Redis host (default: from the environment)")
         .option("--redis-port <port>", "Redis port (default: from the environment)", tcpPort)
         .option("--ca <file>", "CA certificate file (default: SYNAXIC_CA_FILE or the URL's sslrootcert)")
+        .option(
+            "--backup-info <command>",
+            "master: a shell command printing `synaxic-backup info json` from the backup host (default: SYNAXIC_BACKUP_INFO_COMMAND; unset: backups not checked)",
+        )
+        .option(
+            "--backup-max-age <hours>",
+            "master: the newest backup older than this is degraded (default 26: a daily schedule and some slack)",
+            positiveHours,
+        )
         .addHelpText("after", ENVIRONMENT)
         .exitOverride()
         .configureOutput({ writeErr: () => undefined });
@@ -76,6 +93,8 @@ interface Flags {
     readonly redisHost?: string;
     readonly redisPort?: number;
     readonly ca?: string;
+    readonly backupInfo?: string;
+    readonly backupMaxAge?: number;
 }
 
 /** Options from argv and the environment; throws a message naming what to set. */
@@ -98,10 +117,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     const lagSeconds =
         flags.lagThreshold ??
         (env.SYNAXIC_LAG_THRESHOLD_SECONDS ? positiveSeconds(env.SYNAXIC_LAG_THRESHOLD_SECONDS) : 30);
+    const backupHours =
+        flags.backupMaxAge ?? (env.SYNAXIC_BACKUP_MAX_AGE_HOURS ? positiveHours(env.SYNAXIC_BACKUP_MAX_AGE_HOURS) : 26);
     return {
         role,
         json: flags.json === true,
         lagSeconds,
+        backupInfo: role === "master" ? (flags.backupInfo ?? env.SYNAXIC_BACKUP_INFO_COMMAND) : undefined,
+        backupAgeSeconds: backupHours * 3600,
         pg: {
             host: url.hostname.replace(/^\[|\]$/g, ""),
             port: Number(url.port || 5432),
@@ -119,7 +142,16 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     };
 }
 
-function text(o: Options, pg: PgReport, redis: RedisReport, v: Verdict): string {
+function backupLines(b: BackupReport): string[] {
+    if (!b.checked) return [];
+    if (!b.reachable) return ["Backups", `  unreachable: ${b.error}`];
+    const last = b.last
+        ? `newest ${b.last.label} (${b.last.type}) finished ${new Date(b.last.stop * 1000).toISOString()}, ${((b.ageSeconds ?? 0) / 3600).toFixed(1)} h ago`
+        : "no backup";
+    return ["Backups", `  stanza ${b.stanza}: ${b.status.message}; ${last}`];
+}
+
+function text(o: Options, pg: PgReport, redis: RedisReport, v: Verdict, b: BackupReport): string {
     const lines = [`PostgreSQL (${o.role}) ${o.pg.host}:${o.pg.port}`];
     if (!pg.reachable) lines.push(`  unreachable: ${pg.error}`);
     else if (pg.role === "master") {
@@ -152,6 +184,15 @@ function text(o: Options, pg: PgReport, redis: RedisReport, v: Verdict): string 
             );
         }
     }
+    if (pg.reachable && pg.role === "master" && pg.archiver) {
+        const a = pg.archiver;
+        lines.splice(
+            lines.indexOf(`Redis (${o.role}) ${o.redis.host}:${o.redis.port}`),
+            0,
+            `  archiving: mode=${a.archive_mode} archived=${a.archived_count} last=${a.last_archived_wal ?? "none"} at ${a.last_archived_time ?? "-"} failed=${a.failed_count}${a.failing ? " (failing now)" : ""}`,
+        );
+    }
+    lines.push(...backupLines(b));
     lines.push(`Status: ${v.status}`, ...v.problems.map((p) => `  - ${p}`));
     return lines.join("\n");
 }
@@ -167,17 +208,13 @@ async function main(): Promise<number> {
         return 2;
     }
     const [pg, redis] = await Promise.all([readPostgres(o.pg), readRedis(o.redis)]);
-    const verdict = evaluate(o.role, pg, redis, { lagSeconds: o.lagSeconds });
+    const backups = readBackups(o.backupInfo);
+    const thresholds = { lagSeconds: o.lagSeconds, backupAgeSeconds: o.backupAgeSeconds };
+    const verdict = evaluate(o.role, pg, redis, thresholds, backups);
     if (o.json) {
-        console.log(
-            JSON.stringify(
-                { role: o.role, ...verdict, thresholds: { lagSeconds: o.lagSeconds }, postgres: pg, redis },
-                null,
-                2,
-            ),
-        );
+        console.log(JSON.stringify({ role: o.role, ...verdict, thresholds, postgres: pg, redis, backups }, null, 2));
     } else {
-        console.log(text(o, pg, redis, verdict));
+        console.log(text(o, pg, redis, verdict, backups));
     }
     return verdict.exitCode;
 }

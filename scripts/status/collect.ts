@@ -1,10 +1,13 @@
 // Reads replication state from PostgreSQL (the SQL in config-templates/sql, the same files the containers carry)
 // and from Redis (INFO replication), over verify-full TLS.
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { Client } from "pg";
 import Redis from "ioredis";
 import { templateText } from "../../components/render";
 import {
+    BackupReport,
+    parseBackupInfo,
     parseRedisInfo,
     PgArchiverRow,
     PgReplicaRow,
@@ -58,6 +61,21 @@ export async function readPostgres(t: PgTarget, timeoutMs = 5000): Promise<PgRep
         return { reachable: false, error: errorText(e) };
     } finally {
         await client.end().catch(() => undefined);
+    }
+}
+
+/**
+ * The repository's backups, from a command the operator chose that prints `synaxic-backup info json` (over SSH
+ * to the backup host, typically); not checked without one.
+ */
+export function readBackups(command: string | undefined, timeoutMs = 30000): BackupReport {
+    if (!command) return { checked: false };
+    try {
+        const out = execFileSync("sh", ["-c", command], { timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
+        return parseBackupInfo(out.toString(), Date.now() / 1000);
+    } catch (e) {
+        const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
+        return { checked: true, reachable: false, error: stderr || errorText(e) };
     }
 }
 

@@ -79,9 +79,50 @@ export type RedisReport =
       }
     | { reachable: false; error: string };
 
+/** The repository's backups, as `synaxic-backup info json` reports them; not checked without a way to ask. */
+export type BackupReport =
+    | { readonly checked: false }
+    | { readonly checked: true; readonly reachable: false; readonly error: string }
+    | {
+          readonly checked: true;
+          readonly reachable: true;
+          readonly stanza: string;
+          /** pgBackRest's stanza status: 0 ok, otherwise its message. */
+          readonly status: { readonly code: number; readonly message: string };
+          /** The newest backup, if any: label, type and when it finished (seconds since the epoch). */
+          readonly last?: { readonly label: string; readonly type: string; readonly stop: number };
+          /** Seconds since the newest backup finished. */
+          readonly ageSeconds?: number;
+      };
+
+/** One stanza of `pgbackrest info --output=json`, the fields we read. */
+interface PgBackRestStanza {
+    name: string;
+    status: { code: number; message: string };
+    backup: { label: string; type: string; timestamp: { stop: number } }[];
+}
+
+/** `synaxic-backup info json` text to a report (`now` in seconds since the epoch). */
+export function parseBackupInfo(json: string, now: number): Extract<BackupReport, { reachable: true }> {
+    const [stanza] = JSON.parse(json) as PgBackRestStanza[];
+    if (!stanza) throw new Error("the repository reports no stanza");
+    const newest = stanza.backup.at(-1);
+    const last = newest && { label: newest.label, type: newest.type, stop: newest.timestamp.stop };
+    return {
+        checked: true,
+        reachable: true,
+        stanza: stanza.name,
+        status: { code: stanza.status.code, message: stanza.status.message },
+        last,
+        ageSeconds: last && Math.max(0, now - last.stop),
+    };
+}
+
 export interface Thresholds {
     /** Lag above this many seconds is degraded (the old guide's alert: 30 s). */
     readonly lagSeconds: number;
+    /** A newest backup older than this many seconds is degraded (a day's schedule and some slack). */
+    readonly backupAgeSeconds?: number;
 }
 
 export interface Verdict {
@@ -150,12 +191,36 @@ function redisProblems(redis: RedisReport, role: "master" | "replica", t: Thresh
     return problems;
 }
 
-export function evaluate(role: "master" | "replica", pg: PgReport, redis: RedisReport, t: Thresholds): Verdict {
+function backupProblems(b: BackupReport, t: Thresholds): string[] {
+    if (!b.checked) return [];
+    if (!b.reachable) return [`backups: the repository did not answer: ${b.error}`];
+    const problems = b.status.code === 0 ? [] : [`backups: stanza ${b.stanza}: ${b.status.message}`];
+    if (!b.last) return [...problems, "backups: the repository holds no backup"];
+    const hours = (s: number) => (s / 3600).toFixed(1);
+    if (t.backupAgeSeconds !== undefined && (b.ageSeconds ?? 0) > t.backupAgeSeconds)
+        problems.push(
+            `backups: the newest (${b.last.label}) finished ${hours(b.ageSeconds ?? 0)} h ago (> ${hours(t.backupAgeSeconds)} h): is the schedule running? docker exec <backupContainer> synaxic-backup run diff`,
+        );
+    return problems;
+}
+
+export function evaluate(
+    role: "master" | "replica",
+    pg: PgReport,
+    redis: RedisReport,
+    t: Thresholds,
+    backups: BackupReport = { checked: false },
+): Verdict {
     const unreachable = [
         ...(pg.reachable ? [] : [`postgres unreachable: ${pg.error}`]),
         ...(redis.reachable ? [] : [`redis unreachable: ${redis.error}`]),
     ];
-    const problems = [...unreachable, ...pgProblems(pg, role, t), ...redisProblems(redis, role, t)];
+    const problems = [
+        ...unreachable,
+        ...pgProblems(pg, role, t),
+        ...redisProblems(redis, role, t),
+        ...backupProblems(backups, t),
+    ];
     if (unreachable.length > 0) return { status: "unreachable", exitCode: 2, problems };
     return problems.length > 0
         ? { status: "degraded", exitCode: 1, problems }

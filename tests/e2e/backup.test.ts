@@ -80,6 +80,23 @@ describe("continuous archiving and backups", () => {
         });
     });
 
+    it("is reported by the status command: the newest backup and its age, degraded past the limit", async () => {
+        const env = {
+            ...appEnv(master.outputs, caFile(ep.ca)),
+            // How an operator reaches the repository (here the backup host's engine; over SSH on a VPS).
+            SYNAXIC_BACKUP_INFO_COMMAND: `docker -H unix://${HOSTS.replica.socket} exec ${REPOSITORY} synaxic-backup info json`,
+        };
+        const fresh = await runStatus(["master"], env);
+        expect(fresh.stdout).toMatch(
+            /^Backups\n {2}stanza synaxic-e2e: ok; newest \d{8}-\d{6}F \(full\) finished .*h ago$/m,
+        );
+        expect(fresh.stdout).toMatch(/^ {2}archiving: mode=on archived=\d+ /m);
+        expect(fresh.code).toBe(0);
+        const strict = await runStatus(["master", "--backup-max-age", "0.0001"], env);
+        expect(strict.code).toBe(1);
+        expect(strict.stdout).toMatch(/backups: the newest \(\d{8}-\d{6}F\) finished .* h ago \(> 0\.0 h\)/);
+    });
+
     it("keeps no readable row in the repository, and its passphrase and keys only in 0600 files", async () => {
         const canary = `canary-${Date.now()}-plaintext`;
         await pgQuery(ep.masterPg, "CREATE TABLE canary (note text)");

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
     evaluate,
+    parseBackupInfo,
     parseRedisInfo,
     PgReport,
     PgReplicaRow,
@@ -90,6 +91,56 @@ describe("status verdict", () => {
             status: "healthy",
             exitCode: 0,
             problems: [],
+        });
+    });
+
+    describe("backups (synaxic-backup info json)", () => {
+        const info = (backups: { label: string; type: string; stop: number }[], code = 0) =>
+            JSON.stringify([
+                {
+                    name: "synaxic",
+                    status: { code, message: code === 0 ? "ok" : "missing stanza path" },
+                    backup: backups.map((b) => ({
+                        label: b.label,
+                        type: b.type,
+                        timestamp: { start: b.stop - 5, stop: b.stop },
+                    })),
+                },
+            ]);
+        const NOW = 1_800_000_000;
+        const day = { lagSeconds: 30, backupAgeSeconds: 26 * 3600 };
+        const full = { label: "20261129-030000F", type: "full", stop: NOW - 3600 };
+
+        it("reads the newest backup and its age", () => {
+            const b = parseBackupInfo(info([{ ...full, stop: NOW - 90000 }, full]), NOW);
+            expect(b).toMatchObject({ stanza: "synaxic", last: { label: full.label, type: "full" }, ageSeconds: 3600 });
+            expect(evaluate("master", pgMaster(), redisMaster, day, b).exitCode).toBe(0);
+        });
+
+        it.each([
+            [
+                "a newest backup older than the limit",
+                info([{ ...full, stop: NOW - 30 * 3600 }]),
+                /finished 30\.0 h ago \(> 26\.0 h\)/,
+            ],
+            ["no backup at all", info([]), /holds no backup/],
+            ["a stanza in error", info([full], 103), /stanza synaxic: missing stanza path/],
+        ])("is degraded with %s", (_, json, problem) => {
+            const v = evaluate("master", pgMaster(), redisMaster, day, parseBackupInfo(json, NOW));
+            expect(v.exitCode).toBe(1);
+            expect(v.problems.join("\n")).toMatch(problem);
+        });
+
+        it("is degraded when the repository does not answer, and silent when not asked", () => {
+            const away = {
+                checked: true as const,
+                reachable: false as const,
+                error: "ssh: connect to host: timed out",
+            };
+            expect(evaluate("master", pgMaster(), redisMaster, day, away).problems).toEqual([
+                "backups: the repository did not answer: ssh: connect to host: timed out",
+            ]);
+            expect(evaluate("master", pgMaster(), redisMaster, day).exitCode).toBe(0);
         });
     });
 
