@@ -2,6 +2,8 @@
 // protected volume behind a mutual-TLS pgBackRest server), the primary archiving to it, and restores made by the
 // program itself (`restoreFrom` on an empty primary volume): back to a moment before a DROP TABLE, and after the
 // loss of both hosts' databases.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { MasterOutputs } from "../../components/contract";
 import { archiveNow, momentBetween, onRepository, REPOSITORY } from "./backups";
 import { appEnv, caFile, pgQuery, redisConnect, runStatus } from "./clients";
@@ -17,6 +19,7 @@ import {
     masterConfig,
     NAMES,
     replicaConfig,
+    STATE_DIR,
     up,
 } from "./stacks";
 import { figure, phase } from "./timing";
@@ -128,6 +131,32 @@ describe("continuous archiving and backups", () => {
             dockerOn(HOSTS.master, ["inspect", NAMES.masterPostgres, PRIMARY_SIDECAR]),
         ].join("\n");
         expect(seen).not.toContain(passphrase);
+        // Nor in what the engine keeps of the host commands' output (pgBackRest prints the option as <redacted>).
+        const state = fs.readFileSync(path.join(STATE_DIR, "state-master.json"), "utf8");
+        const init = JSON.stringify(JSON.parse(state)["command:remote:Command::backup-init"].outputs);
+        expect(init).toContain("repo1-cipher-pass=<redacted>");
+        expect(init).not.toContain(passphrase);
+    });
+
+    it("lets into the repository only the database hosts' certificates: another CN or another CA is refused", () => {
+        // From inside the repository's container, as a database host would ask the repository server for its backups.
+        const askRepositoryWith = (cert: string, key: string) =>
+            onRepository(
+                "bash",
+                "-c",
+                `${OTHER_CA} && chown -R postgres /tmp/intruder && setpriv --reuid postgres --regid postgres --init-groups ` +
+                    `pgbackrest --config=/dev/null --stanza=synaxic-e2e --repo1-host=${HOSTS.replica.linkIp} ` +
+                    "--repo1-host-type=tls --repo1-host-port=8432 --repo1-host-ca-file=/etc/synaxic/tls/ca.crt " +
+                    `--repo1-host-cert-file=${cert} --repo1-host-key-file=${key} --log-level-console=warn info 2>&1`,
+            );
+        // `info` reports what the repository said instead of failing. Signed by our CA, but CN backup: the
+        // repository lets in master and replica1 only.
+        const otherCn = askRepositoryWith("/etc/synaxic/tls/server.crt", "/etc/synaxic/tls/server.key");
+        expect(otherCn).toMatch(/status: error[\s\S]*AccessError.*access denied/);
+        // CN backup, but from a CA of the intruder's own.
+        const otherCa = askRepositoryWith("/tmp/intruder/backup.crt", "/tmp/intruder/backup.key");
+        expect(otherCa).toMatch(/status: error[\s\S]*TLS error .*unknown ca/);
+        expect(`${otherCn}${otherCa}`).not.toMatch(/full backup/);
     });
 
     it("lets the primary's files be read only by the repository's certificate: another CN or another CA is refused", () => {
