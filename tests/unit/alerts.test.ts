@@ -66,6 +66,22 @@ const CASES: Case[] = [
         runbook: "README.md#re-seeding-a-replica: bring the standby back before the cap drops the slot",
     },
     {
+        alert: "SynaxicArchivingFailing",
+        // The repository away: every attempt fails and nothing is archived.
+        firing: {
+            'pg_stat_archiver_failed_count{instance="a:9187"}': "0+1x15",
+            'pg_stat_archiver_archived_count{instance="a:9187"}': "10x15",
+        },
+        // Failures long past, archiving going on: quiet (and an idle primary changes neither counter).
+        quiet: {
+            'pg_stat_archiver_failed_count{instance="a:9187"}': "3x15",
+            'pg_stat_archiver_archived_count{instance="a:9187"}': "10+1x15",
+        },
+        labels: { severity: "critical", instance: "a:9187" },
+        summary: "WAL archiving on a:9187 fails: point-in-time recovery stops at the last archived segment",
+        runbook: "README.md#backups-and-point-in-time-recovery: is the backup host up? npm run status -- master",
+    },
+    {
         alert: "SynaxicPostgresDown",
         firing: { 'pg_up{instance="a:9187"}': "0x15" },
         quiet: { 'pg_up{instance="a:9187"}': "1x15" },
