@@ -21,6 +21,7 @@ import {
     script,
     serviceContainer,
     ServiceContainer,
+    tlsUploads,
     UPLOAD_DIR,
 } from "./service";
 import { KeyPair } from "./tlsBundle";
@@ -28,18 +29,9 @@ import { KeyPair } from "./tlsBundle";
 /** The repository's certificate CN: its client identity towards the database hosts' pgBackRest servers. */
 export const BACKUP_CN = "backup";
 
-/** Where pgBackRest's socket folder is mounted: the PostgreSQL server's, shared with the pgBackRest server. */
-export const SOCKET_DIR = "/var/run/postgresql";
-
 export interface BackupTls extends KeyPair {
     readonly caCertPem: pulumi.Input<string>;
 }
-
-const tlsUploads = (tls: BackupTls) => [
-    publicFile(`${UPLOAD_DIR}/ca.crt`, tls.caCertPem),
-    publicFile(`${UPLOAD_DIR}/server.crt`, tls.certPem),
-    privateFile(`${UPLOAD_DIR}/server.key`, tls.keyPem),
-];
 
 export interface PgBackRestServerArgs {
     readonly host: Host;
@@ -71,7 +63,7 @@ export function pgBackRestServer(name: string, a: PgBackRestServerArgs): Service
         ],
         volumes: [
             { volume: a.dataVolume, path: PG_PATHS.data },
-            { volume: a.socketVolume, path: SOCKET_DIR },
+            { volume: a.socketVolume, path: PG_PATHS.socket },
         ],
         ports: [{ internal: PGBACKREST_PORT, external: a.port }],
         placement: a.placement,

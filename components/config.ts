@@ -545,7 +545,8 @@ function backupSettings(raw: RawConfig, allowAny: boolean): BackupSettings | und
 // A timestamp with its zone: without one, PostgreSQL would read it in the server's zone.
 const RESTORE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(\.\d{1,6})?)(Z|[+-]\d{2}(:?\d{2})?)$/;
 
-function restoreTarget(raw: RawConfig, backup: BackupSettings | undefined): RestoreTarget | undefined {
+/** Read only with backups on (backupSettings refuses restoreFrom without a backup host). */
+function restoreTarget(raw: RawConfig): RestoreTarget | undefined {
     const v = optional(raw, "restoreFrom");
     if (v === undefined) return undefined;
     if (v === "latest") return { type: "latest" };
@@ -563,7 +564,6 @@ function restoreTarget(raw: RawConfig, backup: BackupSettings | undefined): Rest
     if (at > Date.now()) {
         throw new ConfigError("restoreFrom", `${v} is in the future`, `${setCmd("restoreFrom", "latest")}`);
     }
-    if (!backup) throw new Error("unreachable: restoreFrom is refused without backups");
     return { type: "time", time: `${m[1]} ${m[2]}${m[4] === "Z" ? "+00" : m[4]}` };
 }
 
@@ -597,7 +597,7 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
         ...base,
         role: "master",
         backup,
-        restoreFrom: restoreTarget(raw, backup),
+        restoreFrom: restoreTarget(raw),
         replicas,
         synchronousReplication,
         maxSlotWalKeepSize: matching(

@@ -8,6 +8,7 @@ import {
     publicFile,
     script,
     serviceContainer,
+    tlsUploads,
     ServiceContainer,
     Upload,
     UPLOAD_DIR,
@@ -16,7 +17,6 @@ import {
 import { templateText } from "./render";
 import { Host } from "./host";
 import { KeyPair } from "./tlsBundle";
-import { SOCKET_DIR } from "./backup";
 
 /** SQL files every PostgreSQL container carries; the status command reads the same files. */
 export const STATUS_SQL = ["status-primary-replicas.sql", "status-primary-slots.sql", "status-standby.sql"];
@@ -67,9 +67,7 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         ...CONTAINER_SQL.map((f) => publicFile(`/etc/synaxic/sql/${f}`, templateText(`sql/${f}`))),
         publicFile(PG_PATHS.conf, a.conf),
         publicFile(PG_PATHS.hba, a.hba),
-        publicFile(`${UPLOAD_DIR}/ca.crt`, a.tls.caCertPem),
-        publicFile(`${UPLOAD_DIR}/server.crt`, a.tls.certPem),
-        privateFile(`${UPLOAD_DIR}/server.key`, a.tls.keyPem),
+        ...tlsUploads(a.tls),
         ...a.extraUploads,
         ...(a.backup ? [privateFile(`${UPLOAD_DIR}/pgbackrest.conf`, a.backup.conf)] : []),
     ];
@@ -80,7 +78,7 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         uploads,
         volumes: [
             { volume: a.volume, path: PG_PATHS.data },
-            ...(a.backup ? [{ volume: a.backup.socketVolume, path: SOCKET_DIR }] : []),
+            ...(a.backup ? [{ volume: a.backup.socketVolume, path: PG_PATHS.socket }] : []),
         ],
         ports: [{ internal: CONTAINER_PORTS.postgres, external: a.placement.hostPort }],
         placement: a.placement,

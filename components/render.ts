@@ -71,6 +71,8 @@ export const PG_PATHS = {
     conf: "/etc/synaxic/postgres/postgresql.conf",
     hba: "/etc/synaxic/postgres/pg_hba.conf",
     data: "/var/lib/postgresql/data",
+    /** The server's socket folder (shared with the pgBackRest server beside it). */
+    socket: "/var/run/postgresql",
 } as const;
 
 export function primaryConninfo(up: UpstreamSettings): string {

@@ -29,6 +29,19 @@ export const script = (file: string, template: string): Upload => ({
     mode: "0755",
 });
 
+/** A server's certificate, its key and the CA, as our entrypoints expect them in UPLOAD_DIR. */
+export function tlsUploads(tls: {
+    readonly caCertPem: pulumi.Input<string>;
+    readonly certPem: pulumi.Input<string>;
+    readonly keyPem: pulumi.Input<string>;
+}): Upload[] {
+    return [
+        publicFile(`${UPLOAD_DIR}/ca.crt`, tls.caCertPem),
+        publicFile(`${UPLOAD_DIR}/server.crt`, tls.certPem),
+        privateFile(`${UPLOAD_DIR}/server.key`, tls.keyPem),
+    ];
+}
+
 /** The entrypoint and its helper library, from config-templates/. */
 export function entrypointUploads(entrypointTemplate: string): Upload[] {
     return [
@@ -210,6 +223,8 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
             stopTimeout: STOP_GRACE_SECONDS,
             // Docker's init as PID 1 reaps what the service leaves behind: PostgreSQL as PID 1 would take an
             // orphan's exit (pgBackRest's asynchronous archive-push forks one) for a crashed backend and restart.
+            // Not ForceNew in the provider: it takes effect when a container is created (the release that added it
+            // changed every entrypoint too, so every container was replaced).
             init: true,
             // Without it the provider stops with a 0 s timeout: SIGKILL, crash recovery, a Redis full resync.
             destroyGraceSeconds: STOP_GRACE_SECONDS,

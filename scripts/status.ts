@@ -166,6 +166,12 @@ function text(o: Options, pg: PgReport, redis: RedisReport, v: Verdict, b: Backu
                 `  slot ${s.slot_name}: active=${s.active} wal_status=${s.wal_status} retained=${s.retained_bytes} B`,
             );
         }
+        const a = pg.archiver;
+        if (a) {
+            lines.push(
+                `  archiving: mode=${a.archive_mode} archived=${a.archived_count} last=${a.last_archived_wal ?? "none"} at ${a.last_archived_time ?? "-"} failed=${a.failed_count}${a.failing ? " (failing now)" : ""}`,
+            );
+        }
     } else {
         const s = pg.standby;
         lines.push(
@@ -183,14 +189,6 @@ function text(o: Options, pg: PgReport, redis: RedisReport, v: Verdict, b: Backu
                 `  replica ${r.ip}:${r.port} state=${r.state} offset=${r.offset} lag=${r.lag} s / ${r.lagBytes} B`,
             );
         }
-    }
-    if (pg.reachable && pg.role === "master" && pg.archiver) {
-        const a = pg.archiver;
-        lines.splice(
-            lines.indexOf(`Redis (${o.role}) ${o.redis.host}:${o.redis.port}`),
-            0,
-            `  archiving: mode=${a.archive_mode} archived=${a.archived_count} last=${a.last_archived_wal ?? "none"} at ${a.last_archived_time ?? "-"} failed=${a.failed_count}${a.failing ? " (failing now)" : ""}`,
-        );
     }
     lines.push(...backupLines(b));
     lines.push(`Status: ${v.status}`, ...v.problems.map((p) => `  - ${p}`));

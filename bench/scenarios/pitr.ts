@@ -2,13 +2,13 @@
 // primary lost with its host takes with it under steady writes (RPO), and the time to bring it back from the
 // repository with restoreFrom latest (RTO).
 import { dockerExec, dockerOn, engineOf, HOSTS } from "../../tests/e2e/hosts";
+import { onRepository } from "../../tests/e2e/backups";
 import { FAULTS_TABLE, missingRows, Writer } from "../../tests/e2e/load";
 import { pgQuery } from "../../tests/e2e/clients";
 import { BACKUP_ON_REPLICA_HOST, IMAGES, masterConfig, NAMES, replicaConfig, upProcess } from "../../tests/e2e/stacks";
 import { deploy, floor, RUNS, time, WITH_PG_BIN } from "../harness";
 import { log, median, row, secs } from "../report";
 
-const REPOSITORY = "synaxic-e2e-backup";
 /** Shorter than the default 60 s so the RPO run stays short; the goal scales with it. */
 const ARCHIVE_TIMEOUT = 30;
 /** Steady writes before the primary is lost: long enough for archive_timeout to matter. */
@@ -32,7 +32,7 @@ export async function backupAndRestore(): Promise<void> {
     const fulls: number[] = [];
     const tars: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-        fulls.push(time(() => dockerOn(HOSTS.replica, ["exec", REPOSITORY, "synaxic-backup", "run", "full"])));
+        fulls.push(time(() => onRepository("synaxic-backup", "run", "full")));
         const copy = `synaxic-e2e-bench-tar-${i}`;
         tars.push(time(() => floor(HOSTS.master, "tar-copy", IMAGES.postgres, `${NAMES.masterPostgres}-data`, copy)));
         await HOSTS.master.docker.removeVolume(copy);
@@ -54,7 +54,7 @@ export async function backupAndRestore(): Promise<void> {
     await engineOf(NAMES.masterPostgres).kill(NAMES.masterPostgres);
     const killed = Date.now();
     await writer.stop();
-    dockerOn(HOSTS.master, ["rm", "-f", NAMES.masterPostgres, "synaxic-e2e-pgbackrest-prod"]);
+    dockerOn(HOSTS.master, ["rm", "-f", NAMES.masterPostgres, NAMES.masterPgBackRest]);
     dockerOn(HOSTS.master, ["volume", "rm", `${NAMES.masterPostgres}-data`]);
     const restore = upProcess("master", masterConfig({ ...backups, restoreFrom: "latest" }), undefined, "master", {
         refresh: true,

@@ -19,29 +19,25 @@ require_pgbackrest() {
 }
 
 install_files() {
-  install_file 0600 postgres "$UPLOADS/pgbackrest.conf" "$CONF"
+  install_pgbackrest_conf "$UPLOADS/pgbackrest.conf"
   install_file 0644 postgres "$UPLOADS/ca.crt" /etc/synaxic/tls/ca.crt
   install_file 0644 postgres "$UPLOADS/server.crt" /etc/synaxic/tls/server.crt
   install_file 0600 postgres "$UPLOADS/server.key" /etc/synaxic/tls/server.key
-  chmod 0750 /etc/synaxic/tls /etc/pgbackrest
-  chown root:postgres /etc/synaxic/tls /etc/pgbackrest
-  install -d -o postgres -g postgres -m 0750 /tmp/pgbackrest
+  chmod 0750 /etc/synaxic/tls
+  chown root:postgres /etc/synaxic/tls
 }
 
-# The backup of the day at BACKUP_TIME: full on FULL_DAY (or daily), differential otherwise.
+# The backup of the day: full on FULL_DAY (or daily), differential otherwise.
+backup_of_the_day() {
+  local kind="diff"
+  if [ "$FULL_DAY" = daily ] || [ "$(date -u +%a | tr '[:upper:]' '[:lower:]')" = "$FULL_DAY" ]; then kind="full"; fi
+  synaxic-backup run "$kind"
+}
+
 run_schedule() {
   # shellcheck source=/dev/null
   source "$SCHEDULE"
-  local done_on="" today kind
-  while sleep 20; do
-    [ "$(date -u +%H:%M)" = "$BACKUP_TIME" ] || continue
-    today=$(date -u +%F)
-    [ "$today" != "$done_on" ] || continue
-    done_on=$today
-    kind="diff"
-    if [ "$FULL_DAY" = daily ] || [ "$(date -u +%a | tr '[:upper:]' '[:lower:]')" = "$FULL_DAY" ]; then kind="full"; fi
-    synaxic-backup run "$kind" || log "the scheduled $kind backup failed (pgbackrest's message above)"
-  done
+  every_day_at "$BACKUP_TIME" backup_of_the_day
 }
 
 # The TLS server and the schedule side by side; either ending ends the container (its restart policy brings both back).

@@ -52,13 +52,7 @@ snapshot() {
 serve() {
   install_files
   snapshot || true
-  local done_on=""
-  while sleep 20; do
-    [ "$(date -u +%H:%M)" = "$BACKUP_TIME" ] || continue
-    [ "$(date -u +%F)" != "$done_on" ] || continue
-    done_on=$(date -u +%F)
-    snapshot || true
-  done
+  every_day_at "$BACKUP_TIME" snapshot
 }
 
 main() {

@@ -40,9 +40,7 @@ install_pgbackrest() {
   grep -qx '\[global\]' "$UPLOADS/pgbackrest.conf" 2>/dev/null || return 0
   command -v pgbackrest >/dev/null \
     || die "backups are on (backupDockerHost) but this image has no pgbackrest: use a PostgreSQL image with pgBackRest (README \"Backups\")"
-  install -d -o root -g postgres -m 0750 /etc/pgbackrest
-  install_file 0600 postgres "$UPLOADS/pgbackrest.conf" /etc/pgbackrest/pgbackrest.conf
-  install -d -o postgres -g postgres -m 0750 /var/spool/pgbackrest /tmp/pgbackrest
+  install_pgbackrest_conf "$UPLOADS/pgbackrest.conf"
 }
 
 cluster_exists() { [ -s "$PGDATA/PG_VERSION" ]; }
@@ -61,10 +59,11 @@ bootstrap_roles() {
 
 # A server on the socket only, with no synchronous standby to wait for: nothing may connect or stream while the
 # cluster is being prepared.
-start_socket_server() {
-  run_as postgres pg_ctl -D "$PGDATA" -w -t 60 -l /tmp/bootstrap.log \
+start_socket_server() { # [<seconds to wait> [<log file>]]
+  local log=${2:-/tmp/bootstrap.log}
+  run_as postgres pg_ctl -D "$PGDATA" -w -t "${1:-60}" -l "$log" \
     -o "-c config_file=$CONF -c listen_addresses='' -c synchronous_standby_names=''" start >/dev/null \
-    || { cat /tmp/bootstrap.log >&2; die "PostgreSQL did not start on its socket (log above)"; }
+    || { tail -n 30 "$log" >&2; die "PostgreSQL did not start on its socket (log above)"; }
 }
 
 stop_socket_server() { run_as postgres pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null; }
@@ -157,9 +156,8 @@ restore_primary() {
 # serves: nothing connects to a primary that is still going back in time.
 finish_recovery() {
   log "recovering from the archive (restoreFrom): replaying WAL to the target"
-  run_as postgres pg_ctl -D "$PGDATA" -w -t 3600 -l /tmp/recovery.log \
-    -o "-c config_file=$CONF -c listen_addresses='' -c synchronous_standby_names=''" start >/dev/null \
-    || { tail -n 30 /tmp/recovery.log >&2; die "PostgreSQL did not start to recover (log above)"; }
+  # Reaching consistency may take long: an hour before pg_ctl gives up waiting.
+  start_socket_server 3600 /tmp/recovery.log
   local waited=0
   until [ "$(run_as postgres psql -X -Atq -h "$SOCKET_DIR" -U postgres -d postgres -c 'SELECT pg_is_in_recovery()')" = f ]; do
     sleep 1

@@ -41,6 +41,26 @@ add_postgres_bin_to_path() {
   export PATH
 }
 
+# pgBackRest's configuration where pgbackrest looks by default, readable by postgres only, and its working folders.
+install_pgbackrest_conf() {
+  install -d -o root -g postgres -m 0750 /etc/pgbackrest
+  install_file 0600 postgres "$1" /etc/pgbackrest/pgbackrest.conf
+  install -d -o postgres -g postgres -m 0750 /var/spool/pgbackrest /tmp/pgbackrest
+}
+
+# Run a command once a day at HH:MM (UTC), forever; a failure is logged and waits for the next day.
+every_day_at() { # <HH:MM> <command...>
+  local at=$1 done_on="" today
+  shift
+  while sleep 20; do
+    [ "$(date -u +%H:%M)" = "$at" ] || continue
+    today=$(date -u +%F)
+    [ "$today" != "$done_on" ] || continue
+    done_on=$today
+    "$@" || log "the daily $* failed (its message above)"
+  done
+}
+
 # A psql variable from a file, for a script piped to psql (names are validated identifiers; verifiers are base64).
 psql_set() { printf '\\set %s %s\n' "$1" "'$(cat "$2")'"; }
 

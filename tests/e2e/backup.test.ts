@@ -28,7 +28,6 @@ jest.setTimeout(600_000);
 
 /** How long the backup host is away in the outage case (the issue asks for 2 minutes). */
 const OUTAGE_MS = 120_000;
-const PRIMARY_SIDECAR = "synaxic-e2e-pgbackrest-prod";
 /** Backups to the replica's host, over its private link; a short archive_timeout keeps the suite quick. */
 const BACKUP: Record<string, string> = { ...BACKUP_ON_REPLICA_HOST, archiveTimeout: "10", redisSnapshotsKept: "2" };
 const SNAPSHOTS = "synaxic-e2e-redis-snapshots";
@@ -128,7 +127,7 @@ describe("continuous archiving and backups", () => {
         const seen = [
             dockerOn(HOSTS.replica, ["inspect", REPOSITORY]),
             dockerOn(HOSTS.replica, ["logs", REPOSITORY]),
-            dockerOn(HOSTS.master, ["inspect", NAMES.masterPostgres, PRIMARY_SIDECAR]),
+            dockerOn(HOSTS.master, ["inspect", NAMES.masterPostgres, NAMES.masterPgBackRest]),
         ].join("\n");
         expect(seen).not.toContain(passphrase);
         // Nor in what the engine keeps of the host commands' output (pgBackRest prints the option as <redacted>).
@@ -224,7 +223,7 @@ describe("restoreFrom on an empty primary volume", () => {
         await pgQuery(ep.masterPg, "DROP TABLE pitr");
         await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
-        loseDatabases(HOSTS.master, [NAMES.masterPostgres, PRIMARY_SIDECAR], ["synaxic-e2e-postgres-prod-data"]);
+        loseDatabases(HOSTS.master, [NAMES.masterPostgres, NAMES.masterPgBackRest], ["synaxic-e2e-postgres-prod-data"]);
         const started = Date.now();
         await phase("apply: master stack, restoreFrom a time", () =>
             up("master", masterWith({ restoreFrom: t }), undefined, "master", { refresh: true }),
@@ -292,7 +291,7 @@ describe("restoreFrom on an empty primary volume", () => {
         const catchUp = await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
         const target = new Date(inside).toISOString().replace("T", " ").replace("Z", "+00");
-        loseDatabases(HOSTS.master, [NAMES.masterPostgres, PRIMARY_SIDECAR], ["synaxic-e2e-postgres-prod-data"]);
+        loseDatabases(HOSTS.master, [NAMES.masterPostgres, NAMES.masterPgBackRest], ["synaxic-e2e-postgres-prod-data"]);
         await phase("apply: master stack, restoreFrom a moment inside the outage", () =>
             up("master", masterWith({ restoreFrom: target }), undefined, "master", { refresh: true }),
         );
@@ -320,12 +319,12 @@ describe("restoreFrom on an empty primary volume", () => {
 
         loseDatabases(
             HOSTS.master,
-            [NAMES.masterPostgres, PRIMARY_SIDECAR, NAMES.masterRedis],
+            [NAMES.masterPostgres, NAMES.masterPgBackRest, NAMES.masterRedis],
             ["synaxic-e2e-postgres-prod-data", "synaxic-e2e-redis-prod-data"],
         );
         loseDatabases(
             HOSTS.replica,
-            [NAMES.replicaPostgres, "synaxic-e2e-pgbackrest-replica", NAMES.replicaRedis],
+            [NAMES.replicaPostgres, NAMES.replicaPgBackRest, NAMES.replicaRedis],
             ["synaxic-e2e-postgres-replica-data", "synaxic-e2e-redis-replica-data"],
         );
         const restored = await phase("apply: master stack, restoreFrom latest, after the loss", () =>

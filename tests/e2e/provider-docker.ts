@@ -88,8 +88,12 @@ const CONTAINER_ARGS = [
     "waitTimeout",
     "destroyGraceSeconds",
 ];
-/** Changed in place by ContainerUpdate (which applies only the restart policy); every other argument replaces. */
-const IN_PLACE = ["restart", "healthcheck", "mustRun", "wait", "waitTimeout", "destroyGraceSeconds"];
+/**
+ * Changed in place by ContainerUpdate (which applies only the restart policy); every other argument replaces.
+ * `init` is Optional+Computed without ForceNew in resource_docker_container.go: a change "updates" and the running
+ * container keeps its PID 1 until it is replaced for another reason.
+ */
+const IN_PLACE = ["restart", "healthcheck", "mustRun", "wait", "waitTimeout", "destroyGraceSeconds", "init"];
 /** Set-typed arguments: order does not matter. */
 const SETS = ["uploads", "envs"];
 

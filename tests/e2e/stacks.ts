@@ -29,6 +29,8 @@ export const NAMES = {
     masterRedis: "synaxic-e2e-redis-prod",
     replicaPostgres: "synaxic-e2e-postgres-replica",
     replicaRedis: "synaxic-e2e-redis-replica",
+    masterPgBackRest: "synaxic-e2e-pgbackrest-prod",
+    replicaPgBackRest: "synaxic-e2e-pgbackrest-replica",
 };
 
 const onHost = (host: TestHost) => ({
