@@ -5,7 +5,15 @@ import { dockerExec, dockerOn, engineOf, HOSTS } from "../../tests/e2e/hosts";
 import { onRepository } from "../../tests/e2e/backups";
 import { FAULTS_TABLE, missingRows, Writer } from "../../tests/e2e/load";
 import { pgQuery } from "../../tests/e2e/clients";
-import { BACKUP_ON_REPLICA_HOST, IMAGES, masterConfig, NAMES, replicaConfig, upProcess } from "../../tests/e2e/stacks";
+import {
+    BACKUP_ON_REPLICA_HOST,
+    IMAGES,
+    masterConfig,
+    NAMES,
+    PGBACKREST_NAMES,
+    replicaConfig,
+    upProcess,
+} from "../../tests/e2e/stacks";
 import { deploy, floor, RUNS, time, WITH_PG_BIN } from "../harness";
 import { log, median, row, secs } from "../report";
 
@@ -54,7 +62,7 @@ export async function backupAndRestore(): Promise<void> {
     await engineOf(NAMES.masterPostgres).kill(NAMES.masterPostgres);
     const killed = Date.now();
     await writer.stop();
-    dockerOn(HOSTS.master, ["rm", "-f", NAMES.masterPostgres, NAMES.masterPgBackRest]);
+    dockerOn(HOSTS.master, ["rm", "-f", NAMES.masterPostgres, PGBACKREST_NAMES.master]);
     dockerOn(HOSTS.master, ["volume", "rm", `${NAMES.masterPostgres}-data`]);
     const restore = upProcess("master", masterConfig({ ...backups, restoreFrom: "latest" }), undefined, "master", {
         refresh: true,

@@ -18,6 +18,7 @@ import {
     endpoints,
     masterConfig,
     NAMES,
+    PGBACKREST_NAMES,
     replicaConfig,
     STATE_DIR,
     up,
@@ -127,7 +128,7 @@ describe("continuous archiving and backups", () => {
         const seen = [
             dockerOn(HOSTS.replica, ["inspect", REPOSITORY]),
             dockerOn(HOSTS.replica, ["logs", REPOSITORY]),
-            dockerOn(HOSTS.master, ["inspect", NAMES.masterPostgres, NAMES.masterPgBackRest]),
+            dockerOn(HOSTS.master, ["inspect", NAMES.masterPostgres, PGBACKREST_NAMES.master]),
         ].join("\n");
         expect(seen).not.toContain(passphrase);
         // Nor in what the engine keeps of the host commands' output (pgBackRest prints the option as <redacted>).
@@ -223,7 +224,11 @@ describe("restoreFrom on an empty primary volume", () => {
         await pgQuery(ep.masterPg, "DROP TABLE pitr");
         await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
-        loseDatabases(HOSTS.master, [NAMES.masterPostgres, NAMES.masterPgBackRest], ["synaxic-e2e-postgres-prod-data"]);
+        loseDatabases(
+            HOSTS.master,
+            [NAMES.masterPostgres, PGBACKREST_NAMES.master],
+            ["synaxic-e2e-postgres-prod-data"],
+        );
         const started = Date.now();
         await phase("apply: master stack, restoreFrom a time", () =>
             up("master", masterWith({ restoreFrom: t }), undefined, "master", { refresh: true }),
@@ -291,7 +296,11 @@ describe("restoreFrom on an empty primary volume", () => {
         const catchUp = await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
         const target = new Date(inside).toISOString().replace("T", " ").replace("Z", "+00");
-        loseDatabases(HOSTS.master, [NAMES.masterPostgres, NAMES.masterPgBackRest], ["synaxic-e2e-postgres-prod-data"]);
+        loseDatabases(
+            HOSTS.master,
+            [NAMES.masterPostgres, PGBACKREST_NAMES.master],
+            ["synaxic-e2e-postgres-prod-data"],
+        );
         await phase("apply: master stack, restoreFrom a moment inside the outage", () =>
             up("master", masterWith({ restoreFrom: target }), undefined, "master", { refresh: true }),
         );
@@ -319,12 +328,12 @@ describe("restoreFrom on an empty primary volume", () => {
 
         loseDatabases(
             HOSTS.master,
-            [NAMES.masterPostgres, NAMES.masterPgBackRest, NAMES.masterRedis],
+            [NAMES.masterPostgres, PGBACKREST_NAMES.master, NAMES.masterRedis],
             ["synaxic-e2e-postgres-prod-data", "synaxic-e2e-redis-prod-data"],
         );
         loseDatabases(
             HOSTS.replica,
-            [NAMES.replicaPostgres, NAMES.replicaPgBackRest, NAMES.replicaRedis],
+            [NAMES.replicaPostgres, PGBACKREST_NAMES.replica, NAMES.replicaRedis],
             ["synaxic-e2e-postgres-replica-data", "synaxic-e2e-redis-replica-data"],
         );
         const restored = await phase("apply: master stack, restoreFrom latest, after the loss", () =>

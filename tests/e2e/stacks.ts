@@ -29,8 +29,11 @@ export const NAMES = {
     masterRedis: "synaxic-e2e-redis-prod",
     replicaPostgres: "synaxic-e2e-postgres-replica",
     replicaRedis: "synaxic-e2e-redis-replica",
-    masterPgBackRest: "synaxic-e2e-pgbackrest-prod",
-    replicaPgBackRest: "synaxic-e2e-pgbackrest-replica",
+};
+/** The pgBackRest servers beside PostgreSQL, with backups on (apart from NAMES: not every deployment has them). */
+export const PGBACKREST_NAMES = {
+    master: "synaxic-e2e-pgbackrest-prod",
+    replica: "synaxic-e2e-pgbackrest-replica",
 };
 
 const onHost = (host: TestHost) => ({
