@@ -92,6 +92,22 @@ export interface BackupSettings {
     readonly retentionFull: number;
     /** Redis snapshots kept on the backup host. */
     readonly redisSnapshotsKept: number;
+    /** A second repository in S3-compatible storage; its credentials are in `secrets` (validated, both set). */
+    readonly s3?: S3RepositorySettings;
+}
+
+/** pgBackRest's repo2 in an S3-compatible bucket, reached over HTTPS from every database host and the backup host. */
+export interface S3RepositorySettings {
+    /** The service's host name or address. */
+    readonly endpoint: string;
+    readonly port: number;
+    readonly bucket: string;
+    readonly region: string;
+    /** Folder in the bucket. */
+    readonly path: string;
+    readonly uriStyle: "host" | "path";
+    /** CA that signed the service's certificate; undefined: the image's trust store. */
+    readonly caCertPem?: string;
 }
 
 /** Where a new primary's data comes from when its volume is empty: the repository's end, or a point in time. */
@@ -166,6 +182,16 @@ function str(raw: RawConfig, key: ConfigKey, fallback: string = String(defaultOf
 function optional(raw: RawConfig, key: ConfigKey): string | undefined {
     const v = raw[key];
     return v === undefined || v.trim() === "" ? undefined : v.trim();
+}
+
+/**
+ * Set to something other than its default. The engine hands the program every key Pulumi.yaml declares, a key the
+ * stack leaves unset carrying its default: only a different value says the user set it.
+ */
+function setByUser(raw: RawConfig, key: ConfigKey): boolean {
+    const v = optional(raw, key);
+    const d = defaultOf(key);
+    return v !== undefined && v !== (Array.isArray(d) ? JSON.stringify(d) : String(d));
 }
 
 function int(raw: RawConfig, key: KeyOf<number>, min: number, max: number, what: string): number {
@@ -397,6 +423,9 @@ export function parseReplicaSpec(entry: string, allowAny: boolean): ReplicaSpec 
     };
 }
 
+/** Secrets the program would otherwise generate: our password alphabet keeps them safe in URLs and config files. */
+const PASSWORD_KEYS = ["postgresPassword", "replicationPassword", "redisPassword"] as const satisfies SecretKey[];
+
 function password(raw: RawConfig, key: SecretKey): void {
     const v = raw[key];
     if (v === undefined || v.trim() === "") return; // unset: generated
@@ -453,7 +482,7 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
             setCmd("redisPort", String(defaultOf("redisPort"))),
         );
     }
-    for (const key of SECRET_KEYS) if (key !== "sshPrivateKey") password(raw, key);
+    for (const key of PASSWORD_KEYS) password(raw, key);
     const sshHost = sshHostOf(host);
     const advertisedHost = hostName("advertisedHost", str(raw, "advertisedHost", sshHost ?? "localhost"));
     const secrets = Object.fromEntries(SECRET_KEYS.filter((k) => raw[k]?.trim()).map((k) => [k, raw[k] as string]));
@@ -496,6 +525,80 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
 }
 
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+const S3_KEYS = [
+    "backupS3Bucket",
+    "backupS3Region",
+    "backupS3Path",
+    "backupS3UriStyle",
+    "backupS3CaCert",
+    "backupS3AccessKey",
+    "backupS3SecretKey",
+] as const satisfies readonly ConfigKey[];
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+\r?\n-----END CERTIFICATE-----\s*$/;
+// One line of printable characters: each lands on a line of pgbackrest.conf.
+const S3_CREDENTIAL = /^[\x21-\x7e]{3,256}$/;
+
+/** The second repository (repo2) in S3-compatible storage; undefined without backupS3Endpoint. */
+function s3Repository(raw: RawConfig): S3RepositorySettings | undefined {
+    const endpoint = optional(raw, "backupS3Endpoint");
+    if (endpoint === undefined) {
+        const stray = S3_KEYS.find((k) => setByUser(raw, k));
+        if (stray) {
+            throw new ConfigError(
+                stray,
+                "there is no S3 repository (no backupS3Endpoint), so this setting would do nothing",
+                `${setCmd("backupS3Endpoint", "s3.eu-central-1.amazonaws.com")}, or pulumi config rm ${stray}`,
+            );
+        }
+        return undefined;
+    }
+    const m = /^([^:/\s]+)(?::(\d{1,5}))?$/.exec(endpoint);
+    if (!m || Number(m[2] ?? 443) < 1 || Number(m[2] ?? 443) > 65535) {
+        throw new ConfigError(
+            "backupS3Endpoint",
+            `"${endpoint}" is not host[:port] (HTTPS is implied; no scheme, no path)`,
+            setCmd("backupS3Endpoint", "s3.eu-central-1.amazonaws.com"),
+        );
+    }
+    const bucket = optional(raw, "backupS3Bucket");
+    if (bucket === undefined || !S3_BUCKET.test(bucket)) {
+        throw new ConfigError(
+            "backupS3Bucket",
+            bucket === undefined ? "the S3 repository needs its bucket" : `"${bucket}" is not an S3 bucket name`,
+            `${setCmd("backupS3Bucket", "synaxic-backups")} (create the bucket first: pgBackRest does not)`,
+        );
+    }
+    for (const key of ["backupS3AccessKey", "backupS3SecretKey"] as const) {
+        const v = raw[key]?.trim() ?? "";
+        if (!S3_CREDENTIAL.test(v)) {
+            throw new ConfigError(
+                key,
+                v === ""
+                    ? "the S3 repository needs its credentials"
+                    : "the value is not one line of printable characters",
+                setCmd(key, "<from the S3 service>", true),
+            );
+        }
+    }
+    const ca = optional(raw, "backupS3CaCert");
+    if (ca !== undefined && !PEM_CERTIFICATE.test(ca)) {
+        throw new ConfigError(
+            "backupS3CaCert",
+            "the value is not a PEM certificate (-----BEGIN CERTIFICATE----- ...)",
+            "pulumi config set backupS3CaCert < ca.crt, or remove it to use the image's trust store",
+        );
+    }
+    return {
+        endpoint: hostName("backupS3Endpoint", m[1]),
+        port: Number(m[2] ?? 443),
+        bucket,
+        region: matching(raw, "backupS3Region", /^[a-z0-9-]{2,40}$/, "a region name like eu-central-1"),
+        path: matching(raw, "backupS3Path", /^\/[A-Za-z0-9._/-]*$/, "a path in the bucket starting with /"),
+        uriStyle: matching(raw, "backupS3UriStyle", /^(host|path)$/, "host or path") as "host" | "path",
+        caCertPem: ca,
+    };
+}
 const BACKUP_KEYS = [
     "backupSshHostKey",
     "backupHost",
@@ -503,12 +606,14 @@ const BACKUP_KEYS = [
     "backupTime",
     "backupFullDay",
     "restoreFrom",
+    "backupS3Endpoint",
+    ...S3_KEYS,
 ] as const satisfies readonly ConfigKey[];
 
 function backupSettings(raw: RawConfig, allowAny: boolean): BackupSettings | undefined {
     const host = dockerHost(raw, "backupDockerHost");
     if (host === undefined) {
-        const stray = BACKUP_KEYS.find((k) => optional(raw, k) !== undefined);
+        const stray = BACKUP_KEYS.find((k) => setByUser(raw, k));
         if (stray) {
             throw new ConfigError(
                 stray,
@@ -539,6 +644,7 @@ function backupSettings(raw: RawConfig, allowAny: boolean): BackupSettings | und
         ),
         retentionFull: int(raw, "backupRetentionFull", 1, 100, "a number of full backups"),
         redisSnapshotsKept: int(raw, "redisSnapshotsKept", 1, 1000, "a number of snapshots"),
+        s3: s3Repository(raw),
     };
 }
 

@@ -1,6 +1,7 @@
 // Runs index.ts under Pulumi's mock runtime and records what it declares: each resource's inputs (secrets
 // unwrapped and noted), its resource options and the dependencies the engine would order it by. The unit tests
 // answer each resource with mock state; the e2e suite passes a provider that creates it for real.
+import { CONFIG_SCHEMA } from "../../components/configSchema";
 import type { MasterOutputs } from "../../components/contract";
 import type * as PulumiModule from "@pulumi/pulumi";
 
@@ -214,7 +215,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         };
 
         const config: Record<string, string> = {};
-        for (const [k, v] of Object.entries(opts.config)) config[`${PROJECT}:${k}`] = v;
+        for (const [k, v] of Object.entries(withProjectDefaults(opts.config))) config[`${PROJECT}:${k}`] = v;
         pulumi.runtime.setAllConfig(config);
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         program = require("../../index");
@@ -277,4 +278,16 @@ export function upload(container: Recorded, file: string): { content: string; pe
     );
     if (!found) throw new Error(`${container.name} has no upload ${file}`);
     return found;
+}
+
+/**
+ * The stack's config as the engine hands it to the program: every key Pulumi.yaml declares with a default and the
+ * stack leaves unset carries that default (arrays as JSON), as pulumi's ValidateStackConfigAndApplyProjectConfig does.
+ */
+export function withProjectDefaults(config: Readonly<Record<string, string>>): Record<string, string> {
+    const applied: Record<string, string> = {};
+    for (const [key, spec] of Object.entries(CONFIG_SCHEMA)) {
+        applied[key] = Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default);
+    }
+    return { ...applied, ...config };
 }

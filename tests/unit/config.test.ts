@@ -1,4 +1,5 @@
 import { errorOf } from "./fixtures";
+import { withProjectDefaults } from "../helpers/program";
 import {
     checkKnownKeys,
     parseSettings,
@@ -9,7 +10,9 @@ import {
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILefMv5mNyr9wizcTVsTmltozZQxEVXfV2+OaX0NXjlG";
 const VPS = { dockerHost: "ssh://root@203.0.113.10", sshHostKey: HOST_KEY };
-const master = (extra: Record<string, string> = {}) => parseSettings({ role: "master", ...extra }, "master");
+// As the engine hands config to the program: every key Pulumi.yaml declares, unset ones at their defaults.
+const master = (extra: Record<string, string> = {}) =>
+    parseSettings(withProjectDefaults({ role: "master", ...extra }), "master");
 /** A master stack with its repository on the replica's host. */
 const backups = (extra: Record<string, string> = {}) =>
     master({
@@ -20,7 +23,19 @@ const backups = (extra: Record<string, string> = {}) =>
         ...extra,
     });
 const replica = (extra: Record<string, string> = {}) =>
-    parseSettings({ role: "replica", masterStack: "org/synaxic-replication/master", ...extra }, "replica");
+    parseSettings(
+        withProjectDefaults({ role: "replica", masterStack: "org/synaxic-replication/master", ...extra }),
+        "replica",
+    );
+/** Backups with a second repository in a self-hosted S3 service. */
+const S3 = {
+    backupS3Endpoint: "minio.example.com:9000",
+    backupS3Bucket: "synaxic-backups",
+    backupS3UriStyle: "path",
+    backupS3AccessKey: "AKIAEXAMPLE",
+    backupS3SecretKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+};
+const CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
 
 describe("defaults", () => {
     it("gives the names, ports and images users know", () => {
@@ -255,6 +270,55 @@ describe("bad input is refused before anything is created, naming the key and th
             /pulumi config set backupDockerHost/,
         ],
         [
+            "an S3 endpoint with a scheme",
+            () => backups({ ...S3, backupS3Endpoint: "https://minio.example.com:9000" }),
+            "backupS3Endpoint",
+            /host\[:port\]/,
+        ],
+        [
+            "an S3 repository without its bucket",
+            () => backups({ ...S3, backupS3Bucket: "" }),
+            "backupS3Bucket",
+            /create the bucket first/,
+        ],
+        [
+            "an S3 bucket name S3 refuses",
+            () => backups({ ...S3, backupS3Bucket: "Synaxic_Backups" }),
+            "backupS3Bucket",
+            /pulumi config set backupS3Bucket/,
+        ],
+        [
+            "an S3 repository without its secret key",
+            () => backups({ ...S3, backupS3SecretKey: "" }),
+            "backupS3SecretKey",
+            /--secret backupS3SecretKey/,
+        ],
+        [
+            "an S3 key over two lines",
+            () => backups({ ...S3, backupS3AccessKey: "AKIA\nrepo1-path=/" }),
+            "backupS3AccessKey",
+            /--secret backupS3AccessKey/,
+        ],
+        ["an S3 uri style unknown", () => backups({ ...S3, backupS3UriStyle: "vhost" }), "backupS3UriStyle", /host/],
+        [
+            "an S3 CA that is not a certificate",
+            () => backups({ ...S3, backupS3CaCert: "minio-ca.crt" }),
+            "backupS3CaCert",
+            /< ca.crt/,
+        ],
+        [
+            "an S3 setting without an S3 endpoint",
+            () => backups({ backupS3Bucket: "synaxic-backups" }),
+            "backupS3Bucket",
+            /pulumi config set backupS3Endpoint/,
+        ],
+        [
+            "an S3 repository with backups off",
+            () => master(S3),
+            "backupS3Endpoint",
+            /pulumi config set backupDockerHost/,
+        ],
+        [
             "a replica named like the repository's certificate",
             () => backups({ replicas: JSON.stringify(["backup 10.0.0.30"]) }),
             "replicas",
@@ -289,7 +353,35 @@ describe("bad input is refused before anything is created, naming the key and th
             fullDay: "sun",
             retentionFull: 4,
             redisSnapshotsKept: 7,
+            s3: undefined,
         });
+    });
+
+    it("reads a second repository in S3: endpoint and port, bucket, region and path defaults, the CA if given", () => {
+        const s = backups({ ...S3, backupS3CaCert: CA_PEM }) as MasterSettings;
+        expect(s.backup?.s3).toEqual({
+            endpoint: "minio.example.com",
+            port: 9000,
+            bucket: "synaxic-backups",
+            region: "us-east-1",
+            path: "/pgbackrest",
+            uriStyle: "path",
+            caCertPem: CA_PEM.trim(),
+        });
+        // The credentials stay with the other secrets, to be wrapped where they are used.
+        expect(s.secrets).toMatchObject({
+            backupS3AccessKey: S3.backupS3AccessKey,
+            backupS3SecretKey: S3.backupS3SecretKey,
+        });
+        expect(
+            (backups({ ...S3, backupS3Endpoint: "s3.eu-central-1.amazonaws.com" }) as MasterSettings).backup?.s3,
+        ).toMatchObject({ endpoint: "s3.eu-central-1.amazonaws.com", port: 443 });
+    });
+
+    it("reads a stack that sets nothing as the engine passes it, every declared key at its Pulumi.yaml default", () => {
+        // The engine applies the defaults (backupTime 03:00 among them): they are no sign of a setting made by hand.
+        expect((master() as MasterSettings).backup).toBeUndefined();
+        expect(replica().role).toBe("replica");
     });
 
     it.each([

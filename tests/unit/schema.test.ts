@@ -28,6 +28,13 @@ describe("the config keys", () => {
     });
 
     it("knows which keys are secrets", () => {
-        expect(SECRET_KEYS).toEqual(["sshPrivateKey", "postgresPassword", "replicationPassword", "redisPassword"]);
+        expect(SECRET_KEYS).toEqual([
+            "sshPrivateKey",
+            "postgresPassword",
+            "replicationPassword",
+            "redisPassword",
+            "backupS3AccessKey",
+            "backupS3SecretKey",
+        ]);
     });
 });
