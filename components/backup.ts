@@ -3,10 +3,12 @@
 // primary volume is the primary's entrypoint's: restoreFrom.)
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import type { BackupS3Secrets, S3RepositoryExports } from "./contract";
 import { Host, HostCommand } from "./host";
 import {
     PG_PATHS,
     PGBACKREST_PORT,
+    PgBackRestS3Settings,
     renderBackupSchedule,
     renderPgBackRestRepoConf,
     renderRedisSnapshotsEnv,
@@ -22,6 +24,7 @@ import {
     serviceContainer,
     ServiceContainer,
     tlsUploads,
+    Upload,
     UPLOAD_DIR,
 } from "./service";
 import { KeyPair } from "./tlsBundle";
@@ -32,6 +35,41 @@ export const BACKUP_CN = "backup";
 export interface BackupTls extends KeyPair {
     readonly caCertPem: pulumi.Input<string>;
 }
+
+/** What a host's pgBackRest reads: its pgbackrest.conf (S3 keys and passphrases in it) and the S3 service's CA. */
+export interface PgBackRestFiles {
+    readonly conf: pulumi.Input<string>;
+    /** PEM, or {@link NO_S3_CA}: every container gets the file, so its file list does not depend on the setting. */
+    readonly s3Ca: pulumi.Input<string>;
+}
+
+export const NO_S3_CA = "# No CA of the S3 service's own (backupS3CaCert): the image's trust store verifies it.\n";
+
+/** The uploads of {@link PgBackRestFiles}; the entrypoints install them where pgbackrest looks. */
+export function pgBackRestUploads(files: PgBackRestFiles): Upload[] {
+    return [
+        privateFile(`${UPLOAD_DIR}/pgbackrest.conf`, files.conf),
+        publicFile(`${UPLOAD_DIR}/pgbackrest-s3-ca.crt`, files.s3Ca),
+    ];
+}
+
+/** The S3 repository as a host's pgbackrest.conf renders it: where it is (another stack's output) and its secrets. */
+export function s3RepositoryConf(where: S3RepositoryExports, secrets: BackupS3Secrets): PgBackRestS3Settings {
+    return {
+        endpoint: where.endpoint,
+        port: where.port,
+        bucket: where.bucket,
+        region: where.region,
+        path: where.path,
+        uriStyle: where.uriStyle,
+        ownCa: where.caCertPem !== undefined,
+        retentionFull: where.retentionFull,
+        ...secrets,
+    };
+}
+
+/** The CA file's content for {@link PgBackRestFiles}. */
+export const s3CaFile = (where: S3RepositoryExports | undefined): string => where?.caCertPem ?? NO_S3_CA;
 
 export interface PgBackRestServerArgs {
     readonly host: Host;
@@ -44,8 +82,8 @@ export interface PgBackRestServerArgs {
     /** Host port it is published on (backupPort). */
     readonly port: number;
     readonly tls: BackupTls;
-    /** Rendered pgbackrest.conf of the database host. */
-    readonly conf: pulumi.Input<string>;
+    /** The database host's pgBackRest files. */
+    readonly files: PgBackRestFiles;
     readonly parent: pulumi.Resource;
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -56,11 +94,7 @@ export function pgBackRestServer(name: string, a: PgBackRestServerArgs): Service
         containerName: a.containerName,
         image: a.image,
         command: ["db-server"],
-        uploads: [
-            ...entrypointUploads("backup/entrypoint.sh"),
-            privateFile(`${UPLOAD_DIR}/pgbackrest.conf`, a.conf),
-            ...tlsUploads(a.tls),
-        ],
+        uploads: [...entrypointUploads("backup/entrypoint.sh"), ...pgBackRestUploads(a.files), ...tlsUploads(a.tls)],
         volumes: [
             { volume: a.dataVolume, path: PG_PATHS.data },
             { volume: a.socketVolume, path: PG_PATHS.socket },
@@ -101,6 +135,8 @@ export interface BackupRepositoryArgs {
     readonly primaryReady: pulumi.Input<pulumi.Resource>[];
     /** Redis snapshots pulled from the master into a protected volume of their own. */
     readonly redis: RedisSnapshotsArgs;
+    /** A second repository in S3, backed up to on the same schedule. */
+    readonly s3?: { readonly where: S3RepositoryExports; readonly secrets: pulumi.Input<BackupS3Secrets> };
 }
 
 /** The Redis side of the backup host. */
@@ -137,13 +173,15 @@ export class BackupRepository extends pulumi.ComponentResource {
             { name: args.networkName, driver: "bridge" },
             { parent: this, provider: args.host.provider },
         );
-        const conf = pulumi.output(args.cipherPass).apply((cipherPass) =>
+        const s3 = args.s3;
+        const conf = pulumi.all([args.cipherPass, s3?.secrets]).apply(([cipherPass, s3Secrets]) =>
             renderPgBackRestRepoConf({
                 stanza: args.stanza,
                 cipherPass,
                 retentionFull: args.retentionFull,
                 clients: args.clients,
                 databaseHosts: args.databaseHosts,
+                s3: s3 && s3Secrets && s3RepositoryConf(s3.where, s3Secrets),
             }),
         );
         const service = serviceContainer(`${name}-container`, {
@@ -153,7 +191,7 @@ export class BackupRepository extends pulumi.ComponentResource {
             uploads: [
                 ...entrypointUploads("backup/entrypoint.sh"),
                 script("/usr/local/bin/synaxic-backup", "backup/backup.sh"),
-                privateFile(`${UPLOAD_DIR}/pgbackrest.conf`, conf),
+                ...pgBackRestUploads({ conf, s3Ca: s3CaFile(s3?.where) }),
                 publicFile(
                     `${UPLOAD_DIR}/schedule.env`,
                     renderBackupSchedule({ stanza: args.stanza, time: args.time, fullDay: args.fullDay }),

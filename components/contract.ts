@@ -66,6 +66,8 @@ export interface MasterExports {
     readonly postgresParameters?: PgParameter[];
     /** Backups on: where the repository is and how the primary archives (a promoted replica does the same). */
     readonly backup?: BackupExports;
+    /** Secret: with a second repository in S3, what a database host needs to write to it itself. */
+    readonly backupS3Secrets?: BackupS3Secrets;
 }
 
 /** Backups as the master stack declares them; the replica stacks archive and serve their files alike. */
@@ -81,6 +83,29 @@ export interface BackupExports {
     readonly container: string;
     readonly archiveTimeoutSeconds: number;
     readonly archiveQueueMaxBytes: number;
+    /** The second repository (pgBackRest repo2) in S3-compatible storage, if any. */
+    readonly s3?: S3RepositoryExports;
+}
+
+/** Where the S3 repository is: every database host archives to it directly, the backup host backs up to it. */
+export interface S3RepositoryExports {
+    readonly endpoint: string;
+    readonly port: number;
+    readonly bucket: string;
+    readonly region: string;
+    /** Folder in the bucket. */
+    readonly path: string;
+    readonly uriStyle: "host" | "path";
+    /** The service's own CA (PEM), when it has one; otherwise the image's trust store verifies it. */
+    readonly caCertPem?: string;
+    readonly retentionFull: number;
+}
+
+export interface BackupS3Secrets {
+    readonly accessKey: string;
+    readonly secretKey: string;
+    /** The S3 repository's own passphrase (aes-256-cbc): the hosts that write to it encrypt before sending. */
+    readonly cipherPass: string;
 }
 
 export interface ReplicaExports {
@@ -107,10 +132,11 @@ export const SECRET_OUTPUTS = [
     "replicationPassword",
     "replicaTls",
     "postgresUrl",
+    "backupS3Secrets",
 ] as const satisfies readonly (keyof MasterOutputs)[];
 
 /** Outputs added after the first release: a replica stack reads them where the master stack has them. */
-const OPTIONAL_OUTPUTS: readonly string[] = ["postgresParameters", "backup"];
+const OPTIONAL_OUTPUTS: readonly string[] = ["postgresParameters", "backup", "backupS3Secrets"];
 
 /** A stack's outputs as the program returns them. */
 export type Exported<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };

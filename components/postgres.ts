@@ -4,18 +4,17 @@ import { CONTAINER_PORTS, PG_PATHS } from "./render";
 import {
     entrypointUploads,
     Placement,
-    privateFile,
     publicFile,
     script,
     serviceContainer,
     tlsUploads,
     ServiceContainer,
     Upload,
-    UPLOAD_DIR,
     DataVolume,
 } from "./service";
 import { templateText } from "./render";
 import { Host } from "./host";
+import { pgBackRestUploads, PgBackRestFiles } from "./backup";
 import { KeyPair } from "./tlsBundle";
 
 /** SQL files every PostgreSQL container carries; the status command reads the same files. */
@@ -47,8 +46,8 @@ export interface PostgresContainerArgs {
     readonly live: pulumi.Input<string>;
     readonly hba: pulumi.Input<string>;
     readonly tls: PostgresTls;
-    /** Backups on: the host's pgbackrest.conf, and the socket folder's volume shared with the pgBackRest server. */
-    readonly backup?: { readonly conf: pulumi.Input<string>; readonly socketVolume: DataVolume };
+    /** Backups on: the host's pgBackRest files, and the socket folder's volume shared with the pgBackRest server. */
+    readonly backup?: { readonly files: PgBackRestFiles; readonly socketVolume: DataVolume };
     /** Role-specific files (bootstrap passwords on a primary, the passfile on a standby). */
     readonly extraUploads: Upload[];
     readonly host: Host;
@@ -69,7 +68,7 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         publicFile(PG_PATHS.hba, a.hba),
         ...tlsUploads(a.tls),
         ...a.extraUploads,
-        ...(a.backup ? [privateFile(`${UPLOAD_DIR}/pgbackrest.conf`, a.backup.conf)] : []),
+        ...(a.backup ? pgBackRestUploads(a.backup.files) : []),
     ];
     return serviceContainer(name, {
         containerName: a.containerName,

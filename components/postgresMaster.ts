@@ -9,7 +9,7 @@ import { scramVerifier } from "./scram";
 import type { PgParameter } from "./tuning";
 import { postgresContainer, PostgresTls } from "./postgres";
 import { DataVolume, dataVolume, privateFile, publicFile, ServiceArgs, ServiceContainer, UPLOAD_DIR } from "./service";
-import { pgBackRestServer } from "./backup";
+import { pgBackRestServer, PgBackRestFiles } from "./backup";
 import type { RestoreTarget } from "./config";
 
 /** The primary; the volume holds PGDATA. */
@@ -43,8 +43,8 @@ const restoreTargetText = (t: RestoreTarget): string => (t.type === "latest" ? "
 export interface PrimaryBackupArgs {
     readonly stanza: string;
     readonly archiveTimeoutSeconds: number;
-    /** Rendered pgbackrest.conf of this host. */
-    readonly conf: string;
+    /** This host's pgBackRest files (the conf a secret when it holds S3 keys). */
+    readonly files: PgBackRestFiles;
     /** The pgBackRest server beside PostgreSQL, published on `port`. */
     readonly serverContainerName: string;
     readonly port: number;
@@ -99,7 +99,7 @@ export class PostgresMaster extends pulumi.ComponentResource {
             live: renderPostgresLiveConf(settings),
             hba,
             tls: args.tls,
-            backup: backup && socketVolume && { conf: backup.conf, socketVolume },
+            backup: backup && socketVolume && { files: backup.files, socketVolume },
             // Roles and their SCRAM verifiers: the primary never receives a password, only what pg_authid stores.
             extraUploads: [
                 privateFile(`${UPLOAD_DIR}/app.user`, args.appUser),
@@ -133,7 +133,7 @@ export class PostgresMaster extends pulumi.ComponentResource {
                 placement: args.placement,
                 port: backup.port,
                 tls: args.tls,
-                conf: backup.conf,
+                files: backup.files,
                 parent: this,
                 dependsOn: [this.ready],
             });

@@ -16,8 +16,8 @@ import {
     templateText,
 } from "./render";
 import { postgresContainer, PostgresTls } from "./postgres";
-import { BACKUP_CN, pgBackRestServer } from "./backup";
-import type { BackupExports } from "./contract";
+import { BACKUP_CN, pgBackRestServer, PgBackRestFiles, s3CaFile, s3RepositoryConf } from "./backup";
+import type { BackupExports, BackupS3Secrets } from "./contract";
 import { DataVolume, dataVolume, privateFile, ServiceArgs, UPLOAD_DIR } from "./service";
 
 /** The standby; its image must run the primary's major version (pg_basebackup copies its files). */
@@ -48,6 +48,8 @@ export interface PostgresReplicaArgs extends ServiceArgs {
      * reads it through a pgBackRest server beside it (so backups follow the primary after a failover).
      */
     readonly backup: pulumi.Input<BackupExports | undefined>;
+    /** Secret: the S3 repository's keys and passphrase, when the master has one (this host archives to it too). */
+    readonly backupS3Secrets: pulumi.Input<BackupS3Secrets | undefined>;
     /** That server's container, and the socket folder's volume it shares with PostgreSQL. */
     readonly backupServerContainerName: string;
     readonly socketVolumeName: string;
@@ -120,18 +122,22 @@ export class PostgresReplica extends pulumi.ComponentResource {
                 archive: b && { stanza: b.stanza, timeoutSeconds: b.archiveTimeoutSeconds },
             }));
         // Always there (a comment-only file with backups off): which files a container gets must be known up front.
-        const backupConf = backup.apply((b) =>
-            b
-                ? renderPgBackRestDbConf({
-                      role: "standby",
-                      stanza: b.stanza,
-                      repoHost: b.repositoryHost,
-                      repoPort: b.repositoryPort,
-                      queueMaxBytes: b.archiveQueueMaxBytes,
-                      repoClient: BACKUP_CN,
-                  })
-                : templateText("backup/pgbackrest-off.conf"),
-        );
+        const backupFiles: PgBackRestFiles = {
+            conf: pulumi.all([backup, args.backupS3Secrets]).apply(([b, s3Secrets]) =>
+                b
+                    ? renderPgBackRestDbConf({
+                          role: "standby",
+                          stanza: b.stanza,
+                          repoHost: b.repositoryHost,
+                          repoPort: b.repositoryPort,
+                          queueMaxBytes: b.archiveQueueMaxBytes,
+                          repoClient: BACKUP_CN,
+                          s3: b.s3 && s3Secrets && s3RepositoryConf(b.s3, s3Secrets),
+                      })
+                    : templateText("backup/pgbackrest-off.conf"),
+            ),
+            s3Ca: backup.apply((b) => s3CaFile(b?.s3)),
+        };
         const socket = new docker.Volume(
             `${name}-socket`,
             { name: args.socketVolumeName, driver: "local" },
@@ -162,7 +168,7 @@ export class PostgresReplica extends pulumi.ComponentResource {
             hba,
             tls: args.tls,
             extraUploads: [privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile)],
-            backup: { conf: backupConf, socketVolume },
+            backup: { files: backupFiles, socketVolume },
             host: args.host,
             parent: this,
             dependsOn: [this.seed],
@@ -181,7 +187,7 @@ export class PostgresReplica extends pulumi.ComponentResource {
                 placement: args.placement,
                 port: b.serverPort,
                 tls: args.tls,
-                conf: backupConf,
+                files: backupFiles,
                 parent: this,
                 dependsOn: [this.ready],
             });

@@ -19,7 +19,7 @@ export function templateText(name: string): string {
 /** Fill every `{{key}}` of a template; a missing or unused value is a programming error. */
 export function renderTemplate(name: string, values: Readonly<Record<string, string | number>>): string {
     const used = new Set<string>();
-    const text = templateText(name).replace(/\{\{([a-z_]+)\}\}/g, (_, key: string) => {
+    const text = templateText(name).replace(/\{\{([a-z0-9_]+)\}\}/g, (_, key: string) => {
         if (!(key in values)) throw new Error(`template ${name}: no value for {{${key}}}`);
         used.add(key);
         return String(values[key]);
@@ -143,6 +143,8 @@ export interface PgBackRestDbSettings {
     readonly queueMaxBytes: number;
     /** The repository's certificate CN: the one client this host's server lets in. */
     readonly repoClient: string;
+    /** A second repository in S3, which this host archives to as well. */
+    readonly s3?: PgBackRestS3Settings;
 }
 
 export function renderPgBackRestDbConf(s: PgBackRestDbSettings): string {
@@ -154,7 +156,45 @@ export function renderPgBackRestDbConf(s: PgBackRestDbSettings): string {
         queue_max_bytes: s.queueMaxBytes,
         server_port: PGBACKREST_PORT,
         repo_client: s.repoClient,
+        s3_repository: renderS3Repository(s.s3),
     });
+}
+
+/** Where pgBackRest finds the S3 service's CA (uploaded beside pgbackrest.conf on every host that has one). */
+export const S3_CA_FILE = "/etc/pgbackrest/s3-ca.crt";
+
+/** The second repository (repo2) in S3-compatible storage, as every host that writes to it configures it. */
+export interface PgBackRestS3Settings {
+    readonly endpoint: string;
+    readonly port: number;
+    readonly bucket: string;
+    readonly region: string;
+    readonly path: string;
+    readonly uriStyle: "host" | "path";
+    /** A CA of the service's own is uploaded (S3_CA_FILE); otherwise the image's trust store. */
+    readonly ownCa: boolean;
+    readonly retentionFull: number;
+    /** Secrets. */
+    readonly accessKey: string;
+    readonly secretKey: string;
+    readonly cipherPass: string;
+}
+
+function renderS3Repository(s: PgBackRestS3Settings | undefined): string {
+    if (s === undefined) return "# No second repository (backupS3Endpoint).";
+    return renderTemplate("backup/s3-repo.conf", {
+        path: s.path,
+        endpoint: s.endpoint,
+        port: s.port,
+        bucket: s.bucket,
+        region: s.region,
+        uri_style: s.uriStyle,
+        access_key: s.accessKey,
+        secret_key: s.secretKey,
+        trust: s.ownCa ? `repo2-storage-ca-file=${S3_CA_FILE}` : "# The image's trust store verifies the service.",
+        cipher_pass: s.cipherPass,
+        retention_full: s.retentionFull,
+    }).trimEnd();
 }
 
 /** pgBackRest on the backup host: the encrypted repository, its retention, who may use it, where the primary is. */
@@ -166,6 +206,8 @@ export interface PgBackRestRepoSettings {
     readonly clients: readonly string[];
     /** The database hosts' pgBackRest servers: the master first, then the replicas. */
     readonly databaseHosts: readonly { readonly host: string; readonly port: number }[];
+    /** A second repository in S3, backed up to on the same schedule. */
+    readonly s3?: PgBackRestS3Settings;
 }
 
 export function renderPgBackRestRepoConf(s: PgBackRestRepoSettings): string {
@@ -173,6 +215,7 @@ export function renderPgBackRestRepoConf(s: PgBackRestRepoSettings): string {
         stanza: s.stanza,
         cipher_pass: s.cipherPass,
         retention_full: s.retentionFull,
+        s3_repository: renderS3Repository(s.s3),
         server_port: PGBACKREST_PORT,
         server_auth: s.clients.map((cn) => `tls-server-auth=${cn}=${s.stanza}`).join("\n"),
         database_hosts: s.databaseHosts

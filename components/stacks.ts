@@ -3,10 +3,26 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
-import { BackupSettings, MasterSettings, ReplicaSettings, requireReplicaOnMaster, StackSettings } from "./config";
-import { BACKUP_CN, BackupRepository } from "./backup";
+import {
+    BackupSettings,
+    MasterSettings,
+    ReplicaSettings,
+    requireReplicaOnMaster,
+    S3RepositorySettings,
+    StackSettings,
+} from "./config";
+import { BACKUP_CN, BackupRepository, s3CaFile, s3RepositoryConf } from "./backup";
 import { renderPgBackRestDbConf } from "./render";
-import { Exported, masterReader, MasterOutputs, redisTlsEnvironment, ReplicaOutputs, ReplicaTls } from "./contract";
+import {
+    BackupS3Secrets,
+    Exported,
+    masterReader,
+    MasterOutputs,
+    redisTlsEnvironment,
+    ReplicaOutputs,
+    ReplicaTls,
+    S3RepositoryExports,
+} from "./contract";
 import { Host } from "./host";
 import { standbyParameters } from "./tuning";
 import { isIpAddress } from "./net";
@@ -129,6 +145,8 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     });
     const masterTls = { ...tls.servers.master, caCertPem: tls.caCertPem };
     const stanza = s.namePrefix;
+    const backup = s.backup;
+    const s3 = backup?.s3 && s3Repository(s, backup, backup.s3);
 
     const postgres = new PostgresMaster("postgres", {
         host,
@@ -148,17 +166,23 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         synchronous: s.synchronousReplication,
         maxSlotWalKeepSize: s.maxSlotWalKeepSize,
         parameters: s.postgresParameters,
-        backup: s.backup && {
+        backup: backup && {
             stanza,
-            archiveTimeoutSeconds: s.backup.archiveTimeoutSeconds,
-            conf: renderPgBackRestDbConf({
-                role: "primary",
-                stanza,
-                repoHost: s.backup.host,
-                repoPort: s.backup.port,
-                queueMaxBytes: s.backup.archiveQueueMaxBytes,
-                repoClient: BACKUP_CN,
-            }),
+            archiveTimeoutSeconds: backup.archiveTimeoutSeconds,
+            files: {
+                conf: pulumi.output(s3?.secrets).apply((s3Secrets) =>
+                    renderPgBackRestDbConf({
+                        role: "primary",
+                        stanza,
+                        repoHost: backup.host,
+                        repoPort: backup.port,
+                        queueMaxBytes: backup.archiveQueueMaxBytes,
+                        repoClient: BACKUP_CN,
+                        s3: s3 && s3Secrets && s3RepositoryConf(s3.where, s3Secrets),
+                    }),
+                ),
+                s3Ca: s3CaFile(s3?.where),
+            },
             serverContainerName: names.pgBackRestContainer,
             port: s.backup.serverPort,
             socketVolumeName: names.postgresSocketVolume,
@@ -178,7 +202,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         backlogSize: s.redisBacklogSize,
         settings: s.redisSettings,
     });
-    const repository = s.backup && backupRepository(s, s.backup, tls, stanza, postgres, redis, redisPassword);
+    const repository = backup && backupRepository(s, backup, tls, stanza, postgres, redis, redisPassword, s3);
 
     const replicaTls: pulumi.Output<Record<string, ReplicaTls>> = pulumi.secret(
         pulumi.all(
@@ -224,9 +248,11 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
                       container: repository.containerName,
                       archiveTimeoutSeconds: s.backup.archiveTimeoutSeconds,
                       archiveQueueMaxBytes: s.backup.archiveQueueMaxBytes,
+                      s3: s3?.where,
                   },
               }
             : {}),
+        ...(s3 ? { backupS3Secrets: s3.secrets } : {}),
         caCertPem: tls.caCertPem,
         replicationPassword,
         replicaTls,
@@ -244,6 +270,21 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     };
 }
 
+/** The S3 repository: where it is (plain, for the replica stacks too) and its keys and passphrase (secrets). */
+function s3Repository(s: MasterSettings, backup: BackupSettings, where: S3RepositorySettings) {
+    return {
+        where: { ...where, retentionFull: backup.retentionFull } satisfies S3RepositoryExports,
+        // Its own passphrase: the first repository's stays on the backup host alone.
+        secrets: pulumi.secret(
+            password("backup-s3-cipher-pass", undefined).apply((cipherPass): BackupS3Secrets => ({
+                accessKey: s.secrets.backupS3AccessKey ?? "",
+                secretKey: s.secrets.backupS3SecretKey ?? "",
+                cipherPass,
+            })),
+        ),
+    };
+}
+
 /** The repository on the backup host, reading the primary through its pgBackRest server. */
 function backupRepository(
     s: MasterSettings,
@@ -253,6 +294,7 @@ function backupRepository(
     postgres: PostgresMaster,
     redis: RedisMaster,
     redisPassword: pulumi.Output<string>,
+    s3: ReturnType<typeof s3Repository> | undefined,
 ): BackupRepository {
     const names = backupNames(s.namePrefix);
     return new BackupRepository("backup", {
@@ -289,6 +331,7 @@ function backupRepository(
             kept: backup.redisSnapshotsKept,
             ready: redis.ready,
         },
+        s3,
     });
 }
 
@@ -338,6 +381,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
             standbyParameters(primary ?? [], s.postgresParameters),
         ),
         backup: out("backup"),
+        backupS3Secrets: out("backupS3Secrets"),
         backupServerContainerName: names.pgBackRestContainer,
         socketVolumeName: names.postgresSocketVolume,
         promote: s.promote

@@ -1,12 +1,14 @@
 #!/bin/bash
 # `synaxic-backup` inside the repository container (docker exec <container> synaxic-backup ...):
-#   init               create the stanza (idempotent), check archiving end to end, take a first full backup if none
-#   run full|diff|incr take a backup now
-#   info               the repository's backups and WAL, as pgbackrest prints them (--output=json with json)
-#   drill [TARGET [DATABASE SQL]]
+#   init               create the stanza (idempotent), check archiving end to end, take a first full backup in each
+#                      repository that has none
+#   run full|diff|incr take a backup now, to each repository (repo1 here, repo2 in S3 when configured)
+#   info               the repositories' backups and WAL, as pgbackrest prints them (--output=json with json)
+#   drill [--repo N] [TARGET [DATABASE SQL]]
 #                      restore the latest backup (or to TARGET, a time with its zone) into a scratch directory here,
 #                      start a throw-away server on it (no network), replay to the target, print what it recovered,
 #                      how long it took and SQL's result in DATABASE, then remove it. Needs room for one copy.
+#                      --repo 2 restores from the S3 repository alone (the first with a backup otherwise).
 set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
@@ -35,6 +37,7 @@ create_stanza() {
 }
 
 readonly DRILL=/var/tmp/synaxic-drill
+DRILL_REPO=()
 
 drill_sql() { run_as postgres psql -X -Atq -h "$DRILL" -p 5499 -U postgres -d "$1" -c "$2"; }
 
@@ -53,7 +56,7 @@ drill() {
   install -d -o postgres -g postgres -m 0700 "$DRILL" "$DRILL/data"
   local -a options=()
   [ "$target" = latest ] || options=(--type=time "--target=$target" --target-action=promote)
-  pgbr --reset-pg1-host --pg1-path="$DRILL/data" restore "${options[@]}" --log-level-console=warn
+  pgbr --reset-pg1-host --pg1-path="$DRILL/data" restore "${DRILL_REPO[@]}" "${options[@]}" --log-level-console=warn
   printf 'local all all trust\n' >"$DRILL/hba.conf"
   chown postgres:postgres "$DRILL/hba.conf"
   run_as postgres pg_ctl -D "$DRILL/data" -w -t 3600 -l "$DRILL/server.log" -o \
@@ -72,19 +75,35 @@ drill() {
   if [ -n "$sql" ]; then echo "result: $(drill_sql "$database" "$sql")"; fi
 }
 
-has_backup() { pgbr info --output=json | grep -q '"label"'; }
+# The repositories: 1 on this host's volume, 2 in S3 when backupS3Endpoint is set.
+repositories() { sed -n 's/^repo\([0-9]\+\)-\(path\|type\)=.*/\1/p' /etc/pgbackrest/pgbackrest.conf | sort -un; }
+
+has_backup() { pgbr info --repo="$1" --output=json | grep -q '"label"'; }
+
+# A backup to every repository; one that fails (S3 away) does not keep the others from theirs, and fails the run.
+backup_everywhere() { # <full|diff|incr> [option...]
+  local kind=$1 repo failed=0
+  shift
+  for repo in $(repositories); do
+    pgbr "$@" backup --repo="$repo" --type="$kind" || { log "the $kind backup to repo$repo failed"; failed=1; }
+  done
+  return "$failed"
+}
 
 init() {
   mapfile -t PRIMARY_ONLY < <(primary_only)
   create_stanza
-  # A WAL switch archived and found in the repository: archiving works end to end.
+  # A WAL switch archived and found in every repository: archiving works end to end.
   pgbr "${PRIMARY_ONLY[@]}" check
-  if has_backup; then
-    log "the repository holds backups already: none taken now"
-  else
-    log "first full backup"
-    pgbr "${PRIMARY_ONLY[@]}" backup --type=full
-  fi
+  local repo
+  for repo in $(repositories); do
+    if has_backup "$repo"; then
+      log "repo$repo holds backups already: none taken now"
+    else
+      log "first full backup to repo$repo"
+      pgbr "${PRIMARY_ONLY[@]}" backup --repo="$repo" --type=full
+    fi
+  done
 }
 
 main() {
@@ -92,11 +111,15 @@ main() {
     init) init ;;
     run)
       case "${2:-}" in full|diff|incr) ;; *) die "usage: synaxic-backup run full|diff|incr" ;; esac
-      pgbr backup --type="$2"
+      backup_everywhere "$2"
       ;;
     info) if [ "${2:-}" = json ]; then pgbr info --output=json; else pgbr info; fi ;;
-    drill) drill "${2:-latest}" "${3:-postgres}" "${4:-}" ;;
-    *) die "usage: synaxic-backup init | run full|diff|incr | info [json] | drill [target [database sql]]" ;;
+    drill)
+      shift
+      if [ "${1:-}" = --repo ]; then DRILL_REPO=(--repo="$2"); shift 2; fi
+      drill "${1:-latest}" "${2:-postgres}" "${3:-}"
+      ;;
+    *) die "usage: synaxic-backup init | run full|diff|incr | info [json] | drill [--repo N] [target [database sql]]" ;;
   esac
 }
 

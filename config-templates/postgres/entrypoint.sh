@@ -140,6 +140,7 @@ take_over_primary() {
 
 # restoreFrom with an empty volume: the cluster comes from the repository instead of initdb (the disaster case, or
 # going back in time after the volume was removed). The target is in the upload; the stanza is pgbackrest.conf's.
+# pgBackRest takes the first repository that holds a backup for the target: the backup host's, else S3's.
 restore_primary() {
   local target stanza
   target=$(cat "$UPLOADS/restore.target")
@@ -148,7 +149,7 @@ restore_primary() {
   [ "$target" = latest ] || options=(--type=time "--target=$target" --target-action=promote)
   log "empty data directory and restoreFrom $target: restoring stanza $stanza from the repository"
   run_as postgres pgbackrest --stanza="$stanza" restore "${options[@]}" \
-    || die "the restore failed (pgbackrest's message above): the backup host must be up and hold a backup from before $target (docker exec <backupContainer> synaxic-backup info)"
+    || die "the restore failed (pgbackrest's message above): the backup host, or the S3 repository when there is one, must hold a backup from before $target (docker exec <backupContainer> synaxic-backup info)"
   log "restored $(du -sh "$PGDATA" | cut -f1) of files; replaying the archive"
 }
 

@@ -41,10 +41,14 @@ add_postgres_bin_to_path() {
   export PATH
 }
 
-# pgBackRest's configuration where pgbackrest looks by default, readable by postgres only, and its working folders.
+# pgBackRest's configuration where pgbackrest looks by default, readable by postgres only, the S3 service's CA
+# uploaded beside it, and its working folders.
 install_pgbackrest_conf() {
   install -d -o root -g postgres -m 0750 /etc/pgbackrest
   install_file 0600 postgres "$1" /etc/pgbackrest/pgbackrest.conf
+  local ca
+  ca="$(dirname "$1")/pgbackrest-s3-ca.crt"
+  if [ -f "$ca" ]; then install_file 0644 postgres "$ca" /etc/pgbackrest/s3-ca.crt; fi
   install -d -o postgres -g postgres -m 0750 /var/spool/pgbackrest /tmp/pgbackrest
 }
 

@@ -20,6 +20,9 @@ declare -A UPLINK_GW=([vps-a]=10.231.1.1 [vps-b]=10.231.1.5)
 readonly LINK_PREFIX=24 UPLINK_PREFIX=30
 # An address that never answers (routed into vps-a and dropped there): an SSH host that is down.
 readonly DEAD_IP=10.231.1.9
+# Where the suite's S3 stand-in listens (tests/e2e/s3.ts): off both hosts, as a provider's object storage is;
+# this machine's end of vps-b's uplink, routed to from vps-a through its own.
+readonly S3_IP=10.231.1.5
 
 # Images: Debian 12 (PostgreSQL 15, Redis 7.0) in one image; Debian 13 (PostgreSQL 17, Redis 8.0) in two images
 # laid out like the official ones (see official-layout.sh).
@@ -83,6 +86,7 @@ make_namespaces() {
     ip route replace "${LINK_IP[$host]}/32" via "${UPLINK_IP[$host]}"
   done
   # No default route inside the hosts: nothing in them can reach any address but each other and this machine.
+  ip -n vps-a route replace "$S3_IP/32" via "${UPLINK_GW[vps-a]}"
   ip route replace "$DEAD_IP/32" via "${UPLINK_IP[vps-a]}"
   in_ns vps-a iptables -t raw -I PREROUTING -d "$DEAD_IP" -j DROP
 }
@@ -249,7 +253,7 @@ print_env() {
     printf '%s_SSH_IP=%s\n' "$var" "${UPLINK_IP[$host]}"
     printf '%s_HOST_KEY=%s\n' "$var" "$(cut -d' ' -f1-2 "$STATE_DIR/$host/ssh_host_ed25519_key.pub")"
   done
-  printf 'SSH_KEY_FILE=%s\nSSH_AGENT_SOCK=%s\nDEAD_IP=%s\n' "$STATE_DIR/id_ed25519" "$STATE_DIR/agent.sock" "$DEAD_IP"
+  printf 'SSH_KEY_FILE=%s\nSSH_AGENT_SOCK=%s\nDEAD_IP=%s\nS3_IP=%s\n' "$STATE_DIR/id_ed25519" "$STATE_DIR/agent.sock" "$DEAD_IP" "$S3_IP"
 }
 
 up() {

@@ -48,6 +48,8 @@ export const SSH_KEY = fs.readFileSync(ENV.SSH_KEY_FILE, "utf8");
 export const SSH_AGENT_SOCK = ENV.SSH_AGENT_SOCK;
 /** An address on the test network where nothing ever answers (packets to it are dropped inside vps-a). */
 export const DEAD_IP = ENV.DEAD_IP;
+/** This machine's address both hosts reach, where the suite's S3 stand-in listens. */
+export const S3_IP = ENV.S3_IP;
 
 /** The host a container of ours runs on: `-prod` on the master's, `-replica` on the replica's. */
 export function hostOf(container: string): TestHost {

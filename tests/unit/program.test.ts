@@ -251,6 +251,24 @@ describe("master stack", () => {
     });
 });
 
+const S3_CONFIG = {
+    backupS3Endpoint: "minio.example.com:9000",
+    backupS3Bucket: "synaxic-backups",
+    backupS3UriStyle: "path",
+    backupS3CaCert: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----",
+    backupS3AccessKey: "AKIAEXAMPLE",
+    backupS3SecretKey: "secret/EXAMPLE+key",
+};
+const S3_WHERE = {
+    endpoint: "minio.example.com",
+    port: 9000,
+    bucket: "synaxic-backups",
+    region: "us-east-1",
+    path: "/pgbackrest",
+    uriStyle: "path" as const,
+    retentionFull: 4,
+};
+
 describe("master stack with backups", () => {
     const BACKUP_CONFIG = {
         ...MASTER_CONFIG,
@@ -332,6 +350,49 @@ describe("master stack with backups", () => {
         expect(run.dependsOn(snapshots, run.named("redis-container-ready"))).toBe(true);
     });
 
+    it("with an S3 repository: every host that writes to it has its keys and its own passphrase, in secrets only", async () => {
+        const run = await runProgram({ stack: "master", config: { ...BACKUP_CONFIG, ...S3_CONFIG } });
+        const pg = container(run, "synaxic-postgres-prod");
+        const dbConf = upload(pg, "/etc/synaxic/uploads/pgbackrest.conf").content;
+        expect(dbConf).toMatch(
+            /^repo2-type=s3\nrepo2-path=\/pgbackrest\nrepo2-s3-endpoint=minio\.example\.com\nrepo2-storage-port=9000\nrepo2-s3-bucket=synaxic-backups\nrepo2-s3-region=us-east-1\nrepo2-s3-uri-style=path\nrepo2-s3-key=AKIAEXAMPLE\nrepo2-s3-key-secret=secret\/EXAMPLE\+key\nrepo2-storage-ca-file=\/etc\/pgbackrest\/s3-ca\.crt\n/m,
+        );
+        expect(upload(pg, "/etc/synaxic/uploads/pgbackrest-s3-ca.crt").content).toBe(S3_CONFIG.backupS3CaCert);
+        const repoConf = upload(container(run, "synaxic-backup"), "/etc/synaxic/uploads/pgbackrest.conf").content;
+        const pass = (conf: string, n: number) => new RegExp(`^repo${n}-cipher-pass=(.*)$`, "m").exec(conf)?.[1];
+        // The S3 passphrase is the same wherever repo2 is written; the backup host's own stays there alone.
+        expect(pass(repoConf, 2)).toMatch(/^[A-Za-z0-9]{32}$/);
+        expect(pass(dbConf, 2)).toBe(pass(repoConf, 2));
+        expect(pass(dbConf, 1)).toBeUndefined();
+        expect(pass(repoConf, 1)).not.toBe(pass(repoConf, 2));
+        expect(repoConf).toMatch(/^repo2-retention-full=4$/m);
+        for (const name of ["synaxic-postgres-prod", "synaxic-pgbackrest-prod", "synaxic-backup"]) {
+            expect([name, container(run, name).secretPaths]).toEqual([name, ["uploads"]]);
+        }
+        // The replica stacks learn where it is in plain, and the keys in a secret output.
+        expect(run.outputs.backup.value).toHaveProperty("s3", {
+            endpoint: "minio.example.com",
+            port: 9000,
+            bucket: "synaxic-backups",
+            region: "us-east-1",
+            path: "/pgbackrest",
+            uriStyle: "path",
+            caCertPem: S3_CONFIG.backupS3CaCert,
+            retentionFull: 4,
+        });
+        expect(run.outputs.backup.secret).toBe(false);
+        expect(run.outputs.backupS3Secrets).toMatchObject({
+            secret: true,
+            value: { accessKey: "AKIAEXAMPLE", secretKey: "secret/EXAMPLE+key", cipherPass: pass(dbConf, 2) },
+        });
+
+        const without = await runProgram({ stack: "master", config: BACKUP_CONFIG });
+        const plain = container(without, "synaxic-postgres-prod");
+        expect(upload(plain, "/etc/synaxic/uploads/pgbackrest.conf").content).not.toMatch(/^repo2-/m);
+        expect(upload(plain, "/etc/synaxic/uploads/pgbackrest-s3-ca.crt").content).toMatch(/^# No CA/);
+        expect(without.outputs.backupS3Secrets).toBeUndefined();
+    });
+
     it("restores an empty volume from the repository only when restoreFrom says so", async () => {
         const plain = await runProgram({ stack: "master", config: BACKUP_CONFIG });
         expect(() =>
@@ -372,6 +433,22 @@ describe("replica stack", () => {
         const server = container(run, "synaxic-pgbackrest-replica");
         expect(server.inputs.ports).toEqual([{ internal: 8432, external: 8433, ip: "10.0.0.21", protocol: "tcp" }]);
         expect(run.dependsOn(server, run.named("postgres-container-ready"))).toBe(true);
+
+        const s3 = { ...S3_WHERE, caCertPem: undefined };
+        const backupS3Secrets = { accessKey: "AKIAEXAMPLE", secretKey: "s3-secret-key", cipherPass: "s3-passphrase" };
+        const withS3 = await runProgram({
+            stack: "replica",
+            config: REPLICA_CONFIG,
+            stackOutputs: { ...MASTER_OUTPUTS, backup: { ...backup, s3 }, backupS3Secrets },
+        });
+        const s3Pg = container(withS3, "synaxic-postgres-replica");
+        const s3Conf = upload(s3Pg, "/etc/synaxic/uploads/pgbackrest.conf").content;
+        // Promoted, it archives to both repositories; the image's trust store checks an S3 service without a CA of its own.
+        expect(s3Conf).toMatch(
+            /^repo2-s3-key=AKIAEXAMPLE\nrepo2-s3-key-secret=s3-secret-key\n# The image's trust store/m,
+        );
+        expect(s3Conf).toMatch(/^repo2-cipher-pass=s3-passphrase$/m);
+        expect(s3Pg.secretPaths).toEqual(["uploads"]);
 
         const without = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
         const plain = container(without, "synaxic-postgres-replica");
