@@ -145,10 +145,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
 function backupLines(b: BackupReport): string[] {
     if (!b.checked) return [];
     if (!b.reachable) return ["Backups", `  unreachable: ${b.error}`];
-    const last = b.last
-        ? `newest ${b.last.label} (${b.last.type}) finished ${new Date(b.last.stop * 1000).toISOString()}, ${((b.ageSeconds ?? 0) / 3600).toFixed(1)} h ago`
-        : "no backup";
-    return ["Backups", `  stanza ${b.stanza}: ${b.status.message}; ${last}`];
+    const newest = b.repositories.map((r) => {
+        const where = b.repositories.length > 1 ? `repo${r.repo} ` : "";
+        return r.last
+            ? `${where}newest ${r.last.label} (${r.last.type}) finished ${new Date(r.last.stop * 1000).toISOString()}, ${((r.ageSeconds ?? 0) / 3600).toFixed(1)} h ago`
+            : `${where}no backup`;
+    });
+    return ["Backups", `  stanza ${b.stanza}: ${b.status.message}; ${newest.join("; ")}`];
 }
 
 function text(o: Options, pg: PgReport, redis: RedisReport, v: Verdict, b: BackupReport): string {

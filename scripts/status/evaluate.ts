@@ -89,32 +89,48 @@ export type BackupReport =
           readonly stanza: string;
           /** pgBackRest's stanza status: 0 ok, otherwise its message. */
           readonly status: { readonly code: number; readonly message: string };
-          /** The newest backup, if any: label, type and when it finished (seconds since the epoch). */
-          readonly last?: { readonly label: string; readonly type: string; readonly stop: number };
-          /** Seconds since the newest backup finished. */
-          readonly ageSeconds?: number;
+          /** Each repository (1: the backup host's; 2: S3's), with its newest backup if it holds one. */
+          readonly repositories: readonly RepositoryBackups[];
       };
+
+export interface RepositoryBackups {
+    readonly repo: number;
+    /** The newest backup: label, type and when it finished (seconds since the epoch). */
+    readonly last?: { readonly label: string; readonly type: string; readonly stop: number };
+    /** Seconds since it finished. */
+    readonly ageSeconds?: number;
+}
 
 /** One stanza of `pgbackrest info --output=json`, the fields we read. */
 interface PgBackRestStanza {
     name: string;
     status: { code: number; message: string };
-    backup: { label: string; type: string; timestamp: { stop: number } }[];
+    /** The repositories (pgBackRest 2.33+); one when absent. */
+    repo?: { key: number }[];
+    backup: { label: string; type: string; timestamp: { stop: number }; database?: { "repo-key"?: number } }[];
 }
 
 /** `synaxic-backup info json` text to a report (`now` in seconds since the epoch). */
 export function parseBackupInfo(json: string, now: number): Extract<BackupReport, { reachable: true }> {
     const [stanza] = JSON.parse(json) as PgBackRestStanza[];
     if (!stanza) throw new Error("the repository reports no stanza");
-    const newest = stanza.backup.at(-1);
-    const last = newest && { label: newest.label, type: newest.type, stop: newest.timestamp.stop };
+    const keys = stanza.repo?.map((r) => r.key) ?? [1];
+    const repositories = keys.map((repo): RepositoryBackups => {
+        const newest = stanza.backup
+            .filter((b) => (b.database?.["repo-key"] ?? 1) === repo)
+            .reduce<PgBackRestStanza["backup"][number] | undefined>(
+                (a, b) => (a && a.timestamp.stop >= b.timestamp.stop ? a : b),
+                undefined,
+            );
+        const last = newest && { label: newest.label, type: newest.type, stop: newest.timestamp.stop };
+        return { repo, last, ageSeconds: last && Math.max(0, now - last.stop) };
+    });
     return {
         checked: true,
         reachable: true,
         stanza: stanza.name,
         status: { code: stanza.status.code, message: stanza.status.message },
-        last,
-        ageSeconds: last && Math.max(0, now - last.stop),
+        repositories,
     };
 }
 
@@ -195,12 +211,18 @@ function backupProblems(b: BackupReport, t: Thresholds): string[] {
     if (!b.checked) return [];
     if (!b.reachable) return [`backups: the repository did not answer: ${b.error}`];
     const problems = b.status.code === 0 ? [] : [`backups: stanza ${b.stanza}: ${b.status.message}`];
-    if (!b.last) return [...problems, "backups: the repository holds no backup"];
     const hours = (s: number) => (s / 3600).toFixed(1);
-    if (t.backupAgeSeconds !== undefined && (b.ageSeconds ?? 0) > t.backupAgeSeconds)
-        problems.push(
-            `backups: the newest (${b.last.label}) finished ${hours(b.ageSeconds ?? 0)} h ago (> ${hours(t.backupAgeSeconds)} h): is the schedule running? docker exec <backupContainer> synaxic-backup run diff`,
-        );
+    for (const r of b.repositories) {
+        // Named when there are two: the S3 repository can fall behind while the backup host's is fine.
+        const which = b.repositories.length > 1 ? `repo${r.repo}` : "the repository";
+        if (!r.last) {
+            problems.push(`backups: ${which} holds no backup`);
+        } else if (t.backupAgeSeconds !== undefined && (r.ageSeconds ?? 0) > t.backupAgeSeconds) {
+            problems.push(
+                `backups: the newest in ${which} (${r.last.label}) finished ${hours(r.ageSeconds ?? 0)} h ago (> ${hours(t.backupAgeSeconds)} h): is the schedule running? docker exec <backupContainer> synaxic-backup run diff`,
+            );
+        }
+    }
     return problems;
 }
 

@@ -4,7 +4,7 @@
 // back from S3 alone, and a new repository starts over beside it.
 import type { MasterOutputs } from "../../components/contract";
 import { archiveNow, onRepository, REPOSITORY } from "./backups";
-import { pgQuery } from "./clients";
+import { appEnv, caFile, pgQuery, runStatus } from "./clients";
 import { dockerOn, HOSTS, TestHost } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
@@ -90,9 +90,18 @@ describe("a second repository in S3", () => {
         ).toBe(true);
         expect(objects.some((o) => /pgbackrest\/backup\/synaxic-e2e\/\d{8}-\d{6}F\//.test(o))).toBe(true);
         expect(filesHolding(s3.directory, canary)).toEqual([]);
+        // The status command reports each repository's newest backup.
+        const status = await runStatus(["master"], {
+            ...appEnv(master.outputs, caFile(ep.ca)),
+            SYNAXIC_BACKUP_INFO_COMMAND: `docker -H unix://${HOSTS.replica.socket} exec ${REPOSITORY} synaxic-backup info json`,
+        });
+        expect(status.stdout).toMatch(
+            /^ {2}stanza synaxic-e2e: ok; repo1 newest \S+F_\S+I \(incr\) finished .* h ago; repo2 newest \S+F_\S+I \(incr\) finished .* h ago$/m,
+        );
+        expect(status.code).toBe(0);
     });
 
-    it("keeps the S3 keys and passphrase in 0600 files, out of docker inspect, logs and the stack's plain outputs", () => {
+    it("keeps the S3 keys and passphrase in 0600 files, out of docker inspect, logs and the stack's plain outputs", async () => {
         const conf = dockerOn(HOSTS.master, ["exec", NAMES.masterPostgres, "cat", "/etc/pgbackrest/pgbackrest.conf"]);
         expect(conf).toContain(`repo2-s3-key-secret=${s3.secretKey}`);
         const passphrase = /^repo2-cipher-pass=(.+)$/m.exec(conf)?.[1] ?? "";
@@ -108,9 +117,9 @@ describe("a second repository in S3", () => {
         expect(mode.trim()).toBe("600 postgres");
         const seen = [
             dockerOn(HOSTS.master, ["inspect", NAMES.masterPostgres, PGBACKREST_NAMES.master]),
-            dockerOn(HOSTS.master, ["logs", NAMES.masterPostgres]),
+            await HOSTS.master.docker.logs(NAMES.masterPostgres),
             dockerOn(HOSTS.replica, ["inspect", REPOSITORY, NAMES.replicaPostgres, PGBACKREST_NAMES.replica]),
-            dockerOn(HOSTS.replica, ["logs", REPOSITORY]),
+            await HOSTS.replica.docker.logs(REPOSITORY),
             JSON.stringify({ ...master.outputs, backupS3Secrets: undefined }),
         ].join("\n");
         expect(seen).not.toContain(s3.secretKey);
@@ -143,7 +152,7 @@ describe("a second repository in S3", () => {
         );
         const seconds = (Date.now() - started) / 1000;
         // The new backup host's repository was empty: the restore came out of S3.
-        expect(dockerOn(HOSTS.master, ["logs", NAMES.masterPostgres])).toMatch(
+        expect(await HOSTS.master.docker.logs(NAMES.masterPostgres)).toMatch(
             /WARN: repo1: \[FileMissingError\] unable to load info file '\/var\/lib\/pgbackrest\/backup\//,
         );
         expect(writer.acked.length).toBeGreaterThan(10);

@@ -127,7 +127,7 @@ describe("continuous archiving and backups", () => {
         ).toEqual(["600", "600", "600"]);
         const seen = [
             dockerOn(HOSTS.replica, ["inspect", REPOSITORY]),
-            dockerOn(HOSTS.replica, ["logs", REPOSITORY]),
+            await HOSTS.replica.docker.logs(REPOSITORY),
             dockerOn(HOSTS.master, ["inspect", NAMES.masterPostgres, PGBACKREST_NAMES.master]),
         ].join("\n");
         expect(seen).not.toContain(passphrase);
@@ -259,7 +259,7 @@ describe("restoreFrom on an empty primary volume", () => {
             "postgres-container-ready",
             "postgres-role-passwords",
         ]);
-        expect(dockerOn(HOSTS.master, ["logs", NAMES.masterPostgres])).not.toMatch(/restoring stanza/);
+        expect(await HOSTS.master.docker.logs(NAMES.masterPostgres)).not.toMatch(/restoring stanza/);
         expect(await pgQuery(ep.masterPg, "SELECT count(*)::int AS rows FROM pitr")).toEqual([{ rows: 100 }]);
     });
 

@@ -95,15 +95,17 @@ describe("status verdict", () => {
     });
 
     describe("backups (synaxic-backup info json)", () => {
-        const info = (backups: { label: string; type: string; stop: number }[], code = 0) =>
+        const info = (backups: { label: string; type: string; stop: number; repo?: number }[], code = 0, repos = 1) =>
             JSON.stringify([
                 {
                     name: "synaxic",
                     status: { code, message: code === 0 ? "ok" : "missing stanza path" },
+                    repo: Array.from({ length: repos }, (_, i) => ({ key: i + 1, status: { code: 0 } })),
                     backup: backups.map((b) => ({
                         label: b.label,
                         type: b.type,
                         timestamp: { start: b.stop - 5, stop: b.stop },
+                        database: { id: 1, "repo-key": b.repo ?? 1 },
                     })),
                 },
             ]);
@@ -113,8 +115,39 @@ describe("status verdict", () => {
 
         it("reads the newest backup and its age", () => {
             const b = parseBackupInfo(info([{ ...full, stop: NOW - 90000 }, full]), NOW);
-            expect(b).toMatchObject({ stanza: "synaxic", last: { label: full.label, type: "full" }, ageSeconds: 3600 });
+            expect(b).toMatchObject({
+                stanza: "synaxic",
+                repositories: [{ repo: 1, last: { label: full.label, type: "full" }, ageSeconds: 3600 }],
+            });
             expect(evaluate("master", pgMaster(), redisMaster, day, b).exitCode).toBe(0);
+        });
+
+        it("judges each repository on its own: an S3 repository behind is named even when the backup host's is fresh", () => {
+            const fresh = { ...full, label: "20261129-030000F_20261130-030000D", type: "diff" };
+            const both = parseBackupInfo(
+                info(
+                    [
+                        { ...full, repo: 2 },
+                        { ...fresh, repo: 1 },
+                    ],
+                    0,
+                    2,
+                ),
+                NOW,
+            );
+            expect(both.repositories.map((r) => [r.repo, r.last?.type])).toEqual([
+                [1, "diff"],
+                [2, "full"],
+            ]);
+            expect(evaluate("master", pgMaster(), redisMaster, day, both).exitCode).toBe(0);
+            const behind = parseBackupInfo(info([{ ...full, repo: 2, stop: NOW - 40 * 3600 }, fresh], 0, 2), NOW);
+            expect(evaluate("master", pgMaster(), redisMaster, day, behind).problems).toEqual([
+                expect.stringMatching(/^backups: the newest in repo2 \(20261129-030000F\) finished 40\.0 h ago/),
+            ]);
+            const empty = parseBackupInfo(info([fresh], 0, 2), NOW);
+            expect(evaluate("master", pgMaster(), redisMaster, day, empty).problems).toEqual([
+                "backups: repo2 holds no backup",
+            ]);
         });
 
         it.each([
