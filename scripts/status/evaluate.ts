@@ -214,12 +214,12 @@ function backupProblems(b: BackupReport, t: Thresholds): string[] {
     const hours = (s: number) => (s / 3600).toFixed(1);
     for (const r of b.repositories) {
         // Named when there are two: the S3 repository can fall behind while the backup host's is fine.
-        const which = b.repositories.length > 1 ? `repo${r.repo}` : "the repository";
+        const named = b.repositories.length > 1;
         if (!r.last) {
-            problems.push(`backups: ${which} holds no backup`);
+            problems.push(`backups: ${named ? `repo${r.repo}` : "the repository"} holds no backup`);
         } else if (t.backupAgeSeconds !== undefined && (r.ageSeconds ?? 0) > t.backupAgeSeconds) {
             problems.push(
-                `backups: the newest in ${which} (${r.last.label}) finished ${hours(r.ageSeconds ?? 0)} h ago (> ${hours(t.backupAgeSeconds)} h): is the schedule running? docker exec <backupContainer> synaxic-backup run diff`,
+                `backups: the newest${named ? ` in repo${r.repo}` : ""} (${r.last.label}) finished ${hours(r.ageSeconds ?? 0)} h ago (> ${hours(t.backupAgeSeconds)} h): is the schedule running? docker exec <backupContainer> synaxic-backup run diff`,
             );
         }
     }
