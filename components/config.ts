@@ -64,6 +64,7 @@ export interface CommonSettings {
     /** This host's PostgreSQL tuning (a standby adds the primary's where PostgreSQL requires). */
     readonly postgresParameters: PgParameter[];
     readonly redisSettings: RedisSetting[];
+    readonly exporters: ExporterSettings;
     /** Secret keys that are set (validated); wrap each with pulumi.secret where it is used. */
     readonly secrets: Readonly<Partial<Record<SecretKey, string>>>;
 }
@@ -110,6 +111,45 @@ export interface S3RepositorySettings {
     readonly caCertPem?: string;
 }
 
+/** A host of its own beside the stack's (the backup host, the monitoring host): its engine and addresses. */
+export interface AuxiliaryHost {
+    /** Its engine, reached with the stack's SSH key or agent. */
+    readonly dockerHost: string;
+    readonly sshHostKey?: string;
+    /** Name or address the database hosts reach it at (in its certificate). */
+    readonly host: string;
+    /** Host address its ports are published on. */
+    readonly bindAddress: string;
+}
+
+/** Prometheus and Alertmanager on a host of their own, scraping both database hosts' exporters. */
+export interface MonitoringSettings extends AuxiliaryHost {
+    readonly prometheusPort: number;
+    readonly alertmanagerPort: number;
+    readonly prometheusImage: string;
+    readonly alertmanagerImage: string;
+    readonly lagSeconds: number;
+    /** SynaxicDiskFreeLow's threshold, 0-1. */
+    readonly diskFreeRatio: number;
+    /** Alert mail (the SMTP password, if any, is in `secrets`). */
+    readonly email?: {
+        readonly to: string;
+        readonly smarthost: string;
+        readonly from: string;
+        readonly username?: string;
+    };
+}
+
+/** The exporters on a database host (run when the master stack has monitoring). */
+export interface ExporterSettings {
+    readonly postgresImage: string;
+    readonly redisImage: string;
+    readonly nodeImage: string;
+    readonly postgresPort: number;
+    readonly redisPort: number;
+    readonly nodePort: number;
+}
+
 /** Where a new primary's data comes from when its volume is empty: the repository's end, or a point in time. */
 export type RestoreTarget = { readonly type: "latest" } | { readonly type: "time"; readonly time: string };
 
@@ -119,6 +159,8 @@ export interface MasterSettings extends CommonSettings {
     readonly backup?: BackupSettings;
     /** Restore an empty primary volume from the repository instead of initdb. */
     readonly restoreFrom?: RestoreTarget;
+    /** Prometheus and Alertmanager; undefined without monitoringDockerHost. */
+    readonly monitoring?: MonitoringSettings;
     readonly replicas: ReplicaSpec[];
     readonly synchronousReplication: boolean;
     readonly maxSlotWalKeepSize: string;
@@ -270,7 +312,16 @@ function cidr(key: string, value: string, allowAny: boolean): Cidr {
     return parsed;
 }
 
-function image(raw: RawConfig, key: "postgresImage" | "redisImage"): string {
+type ImageKey =
+    | "postgresImage"
+    | "redisImage"
+    | "prometheusImage"
+    | "alertmanagerImage"
+    | "postgresExporterImage"
+    | "redisExporterImage"
+    | "nodeExporterImage";
+
+function image(raw: RawConfig, key: ImageKey): string {
     const fallback = defaultOf(key);
     const v = str(raw, key);
     const lastSegment = v.split("/").pop() ?? "";
@@ -288,7 +339,12 @@ function hostName(key: string, value: string): string {
 }
 
 /** `ssh://user@host[:port]` for a VPS; `unix://` or `tcp://` for an engine the local docker CLI reaches. */
-function dockerHost(raw: RawConfig, key: "dockerHost" | "backupDockerHost" = "dockerHost"): string | undefined {
+type AuxiliaryKind = "backup" | "monitoring";
+
+function dockerHost(
+    raw: RawConfig,
+    key: "dockerHost" | `${AuxiliaryKind}DockerHost` = "dockerHost",
+): string | undefined {
     const v = optional(raw, key);
     if (v === undefined) return undefined;
     if (!/^(ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.:[\]-]+(:\d+)?|unix:\/\/\/.+|tcp:\/\/[A-Za-z0-9.:[\]-]+:\d+)$/.test(v)) {
@@ -309,7 +365,7 @@ function bindAddress(
     raw: RawConfig,
     advertisedHost: string,
     allowAny: boolean,
-    key: "bindAddress" | "backupBindAddress" = "bindAddress",
+    key: "bindAddress" | `${AuxiliaryKind}BindAddress` = "bindAddress",
 ): string {
     const configured = optional(raw, key);
     const fallback = advertisedHost === "localhost" ? "127.0.0.1" : advertisedHost;
@@ -342,7 +398,7 @@ const sshHostOf = (host: string | undefined): string | undefined =>
 function sshHostKey(
     raw: RawConfig,
     sshHost: string | undefined,
-    key: "sshHostKey" | "backupSshHostKey" = "sshHostKey",
+    key: "sshHostKey" | `${AuxiliaryKind}SshHostKey` = "sshHostKey",
 ): string | undefined {
     const v = optional(raw, key);
     const scan = `pulumi config set ${key} "$(ssh-keyscan -t ed25519 ${sshHost ?? "<host>"} | cut -d' ' -f2-3)"`;
@@ -494,6 +550,14 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
             "shared_buffers=512MB",
         ),
         redisSettings: tuning("redisSettings", () => parseRedisSettings(list(raw, "redisSettings")), "maxmemory 1gb"),
+        exporters: {
+            postgresImage: image(raw, "postgresExporterImage"),
+            redisImage: image(raw, "redisExporterImage"),
+            nodeImage: image(raw, "nodeExporterImage"),
+            postgresPort: port(raw, "postgresExporterPort"),
+            redisPort: port(raw, "redisExporterPort"),
+            nodePort: port(raw, "nodeExporterPort"),
+        },
         role,
         stack,
         namePrefix,
@@ -522,6 +586,107 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
             "optional",
         ) as CommonSettings["redisTlsAuthClients"],
     };
+}
+
+/** The backup or monitoring host: its engine, SSH host key, the name it is reached at, the address it publishes on. */
+function auxiliaryHost(raw: RawConfig, kind: AuxiliaryKind, engine: string, allowAny: boolean): AuxiliaryHost {
+    const sshHost = sshHostOf(engine);
+    const address = hostName(`${kind}Host`, str(raw, `${kind}Host`, sshHost ?? "localhost"));
+    return {
+        dockerHost: engine,
+        sshHostKey: sshHostKey(raw, sshHost, `${kind}SshHostKey`),
+        host: address,
+        bindAddress: bindAddress(raw, address, allowAny, `${kind}BindAddress`),
+    };
+}
+
+const MONITORING_KEYS = [
+    "monitoringSshHostKey",
+    "monitoringHost",
+    "monitoringBindAddress",
+    "prometheusPort",
+    "alertmanagerPort",
+    "prometheusImage",
+    "alertmanagerImage",
+    "alertWebhookUrl",
+    "alertEmailTo",
+    "alertSmtpSmarthost",
+    "alertSmtpFrom",
+    "alertSmtpUsername",
+    "alertSmtpPassword",
+    "alertLagSeconds",
+    "alertDiskFreePercent",
+] as const satisfies readonly ConfigKey[];
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+function monitoringSettings(raw: RawConfig, allowAny: boolean): MonitoringSettings | undefined {
+    const engine = dockerHost(raw, "monitoringDockerHost");
+    if (engine === undefined) {
+        const stray = MONITORING_KEYS.find((k) => setByUser(raw, k));
+        if (stray) {
+            throw new ConfigError(
+                stray,
+                "monitoring is off (no monitoringDockerHost), so this setting would do nothing",
+                `${setCmd("monitoringDockerHost", "ssh://root@<monitoring host>")}, or pulumi config rm ${stray}`,
+            );
+        }
+        return undefined;
+    }
+    const webhook = optional(raw, "alertWebhookUrl");
+    if (webhook !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(webhook)) {
+        throw new ConfigError(
+            "alertWebhookUrl",
+            "the value is not an http:// or https:// URL",
+            setCmd("alertWebhookUrl", "https://hooks.example.com/alerts/<token>", true),
+        );
+    }
+    return {
+        ...auxiliaryHost(raw, "monitoring", engine, allowAny),
+        prometheusPort: port(raw, "prometheusPort"),
+        alertmanagerPort: port(raw, "alertmanagerPort"),
+        prometheusImage: image(raw, "prometheusImage"),
+        alertmanagerImage: image(raw, "alertmanagerImage"),
+        lagSeconds: int(raw, "alertLagSeconds", 1, 86400, "a number of seconds"),
+        diskFreeRatio: int(raw, "alertDiskFreePercent", 1, 90, "a percentage") / 100,
+        email: alertEmail(raw),
+    };
+}
+
+/** Alert mail: all of to, smarthost and from, or none. */
+function alertEmail(raw: RawConfig): MonitoringSettings["email"] {
+    const to = optional(raw, "alertEmailTo");
+    const smarthost = optional(raw, "alertSmtpSmarthost");
+    const from = optional(raw, "alertSmtpFrom");
+    if (to === undefined) {
+        const stray = (["alertSmtpSmarthost", "alertSmtpFrom", "alertSmtpUsername", "alertSmtpPassword"] as const).find(
+            (k) => setByUser(raw, k),
+        );
+        if (stray) {
+            throw new ConfigError(
+                stray,
+                "no alertEmailTo, so no mail is sent",
+                setCmd("alertEmailTo", "ops@example.com"),
+            );
+        }
+        return undefined;
+    }
+    if (!EMAIL.test(to))
+        throw new ConfigError("alertEmailTo", `"${to}" is not an address`, setCmd("alertEmailTo", "ops@example.com"));
+    if (smarthost === undefined || !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(smarthost)) {
+        throw new ConfigError(
+            "alertSmtpSmarthost",
+            smarthost === undefined ? "alert mail needs an SMTP server" : `"${smarthost}" is not host:port`,
+            setCmd("alertSmtpSmarthost", "smtp.example.com:587"),
+        );
+    }
+    if (from === undefined || !EMAIL.test(from)) {
+        throw new ConfigError(
+            "alertSmtpFrom",
+            "alert mail needs a sender address",
+            setCmd("alertSmtpFrom", "alerts@example.com"),
+        );
+    }
+    return { to, smarthost, from, username: optional(raw, "alertSmtpUsername") };
 }
 
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
@@ -623,14 +788,9 @@ function backupSettings(raw: RawConfig, allowAny: boolean): BackupSettings | und
         }
         return undefined;
     }
-    const sshHost = sshHostOf(host);
-    const address = hostName("backupHost", str(raw, "backupHost", sshHost ?? "localhost"));
     const queueMax = matching(raw, "archiveQueueMax", /^\d+(kB|MB|GB|TB)$/, "a size like 4GB");
     return {
-        dockerHost: host,
-        sshHostKey: sshHostKey(raw, sshHost, "backupSshHostKey"),
-        host: address,
-        bindAddress: bindAddress(raw, address, allowAny, "backupBindAddress"),
+        ...auxiliaryHost(raw, "backup", host, allowAny),
         port: port(raw, "backupPort"),
         serverPort: port(raw, "backupServerPort"),
         archiveTimeoutSeconds: int(raw, "archiveTimeout", 10, 3600, "a number of seconds"),
@@ -699,10 +859,19 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
             `pulumi config set --path 'replicas[0]' "replica1 <address>"`,
         );
     }
+    const monitoring = monitoringSettings(raw, bool(raw, "allowAnyAddress"));
+    if (monitoring && replicas.some((r) => r.name === "monitoring")) {
+        throw new ConfigError(
+            "replicas",
+            "with monitoring on, monitoring names Prometheus's certificate",
+            `pulumi config set --path 'replicas[0]' "replica1 <address>"`,
+        );
+    }
     return {
         ...base,
         role: "master",
         backup,
+        monitoring,
         restoreFrom: restoreTarget(raw),
         replicas,
         synchronousReplication,

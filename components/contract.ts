@@ -68,6 +68,25 @@ export interface MasterExports {
     readonly backup?: BackupExports;
     /** Secret: with a second repository in S3, what a database host needs to write to it itself. */
     readonly backupS3Secrets?: BackupS3Secrets;
+    /** Monitoring on: where Prometheus and Alertmanager listen; the replica stacks run exporters when it is set. */
+    readonly monitoring?: MonitoringExports;
+    /** Secret: the metrics password (and its hash for the exporters), the exporters' PostgreSQL password. */
+    readonly monitoringSecrets?: MonitoringSecrets;
+}
+
+export interface MonitoringExports {
+    /** `https://<monitoringHost>:<prometheusPort>`, basic auth as `user` with the metrics password. */
+    readonly prometheusUrl: string;
+    readonly alertmanagerUrl: string;
+    readonly user: string;
+    /** The exporters' PostgreSQL role (pg_monitor). */
+    readonly monitorRole: string;
+}
+
+export interface MonitoringSecrets {
+    readonly metricsPassword: string;
+    readonly metricsPasswordHash: string;
+    readonly postgresMonitorPassword: string;
 }
 
 /** Backups as the master stack declares them; the replica stacks archive and serve their files alike. */
@@ -133,10 +152,17 @@ export const SECRET_OUTPUTS = [
     "replicaTls",
     "postgresUrl",
     "backupS3Secrets",
+    "monitoringSecrets",
 ] as const satisfies readonly (keyof MasterOutputs)[];
 
 /** Outputs added after the first release: a replica stack reads them where the master stack has them. */
-const OPTIONAL_OUTPUTS: readonly string[] = ["postgresParameters", "backup", "backupS3Secrets"];
+const OPTIONAL_OUTPUTS: readonly string[] = [
+    "postgresParameters",
+    "backup",
+    "backupS3Secrets",
+    "monitoring",
+    "monitoringSecrets",
+];
 
 /** A stack's outputs as the program returns them. */
 export type Exported<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };

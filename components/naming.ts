@@ -32,6 +32,27 @@ export function backupNames(prefix: string): BackupNames {
     };
 }
 
+/** The exporters beside a database host's services. */
+export function exporterNames(prefix: string, role: Role) {
+    const suffix = role === "master" ? "prod" : "replica";
+    return {
+        postgres: `${prefix}-postgres-exporter-${suffix}`,
+        redis: `${prefix}-redis-exporter-${suffix}`,
+        node: `${prefix}-node-exporter-${suffix}`,
+    };
+}
+
+/** The monitoring host's names. */
+export function monitoringNames(prefix: string) {
+    return {
+        prometheus: `${prefix}-prometheus`,
+        prometheusVolume: `${prefix}-prometheus-data`,
+        alertmanager: `${prefix}-alertmanager`,
+        alertmanagerVolume: `${prefix}-alertmanager-data`,
+        network: `${prefix}-monitoring-net`,
+    };
+}
+
 export function serviceNames(prefix: string, role: Role): ServiceNames {
     const suffix = role === "master" ? "prod" : "replica";
     return {

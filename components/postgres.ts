@@ -24,6 +24,7 @@ const CONTAINER_SQL = [
     "bootstrap-primary.sql",
     "take-over-primary.sql",
     "sync-role-passwords.sql",
+    "sync-monitor-role.sql",
     "ensure-slot.sql",
     "drop-slot.sql",
 ];

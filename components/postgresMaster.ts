@@ -35,6 +35,8 @@ export interface PostgresMasterArgs extends ServiceArgs {
     readonly parameters: readonly PgParameter[];
     /** Continuous archiving and backups through a pgBackRest repository; undefined: none. */
     readonly backup?: PrimaryBackupArgs;
+    /** Monitoring on: the exporters' role (pg_monitor) and its password. */
+    readonly monitor?: { readonly user: string; readonly password: pulumi.Input<string> };
 }
 
 const restoreTargetText = (t: RestoreTarget): string => (t.type === "latest" ? "latest" : t.time);
@@ -87,6 +89,7 @@ export class PostgresMaster extends pulumi.ComponentResource {
             replicationUser: args.replicationUser,
             replicas: args.replicas,
             appCidrs: args.appCidrs,
+            monitorUser: args.monitor?.user,
         });
         const service = postgresContainer(`${name}-container`, {
             role: "primary",
@@ -117,6 +120,15 @@ export class PostgresMaster extends pulumi.ComponentResource {
                     `${UPLOAD_DIR}/replication.scram`,
                     this.verifier(`${name}-replication`, args.replicationPassword),
                 ),
+                ...(args.monitor
+                    ? [
+                          privateFile(`${UPLOAD_DIR}/monitor.user`, args.monitor.user),
+                          privateFile(
+                              `${UPLOAD_DIR}/monitor.scram`,
+                              this.verifier(`${name}-monitor`, args.monitor.password),
+                          ),
+                      ]
+                    : []),
             ],
             host: args.host,
             parent: this,

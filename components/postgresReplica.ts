@@ -41,6 +41,8 @@ export interface PostgresReplicaArgs extends ServiceArgs {
     readonly database: pulumi.Input<string>;
     readonly appUser: pulumi.Input<string>;
     readonly appCidrs: readonly Cidr[];
+    /** Monitoring on (the master stack's): the exporters' role, which replicates from the primary. */
+    readonly monitorUser: pulumi.Input<string | undefined>;
     /** Its tuning, with at least the primary's values where PostgreSQL requires (tuning.standbyParameters). */
     readonly parameters: pulumi.Input<PgParameter[]>;
     /**
@@ -144,16 +146,19 @@ export class PostgresReplica extends pulumi.ComponentResource {
             { parent: this, provider: args.host.provider },
         );
         const socketVolume: DataVolume = { name: socket.name, ready: socket };
-        const hba = pulumi.all([args.database, args.appUser, upstream]).apply(([database, appUser, up]) =>
-            renderPgHba({
-                role: "standby",
-                database,
-                appUser,
-                replicationUser: up.user,
-                replicas: [],
-                appCidrs: args.appCidrs,
-            }),
-        );
+        const hba = pulumi
+            .all([args.database, args.appUser, upstream, args.monitorUser])
+            .apply(([database, appUser, up, monitorUser]) =>
+                renderPgHba({
+                    role: "standby",
+                    database,
+                    appUser,
+                    replicationUser: up.user,
+                    replicas: [],
+                    appCidrs: args.appCidrs,
+                    monitorUser,
+                }),
+            );
         const passfile = pulumi
             .all([upstream, args.replicationPassword])
             .apply(([up, password]) => renderPgpass(up.host, up.port, up.user, password));

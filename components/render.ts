@@ -246,6 +246,8 @@ export interface PgHbaSettings {
     readonly replicationUser: string;
     readonly replicas: ReadonlyArray<{ readonly name: string; readonly cidr: Cidr }>;
     readonly appCidrs: readonly Cidr[];
+    /** Monitoring on: the exporters' role, let in from the container's own docker network only. */
+    readonly monitorUser?: string;
 }
 
 function hbaLine(db: string, user: string, cidr: Cidr, comment: string): string {
@@ -255,6 +257,12 @@ function hbaLine(db: string, user: string, cidr: Cidr, comment: string): string 
 export function renderPgHba(s: PgHbaSettings): string {
     const replication = s.replicas.map((r) => hbaLine("replication", s.replicationUser, r.cidr, r.name));
     const application = s.appCidrs.map((c) => hbaLine(s.database, s.appUser, c, ""));
+    if (s.monitorUser) {
+        // samenet: the docker network the exporter shares with this container, whatever its subnet.
+        application.push(
+            `hostssl   ${"postgres".padEnd(12)} ${s.monitorUser.padEnd(15)} ${"samenet".padEnd(19)} scram-sha-256  # exporter`,
+        );
+    }
     return renderTemplate("postgres/pg_hba.conf", {
         role: s.role,
         replication_rules: replication.length ? replication.join("\n") : "# (no replicas configured)",
@@ -351,5 +359,86 @@ export function renderAlertRules(a: AlertSettings): string {
         slot_retained_rule: retained.trimEnd(),
         disk_free_ratio: a.diskFreeRatio,
         disk_free_percent: Math.round(a.diskFreeRatio * 100),
+    });
+}
+
+/** The exporters' PostgreSQL role (pg_monitor only). */
+export const MONITOR_ROLE = "synaxic_monitor";
+/** The user Prometheus presents to the exporters, Alertmanager, and an operator to Prometheus. */
+export const METRICS_USER = "prometheus";
+/** Where monitoring containers find their files (they run as the image's user: no entrypoint of ours installs them). */
+export const MONITORING_DIR = "/etc/synaxic/monitoring";
+
+/** An exporter-toolkit web config: TLS with our certificate, basic auth, and a client certificate if `clients`. */
+export function renderWebConfig(s: { what: string; passwordHash: string; requireClientCert: boolean }): string {
+    return renderTemplate("monitoring/web-config.yml", {
+        what: s.what,
+        client_auth: s.requireClientCert ? "RequireAndVerifyClientCert" : "VerifyClientCertIfGiven",
+        client_auth_why: s.requireClientCert
+            ? "Only Prometheus holds both a certificate from our CA and the password."
+            : "Operators come with the password; a certificate is checked when one is given.",
+        user: METRICS_USER,
+        // JSON quoting is YAML quoting: a bcrypt hash holds $ and /.
+        password_hash: JSON.stringify(s.passwordHash),
+    });
+}
+
+/** One scrape target: `host:port`, labelled with the database host it runs on (master, replica1, ...). */
+export interface ScrapeTarget {
+    readonly address: string;
+    readonly host: string;
+}
+
+export interface PrometheusSettings {
+    readonly alertmanager: string;
+    readonly postgres: readonly ScrapeTarget[];
+    readonly redis: readonly ScrapeTarget[];
+    readonly node: readonly ScrapeTarget[];
+}
+
+export function renderPrometheusConfig(s: PrometheusSettings): string {
+    // Flow-style YAML (JSON is YAML): the target lists are data, not text assembled line by line.
+    const targets = (list: readonly ScrapeTarget[]) =>
+        JSON.stringify(list.map((t) => ({ targets: [t.address], labels: { host: t.host } })));
+    return renderTemplate("monitoring/prometheus.yml", {
+        user: METRICS_USER,
+        alertmanager: s.alertmanager,
+        postgres_targets: targets(s.postgres),
+        redis_targets: targets(s.redis),
+        node_targets: targets(s.node),
+    });
+}
+
+export interface AlertmanagerSettings {
+    /** A secret. */
+    readonly webhookUrl?: string;
+    readonly email?: {
+        readonly to: string;
+        readonly smarthost: string;
+        readonly from: string;
+        readonly username?: string;
+        /** A secret. */
+        readonly password?: string;
+    };
+}
+
+export function renderAlertmanagerConfig(s: AlertmanagerSettings): string {
+    const q = (v: string) => JSON.stringify(v);
+    const e = s.email;
+    const receivers = [
+        s.webhookUrl ? renderTemplate("monitoring/webhook.yml", { url: q(s.webhookUrl) }).trimEnd() : "",
+        e ? renderTemplate("monitoring/email.yml", { to: q(e.to) }).trimEnd() : "",
+    ].filter((r) => r !== "");
+    return renderTemplate("monitoring/alertmanager.yml", {
+        smtp: e
+            ? renderTemplate("monitoring/smtp.yml", {
+                  smarthost: q(e.smarthost),
+                  from: q(e.from),
+                  auth: e.username
+                      ? `  smtp_auth_username: ${q(e.username)}\n  smtp_auth_password: ${q(e.password ?? "")}`
+                      : "  # no SMTP login",
+              }).trimEnd()
+            : "  # no alert mail (alertEmailTo)",
+        receivers: receivers.length ? receivers.join("\n") : "    # no receiver set: alerts show in Alertmanager only",
     });
 }

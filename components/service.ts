@@ -14,7 +14,7 @@ export const ENTRYPOINT = `${LIB_DIR}/entrypoint.sh`;
 export interface Upload {
     readonly file: string;
     readonly content: pulumi.Input<string>;
-    readonly mode: "0600" | "0644" | "0755";
+    readonly mode: "0600" | "0640" | "0644" | "0755";
 }
 
 export const publicFile = (file: string, content: pulumi.Input<string>): Upload => ({ file, content, mode: "0644" });
@@ -22,6 +22,15 @@ export const privateFile = (file: string, content: pulumi.Input<string>): Upload
     file,
     content: pulumi.secret(content),
     mode: "0600",
+});
+/**
+ * A secret for a container that runs as its image's user (no entrypoint of ours to hand it over): root-owned like
+ * every upload, readable by group 0, the group those containers run in.
+ */
+export const groupFile = (file: string, content: pulumi.Input<string>): Upload => ({
+    file,
+    content: pulumi.secret(content),
+    mode: "0640",
 });
 export const script = (file: string, template: string): Upload => ({
     file,
@@ -136,6 +145,8 @@ export interface ServiceContainerArgs {
     readonly uploads: Upload[];
     /** Data volumes and where they are mounted. */
     readonly volumes: readonly { readonly volume: DataVolume; readonly path: string }[];
+    /** Host folders mounted read-only (the host exporter reads the host's filesystems). */
+    readonly hostPaths?: readonly { readonly hostPath: string; readonly path: string }[];
     /** Container ports published on `placement.bindAddress`. */
     readonly ports: readonly { readonly internal: number; readonly external: number }[];
     readonly placement: Pick<Placement, "networkName" | "ipv4Address" | "bindAddress">;
@@ -210,7 +221,10 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
             command: a.command,
             envs: a.envs,
             uploads: a.uploads.map((u) => ({ file: u.file, content: u.content, permissions: u.mode })),
-            volumes: volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
+            volumes: [
+                ...volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
+                ...(a.hostPaths ?? []).map((h) => ({ hostPath: h.hostPath, containerPath: h.path, readOnly: true })),
+            ],
             networksAdvanced: [{ name: a.placement.networkName, ipv4Address: a.placement.ipv4Address }],
             ports: a.ports.map((p) => ({
                 internal: p.internal,

@@ -4,18 +4,30 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import {
+    AuxiliaryHost,
     BackupSettings,
     MasterSettings,
+    MonitoringSettings,
     ReplicaSettings,
     requireReplicaOnMaster,
     S3RepositorySettings,
     StackSettings,
 } from "./config";
 import { BACKUP_CN, BackupRepository, s3CaFile, s3RepositoryConf } from "./backup";
-import { renderPgBackRestDbConf } from "./render";
+import {
+    CONTAINER_PORTS,
+    METRICS_USER,
+    MONITOR_ROLE,
+    renderAlertmanagerConfig,
+    renderAlertRules,
+    renderPgBackRestDbConf,
+    renderPrometheusConfig,
+} from "./render";
+import { Exporters, MONITORING_CN, MonitoringServer } from "./monitoring";
 import {
     BackupS3Secrets,
     Exported,
+    MonitoringSecrets,
     masterReader,
     MasterOutputs,
     redisTlsEnvironment,
@@ -26,7 +38,7 @@ import {
 import { Host } from "./host";
 import { standbyParameters } from "./tuning";
 import { isIpAddress } from "./net";
-import { backupNames, serviceNames } from "./naming";
+import { backupNames, exporterNames, monitoringNames, serviceNames } from "./naming";
 import { PostgresMaster } from "./postgresMaster";
 import { PostgresReplica } from "./postgresReplica";
 import { RedisMaster } from "./redisMaster";
@@ -45,14 +57,119 @@ function stackHost(s: StackSettings): Host {
     });
 }
 
-/** The backup host: reached with the same SSH key (or agent) as the stack's host, with its own pinned host key. */
-function backupHost(s: StackSettings, backup: BackupSettings): Host {
+/** The backup or monitoring host: reached with the stack's SSH key (or agent), with its own pinned host key. */
+function auxiliaryHost(s: StackSettings, kind: "backup" | "monitoring", aux: AuxiliaryHost): Host {
     const key = s.secrets.sshPrivateKey;
-    return new Host("backup-host", {
-        dockerHost: backup.dockerHost,
+    return new Host(`${kind}-host`, {
+        dockerHost: aux.dockerHost,
         sshPrivateKey: key?.trim() ? key : undefined,
-        sshHostKey: backup.sshHostKey,
-        stackName: `${s.stack}-backup`,
+        sshHostKey: aux.sshHostKey,
+        stackName: `${s.stack}-${kind}`,
+    });
+}
+
+/** The metrics password (its bcrypt hash for the exporters' web config) and the exporters' PostgreSQL password. */
+function monitoringSecrets(): pulumi.Output<MonitoringSecrets> {
+    const metrics = new random.RandomPassword(
+        "metrics-password",
+        { length: 32, special: false },
+        { additionalSecretOutputs: ["result", "bcryptHash"] },
+    );
+    return pulumi.secret(
+        pulumi
+            .all([metrics.result, metrics.bcryptHash, password("postgres-monitor-password", undefined)])
+            .apply(([metricsPassword, metricsPasswordHash, postgresMonitorPassword]) => ({
+                metricsPassword,
+                metricsPasswordHash,
+                postgresMonitorPassword,
+            })),
+    );
+}
+
+/** A host's exporters, next to its PostgreSQL and Redis. */
+function hostExporters(
+    s: StackSettings,
+    host: Host,
+    place: ReturnType<typeof placements>,
+    tls: KeyPair & { caCertPem: pulumi.Input<string> },
+    services: {
+        postgres: string;
+        redis: string;
+        postgresReady: pulumi.Input<pulumi.Resource>;
+        redisReady: pulumi.Input<pulumi.Resource>;
+    },
+    secrets: pulumi.Output<MonitoringSecrets>,
+    redisPassword: pulumi.Input<string>,
+): Exporters {
+    return new Exporters("exporters", {
+        host,
+        names: exporterNames(s.namePrefix, s.role),
+        settings: s.exporters,
+        placement: { networkName: place.postgres.networkName, bindAddress: s.bindAddress },
+        tls,
+        postgres: {
+            container: services.postgres,
+            port: CONTAINER_PORTS.postgres,
+            user: MONITOR_ROLE,
+            password: secrets.postgresMonitorPassword,
+            ready: services.postgresReady,
+        },
+        redis: {
+            container: services.redis,
+            port: CONTAINER_PORTS.redis,
+            password: redisPassword,
+            ready: services.redisReady,
+        },
+        metricsPasswordHash: secrets.metricsPasswordHash,
+    });
+}
+
+/** Prometheus and Alertmanager on the monitoring host, scraping every database host the master can name. */
+function monitoringServer(
+    s: MasterSettings,
+    m: MonitoringSettings,
+    tls: TlsBundle,
+    secrets: pulumi.Output<MonitoringSecrets>,
+): MonitoringServer {
+    const names = monitoringNames(s.namePrefix);
+    // The master, then each replica it can name (its first host name, or its /32 address); the same exporter ports.
+    const hosts = [
+        { host: "master", address: s.advertisedHost },
+        ...s.replicas.map((r) => ({
+            host: r.name,
+            address: r.hostNames[0] ?? (r.cidr.prefix === 32 ? r.cidr.address : undefined),
+        })),
+    ].filter((h): h is { host: string; address: string } => h.address !== undefined);
+    const on = (port: number) => hosts.map((h) => ({ host: h.host, address: `${h.address}:${port}` }));
+    return new MonitoringServer("monitoring", {
+        host: auxiliaryHost(s, "monitoring", m),
+        names,
+        prometheusImage: m.prometheusImage,
+        alertmanagerImage: m.alertmanagerImage,
+        bindAddress: m.bindAddress,
+        prometheusPort: m.prometheusPort,
+        alertmanagerPort: m.alertmanagerPort,
+        tls: { ...tls.servers[MONITORING_CN], caCertPem: tls.caCertPem },
+        prometheusConfig: renderPrometheusConfig({
+            alertmanager: `${names.alertmanager}:9093`,
+            postgres: on(s.exporters.postgresPort),
+            redis: on(s.exporters.redisPort),
+            node: on(s.exporters.nodePort),
+        }),
+        alertRules: renderAlertRules({
+            replicaNames: s.replicas.map((r) => r.name),
+            lagSeconds: m.lagSeconds,
+            maxSlotWalKeepSize: s.maxSlotWalKeepSize,
+            diskFreeRatio: m.diskFreeRatio,
+        }),
+        alertmanagerConfig: pulumi.secret(
+            renderAlertmanagerConfig({
+                webhookUrl: s.secrets.alertWebhookUrl,
+                email: m.email && { ...m.email, password: s.secrets.alertSmtpPassword },
+            }),
+        ),
+        metricsPassword: secrets.metricsPassword,
+        metricsPasswordHash: secrets.metricsPasswordHash,
     });
 }
 
@@ -139,6 +256,16 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
                 ]),
             ),
             ...(s.backup ? [tlsHost(BACKUP_CN, [s.backup.host], [backupNames(s.namePrefix).container], [])] : []),
+            ...(s.monitoring
+                ? [
+                      tlsHost(
+                          MONITORING_CN,
+                          [s.monitoring.host],
+                          [monitoringNames(s.namePrefix).prometheus, monitoringNames(s.namePrefix).alertmanager],
+                          [],
+                      ),
+                  ]
+                : []),
         ],
         clients: s.replicas.map((r) => r.name),
         validityDays: s.tlsValidityDays,
@@ -147,6 +274,8 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     const stanza = s.namePrefix;
     const backup = s.backup;
     const s3 = backup?.s3 && s3Repository(s, backup, backup.s3);
+    const monitoring = s.monitoring;
+    const monSecrets = monitoring && monitoringSecrets();
 
     const postgres = new PostgresMaster("postgres", {
         host,
@@ -188,6 +317,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
             socketVolumeName: names.postgresSocketVolume,
             restore: s.restoreFrom,
         },
+        monitor: monSecrets && { user: MONITOR_ROLE, password: monSecrets.postgresMonitorPassword },
     });
     const redis = new RedisMaster("redis", {
         host,
@@ -203,6 +333,24 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         settings: s.redisSettings,
     });
     const repository = backup && backupRepository(s, backup, tls, stanza, postgres, redis, redisPassword, s3);
+    if (monitoring && monSecrets) {
+        hostExporters(
+            s,
+            host,
+            place,
+            masterTls,
+            {
+                postgres: names.postgresContainer,
+                redis: names.redisContainer,
+                // The role exists once the passwords are synced.
+                postgresReady: postgres.rolePasswords,
+                redisReady: redis.ready,
+            },
+            monSecrets,
+            redisPassword,
+        );
+        monitoringServer(s, monitoring, tls, monSecrets);
+    }
 
     const replicaTls: pulumi.Output<Record<string, ReplicaTls>> = pulumi.secret(
         pulumi.all(
@@ -253,6 +401,17 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
               }
             : {}),
         ...(s3 ? { backupS3Secrets: s3.secrets } : {}),
+        ...(monitoring && monSecrets
+            ? {
+                  monitoring: {
+                      prometheusUrl: `https://${monitoring.host}:${monitoring.prometheusPort}`,
+                      alertmanagerUrl: `https://${monitoring.host}:${monitoring.alertmanagerPort}`,
+                      user: METRICS_USER,
+                      monitorRole: MONITOR_ROLE,
+                  },
+                  monitoringSecrets: monSecrets,
+              }
+            : {}),
         caCertPem: tls.caCertPem,
         replicationPassword,
         replicaTls,
@@ -298,7 +457,7 @@ function backupRepository(
 ): BackupRepository {
     const names = backupNames(s.namePrefix);
     return new BackupRepository("backup", {
-        host: backupHost(s, backup),
+        host: auxiliaryHost(s, "backup", backup),
         containerName: names.container,
         volumeName: names.volume,
         networkName: names.network,
@@ -358,6 +517,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const database = out("database");
     const appUser = out("SPRING_DATASOURCE_USERNAME");
     const serverTls = { certPem: mine.certPem, keyPem: pulumi.secret(mine.keyPem), caCertPem };
+    const monitoring = out("monitoring");
 
     const postgres = new PostgresReplica("postgres", {
         host,
@@ -368,6 +528,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         tls: serverTls,
         replicaName: s.replicaName,
         slot: `${s.replicaName}_slot`,
+        monitorUser: monitoring.apply((m) => m?.monitorRole),
         primaryHost: masterHost,
         primaryPort: masterPostgresPort,
         replicationUser: out("replicationUser"),
@@ -404,6 +565,25 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         settings: s.redisSettings,
         promoted: s.promote,
         dependsOn: postgres.fenced ? [postgres.fenced] : undefined,
+    });
+    // The master stack's monitoring scrapes this host too: its exporters, once its outputs say so.
+    const monSecrets = out("monitoringSecrets");
+    monitoring.apply((m) => {
+        if (!m) return;
+        hostExporters(
+            s,
+            host,
+            place,
+            serverTls,
+            {
+                postgres: names.postgresContainer,
+                redis: names.redisContainer,
+                postgresReady: postgres.ready,
+                redisReady: redis.ready,
+            },
+            monSecrets as pulumi.Output<MonitoringSecrets>,
+            redisPassword,
+        );
     });
     return {
         role: "replica",

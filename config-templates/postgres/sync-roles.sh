@@ -18,5 +18,11 @@ fi
   psql_set replication_user "$UPLOADS/replication.user"
   psql_set replication_verifier "$UPLOADS/replication.scram"
   cat /etc/synaxic/sql/sync-role-passwords.sql
+  # Monitoring on: the exporters' role.
+  if [ -f "$UPLOADS/monitor.scram" ]; then
+    psql_set monitor_user "$UPLOADS/monitor.user"
+    psql_set monitor_verifier "$UPLOADS/monitor.scram"
+    cat /etc/synaxic/sql/sync-monitor-role.sql
+  fi
 } | psql -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U postgres -d postgres -f -
 log "role passwords in sync with the configuration"

@@ -208,6 +208,43 @@ debootstrap_import() { # <suite> <packages> <tag>
 
 has_image() { dk "$1" image inspect "$2" >/dev/null 2>&1; }
 
+# Debian 12's Prometheus, Alertmanager and exporters, each in an image laid out as upstream's (official-layout.sh),
+# tagged with the Debian version they carry.
+readonly MONITORING_PACKAGES=(prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter prometheus-node-exporter)
+readonly MONITORING_KINDS=(prometheus alertmanager postgres-exporter redis-exporter node-exporter)
+readonly MONITORING_IMAGES=(synaxic-test/prometheus:2.42 synaxic-test/alertmanager:0.25 synaxic-test/postgres-exporter:0.11
+  synaxic-test/redis-exporter:1.45 synaxic-test/node-exporter:1.5)
+
+# Debian's monitoring packages unpacked into a new folder (a build context holding usr/bin); prints its path.
+monitoring_binaries() {
+  local context deb
+  context=$(mktemp -d /var/tmp/synaxic-monitoring.XXXXXX)
+  log "downloading ${MONITORING_PACKAGES[*]}"
+  (cd "$context" && apt-get download "${MONITORING_PACKAGES[@]}" >/dev/null 2>&1) \
+    || { apt-get update -qq && (cd "$context" && apt-get download "${MONITORING_PACKAGES[@]}" >/dev/null); } \
+    || die "cannot download Debian's monitoring packages"
+  for deb in "$context"/*.deb; do dpkg-deb -x "$deb" "$context"; done
+  echo "$context"
+}
+
+build_monitoring_images() { # <bookworm base image>
+  local layout versions context="" tag i
+  layout=$(sha256sum "$SCRIPT_DIR/official-layout.sh" | cut -c1-12)
+  versions=$(apt-cache policy "${MONITORING_PACKAGES[@]}" | sed -n 's/^ *Candidate: //p' | tr '\n' ' ')
+  for i in "${!MONITORING_KINDS[@]}"; do
+    tag=$(recipe_tag "synaxic-test/${MONITORING_KINDS[$i]}-official" "$1 $layout $versions")
+    if ! has_image vps-a "$tag"; then
+      [ -n "$context" ] || context=$(monitoring_binaries)
+      log "building $tag (upstream ${MONITORING_KINDS[$i]} layout)"
+      bash "$SCRIPT_DIR/official-layout.sh" dockerfile "${MONITORING_KINDS[$i]}" "$1" \
+        | DOCKER_BUILDKIT=0 dk vps-a build -q -t "$tag" -f - "$context" >/dev/null 2>"$STATE_DIR/build-${MONITORING_KINDS[$i]}.log" \
+        || { cat "$STATE_DIR/build-${MONITORING_KINDS[$i]}.log" >&2; die "building $tag failed"; }
+    fi
+    dk vps-a tag "$tag" "${MONITORING_IMAGES[$i]}"
+  done
+  if [ -n "$context" ]; then rm -rf "$context"; fi
+}
+
 build_images() {
   # Debian 12: one image for both services (PostgreSQL 15, Redis 7.0), Debian's own layout.
   local bookworm
@@ -233,8 +270,10 @@ build_images() {
   fi
   dk vps-a tag "$pg17" synaxic-test/postgres:17
   dk vps-a tag "$redis8" synaxic-test/redis:8.0
+  build_monitoring_images "$bookworm"
   local image
-  for image in synaxic-test/postgres:15 synaxic-test/redis:7.0 synaxic-test/postgres:17 synaxic-test/redis:8.0; do
+  for image in synaxic-test/postgres:15 synaxic-test/redis:7.0 synaxic-test/postgres:17 synaxic-test/redis:8.0 \
+    "${MONITORING_IMAGES[@]}"; do
     if [ "$(dk vps-b image inspect -f '{{.Id}}' "$image" 2>/dev/null)" != "$(dk vps-a image inspect -f '{{.Id}}' "$image")" ]; then
       log "loading $image into vps-b"
       dk vps-a save "$image" | dk vps-b load -q >/dev/null

@@ -58,11 +58,43 @@ CMD ["redis-server"]
 EOF
 }
 
+# The monitoring images as upstream publishes them (prom/prometheus, prom/alertmanager, prom/node-exporter,
+# quay.io/prometheuscommunity/postgres-exporter, oliver006/redis_exporter): the binary as ENTRYPOINT at its path
+# there, their user, data folder and default flags; the binaries are Debian 12's (the build context holds usr/bin).
+monitoring_dockerfile() { # <kind> <base image>
+  local kind=$1 base=$2 binary path user data="" cmd=""
+  case "$kind" in
+    prometheus)
+      binary=prometheus path=/bin/prometheus user=nobody data=/prometheus
+      cmd='["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]' ;;
+    alertmanager)
+      binary=prometheus-alertmanager path=/bin/alertmanager user=nobody data=/alertmanager
+      cmd='["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]' ;;
+    postgres-exporter) binary=prometheus-postgres-exporter path=/bin/postgres_exporter user=nobody ;;
+    redis-exporter) binary=prometheus-redis-exporter path=/redis_exporter user=59000:59000 ;;
+    node-exporter) binary=prometheus-node-exporter path=/bin/node_exporter user=nobody ;;
+    *) echo "unknown monitoring image '$kind'" >&2; exit 2 ;;
+  esac
+  echo "FROM $base"
+  echo "COPY usr/bin/$binary $path"
+  # Debian's Alertmanager reads its notification templates from disk (upstream embeds them).
+  if [ "$kind" = alertmanager ]; then echo "COPY usr/share/prometheus/alertmanager /usr/share/prometheus/alertmanager"; fi
+  if [ -n "$data" ]; then
+    echo "RUN mkdir -p $data && chown nobody:nogroup $data"
+    echo "WORKDIR $data"
+    echo "VOLUME $data"
+  fi
+  echo "USER $user"
+  echo "ENTRYPOINT [\"$path\"]"
+  if [ -n "$cmd" ]; then echo "CMD $cmd"; fi
+}
+
 main() {
-  [ "${1:-}" = dockerfile ] || { echo "usage: official-layout.sh dockerfile postgres|redis <base image>" >&2; exit 2; }
+  [ "${1:-}" = dockerfile ] || { echo "usage: official-layout.sh dockerfile postgres|redis|<monitoring image> <base image>" >&2; exit 2; }
   case "${2:-}" in
     postgres) postgres_dockerfile "$3" ;;
     redis) redis_dockerfile "$3" ;;
+    prometheus|alertmanager|postgres-exporter|redis-exporter|node-exporter) monitoring_dockerfile "$2" "$3" ;;
     *) echo "unknown service '${2:-}'" >&2; exit 2 ;;
   esac
 }

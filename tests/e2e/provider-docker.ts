@@ -190,7 +190,9 @@ async function createContainer(docker: DockerApi, i: Inputs): Promise<string> {
             (i.ports ?? []).map((p: Inputs) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}]),
         ),
         HostConfig: {
-            Binds: (i.volumes ?? []).map((v: Inputs) => `${v.volumeName}:${v.containerPath}`),
+            Binds: (i.volumes ?? []).map(
+                (v: Inputs) => `${v.hostPath ?? v.volumeName}:${v.containerPath}${v.readOnly ? ":ro" : ""}`,
+            ),
             PortBindings: Object.fromEntries(
                 (i.ports ?? []).map((p: Inputs) => [
                     `${p.internal}/${p.protocol ?? "tcp"}`,
@@ -219,7 +221,8 @@ export const container: Kind = {
             allow("Container.uploads", u, ["file", "content", "permissions"]);
             if (!u.content) throw new Error(`Container.uploads: ${u.file} has empty content (the provider rejects it)`);
         }
-        for (const v of i.volumes ?? []) allow("Container.volumes", v, ["volumeName", "containerPath"]);
+        for (const v of i.volumes ?? [])
+            allow("Container.volumes", v, ["volumeName", "hostPath", "containerPath", "readOnly"]);
         for (const n of i.networksAdvanced ?? []) allow("Container.networksAdvanced", n, ["name", "ipv4Address"]);
         for (const p of i.ports ?? []) allow("Container.ports", p, ["internal", "external", "ip", "protocol"]);
         allow("Container.healthcheck", i.healthcheck, ["tests", "interval", "timeout", "retries", "startPeriod"]);

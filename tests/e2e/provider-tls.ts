@@ -1,5 +1,6 @@
 // random and tls resources: real random values and real X.509 certificates from openssl, honouring subject, SANs,
 // validity and usages as @pulumi/random and @pulumi/tls do. Any changed input replaces them.
+import bcrypt from "bcryptjs";
 import * as crypto from "node:crypto";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,7 +13,9 @@ function randomPassword(i: Inputs): State {
     const alphabet =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + (i.special ? "!#$%&*()-_=+[]{}<>:?" : "");
     const bytes = crypto.randomBytes(i.length);
-    return { result: Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("") };
+    const result = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+    // As the provider: bcrypt of the result at Go's default cost (10), computed once and kept in state.
+    return { result, bcryptHash: bcrypt.hashSync(result, 10) };
 }
 
 function privateKey(i: Inputs): State {

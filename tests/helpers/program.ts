@@ -94,8 +94,10 @@ function unwrapSecrets(value: unknown, path: string, secrets: string[]): unknown
 /** Computed outputs a provider would return; plain (not secret), as real mocks give them. */
 function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
-        case "random:index/randomPassword:RandomPassword":
-            return { result: `mockpw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef`.slice(0, 32) };
+        case "random:index/randomPassword:RandomPassword": {
+            const result = `mockpw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef`.slice(0, 32);
+            return { result, bcryptHash: `$2a$10$mockbcrypt${result}` };
+        }
         case "random:index/randomBytes:RandomBytes":
             return { base64: Buffer.alloc(Number(inputs.length), name).toString("base64") };
         case "tls:index/privateKey:PrivateKey":

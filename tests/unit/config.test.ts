@@ -319,6 +319,63 @@ describe("bad input is refused before anything is created, naming the key and th
             /pulumi config set backupDockerHost/,
         ],
         [
+            "a webhook that is not a URL",
+            () =>
+                master({
+                    ...VPS,
+                    monitoringDockerHost: "ssh://root@10.0.0.20",
+                    monitoringSshHostKey: HOST_KEY,
+                    monitoringHost: "10.0.0.20",
+                    alertWebhookUrl: "hooks.example.com",
+                }),
+            "alertWebhookUrl",
+            /--secret alertWebhookUrl https:/,
+        ],
+        [
+            "alert mail without an SMTP server",
+            () =>
+                master({
+                    ...VPS,
+                    monitoringDockerHost: "ssh://root@10.0.0.20",
+                    monitoringSshHostKey: HOST_KEY,
+                    monitoringHost: "10.0.0.20",
+                    alertEmailTo: "ops@example.com",
+                }),
+            "alertSmtpSmarthost",
+            /smtp\.example\.com:587/,
+        ],
+        [
+            "an SMTP setting without alertEmailTo",
+            () =>
+                master({
+                    ...VPS,
+                    monitoringDockerHost: "ssh://root@10.0.0.20",
+                    monitoringSshHostKey: HOST_KEY,
+                    monitoringHost: "10.0.0.20",
+                    alertSmtpFrom: "alerts@example.com",
+                }),
+            "alertSmtpFrom",
+            /alertEmailTo/,
+        ],
+        [
+            "a monitoring setting with monitoring off",
+            () => master({ alertWebhookUrl: "https://hooks.example.com/x" }),
+            "alertWebhookUrl",
+            /pulumi config set monitoringDockerHost/,
+        ],
+        [
+            "a monitoring host without its host key",
+            () => master({ ...VPS, monitoringDockerHost: "ssh://root@10.0.0.20", monitoringHost: "10.0.0.20" }),
+            "monitoringSshHostKey",
+            /ssh-keyscan -t ed25519 10.0.0.20/,
+        ],
+        [
+            "an exporter image without a tag",
+            () => master({ nodeExporterImage: "prom/node-exporter" }),
+            "nodeExporterImage",
+            /no tag/,
+        ],
+        [
             "a replica named like the repository's certificate",
             () => backups({ replicas: JSON.stringify(["backup 10.0.0.30"]) }),
             "replicas",

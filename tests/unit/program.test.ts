@@ -11,6 +11,7 @@ import {
 } from "../helpers/program";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { HOST_KEY, MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
 
 const CSR = "tls:index/certRequest:CertRequest";
@@ -405,6 +406,174 @@ describe("master stack with backups", () => {
         expect(upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/uploads/restore.target").content).toBe(
             "2026-11-29 14:30:00+00",
         );
+    });
+});
+
+describe("monitoring", () => {
+    const MONITORING_CONFIG = {
+        ...MASTER_CONFIG,
+        dockerHost: "ssh://root@203.0.113.10",
+        sshHostKey: HOST_KEY,
+        bindAddress: "10.0.0.10",
+        monitoringDockerHost: "ssh://root@203.0.113.20",
+        monitoringSshHostKey: HOST_KEY,
+        monitoringHost: "10.0.0.20",
+        alertWebhookUrl: "https://hooks.example.com/alerts/s3cr3t-token",
+    };
+    const EXPORTERS = ["synaxic-postgres-exporter-prod", "synaxic-redis-exporter-prod", "synaxic-node-exporter-prod"];
+
+    it("runs three exporters beside the primary, each behind TLS with a client certificate, none with a password in its environment", async () => {
+        const run = await runProgram({ stack: "master", config: MONITORING_CONFIG });
+        const [pgx, redisx, nodex] = EXPORTERS.map((n) => container(run, n));
+        expect([pgx, redisx, nodex].map((c) => c.inputs.image)).toEqual([
+            "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+            "oliver006/redis_exporter:v1.62.0",
+            "prom/node-exporter:v1.8.2",
+        ]);
+        expect([pgx, redisx, nodex].map((c) => c.inputs.ports[0])).toEqual([
+            { internal: 9187, external: 9187, ip: "10.0.0.10", protocol: "tcp" },
+            { internal: 9121, external: 9121, ip: "10.0.0.10", protocol: "tcp" },
+            { internal: 9100, external: 9100, ip: "10.0.0.10", protocol: "tcp" },
+        ]);
+        for (const c of [pgx, redisx, nodex]) {
+            // Not root: the image's kind of user, in group 0 to read the 0640 secrets.
+            expect(c.inputs.user).toBe("65534:0");
+            expect(upload(c, "/etc/synaxic/monitoring/server.key").permissions).toBe("0640");
+            expect(c.secretPaths).toEqual(["uploads"]);
+        }
+        const web = parseYaml(upload(pgx, "/etc/synaxic/monitoring/web.yml").content);
+        expect(web.tls_server_config.client_auth_type).toBe("RequireAndVerifyClientCert");
+        expect(web.basic_auth_users.prometheus).toMatch(/^\$2a\$10\$/);
+        expect(pgx.inputs.envs).toEqual([
+            "DATA_SOURCE_URI=synaxic-postgres-prod:5432/postgres?sslmode=verify-full&sslrootcert=/etc/synaxic/monitoring/ca.crt",
+            "DATA_SOURCE_USER=synaxic_monitor",
+            "DATA_SOURCE_PASS_FILE=/etc/synaxic/monitoring/postgres.password",
+        ]);
+        expect(redisx.inputs.command).toContain("-tls-server-ca-cert-file=/etc/synaxic/monitoring/ca.crt");
+        expect(JSON.parse(upload(redisx, "/etc/synaxic/monitoring/redis-password.json").content)).toEqual({
+            "rediss://synaxic-redis-prod:6380": expect.stringMatching(/^mockpw/),
+        });
+        expect(nodex.inputs.volumes).toEqual([{ hostPath: "/", containerPath: "/host", readOnly: true }]);
+        // The exporters' role: pg_monitor, a verifier on the primary, let in from the container network only.
+        const pg = container(run, "synaxic-postgres-prod");
+        expect(upload(pg, "/etc/synaxic/uploads/monitor.scram").content).toMatch(/^SCRAM-SHA-256\$4096:/);
+        expect(upload(pg, "/etc/synaxic/postgres/pg_hba.conf").content).toMatch(
+            /^hostssl +postgres +synaxic_monitor +samenet +scram-sha-256/m,
+        );
+        expect(run.dependsOn(pgx, run.named("postgres-role-passwords"))).toBe(true);
+    });
+
+    it("runs Prometheus and Alertmanager on the monitoring host, scraping both database hosts, alerts to the webhook", async () => {
+        const run = await runProgram({ stack: "master", config: MONITORING_CONFIG });
+        const prometheus = container(run, "synaxic-prometheus");
+        const alertmanager = container(run, "synaxic-alertmanager");
+        expect(prometheus.inputs.ports).toEqual([{ internal: 9090, external: 9090, ip: "10.0.0.20", protocol: "tcp" }]);
+        expect(alertmanager.inputs.ports).toEqual([
+            { internal: 9093, external: 9093, ip: "10.0.0.20", protocol: "tcp" },
+        ]);
+        const config = parseYaml(upload(prometheus, "/etc/synaxic/monitoring/prometheus.yml").content);
+        expect(
+            Object.fromEntries(
+                config.scrape_configs.map((j: { job_name: string; static_configs: { targets: string[] }[] }) => [
+                    j.job_name,
+                    j.static_configs.flatMap((c) => c.targets),
+                ]),
+            ),
+        ).toEqual({
+            postgres: ["203.0.113.10:9187", "db-replica.example.com:9187"],
+            redis: ["203.0.113.10:9121", "db-replica.example.com:9121"],
+            node: ["203.0.113.10:9100", "db-replica.example.com:9100"],
+        });
+        expect(config.alerting.alertmanagers[0].static_configs[0].targets).toEqual(["synaxic-alertmanager:9093"]);
+        expect(upload(prometheus, "/etc/synaxic/monitoring/alerts.yml").content).toMatch(
+            /alert: SynaxicStandbyNotStreaming/,
+        );
+        const am = parseYaml(upload(alertmanager, "/etc/synaxic/monitoring/alertmanager.yml").content);
+        expect(am.receivers[0].webhook_configs).toEqual([
+            { url: "https://hooks.example.com/alerts/s3cr3t-token", send_resolved: true },
+        ]);
+        expect(alertmanager.secretPaths).toEqual(["uploads"]);
+        for (const v of ["synaxic-prometheus-data", "synaxic-alertmanager-data"]) {
+            const volume = run.ofType(VOLUME).find((x) => x.inputs.name === v);
+            expect([v, volume?.protect, volume?.retainOnDelete]).toEqual([v, true, true]);
+        }
+        expect(run.outputs.monitoring.value).toEqual({
+            prometheusUrl: "https://10.0.0.20:9090",
+            alertmanagerUrl: "https://10.0.0.20:9093",
+            user: "prometheus",
+            monitorRole: "synaxic_monitor",
+        });
+        expect(run.outputs.monitoringSecrets.secret).toBe(true);
+        // The webhook's token is nowhere in plain outputs.
+        for (const [key, out] of Object.entries(run.outputs)) {
+            if (!out.secret)
+                expect([key, JSON.stringify(out.value)]).not.toEqual([key, expect.stringContaining("s3cr3t")]);
+        }
+        // Without monitoringDockerHost: none of it.
+        const plain = await runProgram({ stack: "master", config: MASTER_CONFIG });
+        expect(
+            plain
+                .ofType(CONTAINER)
+                .map((c) => c.inputs.name)
+                .sort(),
+        ).toEqual(["synaxic-postgres-prod", "synaxic-redis-prod"]);
+    });
+
+    it("mails alerts through SMTP when alertEmailTo is set, the password a secret", async () => {
+        const run = await runProgram({
+            stack: "master",
+            config: {
+                ...MONITORING_CONFIG,
+                alertWebhookUrl: "",
+                alertEmailTo: "ops@example.com",
+                alertSmtpSmarthost: "smtp.example.com:587",
+                alertSmtpFrom: "alerts@example.com",
+                alertSmtpUsername: "alerts",
+                alertSmtpPassword: "smtp-password-1234",
+            },
+        });
+        const am = parseYaml(
+            upload(container(run, "synaxic-alertmanager"), "/etc/synaxic/monitoring/alertmanager.yml").content,
+        );
+        expect(am.global).toMatchObject({
+            smtp_smarthost: "smtp.example.com:587",
+            smtp_from: "alerts@example.com",
+            smtp_auth_username: "alerts",
+            smtp_auth_password: "smtp-password-1234",
+            smtp_require_tls: true,
+        });
+        expect(am.receivers[0]).toEqual({
+            name: "synaxic",
+            email_configs: [{ to: "ops@example.com", send_resolved: true }],
+        });
+    });
+
+    it("runs the replica host's exporters when the master stack has monitoring, its hba letting the role in", async () => {
+        const monitoring = {
+            prometheusUrl: "https://10.0.0.20:9090",
+            alertmanagerUrl: "https://10.0.0.20:9093",
+            user: "prometheus",
+            monitorRole: "synaxic_monitor",
+        };
+        const monitoringSecrets = {
+            metricsPassword: "metrics-password",
+            metricsPasswordHash: "$2a$10$hashhashhash",
+            postgresMonitorPassword: "monitor-password",
+        };
+        const run = await runProgram({
+            stack: "replica",
+            config: REPLICA_CONFIG,
+            stackOutputs: { ...MASTER_OUTPUTS, monitoring, monitoringSecrets },
+        });
+        const pgx = container(run, "synaxic-postgres-exporter-replica");
+        expect(upload(pgx, "/etc/synaxic/monitoring/postgres.password").content).toBe("monitor-password");
+        expect(upload(pgx, "/etc/synaxic/monitoring/web.yml").content).toContain('"$2a$10$hashhashhash"');
+        expect(JSON.stringify(pgx.inputs.envs)).not.toContain("monitor-password");
+        expect(upload(container(run, "synaxic-postgres-replica"), "/etc/synaxic/postgres/pg_hba.conf").content).toMatch(
+            /^hostssl +postgres +synaxic_monitor +samenet/m,
+        );
+        const without = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
+        expect(without.ofType(CONTAINER).map((c) => c.inputs.name)).not.toContain("synaxic-postgres-exporter-replica");
     });
 });
 

@@ -35,6 +35,8 @@ describe("the config keys", () => {
             "redisPassword",
             "backupS3AccessKey",
             "backupS3SecretKey",
+            "alertWebhookUrl",
+            "alertSmtpPassword",
         ]);
     });
 });

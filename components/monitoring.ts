@@ -1,0 +1,277 @@
+// Metrics and alerts: the exporters beside each database host (PostgreSQL through a pg_monitor role, Redis, the
+// host's disks), each behind TLS with a client certificate and basic auth; and Prometheus with Alertmanager on a
+// host of their own, scraping both hosts and evaluating the rules written once in config-templates/monitoring/.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import type { ExporterSettings } from "./config";
+import { Host } from "./host";
+import { MONITORING_DIR, renderWebConfig, templateText } from "./render";
+import { groupFile, protectedVolume, publicFile, serviceContainer, ServiceContainer, Upload } from "./service";
+import { KeyPair } from "./tlsBundle";
+
+/** The CN of Prometheus's certificate: its server identity, and its client identity towards the exporters. */
+export const MONITORING_CN = "monitoring";
+
+/**
+ * Monitoring images run as their own (non-root) user with no entrypoint of ours: as that user, in group 0, so the
+ * 0640 secrets uploaded root-owned are readable (the arbitrary-uid, group-root convention).
+ */
+const MONITORING_USER = "65534:0";
+
+export interface MonitoringTls extends KeyPair {
+    readonly caCertPem: pulumi.Input<string>;
+}
+
+const monitoringFile = (name: string) => `${MONITORING_DIR}/${name}`;
+
+/** The certificate, its key and the CA where the monitoring templates expect them. */
+function monitoringTlsUploads(tls: MonitoringTls): Upload[] {
+    return [
+        publicFile(monitoringFile("ca.crt"), tls.caCertPem),
+        publicFile(monitoringFile("server.crt"), tls.certPem),
+        groupFile(monitoringFile("server.key"), tls.keyPem),
+    ];
+}
+
+export interface ExporterNames {
+    readonly postgres: string;
+    readonly redis: string;
+    readonly node: string;
+}
+
+export interface ExportersArgs {
+    readonly host: Host;
+    readonly names: ExporterNames;
+    readonly settings: ExporterSettings;
+    /** The database containers' network (the exporters reach them by container name) and the host's address. */
+    readonly placement: { readonly networkName: pulumi.Input<string>; readonly bindAddress: string };
+    /** This host's certificate: Prometheus dials the names in it. */
+    readonly tls: MonitoringTls;
+    readonly postgres: {
+        readonly container: string;
+        readonly port: number;
+        readonly user: string;
+        readonly password: pulumi.Input<string>;
+        readonly ready: pulumi.Input<pulumi.Resource>;
+    };
+    readonly redis: {
+        readonly container: string;
+        readonly port: number;
+        readonly password: pulumi.Input<string>;
+        readonly ready: pulumi.Input<pulumi.Resource>;
+    };
+    /** bcrypt hash of the metrics password (the exporters never see the password). */
+    readonly metricsPasswordHash: pulumi.Input<string>;
+}
+
+/** The three exporters of a database host. */
+export class Exporters extends pulumi.ComponentResource {
+    readonly postgres: ServiceContainer;
+    readonly redis: ServiceContainer;
+    readonly node: ServiceContainer;
+
+    constructor(name: string, args: ExportersArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("synaxic:replication:Exporters", name, {}, opts);
+        const web = (what: string) =>
+            groupFile(
+                monitoringFile("web.yml"),
+                pulumi
+                    .output(args.metricsPasswordHash)
+                    .apply((passwordHash) => renderWebConfig({ what, passwordHash, requireClientCert: true })),
+            );
+        const common = {
+            user: MONITORING_USER,
+            placement: args.placement,
+            host: args.host,
+            parent: this,
+        };
+        const s = args.settings;
+        const pg = args.postgres;
+        this.postgres = serviceContainer(`${name}-postgres`, {
+            ...common,
+            containerName: args.names.postgres,
+            image: s.postgresImage,
+            entrypoint: ["/bin/postgres_exporter"],
+            command: [
+                `--web.listen-address=:${s.postgresPort}`,
+                `--web.config.file=${monitoringFile("web.yml")}`,
+                `--extend.query-path=${monitoringFile("queries.yaml")}`,
+            ],
+            // The password from a file (never in the environment, where docker inspect shows it).
+            envs: [
+                `DATA_SOURCE_URI=${pg.container}:${pg.port}/postgres?sslmode=verify-full&sslrootcert=${monitoringFile("ca.crt")}`,
+                `DATA_SOURCE_USER=${pg.user}`,
+                `DATA_SOURCE_PASS_FILE=${monitoringFile("postgres.password")}`,
+            ],
+            uploads: [
+                ...monitoringTlsUploads(args.tls),
+                web("the PostgreSQL exporter"),
+                publicFile(monitoringFile("queries.yaml"), templateText("monitoring/postgres-queries.yaml")),
+                groupFile(monitoringFile("postgres.password"), pg.password),
+            ],
+            volumes: [],
+            ports: [{ internal: s.postgresPort, external: s.postgresPort }],
+            readyCheck: ["/bin/postgres_exporter", "--version"],
+            dependsOn: [pg.ready],
+        });
+        const redisUrl = `rediss://${args.redis.container}:${args.redis.port}`;
+        this.redis = serviceContainer(`${name}-redis`, {
+            ...common,
+            containerName: args.names.redis,
+            image: s.redisImage,
+            entrypoint: ["/redis_exporter"],
+            command: [
+                `-web.listen-address=:${s.redisPort}`,
+                `-redis.addr=${redisUrl}`,
+                // Under the scrape timeout: a Redis that is down reads redis_up 0 (SynaxicRedisDown), not a failed
+                // scrape (the default 15 s would make it SynaxicTargetDown).
+                "-connection-timeout=3s",
+                `-redis.password-file=${monitoringFile("redis-password.json")}`,
+                `-tls-ca-cert-file=${monitoringFile("ca.crt")}`,
+                // This host's certificate as its client identity, for a Redis with tls-auth-clients yes.
+                `-tls-client-cert-file=${monitoringFile("server.crt")}`,
+                `-tls-client-key-file=${monitoringFile("server.key")}`,
+                // Served over TLS to clients with a certificate from our CA (no basic auth in its 1.45 flags).
+                `-tls-server-cert-file=${monitoringFile("server.crt")}`,
+                `-tls-server-key-file=${monitoringFile("server.key")}`,
+                `-tls-server-ca-cert-file=${monitoringFile("ca.crt")}`,
+            ],
+            uploads: [
+                ...monitoringTlsUploads(args.tls),
+                groupFile(
+                    monitoringFile("redis-password.json"),
+                    pulumi.output(args.redis.password).apply((p) => JSON.stringify({ [redisUrl]: p })),
+                ),
+            ],
+            volumes: [],
+            ports: [{ internal: s.redisPort, external: s.redisPort }],
+            readyCheck: ["/redis_exporter", "-version"],
+            dependsOn: [args.redis.ready],
+        });
+        this.node = serviceContainer(`${name}-node`, {
+            ...common,
+            containerName: args.names.node,
+            image: s.nodeImage,
+            entrypoint: ["/bin/node_exporter"],
+            command: [
+                `--web.listen-address=:${s.nodePort}`,
+                `--web.config.file=${monitoringFile("web.yml")}`,
+                "--path.rootfs=/host",
+            ],
+            uploads: [...monitoringTlsUploads(args.tls), web("the host exporter")],
+            volumes: [],
+            hostPaths: [{ hostPath: "/", path: "/host" }],
+            ports: [{ internal: s.nodePort, external: s.nodePort }],
+            readyCheck: ["/bin/node_exporter", "--version"],
+        });
+        this.registerOutputs({});
+    }
+}
+
+export interface MonitoringServerArgs {
+    readonly host: Host;
+    readonly names: {
+        readonly prometheus: string;
+        readonly prometheusVolume: string;
+        readonly alertmanager: string;
+        readonly alertmanagerVolume: string;
+        readonly network: string;
+    };
+    readonly prometheusImage: string;
+    readonly alertmanagerImage: string;
+    readonly bindAddress: string;
+    readonly prometheusPort: number;
+    readonly alertmanagerPort: number;
+    /** CN monitoring: served to operators and Alertmanager's client, presented to the exporters. */
+    readonly tls: MonitoringTls;
+    /** Rendered prometheus.yml, alerts.yml and alertmanager.yml (a secret: it may hold a webhook token). */
+    readonly prometheusConfig: pulumi.Input<string>;
+    readonly alertRules: string;
+    readonly alertmanagerConfig: pulumi.Input<string>;
+    readonly metricsPassword: pulumi.Input<string>;
+    readonly metricsPasswordHash: pulumi.Input<string>;
+}
+
+/** Prometheus and Alertmanager on the monitoring host, each with a protected data volume. */
+export class MonitoringServer extends pulumi.ComponentResource {
+    readonly prometheus: ServiceContainer;
+    readonly alertmanager: ServiceContainer;
+
+    constructor(name: string, args: MonitoringServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("synaxic:replication:MonitoringServer", name, {}, opts);
+        const n = args.names;
+        const network = new docker.Network(
+            `${name}-network`,
+            { name: n.network, driver: "bridge" },
+            { parent: this, provider: args.host.provider },
+        );
+        const placement = { networkName: network.name, bindAddress: args.bindAddress };
+        const web = (what: string) =>
+            groupFile(
+                monitoringFile("web.yml"),
+                pulumi
+                    .output(args.metricsPasswordHash)
+                    .apply((passwordHash) => renderWebConfig({ what, passwordHash, requireClientCert: false })),
+            );
+        const common = { user: MONITORING_USER, placement, host: args.host, parent: this };
+        const alertmanagerVolume = protectedVolume(
+            `${name}-alertmanager-data`,
+            n.alertmanagerVolume,
+            args.host.provider,
+            this,
+        );
+        this.alertmanager = serviceContainer(`${name}-alertmanager`, {
+            ...common,
+            containerName: n.alertmanager,
+            image: args.alertmanagerImage,
+            entrypoint: ["/bin/alertmanager"],
+            command: [
+                `--config.file=${monitoringFile("alertmanager.yml")}`,
+                "--storage.path=/alertmanager",
+                `--web.config.file=${monitoringFile("web.yml")}`,
+                "--web.listen-address=:9093",
+                // One Alertmanager: no gossip (it would look for a private address to announce).
+                "--cluster.listen-address=",
+            ],
+            uploads: [
+                ...monitoringTlsUploads(args.tls),
+                web("Alertmanager"),
+                groupFile(monitoringFile("alertmanager.yml"), args.alertmanagerConfig),
+            ],
+            volumes: [{ volume: { name: alertmanagerVolume.name, ready: alertmanagerVolume }, path: "/alertmanager" }],
+            ports: [{ internal: 9093, external: args.alertmanagerPort }],
+            readyCheck: ["/bin/alertmanager", "--version"],
+        });
+        const prometheusVolume = protectedVolume(
+            `${name}-prometheus-data`,
+            n.prometheusVolume,
+            args.host.provider,
+            this,
+        );
+        this.prometheus = serviceContainer(`${name}-prometheus`, {
+            ...common,
+            containerName: n.prometheus,
+            image: args.prometheusImage,
+            entrypoint: ["/bin/prometheus"],
+            command: [
+                `--config.file=${monitoringFile("prometheus.yml")}`,
+                "--storage.tsdb.path=/prometheus",
+                "--storage.tsdb.retention.time=30d",
+                `--web.config.file=${monitoringFile("web.yml")}`,
+                "--web.listen-address=:9090",
+            ],
+            uploads: [
+                ...monitoringTlsUploads(args.tls),
+                web("Prometheus"),
+                groupFile(monitoringFile("prometheus.yml"), args.prometheusConfig),
+                publicFile(monitoringFile("alerts.yml"), args.alertRules),
+                groupFile(monitoringFile("metrics.password"), args.metricsPassword),
+            ],
+            volumes: [{ volume: { name: prometheusVolume.name, ready: prometheusVolume }, path: "/prometheus" }],
+            ports: [{ internal: 9090, external: args.prometheusPort }],
+            readyCheck: ["/bin/prometheus", "--version"],
+            dependsOn: [this.alertmanager.ready],
+        });
+        this.registerOutputs({});
+    }
+}
