@@ -55,17 +55,8 @@ export function pgBackRestUploads(files: PgBackRestFiles): Upload[] {
 
 /** The S3 repository as a host's pgbackrest.conf renders it: where it is (another stack's output) and its secrets. */
 export function s3RepositoryConf(where: S3RepositoryExports, secrets: BackupS3Secrets): PgBackRestS3Settings {
-    return {
-        endpoint: where.endpoint,
-        port: where.port,
-        bucket: where.bucket,
-        region: where.region,
-        path: where.path,
-        uriStyle: where.uriStyle,
-        ownCa: where.caCertPem !== undefined,
-        retentionFull: where.retentionFull,
-        ...secrets,
-    };
+    const { caCertPem, ...place } = where;
+    return { ...place, ownCa: caCertPem !== undefined, ...secrets };
 }
 
 /** The CA file's content for {@link PgBackRestFiles}. */

@@ -2,6 +2,7 @@
 // variables), what the master stack hands its replica stacks, and how a replica stack reads it back through a
 // StackReference. The stacks, the unit fixtures and the e2e suite all use these types.
 import * as pulumi from "@pulumi/pulumi";
+import type { S3RepositorySettings } from "./config";
 import type { PgParameter } from "./tuning";
 
 /** Name of the Spring Boot SSL bundle that trusts our CA (Redis over TLS with a private CA needs one). */
@@ -107,16 +108,7 @@ export interface BackupExports {
 }
 
 /** Where the S3 repository is: every database host archives to it directly, the backup host backs up to it. */
-export interface S3RepositoryExports {
-    readonly endpoint: string;
-    readonly port: number;
-    readonly bucket: string;
-    readonly region: string;
-    /** Folder in the bucket. */
-    readonly path: string;
-    readonly uriStyle: "host" | "path";
-    /** The service's own CA (PEM), when it has one; otherwise the image's trust store verifies it. */
-    readonly caCertPem?: string;
+export interface S3RepositoryExports extends S3RepositorySettings {
     readonly retentionFull: number;
 }
 

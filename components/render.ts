@@ -2,6 +2,7 @@
 // config-templates/; this module only fills `{{placeholders}}` and builds the few generated lines.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { BackupS3Secrets, S3RepositoryExports } from "./contract";
 import { Cidr } from "./net";
 import type { PgParameter, RedisSetting } from "./tuning";
 
@@ -163,22 +164,12 @@ export function renderPgBackRestDbConf(s: PgBackRestDbSettings): string {
 /** Where pgBackRest finds the S3 service's CA (uploaded beside pgbackrest.conf on every host that has one). */
 export const S3_CA_FILE = "/etc/pgbackrest/s3-ca.crt";
 
-/** The second repository (repo2) in S3-compatible storage, as every host that writes to it configures it. */
-export interface PgBackRestS3Settings {
-    readonly endpoint: string;
-    readonly port: number;
-    readonly bucket: string;
-    readonly region: string;
-    readonly path: string;
-    readonly uriStyle: "host" | "path";
-    /** A CA of the service's own is uploaded (S3_CA_FILE); otherwise the image's trust store. */
-    readonly ownCa: boolean;
-    readonly retentionFull: number;
-    /** Secrets. */
-    readonly accessKey: string;
-    readonly secretKey: string;
-    readonly cipherPass: string;
-}
+/**
+ * The second repository (repo2) in S3-compatible storage, as every host that writes to it configures it: where it
+ * is, whether a CA of its own is uploaded (S3_CA_FILE; otherwise the image's trust store), and its secrets.
+ */
+export type PgBackRestS3Settings = Omit<S3RepositoryExports, "caCertPem"> &
+    BackupS3Secrets & { readonly ownCa: boolean };
 
 function renderS3Repository(s: PgBackRestS3Settings | undefined): string {
     if (s === undefined) return "# No second repository (backupS3Endpoint).";

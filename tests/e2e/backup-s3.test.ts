@@ -3,9 +3,9 @@
 // of every host of the deployment — both databases and the backup host's repository — restoreFrom brings the data
 // back from S3 alone, and a new repository starts over beside it.
 import type { MasterOutputs } from "../../components/contract";
-import { archiveNow, onRepository, REPOSITORY } from "./backups";
+import { archiveNow, loseDatabaseHosts, onRepository, REPOSITORY } from "./backups";
 import { appEnv, caFile, pgQuery, runStatus } from "./clients";
-import { dockerOn, HOSTS, TestHost } from "./hosts";
+import { dockerOn, HOSTS } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
 import { startS3, S3Service } from "./s3";
@@ -43,12 +43,6 @@ const labelsIn = (repo: number) =>
     backups()
         .filter((b) => b.database["repo-key"] === repo)
         .map((b) => `${b.type}`);
-
-/** What a lost host leaves: no containers, no volumes. */
-function lose(host: TestHost, containers: string[], volumes: string[]): void {
-    dockerOn(host, ["rm", "-f", ...containers]);
-    dockerOn(host, ["volume", "rm", ...volumes]);
-}
 
 /** Files under `dir` that hold `text` (grep exits 1 when none does). */
 function filesHolding(dir: string, text: string): string[] {
@@ -134,16 +128,7 @@ describe("a second repository in S3", () => {
         await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
         // Both database hosts and the backup host's repository: nothing of the deployment is left but S3.
-        lose(
-            HOSTS.master,
-            [NAMES.masterPostgres, PGBACKREST_NAMES.master, NAMES.masterRedis],
-            ["synaxic-e2e-postgres-prod-data", "synaxic-e2e-redis-prod-data"],
-        );
-        lose(
-            HOSTS.replica,
-            [NAMES.replicaPostgres, PGBACKREST_NAMES.replica, NAMES.replicaRedis, REPOSITORY],
-            ["synaxic-e2e-postgres-replica-data", "synaxic-e2e-redis-replica-data", "synaxic-e2e-backup-repo"],
-        );
+        loseDatabaseHosts({ repository: true });
         const started = Date.now();
         const restored = await phase("apply: master stack, restoreFrom latest, from S3 alone", () =>
             up("master", masterConfig({ ...backupConfig, restoreFrom: "latest" }), undefined, "master", {

@@ -5,9 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MasterOutputs } from "../../components/contract";
-import { archiveNow, momentBetween, onRepository, REPOSITORY } from "./backups";
+import { archiveNow, lose, loseDatabaseHosts, momentBetween, onRepository, REPOSITORY } from "./backups";
 import { appEnv, caFile, pgQuery, redisConnect, runStatus } from "./clients";
-import { dockerOn, HOSTS, setLink, TestHost } from "./hosts";
+import { dockerOn, HOSTS, setLink } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
 import {
@@ -42,12 +42,6 @@ interface BackupInfo {
     readonly type: string;
 }
 const backups = (): BackupInfo[] => JSON.parse(onRepository("synaxic-backup", "info", "json"))[0].backup;
-
-/** What a lost host leaves: no database container, no data volume (the backup host's repository stays). */
-function loseDatabases(host: TestHost, containers: string[], volumes: string[]): void {
-    dockerOn(host, ["rm", "-f", ...containers]);
-    dockerOn(host, ["volume", "rm", ...volumes]);
-}
 
 /** The exit status of a docker command (0 when it succeeds). */
 function exitStatus(run: () => string): number | null {
@@ -224,11 +218,7 @@ describe("restoreFrom on an empty primary volume", () => {
         await pgQuery(ep.masterPg, "DROP TABLE pitr");
         await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
-        loseDatabases(
-            HOSTS.master,
-            [NAMES.masterPostgres, PGBACKREST_NAMES.master],
-            ["synaxic-e2e-postgres-prod-data"],
-        );
+        lose(HOSTS.master, [NAMES.masterPostgres, PGBACKREST_NAMES.master], ["synaxic-e2e-postgres-prod-data"]);
         const started = Date.now();
         await phase("apply: master stack, restoreFrom a time", () =>
             up("master", masterWith({ restoreFrom: t }), undefined, "master", { refresh: true }),
@@ -296,11 +286,7 @@ describe("restoreFrom on an empty primary volume", () => {
         const catchUp = await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
         const target = new Date(inside).toISOString().replace("T", " ").replace("Z", "+00");
-        loseDatabases(
-            HOSTS.master,
-            [NAMES.masterPostgres, PGBACKREST_NAMES.master],
-            ["synaxic-e2e-postgres-prod-data"],
-        );
+        lose(HOSTS.master, [NAMES.masterPostgres, PGBACKREST_NAMES.master], ["synaxic-e2e-postgres-prod-data"]);
         await phase("apply: master stack, restoreFrom a moment inside the outage", () =>
             up("master", masterWith({ restoreFrom: target }), undefined, "master", { refresh: true }),
         );
@@ -326,16 +312,7 @@ describe("restoreFrom on an empty primary volume", () => {
         // What archive_timeout does on its own within seconds: the last segment leaves for the repository.
         await archiveNow(ep.masterPg, NAMES.masterPostgres);
 
-        loseDatabases(
-            HOSTS.master,
-            [NAMES.masterPostgres, PGBACKREST_NAMES.master, NAMES.masterRedis],
-            ["synaxic-e2e-postgres-prod-data", "synaxic-e2e-redis-prod-data"],
-        );
-        loseDatabases(
-            HOSTS.replica,
-            [NAMES.replicaPostgres, PGBACKREST_NAMES.replica, NAMES.replicaRedis],
-            ["synaxic-e2e-postgres-replica-data", "synaxic-e2e-redis-replica-data"],
-        );
+        loseDatabaseHosts({ repository: false });
         const restored = await phase("apply: master stack, restoreFrom latest, after the loss", () =>
             up("master", masterWith({ restoreFrom: "latest" }), undefined, "master", { refresh: true }),
         );

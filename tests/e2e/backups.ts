@@ -1,12 +1,37 @@
 // The e2e suites' view of backups: the repository on the replica's host, and archiving made to happen now.
 import { pgQuery, waitFor } from "./clients";
 import type { PgEndpoint } from "./clients";
-import { dockerOn, hostOf, HOSTS } from "./hosts";
+import { dockerOn, hostOf, HOSTS, TestHost } from "./hosts";
+import { NAMES, PGBACKREST_NAMES } from "./stacks";
 
 export const REPOSITORY = "synaxic-e2e-backup";
 
 /** `docker exec` in the repository's container, on the backup host (the replica's). */
 export const onRepository = (...cmd: string[]): string => dockerOn(HOSTS.replica, ["exec", REPOSITORY, ...cmd]);
+
+/** What a lost host leaves of these containers and volumes: nothing. */
+export function lose(host: TestHost, containers: string[], volumes: string[]): void {
+    dockerOn(host, ["rm", "-f", ...containers]);
+    dockerOn(host, ["volume", "rm", ...volumes]);
+}
+
+/** Both database hosts lost: their containers and data volumes; with `repository`, the backup host's repository too. */
+export function loseDatabaseHosts(o: { repository: boolean }): void {
+    lose(
+        HOSTS.master,
+        [NAMES.masterPostgres, PGBACKREST_NAMES.master, NAMES.masterRedis],
+        ["synaxic-e2e-postgres-prod-data", "synaxic-e2e-redis-prod-data"],
+    );
+    lose(
+        HOSTS.replica,
+        [NAMES.replicaPostgres, PGBACKREST_NAMES.replica, NAMES.replicaRedis, ...(o.repository ? [REPOSITORY] : [])],
+        [
+            "synaxic-e2e-postgres-replica-data",
+            "synaxic-e2e-redis-replica-data",
+            ...(o.repository ? ["synaxic-e2e-backup-repo"] : []),
+        ],
+    );
+}
 
 /**
  * A restore target a second clear of what was written before and of what is written after: the server's clock, as

@@ -3,6 +3,7 @@
 // webhook receiver run by the test in the operator's place. Debian 12's Prometheus 2.42, Alertmanager 0.25 and
 // exporters, in images laid out as upstream's.
 import type { MasterOutputs } from "../../components/contract";
+import { dashboardFiles, dashboardQueries } from "../helpers/dashboards";
 import { pgQuery, waitFor } from "./clients";
 import { dockerOn, HOSTS } from "./hosts";
 import { FAULTS_TABLE, Writer } from "./load";
@@ -108,6 +109,16 @@ describe("Prometheus on the replica's host", () => {
             "no alert",
             `${IDLE_SECONDS} s idle after all 6 targets up (${seconds.toFixed(0)} s)`,
         );
+    });
+
+    it("answers every query of the shipped Grafana dashboards with data", async () => {
+        const empty: string[] = [];
+        for (const file of dashboardFiles()) {
+            for (const q of dashboardQueries(file)) {
+                if ((await query(q.expr)).length === 0) empty.push(`${file} "${q.panel}": ${q.expr}`);
+            }
+        }
+        expect(empty).toEqual([]);
     });
 
     it("sends SynaxicStandbyNotStreaming to the webhook when the standby stops, and the resolution when it is back", async () => {

@@ -1,4 +1,4 @@
-import { errorOf } from "./fixtures";
+import { errorOf, S3_CONFIG as S3 } from "./fixtures";
 import { withProjectDefaults } from "../helpers/program";
 import {
     checkKnownKeys,
@@ -27,14 +27,15 @@ const replica = (extra: Record<string, string> = {}) =>
         withProjectDefaults({ role: "replica", masterStack: "org/synaxic-replication/master", ...extra }),
         "replica",
     );
-/** Backups with a second repository in a self-hosted S3 service. */
-const S3 = {
-    backupS3Endpoint: "minio.example.com:9000",
-    backupS3Bucket: "synaxic-backups",
-    backupS3UriStyle: "path",
-    backupS3AccessKey: "AKIAEXAMPLE",
-    backupS3SecretKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-};
+/** A master stack with Prometheus and Alertmanager on the replica's host. */
+const monitored = (extra: Record<string, string> = {}) =>
+    master({
+        ...VPS,
+        monitoringDockerHost: "ssh://root@10.0.0.20",
+        monitoringSshHostKey: HOST_KEY,
+        monitoringHost: "10.0.0.20",
+        ...extra,
+    });
 const CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
 
 describe("defaults", () => {
@@ -320,40 +321,19 @@ describe("bad input is refused before anything is created, naming the key and th
         ],
         [
             "a webhook that is not a URL",
-            () =>
-                master({
-                    ...VPS,
-                    monitoringDockerHost: "ssh://root@10.0.0.20",
-                    monitoringSshHostKey: HOST_KEY,
-                    monitoringHost: "10.0.0.20",
-                    alertWebhookUrl: "hooks.example.com",
-                }),
+            () => monitored({ alertWebhookUrl: "hooks.example.com" }),
             "alertWebhookUrl",
             /--secret alertWebhookUrl https:/,
         ],
         [
             "alert mail without an SMTP server",
-            () =>
-                master({
-                    ...VPS,
-                    monitoringDockerHost: "ssh://root@10.0.0.20",
-                    monitoringSshHostKey: HOST_KEY,
-                    monitoringHost: "10.0.0.20",
-                    alertEmailTo: "ops@example.com",
-                }),
+            () => monitored({ alertEmailTo: "ops@example.com" }),
             "alertSmtpSmarthost",
             /smtp\.example\.com:587/,
         ],
         [
             "an SMTP setting without alertEmailTo",
-            () =>
-                master({
-                    ...VPS,
-                    monitoringDockerHost: "ssh://root@10.0.0.20",
-                    monitoringSshHostKey: HOST_KEY,
-                    monitoringHost: "10.0.0.20",
-                    alertSmtpFrom: "alerts@example.com",
-                }),
+            () => monitored({ alertSmtpFrom: "alerts@example.com" }),
             "alertSmtpFrom",
             /alertEmailTo/,
         ],

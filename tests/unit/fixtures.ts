@@ -68,3 +68,13 @@ export const MASTER_OUTPUTS: MasterOutputs = {
         },
     },
 };
+
+/** Backups with a second repository in a self-hosted S3 service (path-style URLs, its own CA). */
+export const S3_CONFIG = {
+    backupS3Endpoint: "minio.example.com:9000",
+    backupS3Bucket: "synaxic-backups",
+    backupS3UriStyle: "path",
+    backupS3CaCert: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----",
+    backupS3AccessKey: "AKIAEXAMPLE",
+    backupS3SecretKey: "secret/EXAMPLE+key",
+};

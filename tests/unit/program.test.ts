@@ -12,7 +12,7 @@ import {
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { HOST_KEY, MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
+import { HOST_KEY, MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG, S3_CONFIG } from "./fixtures";
 
 const CSR = "tls:index/certRequest:CertRequest";
 const SECRET_OUTPUTS = {
@@ -252,14 +252,6 @@ describe("master stack", () => {
     });
 });
 
-const S3_CONFIG = {
-    backupS3Endpoint: "minio.example.com:9000",
-    backupS3Bucket: "synaxic-backups",
-    backupS3UriStyle: "path",
-    backupS3CaCert: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----",
-    backupS3AccessKey: "AKIAEXAMPLE",
-    backupS3SecretKey: "secret/EXAMPLE+key",
-};
 const S3_WHERE = {
     endpoint: "minio.example.com",
     port: 9000,
