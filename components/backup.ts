@@ -12,6 +12,8 @@ import {
     renderBackupSchedule,
     renderPgBackRestRepoConf,
     renderRedisSnapshotsEnv,
+    templateText,
+    TEXTFILE_DIR,
 } from "./render";
 import {
     DataVolume,
@@ -75,6 +77,8 @@ export interface PgBackRestServerArgs {
     readonly tls: BackupTls;
     /** The database host's pgBackRest files. */
     readonly files: PgBackRestFiles;
+    /** The host exporter's textfile volume: the newest backups' metric goes there every minute. */
+    readonly textfileVolume: DataVolume;
     readonly parent: pulumi.Resource;
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -85,10 +89,16 @@ export function pgBackRestServer(name: string, a: PgBackRestServerArgs): Service
         containerName: a.containerName,
         image: a.image,
         command: ["db-server"],
-        uploads: [...entrypointUploads("backup/entrypoint.sh"), ...pgBackRestUploads(a.files), ...tlsUploads(a.tls)],
+        uploads: [
+            ...entrypointUploads("backup/entrypoint.sh"),
+            ...pgBackRestUploads(a.files),
+            publicFile("/etc/synaxic/sql/backup-metrics.sql", templateText("sql/backup-metrics.sql")),
+            ...tlsUploads(a.tls),
+        ],
         volumes: [
             { volume: a.dataVolume, path: PG_PATHS.data },
             { volume: a.socketVolume, path: PG_PATHS.socket },
+            { volume: a.textfileVolume, path: TEXTFILE_DIR },
         ],
         ports: [{ internal: PGBACKREST_PORT, external: a.port }],
         placement: a.placement,

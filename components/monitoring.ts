@@ -5,8 +5,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { ExporterSettings } from "./config";
 import { Host } from "./host";
-import { MONITORING_DIR, renderWebConfig, templateText } from "./render";
-import { groupFile, protectedVolume, publicFile, serviceContainer, ServiceContainer, Upload } from "./service";
+import { MONITORING_DIR, renderWebConfig, templateText, TEXTFILE_DIR } from "./render";
+import {
+    DataVolume,
+    groupFile,
+    protectedVolume,
+    publicFile,
+    serviceContainer,
+    ServiceContainer,
+    Upload,
+} from "./service";
 import { KeyPair } from "./tlsBundle";
 
 /** The CN of Prometheus's certificate: its server identity, and its client identity towards the exporters. */
@@ -62,6 +70,8 @@ export interface ExportersArgs {
     };
     /** bcrypt hash of the metrics password (the exporters never see the password). */
     readonly metricsPasswordHash: pulumi.Input<string>;
+    /** Metrics our containers write for the host exporter (the newest backups, with backups on). */
+    readonly textfileVolume: DataVolume;
 }
 
 /** The three exporters of a database host. */
@@ -157,9 +167,10 @@ export class Exporters extends pulumi.ComponentResource {
                 `--web.listen-address=:${s.nodePort}`,
                 `--web.config.file=${monitoringFile("web.yml")}`,
                 "--path.rootfs=/host",
+                `--collector.textfile.directory=${TEXTFILE_DIR}`,
             ],
             uploads: [...monitoringTlsUploads(args.tls), web("the host exporter")],
-            volumes: [],
+            volumes: [{ volume: args.textfileVolume, path: TEXTFILE_DIR }],
             hostPaths: [{ hostPath: "/", path: "/host" }],
             ports: [{ internal: s.nodePort, external: s.nodePort }],
             readyCheck: ["/bin/node_exporter", "--version"],

@@ -39,6 +39,8 @@ export function exporterNames(prefix: string, role: Role) {
         postgres: `${prefix}-postgres-exporter-${suffix}`,
         redis: `${prefix}-redis-exporter-${suffix}`,
         node: `${prefix}-node-exporter-${suffix}`,
+        /** Metrics written by our containers for the host exporter's textfile collector. */
+        textfileVolume: `${prefix}-metrics-${suffix}`,
     };
 }
 

@@ -51,6 +51,8 @@ export interface PrimaryBackupArgs {
     readonly serverContainerName: string;
     readonly port: number;
     readonly socketVolumeName: string;
+    /** The host exporter's textfile volume, where that server publishes the newest backups' metric. */
+    readonly textfileVolume: DataVolume;
     /** Restore an empty data volume from the repository instead of initdb (each change restarts the primary once). */
     readonly restore?: RestoreTarget;
 }
@@ -146,6 +148,7 @@ export class PostgresMaster extends pulumi.ComponentResource {
                 port: backup.port,
                 tls: args.tls,
                 files: backup.files,
+                textfileVolume: backup.textfileVolume,
                 parent: this,
                 dependsOn: [this.ready],
             });

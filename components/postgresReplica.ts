@@ -55,6 +55,8 @@ export interface PostgresReplicaArgs extends ServiceArgs {
     /** That server's container, and the socket folder's volume it shares with PostgreSQL. */
     readonly backupServerContainerName: string;
     readonly socketVolumeName: string;
+    /** The host exporter's textfile volume, where that server publishes the newest backups' metric. */
+    readonly textfileVolume: DataVolume;
     /** Failover: promote this standby once the old master (both its ports) no longer answers. */
     readonly promote?: {
         readonly oldMasterHost: pulumi.Input<string>;
@@ -193,6 +195,7 @@ export class PostgresReplica extends pulumi.ComponentResource {
                 port: b.serverPort,
                 tls: args.tls,
                 files: backupFiles,
+                textfileVolume: args.textfileVolume,
                 parent: this,
                 dependsOn: [this.ready],
             });

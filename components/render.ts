@@ -321,6 +321,8 @@ export interface AlertSettings {
     readonly maxSlotWalKeepSize: string;
     /** Free space below which a disk warning fires, 0-1. */
     readonly diskFreeRatio: number;
+    /** Backups on: the newest backup of a repository older than this fires SynaxicBackupTooOld. */
+    readonly backupMaxAgeHours?: number;
 }
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
@@ -348,6 +350,13 @@ export function renderAlertRules(a: AlertSettings): string {
         slot_names: slots,
         lag_seconds: a.lagSeconds,
         slot_retained_rule: retained.trimEnd(),
+        backup_age_rule:
+            a.backupMaxAgeHours === undefined
+                ? "      # (no backups: no backup-age rule)"
+                : renderTemplate("monitoring/backup-age.yml", {
+                      max_age_seconds: a.backupMaxAgeHours * 3600,
+                      max_age_hours: a.backupMaxAgeHours,
+                  }).trimEnd(),
         disk_free_ratio: a.diskFreeRatio,
         disk_free_percent: Math.round(a.diskFreeRatio * 100),
     });
@@ -359,6 +368,8 @@ export const MONITOR_ROLE = "synaxic_monitor";
 export const METRICS_USER = "prometheus";
 /** Where monitoring containers find their files (they run as the image's user: no entrypoint of ours installs them). */
 export const MONITORING_DIR = "/etc/synaxic/monitoring";
+/** The host exporter's textfile folder, where the pgBackRest server beside PostgreSQL writes the backups' metric. */
+export const TEXTFILE_DIR = "/var/lib/synaxic/textfile";
 
 /** An exporter-toolkit web config: TLS with our certificate, basic auth, and a client certificate if `clients`. */
 export function renderWebConfig(s: { what: string; passwordHash: string; requireClientCert: boolean }): string {

@@ -43,7 +43,7 @@ import { PostgresMaster } from "./postgresMaster";
 import { PostgresReplica } from "./postgresReplica";
 import { RedisMaster } from "./redisMaster";
 import { RedisReplica } from "./redisReplica";
-import { Placement } from "./service";
+import { DataVolume, Placement } from "./service";
 import { KeyPair, TlsBundle, TlsHost } from "./tlsBundle";
 
 /** The stack's host, reached with the SSH key from config (or the agent) and its pinned host key. */
@@ -67,6 +67,9 @@ function auxiliaryHost(s: StackSettings, kind: "backup" | "monitoring", aux: Aux
         stackName: `${s.stack}-${kind}`,
     });
 }
+
+/** The newest backup older than this is an alert (a daily schedule and some slack). */
+const BACKUP_MAX_AGE_HOURS = 26;
 
 /** The metrics password (its bcrypt hash for the exporters' web config) and the exporters' PostgreSQL password. */
 function monitoringSecrets(): pulumi.Output<MonitoringSecrets> {
@@ -100,6 +103,7 @@ function hostExporters(
     },
     secrets: pulumi.Output<MonitoringSecrets>,
     redisPassword: pulumi.Input<string>,
+    textfileVolume: DataVolume,
 ): Exporters {
     return new Exporters("exporters", {
         host,
@@ -121,7 +125,18 @@ function hostExporters(
             ready: services.redisReady,
         },
         metricsPasswordHash: secrets.metricsPasswordHash,
+        textfileVolume,
     });
+}
+
+/** The host exporter's textfile folder as a volume of its own; always there, so both sides can count on it. */
+function textfileVolumeOf(s: StackSettings, host: Host): DataVolume {
+    const volume = new docker.Volume(
+        "metrics-textfile",
+        { name: exporterNames(s.namePrefix, s.role).textfileVolume, driver: "local" },
+        { provider: host.provider },
+    );
+    return { name: volume.name, ready: volume };
 }
 
 /** Prometheus and Alertmanager on the monitoring host, scraping every database host the master can name. */
@@ -161,6 +176,8 @@ function monitoringServer(
             lagSeconds: m.lagSeconds,
             maxSlotWalKeepSize: s.maxSlotWalKeepSize,
             diskFreeRatio: m.diskFreeRatio,
+            // A daily schedule and some slack, as the status command's --backup-max-age.
+            backupMaxAgeHours: s.backup ? BACKUP_MAX_AGE_HOURS : undefined,
         }),
         alertmanagerConfig: pulumi.secret(
             renderAlertmanagerConfig({
@@ -274,6 +291,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     const stanza = s.namePrefix;
     const backup = s.backup;
     const s3 = backup?.s3 && s3Repository(s, backup, backup.s3);
+    const textfileVolume = textfileVolumeOf(s, host);
     const monitoring = s.monitoring;
     const monSecrets = monitoring && monitoringSecrets();
 
@@ -315,6 +333,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
             serverContainerName: names.pgBackRestContainer,
             port: s.backup.serverPort,
             socketVolumeName: names.postgresSocketVolume,
+            textfileVolume,
             restore: s.restoreFrom,
         },
         monitor: monSecrets && { user: MONITOR_ROLE, password: monSecrets.postgresMonitorPassword },
@@ -348,6 +367,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
             },
             monSecrets,
             redisPassword,
+            textfileVolume,
         );
         monitoringServer(s, monitoring, tls, monSecrets);
     }
@@ -518,6 +538,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const appUser = out("SPRING_DATASOURCE_USERNAME");
     const serverTls = { certPem: mine.certPem, keyPem: pulumi.secret(mine.keyPem), caCertPem };
     const monitoring = out("monitoring");
+    const textfileVolume = textfileVolumeOf(s, host);
 
     const postgres = new PostgresReplica("postgres", {
         host,
@@ -545,6 +566,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         backupS3Secrets: out("backupS3Secrets"),
         backupServerContainerName: names.pgBackRestContainer,
         socketVolumeName: names.postgresSocketVolume,
+        textfileVolume,
         promote: s.promote
             ? { oldMasterHost: masterHost, oldRedisHost: masterRedisHost, oldRedisPort: masterRedisPort }
             : undefined,
@@ -583,6 +605,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
             },
             monSecrets as pulumi.Output<MonitoringSecrets>,
             redisPassword,
+            textfileVolume,
         );
     });
     return {

@@ -54,6 +54,29 @@ run_repository() {
   die "the pgBackRest server or the schedule stopped"
 }
 
+readonly TEXTFILE_DIR=/var/lib/synaxic/textfile
+readonly BACKUP_METRICS_SQL=/etc/synaxic/sql/backup-metrics.sql
+
+# Beside a database host: every minute, the repositories' newest backups as a metric for the host exporter (a
+# textfile in a volume both share). This host's certificate is a client the repository lets read the stanza. A
+# failed attempt leaves the last file: its timestamps age until SynaxicBackupTooOld says so.
+publish_backup_metrics() {
+  local stanza info out
+  stanza=$(sed -n 's/^\[\(.*\)\]$/\1/p' "$CONF" | grep -vx global | head -n 1)
+  while true; do
+    if info=$(run_as postgres pgbackrest --stanza="$stanza" --log-level-console=error info --output=json 2>/dev/null) \
+      && out=$(run_as postgres psql -X -At -q -h /var/run/postgresql -U postgres -d postgres -v info="$info" \
+        -f "$BACKUP_METRICS_SQL" 2>/dev/null); then
+      {
+        echo "# HELP synaxic_backup_newest_completion_timestamp_seconds When the repository's newest backup finished."
+        echo "# TYPE synaxic_backup_newest_completion_timestamp_seconds gauge"
+        echo "$out"
+      } >"$TEXTFILE_DIR/backup.prom.tmp" && mv "$TEXTFILE_DIR/backup.prom.tmp" "$TEXTFILE_DIR/backup.prom"
+    fi
+    sleep 60
+  done
+}
+
 healthcheck() { pgbackrest server-ping --tls-server-port="$(sed -n 's/^tls-server-port=//p' "$CONF")" 127.0.0.1 >/dev/null; }
 
 main() {
@@ -69,6 +92,7 @@ main() {
     install_file 0644 postgres "$UPLOADS/schedule.env" "$SCHEDULE"
     run_repository
   fi
+  if [ -d "$TEXTFILE_DIR" ]; then publish_backup_metrics & fi
   log "serving the primary's files to the repository"
   exec_as postgres pgbackrest server
 }

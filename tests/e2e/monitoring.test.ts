@@ -9,7 +9,7 @@ import { dockerOn, HOSTS } from "./hosts";
 import { FAULTS_TABLE, Writer } from "./load";
 import { httpsGet, startWebhookReceiver, WebhookReceiver } from "./monitoring";
 import { waitStreaming } from "./replication-state";
-import { deployPair, Deployment, endOfSuite, endpoints, NAMES } from "./stacks";
+import { BACKUP_ON_REPLICA_HOST, deployPair, Deployment, endOfSuite, endpoints, NAMES } from "./stacks";
 import { figure, phase } from "./timing";
 
 jest.setTimeout(600_000);
@@ -54,6 +54,8 @@ beforeAll(async () => {
             prometheusImage: "synaxic-test/prometheus:2.42",
             alertmanagerImage: "synaxic-test/alertmanager:0.25",
             alertWebhookUrl: webhook.url,
+            // Backups too: the hosts publish the repository's newest backup for SynaxicBackupTooOld.
+            ...BACKUP_ON_REPLICA_HOST,
             // Short enough for the suite to see the lag alert fire.
             alertLagSeconds: "5",
             ...EXPORTER_IMAGES,
@@ -98,7 +100,14 @@ describe("Prometheus on the replica's host", () => {
         // The exporters reach their servers (over TLS, as the pg_monitor role and with the Redis password).
         expect((await query("pg_up")).map((s) => s.value[1])).toEqual(["1", "1"]);
         expect((await query("redis_up")).map((s) => s.value[1])).toEqual(["1", "1"]);
-        expect((await query('pg_stat_replication_pg_wal_lsn_diff{state="streaming"}')).length).toBe(1);
+        // The standby streaming, as the primary's exporter sees it (a scrape or two after the replica stack's up).
+        await waitFor(
+            "the standby streaming in the primary's metrics",
+            60,
+            async () =>
+                (await query('pg_stat_replication_pg_wal_lsn_diff{state="streaming"}')).length === 1 ? true : undefined,
+            2000,
+        );
         // Idle: nothing written, nothing lagging; no rule may fire.
         const idleFrom = Date.now();
         await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
@@ -109,6 +118,24 @@ describe("Prometheus on the replica's host", () => {
             "no alert",
             `${IDLE_SECONDS} s idle after all 6 targets up (${seconds.toFixed(0)} s)`,
         );
+    });
+
+    it("hears from both database hosts when the repository's newest backup finished", async () => {
+        const { value } = await waitFor(
+            "a fresh backup timestamp from both hosts",
+            150,
+            async () => {
+                const r = await query("synaxic_backup_newest_completion_timestamp_seconds");
+                const fresh = r.filter((s) => Date.now() / 1000 - Number(s.value[1]) < 3600);
+                return fresh.length === 2 ? r : undefined;
+            },
+            2000,
+        );
+        expect(value.map((s) => `${s.metric.host} repo${s.metric.repo}`).sort()).toEqual([
+            "master repo1",
+            "replica1 repo1",
+        ]);
+        expect(await query('ALERTS{alertname="SynaxicBackupTooOld"}')).toEqual([]);
     });
 
     it("answers every query of the shipped Grafana dashboards with data", async () => {

@@ -128,6 +128,17 @@ const CASES: Case[] = [
         runbook: `${RUNBOOK_STATUS}: WAL held by slots (npm run status -- master), docker volumes`,
     },
     {
+        alert: "SynaxicBackupTooOld",
+        // promtool's clock starts at 0: a backup that finished 100,000 s (27.8 h) before it, evaluated 10 min in.
+        firing: { 'synaxic_backup_newest_completion_timestamp_seconds{repo="2"}': "-100000x15" },
+        // Finished 100 s before the evaluation.
+        quiet: { 'synaxic_backup_newest_completion_timestamp_seconds{repo="2"}': "500x15" },
+        labels: { severity: "warning", repo: "2" },
+        summary: "the newest backup in repo2 is older than 26 h",
+        runbook:
+            "README.md#backups-and-point-in-time-recovery: docker exec <backupContainer> synaxic-backup info; is the schedule running?",
+    },
+    {
         alert: "SynaxicTargetDown",
         firing: { 'up{job="redis",instance="b:9121"}': "0x15" },
         quiet: { 'up{job="redis",instance="b:9121"}': "1x15" },
@@ -160,6 +171,7 @@ const RULES = renderAlertRules({
     lagSeconds: 30,
     maxSlotWalKeepSize: "10GB",
     diskFreeRatio: 0.1,
+    backupMaxAgeHours: 26,
 });
 
 describe("the alert rules", () => {
@@ -243,6 +255,8 @@ describe("the alert rules", () => {
             diskFreeRatio: 0.1,
         });
         expect(rules).not.toContain("SynaxicSlotWalRetainedHigh");
+        // Nor a backup-age rule without backups.
+        expect(rules).not.toContain("SynaxicBackupTooOld");
         expect(RULES).toMatch(/pg_replication_slots_pg_wal_lsn_diff\{slot_name=~"replica1_slot"\} > 8589934592/);
     });
 });

@@ -316,6 +316,8 @@ describe("master stack with backups", () => {
         expect(server.inputs.volumes).toEqual([
             { volumeName: "synaxic-postgres-prod-data", containerPath: "/var/lib/postgresql/data" },
             socket,
+            // Where it publishes the newest backups' metric for the host exporter.
+            { volumeName: "synaxic-metrics-prod", containerPath: "/var/lib/synaxic/textfile" },
         ]);
         expect(server.inputs.image).toBe(pg.inputs.image);
         expect(server.inputs.command).toEqual(["db-server"]);
@@ -445,7 +447,11 @@ describe("monitoring", () => {
         expect(JSON.parse(upload(redisx, "/etc/synaxic/monitoring/redis-password.json").content)).toEqual({
             "rediss://synaxic-redis-prod:6380": expect.stringMatching(/^mockpw/),
         });
-        expect(nodex.inputs.volumes).toEqual([{ hostPath: "/", containerPath: "/host", readOnly: true }]);
+        expect(nodex.inputs.volumes).toEqual([
+            { volumeName: "synaxic-metrics-prod", containerPath: "/var/lib/synaxic/textfile" },
+            { hostPath: "/", containerPath: "/host", readOnly: true },
+        ]);
+        expect(nodex.inputs.command).toContain("--collector.textfile.directory=/var/lib/synaxic/textfile");
         // The exporters' role: pg_monitor, a verifier on the primary, let in from the container network only.
         const pg = container(run, "synaxic-postgres-prod");
         expect(upload(pg, "/etc/synaxic/uploads/monitor.scram").content).toMatch(/^SCRAM-SHA-256\$4096:/);
