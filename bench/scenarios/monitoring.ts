@@ -4,7 +4,7 @@
 // sees the standby gone: nothing can report it sooner).
 import { dockerOn, HOSTS, TestHost } from "../../tests/e2e/hosts";
 import { pgQuery } from "../../tests/e2e/clients";
-import { startWebhookReceiver } from "../../tests/e2e/monitoring";
+import { EXPORTER_IMAGES, monitoringConfig, startWebhookReceiver } from "../../tests/e2e/monitoring";
 import { waitStreaming } from "../../tests/e2e/replication-state";
 import { masterConfig, NAMES, replicaConfig } from "../../tests/e2e/stacks";
 import { deploy, RUNS } from "../harness";
@@ -14,11 +14,6 @@ import { log, median, row, secs } from "../report";
 const IDLE_MINUTES = Number(process.env.BENCH_IDLE_MINUTES ?? 10);
 const SAMPLE_SECONDS = 30;
 
-const EXPORTER_IMAGES = {
-    postgresExporterImage: "synaxic-test/postgres-exporter:0.11",
-    redisExporterImage: "synaxic-test/redis-exporter:1.45",
-    nodeExporterImage: "synaxic-test/node-exporter:1.5",
-};
 const MONITORING_CONTAINERS = ["synaxic-e2e-prometheus", "synaxic-e2e-alertmanager"];
 const EXPORTERS = ["postgres", "redis", "node"].flatMap((k) => [
     `synaxic-e2e-${k}-exporter-prod`,
@@ -51,18 +46,7 @@ const sum = (us: Usage[]) =>
 export async function monitoringAlerts(): Promise<void> {
     const webhook = await startWebhookReceiver();
     try {
-        const d = await deploy(
-            masterConfig({
-                monitoringDockerHost: HOSTS.replica.dockerHost,
-                monitoringSshHostKey: HOSTS.replica.hostKey,
-                monitoringHost: HOSTS.replica.linkIp,
-                prometheusImage: "synaxic-test/prometheus:2.42",
-                alertmanagerImage: "synaxic-test/alertmanager:0.25",
-                alertWebhookUrl: webhook.url,
-                ...EXPORTER_IMAGES,
-            }),
-            replicaConfig(EXPORTER_IMAGES),
-        );
+        const d = await deploy(masterConfig(monitoringConfig(webhook.url)), replicaConfig(EXPORTER_IMAGES));
         log(`idle for ${IDLE_MINUTES} min: sampling the monitoring containers, counting notifications`);
         const idleFrom = Date.now();
         const monitoring: Usage[] = [];

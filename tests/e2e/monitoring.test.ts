@@ -7,21 +7,16 @@ import { dashboardFiles, dashboardQueries } from "../helpers/dashboards";
 import { pgQuery, waitFor } from "./clients";
 import { dockerOn, HOSTS } from "./hosts";
 import { FAULTS_TABLE, Writer } from "./load";
-import { httpsGet, startWebhookReceiver, WebhookReceiver } from "./monitoring";
+import { EXPORTER_IMAGES, httpsGet, monitoringConfig, startWebhookReceiver, WebhookReceiver } from "./monitoring";
 import { waitStreaming } from "./replication-state";
 import { BACKUP_ON_REPLICA_HOST, deployPair, Deployment, endOfSuite, endpoints, NAMES } from "./stacks";
 import { figure, phase } from "./timing";
 
 jest.setTimeout(600_000);
 
-const EXPORTER_IMAGES = {
-    postgresExporterImage: "synaxic-test/postgres-exporter:0.11",
-    redisExporterImage: "synaxic-test/redis-exporter:1.45",
-    nodeExporterImage: "synaxic-test/node-exporter:1.5",
-};
 const PROMETHEUS = `https://${HOSTS.replica.linkIp}:9090`;
 /** Seconds the suite watches an idle deployment for false alarms. */
-const IDLE_SECONDS = 150;
+const IDLE_SECONDS = 240;
 
 let webhook: WebhookReceiver;
 let master: Deployment<MasterOutputs>;
@@ -48,17 +43,11 @@ beforeAll(async () => {
     webhook = await startWebhookReceiver();
     ({ master } = await deployPair(
         {
-            monitoringDockerHost: HOSTS.replica.dockerHost,
-            monitoringSshHostKey: HOSTS.replica.hostKey,
-            monitoringHost: HOSTS.replica.linkIp,
-            prometheusImage: "synaxic-test/prometheus:2.42",
-            alertmanagerImage: "synaxic-test/alertmanager:0.25",
-            alertWebhookUrl: webhook.url,
+            ...monitoringConfig(webhook.url),
             // Backups too: the hosts publish the repository's newest backup for SynaxicBackupTooOld.
             ...BACKUP_ON_REPLICA_HOST,
             // Short enough for the suite to see the lag alert fire.
             alertLagSeconds: "5",
-            ...EXPORTER_IMAGES,
         },
         EXPORTER_IMAGES,
         phase,

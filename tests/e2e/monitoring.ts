@@ -2,7 +2,27 @@
 // receiver standing in for the operator's (on this machine's address the monitoring host reaches).
 import * as http from "node:http";
 import * as https from "node:https";
-import { S3_IP } from "./hosts";
+import { HOSTS, S3_IP } from "./hosts";
+
+/** The exporters' images in the e2e hosts (Debian 12's, laid out as upstream's): on both stacks. */
+export const EXPORTER_IMAGES: Readonly<Record<string, string>> = {
+    postgresExporterImage: "synaxic-test/postgres-exporter:0.11",
+    redisExporterImage: "synaxic-test/redis-exporter:1.45",
+    nodeExporterImage: "synaxic-test/node-exporter:1.5",
+};
+
+/** The master stack's monitoring settings: Prometheus and Alertmanager on the replica's host, alerts to `webhookUrl`. */
+export function monitoringConfig(webhookUrl: string): Record<string, string> {
+    return {
+        monitoringDockerHost: HOSTS.replica.dockerHost,
+        monitoringSshHostKey: HOSTS.replica.hostKey,
+        monitoringHost: HOSTS.replica.linkIp,
+        prometheusImage: "synaxic-test/prometheus:2.42",
+        alertmanagerImage: "synaxic-test/alertmanager:0.25",
+        alertWebhookUrl: webhookUrl,
+        ...EXPORTER_IMAGES,
+    };
+}
 
 export interface HttpsAnswer {
     readonly status: number;
