@@ -190,8 +190,9 @@ async function createContainer(docker: DockerApi, i: Inputs): Promise<string> {
             (i.ports ?? []).map((p: Inputs) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}]),
         ),
         HostConfig: {
+            // As the provider's volumeSetToDockerVolumes: volume_name, else host_path, then ":ro" when read_only.
             Binds: (i.volumes ?? []).map(
-                (v: Inputs) => `${v.hostPath ?? v.volumeName}:${v.containerPath}${v.readOnly ? ":ro" : ""}`,
+                (v: Inputs) => `${v.volumeName || v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`,
             ),
             PortBindings: Object.fromEntries(
                 (i.ports ?? []).map((p: Inputs) => [

@@ -14,7 +14,8 @@ function randomPassword(i: Inputs): State {
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + (i.special ? "!#$%&*()-_=+[]{}<>:?" : "");
     const bytes = crypto.randomBytes(i.length);
     const result = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
-    // As the provider: bcrypt of the result at Go's default cost (10), computed once and kept in state.
+    // As terraform-provider-random's generateHash (internal/provider/resource_password.go): bcrypt of the result
+    // (its first 72 bytes) at Go's DefaultCost, 10, computed at create and kept in state.
     return { result, bcryptHash: bcrypt.hashSync(result, 10) };
 }
 
