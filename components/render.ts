@@ -362,6 +362,9 @@ export function renderAlertRules(a: AlertSettings): string {
     });
 }
 
+/** The newest backup older than this is degraded (status) and an alert: a daily schedule and some slack. */
+export const BACKUP_MAX_AGE_HOURS = 26;
+
 /** The exporters' PostgreSQL role (pg_monitor only). */
 export const MONITOR_ROLE = "synaxic_monitor";
 /** The user Prometheus presents to the exporters, Alertmanager, and an operator to Prometheus. */

@@ -15,6 +15,7 @@ import {
 } from "./config";
 import { BACKUP_CN, BackupRepository, s3CaFile, s3RepositoryConf } from "./backup";
 import {
+    BACKUP_MAX_AGE_HOURS,
     CONTAINER_PORTS,
     METRICS_USER,
     MONITOR_ROLE,
@@ -68,8 +69,19 @@ function auxiliaryHost(s: StackSettings, kind: "backup" | "monitoring", aux: Aux
     });
 }
 
-/** The newest backup older than this is an alert (a daily schedule and some slack). */
-const BACKUP_MAX_AGE_HOURS = 26;
+/**
+ * The database hosts the master can name, for the hosts that reach them all (backups, monitoring): the master, then
+ * each replica by its first host name or its /32 address (one with neither is left out).
+ */
+function namedDatabaseHosts(s: MasterSettings): { name: string; address: string }[] {
+    return [
+        { name: "master", address: s.advertisedHost },
+        ...s.replicas.map((r) => ({
+            name: r.name,
+            address: r.hostNames[0] ?? (r.cidr.prefix === 32 ? r.cidr.address : undefined),
+        })),
+    ].filter((h): h is { name: string; address: string } => h.address !== undefined);
+}
 
 /** The metrics password (its bcrypt hash for the exporters' web config) and the exporters' PostgreSQL password. */
 function monitoringSecrets(): pulumi.Output<MonitoringSecrets> {
@@ -147,15 +159,8 @@ function monitoringServer(
     secrets: pulumi.Output<MonitoringSecrets>,
 ): MonitoringServer {
     const names = monitoringNames(s.namePrefix);
-    // The master, then each replica it can name (its first host name, or its /32 address); the same exporter ports.
-    const hosts = [
-        { host: "master", address: s.advertisedHost },
-        ...s.replicas.map((r) => ({
-            host: r.name,
-            address: r.hostNames[0] ?? (r.cidr.prefix === 32 ? r.cidr.address : undefined),
-        })),
-    ].filter((h): h is { host: string; address: string } => h.address !== undefined);
-    const on = (port: number) => hosts.map((h) => ({ host: h.host, address: `${h.address}:${port}` }));
+    // Every host's exporters on the same ports.
+    const on = (port: number) => namedDatabaseHosts(s).map((h) => ({ host: h.name, address: `${h.address}:${port}` }));
     return new MonitoringServer("monitoring", {
         host: auxiliaryHost(s, "monitoring", m),
         names,
@@ -176,7 +181,6 @@ function monitoringServer(
             lagSeconds: m.lagSeconds,
             maxSlotWalKeepSize: s.maxSlotWalKeepSize,
             diskFreeRatio: m.diskFreeRatio,
-            // A daily schedule and some slack, as the status command's --backup-max-age.
             backupMaxAgeHours: s.backup ? BACKUP_MAX_AGE_HOURS : undefined,
         }),
         alertmanagerConfig: pulumi.secret(
@@ -491,12 +495,7 @@ function backupRepository(
         // The primary, and any standby once promoted (it archives to the same repository on a new timeline).
         clients: ["master", ...s.replicas.map((r) => r.name)],
         // The master, then each replica the master can name (its first host name, or its /32 address).
-        databaseHosts: [
-            s.advertisedHost,
-            ...s.replicas.map((r) => r.hostNames[0] ?? (r.cidr.prefix === 32 ? r.cidr.address : undefined)),
-        ]
-            .filter((h): h is string => h !== undefined)
-            .map((host) => ({ host, port: backup.serverPort })),
+        databaseHosts: namedDatabaseHosts(s).map((h) => ({ host: h.address, port: backup.serverPort })),
         time: backup.time,
         fullDay: backup.fullDay,
         primaryReady: [postgres.ready, ...(postgres.backupServer ? [postgres.backupServer.ready] : [])],

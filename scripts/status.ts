@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { readBackups, readFileOrThrow, readPostgres, readRedis, PgTarget, RedisTarget } from "./status/collect";
 import { BackupReport, evaluate, PgReport, RedisReport, Verdict } from "./status/evaluate";
+import { BACKUP_MAX_AGE_HOURS } from "../components/render";
 
 type Role = "master" | "replica";
 
@@ -78,7 +79,7 @@ export function statusCommand(): Command {
         )
         .option(
             "--backup-max-age <hours>",
-            "master: the newest backup older than this is degraded (default 26: a daily schedule and some slack)",
+            `master: the newest backup older than this is degraded (default ${BACKUP_MAX_AGE_HOURS}: a daily schedule and some slack)`,
             positiveHours,
         )
         .addHelpText("after", ENVIRONMENT)
@@ -118,7 +119,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
         flags.lagThreshold ??
         (env.SYNAXIC_LAG_THRESHOLD_SECONDS ? positiveSeconds(env.SYNAXIC_LAG_THRESHOLD_SECONDS) : 30);
     const backupHours =
-        flags.backupMaxAge ?? (env.SYNAXIC_BACKUP_MAX_AGE_HOURS ? positiveHours(env.SYNAXIC_BACKUP_MAX_AGE_HOURS) : 26);
+        flags.backupMaxAge ??
+        (env.SYNAXIC_BACKUP_MAX_AGE_HOURS ? positiveHours(env.SYNAXIC_BACKUP_MAX_AGE_HOURS) : BACKUP_MAX_AGE_HOURS);
     return {
         role,
         json: flags.json === true,
