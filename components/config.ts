@@ -167,6 +167,15 @@ export interface MasterSettings extends CommonSettings {
     readonly redisBacklogSize: string;
     /** Docker volumes that exist already (a deployment made by hand) to take over: used, never created or deleted. */
     readonly existingVolumes: { readonly postgres?: string; readonly redis?: string };
+    /** After a failover: this host rejoins as a standby of the promoted replica (pg_rewind), Redis as its replica. */
+    readonly follow?: FollowSettings;
+}
+
+/** The host that leads now, as the master's host reaches it (the promoted replica's address and ports). */
+export interface FollowSettings {
+    readonly host: string;
+    readonly postgresPort: number;
+    readonly redisPort: number;
 }
 
 export interface ReplicaSettings extends CommonSettings {
@@ -182,6 +191,11 @@ export interface ReplicaSettings extends CommonSettings {
     readonly masterRedisPort?: number;
     /** This host takes over as the primary (failover): promoted once the old master no longer answers. */
     readonly promote: boolean;
+    /**
+     * Where the master's host connects from, for this host's pg_hba (its old-primary check, and its rejoin once this
+     * host leads); undefined: the master's address when that is an IP address.
+     */
+    readonly masterCidr?: Cidr;
 }
 
 export type StackSettings = MasterSettings | ReplicaSettings;
@@ -884,6 +898,34 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
         ),
         redisBacklogSize: matching(raw, "redisBacklogSize", REDIS_SIZE, "a size like 64mb"),
         existingVolumes: { postgres: volumeName(raw, "postgresDataVolume"), redis: volumeName(raw, "redisDataVolume") },
+        follow: followSettings(raw, base),
+    };
+}
+
+/** followHost: the master's host rejoins the promoted replica; refused with settings that need it to lead. */
+function followSettings(raw: RawConfig, base: CommonSettings): FollowSettings | undefined {
+    const host = optional(raw, "followHost");
+    if (host === undefined) return undefined;
+    for (const key of ["restoreFrom", "postgresDataVolume", "redisDataVolume"] as const) {
+        if (setByUser(raw, key)) {
+            throw new ConfigError(
+                "followHost",
+                `a host that follows another cannot also ${key === "restoreFrom" ? "restore from the repository" : `take over ${key}`}`,
+                `pulumi config rm followHost (this host leads), or pulumi config rm ${key}`,
+            );
+        }
+    }
+    if (host === base.advertisedHost) {
+        throw new ConfigError(
+            "followHost",
+            `"${host}" is this host's own advertisedHost`,
+            setCmd("followHost", "<the promoted replica's address>"),
+        );
+    }
+    return {
+        host: hostName("followHost", host),
+        postgresPort: portOverride(raw, "followPostgresPort") ?? base.postgresPort,
+        redisPort: portOverride(raw, "followRedisPort") ?? base.redisPort,
     };
 }
 
@@ -905,6 +947,11 @@ function replicaSettings(raw: RawConfig, base: CommonSettings): ReplicaSettings 
     }
     const masterHost = optional(raw, "masterHost");
     const masterRedisHost = optional(raw, "masterRedisHost");
+    const masterCidr = optional(raw, "masterCidr");
+    const promote = bool(raw, "promote");
+    if (promote && masterCidr === undefined && masterHost !== undefined && !isIpAddress(masterHost)) {
+        throw masterCidrMissing(masterHost);
+    }
     return {
         ...base,
         role: "replica",
@@ -914,8 +961,18 @@ function replicaSettings(raw: RawConfig, base: CommonSettings): ReplicaSettings 
         masterRedisHost: masterRedisHost === undefined ? undefined : hostName("masterRedisHost", masterRedisHost),
         masterPostgresPort: portOverride(raw, "masterPostgresPort"),
         masterRedisPort: portOverride(raw, "masterRedisPort"),
-        promote: bool(raw, "promote"),
+        promote,
+        masterCidr: masterCidr === undefined ? undefined : cidr("masterCidr", masterCidr, false),
     };
+}
+
+/** Promoting needs the old master's address for pg_hba (it rejoins from there); a name is not one. */
+export function masterCidrMissing(masterHost: string): ConfigError {
+    return new ConfigError(
+        "masterCidr",
+        `the master's address ${masterHost} is a name, and the promoted host must let the old master in to rejoin`,
+        "pulumi config set masterCidr <the master host's address>/32",
+    );
 }
 
 /** Validate the whole stack configuration; throws a {@link ConfigError} naming the first bad key. */

@@ -103,6 +103,10 @@ export const CONFIG_SCHEMA = {
     masterPostgresPort: { type: "integer", default: 0, stack: "replica" },
     masterRedisPort: { type: "integer", default: 0, stack: "replica" },
     promote: { type: "boolean", default: false, stack: "replica" },
+    masterCidr: { type: "string", default: "", stack: "replica" },
+    followHost: { type: "string", default: "", stack: "master" },
+    followPostgresPort: { type: "integer", default: 0, stack: "master" },
+    followRedisPort: { type: "integer", default: 0, stack: "master" },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;

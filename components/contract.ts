@@ -73,6 +73,10 @@ export interface MasterExports {
     readonly monitoring?: MonitoringExports;
     /** Secret: the metrics password (and its hash for the exporters), the exporters' PostgreSQL password. */
     readonly monitoringSecrets?: MonitoringSecrets;
+    /** Secret: the rewind role's password (pg_rewind against whichever host leads). */
+    readonly rewindPassword?: string;
+    /** After a failover: the promoted replica's address this host follows (`followHost`). */
+    readonly following?: string;
 }
 
 export interface MonitoringExports {
@@ -145,6 +149,7 @@ export const SECRET_OUTPUTS = [
     "postgresUrl",
     "backupS3Secrets",
     "monitoringSecrets",
+    "rewindPassword",
 ] as const satisfies readonly (keyof MasterOutputs)[];
 
 /** Outputs added after the first release: a replica stack reads them where the master stack has them. */
@@ -154,6 +159,8 @@ const OPTIONAL_OUTPUTS: readonly string[] = [
     "backupS3Secrets",
     "monitoring",
     "monitoringSecrets",
+    "rewindPassword",
+    "following",
 ];
 
 /** A stack's outputs as the program returns them. */

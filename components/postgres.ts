@@ -25,6 +25,7 @@ const CONTAINER_SQL = [
     "take-over-primary.sql",
     "sync-role-passwords.sql",
     "sync-monitor-role.sql",
+    "sync-rewind-role.sql",
     "ensure-slot.sql",
     "drop-slot.sql",
 ];

@@ -4,7 +4,18 @@ import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import { HostCommand } from "./host";
 import { Cidr } from "./net";
-import { PostgresConfSettings, renderPgHba, renderPostgresConf, renderPostgresLiveConf } from "./render";
+import {
+    FOLLOWER_NAME,
+    PostgresConfSettings,
+    renderPgHba,
+    renderPgpass,
+    renderPostgresConf,
+    renderPostgresLiveConf,
+    renderShellScript,
+    REWIND_ROLE,
+    templateText,
+    UpstreamSettings,
+} from "./render";
 import { scramVerifier } from "./scram";
 import type { PgParameter } from "./tuning";
 import { postgresContainer, PostgresTls } from "./postgres";
@@ -37,6 +48,15 @@ export interface PostgresMasterArgs extends ServiceArgs {
     readonly backup?: PrimaryBackupArgs;
     /** Monitoring on: the exporters' role (pg_monitor) and its password. */
     readonly monitor?: { readonly user: string; readonly password: pulumi.Input<string> };
+    /** The rewind role's password (the role is created here and replicates to every standby). */
+    readonly rewindPassword: pulumi.Input<string>;
+    /**
+     * The other database hosts as this one reaches them (the replicas' PostgreSQL): before starting as a primary,
+     * the container refuses if one of them leads the same cluster on a later timeline (a promotion it missed).
+     */
+    readonly peers: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+    /** After a failover: rejoin the promoted replica at this address as its standby (pg_rewind), not lead. */
+    readonly follow?: { readonly host: string; readonly port: number };
 }
 
 const restoreTargetText = (t: RestoreTarget): string => (t.type === "latest" ? "latest" : t.time);
@@ -69,6 +89,8 @@ export class PostgresMaster extends pulumi.ComponentResource {
     readonly containerName: string;
     /** Backups on: the pgBackRest server the repository reads this primary through. */
     readonly backupServer?: ServiceContainer;
+    /** Following: done when the volume holds a standby of the host that leads (rewound, or re-seeded). */
+    readonly rejoined?: HostCommand;
 
     constructor(name: string, args: PostgresMasterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("synaxic:replication:PostgresMaster", name, {}, opts);
@@ -76,8 +98,17 @@ export class PostgresMaster extends pulumi.ComponentResource {
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
         const backup = args.backup;
         const socketVolume = backup && this.socketVolume(`${name}-socket`, backup.socketVolumeName, args);
+        const upstream: UpstreamSettings | undefined = args.follow && {
+            host: args.follow.host,
+            port: args.follow.port,
+            user: args.replicationUser,
+            slot: `${FOLLOWER_NAME}_slot`,
+            applicationName: FOLLOWER_NAME,
+        };
+        const role = upstream ? "standby" : "primary";
         const settings: PostgresConfSettings = {
-            role: "primary",
+            role,
+            upstream,
             replicaCount: args.replicas.length,
             maxSlotWalKeepSize: args.maxSlotWalKeepSize,
             synchronousStandbys: args.synchronous ? args.replicas.map((r) => r.name) : [],
@@ -85,7 +116,8 @@ export class PostgresMaster extends pulumi.ComponentResource {
             archive: backup && { stanza: backup.stanza, timeoutSeconds: backup.archiveTimeoutSeconds },
         };
         const hba = renderPgHba({
-            role: "primary",
+            role,
+            rewindUser: REWIND_ROLE,
             database: args.database,
             appUser: args.appUser,
             replicationUser: args.replicationUser,
@@ -93,8 +125,20 @@ export class PostgresMaster extends pulumi.ComponentResource {
             appCidrs: args.appCidrs,
             monitorUser: args.monitor?.user,
         });
+        // Following: the volume is rewound (or, failing that, re-seeded) before the standby's container starts on it.
+        const rejoined = upstream && this.rejoin(`${name}-rejoin`, upstream, args);
+        // The replication password: this host asks its peers who leads (and streams, following).
+        const passfile = pulumi.secret(
+            pulumi
+                .output(args.replicationPassword)
+                .apply((password) =>
+                    [...args.peers, ...(upstream ? [upstream] : [])]
+                        .map((p) => renderPgpass(p.host, p.port, args.replicationUser, password))
+                        .join(""),
+                ),
+        );
         const service = postgresContainer(`${name}-container`, {
-            role: "primary",
+            role,
             takeOver: args.existingVolume !== undefined,
             containerName: args.containerName,
             image: args.image,
@@ -118,6 +162,14 @@ export class PostgresMaster extends pulumi.ComponentResource {
                 ...(backup?.restore
                     ? [publicFile(`${UPLOAD_DIR}/restore.target`, restoreTargetText(backup.restore))]
                     : []),
+                ...(args.peers.length > 0 || upstream
+                    ? [privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile)]
+                    : []),
+                ...(args.peers.length > 0
+                    ? [publicFile(`${UPLOAD_DIR}/peers`, args.peers.map((p) => `${p.host} ${p.port}\n`).join(""))]
+                    : []),
+                privateFile(`${UPLOAD_DIR}/rewind.user`, REWIND_ROLE),
+                privateFile(`${UPLOAD_DIR}/rewind.scram`, this.verifier(`${name}-rewind`, args.rewindPassword)),
                 privateFile(
                     `${UPLOAD_DIR}/replication.scram`,
                     this.verifier(`${name}-replication`, args.replicationPassword),
@@ -134,9 +186,11 @@ export class PostgresMaster extends pulumi.ComponentResource {
             ],
             host: args.host,
             parent: this,
+            dependsOn: rejoined ? [rejoined] : undefined,
         });
         this.container = service.container;
         this.ready = service.ready;
+        this.rejoined = rejoined;
         if (backup && socketVolume) {
             this.backupServer = pgBackRestServer(`${name}-pgbackrest`, {
                 host: args.host,
@@ -161,8 +215,9 @@ export class PostgresMaster extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.ready] },
         );
+        // Following, this host has no slots: the replicas' ones go (the host that leads holds this host's).
         this.slots = Object.fromEntries(
-            args.replicas.map((r) => [
+            (upstream ? [] : args.replicas).map((r) => [
                 r.name,
                 args.host.command(
                     `${name}-slot-${r.name}`,
@@ -175,6 +230,48 @@ export class PostgresMaster extends pulumi.ComponentResource {
             ]),
         );
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
+    }
+
+    /**
+     * Rewinds the old primary's volume to the leader's history (the container stopped first), or keeps the old
+     * cluster in a volume of its own and re-seeds when pg_rewind cannot; re-run when the leader's address changes.
+     */
+    private rejoin(name: string, upstream: UpstreamSettings, args: PostgresMasterArgs): HostCommand {
+        const script = pulumi
+            .all([args.placement.networkName, args.tls.caCertPem, args.replicationPassword, args.rewindPassword])
+            .apply(([network, ca, replicationPassword, rewindPassword]) =>
+                renderShellScript("postgres/rejoin.sh", {
+                    IMAGE: args.image,
+                    VOLUME: args.volumeName,
+                    CONTAINER: args.containerName,
+                    NETWORK: network,
+                    UPSTREAM_HOST: upstream.host,
+                    UPSTREAM_PORT: upstream.port,
+                    REWIND_USER: REWIND_ROLE,
+                    REWIND_PASSWORD: rewindPassword,
+                    CA_PEM: ca,
+                    LIB: templateText("scripts/entrypoint-lib.sh"),
+                    SEED: renderShellScript("postgres/seed-replica.sh", {
+                        IMAGE: args.image,
+                        VOLUME: args.volumeName,
+                        NETWORK: network,
+                        IPV4: "",
+                        MASTER_HOST: upstream.host,
+                        MASTER_PORT: upstream.port,
+                        REPLICATION_USER: upstream.user,
+                        SLOT: upstream.slot,
+                        APPLICATION_NAME: upstream.applicationName,
+                        CA_PEM: ca,
+                        REPLICATION_PASSWORD: replicationPassword,
+                        LIB: templateText("scripts/entrypoint-lib.sh"),
+                    }),
+                }),
+            );
+        return args.host.command(
+            name,
+            { create: "bash -s", stdin: pulumi.secret(script), triggers: [upstream.host, upstream.port] },
+            { parent: this, dependsOn: [this.dataVolume.ready] },
+        );
     }
 
     /** The socket folder's volume, shared by PostgreSQL and its pgBackRest server (recreated at will: no data). */

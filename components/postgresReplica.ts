@@ -13,6 +13,8 @@ import {
     renderPgBackRestDbConf,
     renderPostgresLiveConf,
     renderShellScript,
+    REWIND_ROLE,
+    FOLLOWER_NAME,
     templateText,
 } from "./render";
 import { postgresContainer, PostgresTls } from "./postgres";
@@ -57,6 +59,11 @@ export interface PostgresReplicaArgs extends ServiceArgs {
     readonly socketVolumeName: string;
     /** The host exporter's textfile volume, where that server publishes the newest backups' metric. */
     readonly textfileVolume: DataVolume;
+    /**
+     * Where the master's host connects from, let in for replication and pg_rewind: its old-primary check asks this
+     * host who leads, and once promoted here it rejoins through its slot. Undefined: not let in.
+     */
+    readonly masterCidr: pulumi.Input<Cidr | undefined>;
     /** Failover: promote this standby once the old master (both its ports) no longer answers. */
     readonly promote?: {
         readonly oldMasterHost: pulumi.Input<string>;
@@ -76,6 +83,8 @@ export class PostgresReplica extends pulumi.ComponentResource {
     readonly fenced?: HostCommand;
     /** Failover: done when this host is the primary. */
     readonly promoted?: HostCommand;
+    /** Failover: the slot the old master streams through once it follows this host. */
+    readonly followerSlot?: HostCommand;
     readonly containerName: string;
 
     constructor(name: string, args: PostgresReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -149,14 +158,15 @@ export class PostgresReplica extends pulumi.ComponentResource {
         );
         const socketVolume: DataVolume = { name: socket.name, ready: socket };
         const hba = pulumi
-            .all([args.database, args.appUser, upstream, args.monitorUser])
-            .apply(([database, appUser, up, monitorUser]) =>
+            .all([args.database, args.appUser, upstream, args.monitorUser, args.masterCidr])
+            .apply(([database, appUser, up, monitorUser, masterCidr]) =>
                 renderPgHba({
                     role: "standby",
                     database,
                     appUser,
                     replicationUser: up.user,
-                    replicas: [],
+                    replicas: masterCidr ? [{ name: FOLLOWER_NAME, cidr: masterCidr }] : [],
+                    rewindUser: REWIND_ROLE,
                     appCidrs: args.appCidrs,
                     monitorUser,
                 }),
@@ -214,6 +224,16 @@ export class PostgresReplica extends pulumi.ComponentResource {
                 `${name}-promote`,
                 { create: `docker exec ${args.containerName} synaxic-promote` },
                 { parent: this, dependsOn: [this.fenced] },
+            );
+            // The old master rejoins through a slot of its own here (followHost on the master stack).
+            const slot = `${FOLLOWER_NAME}_slot`;
+            this.followerSlot = args.host.command(
+                `${name}-slot-${FOLLOWER_NAME}`,
+                {
+                    create: `docker exec ${args.containerName} synaxic-slot ensure ${slot}`,
+                    delete: `docker exec ${args.containerName} synaxic-slot drop ${slot}`,
+                },
+                { parent: this, dependsOn: [this.promoted] },
             );
         }
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });

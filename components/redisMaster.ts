@@ -17,6 +17,8 @@ export interface RedisMasterArgs extends ServiceArgs {
     readonly backlogSize: string;
     /** Users' tuning (redisSettings). */
     readonly settings: readonly RedisSetting[];
+    /** After a failover: replicate from the promoted replica's Redis (presenting this host's certificate). */
+    readonly follow?: { readonly host: string; readonly port: number };
 }
 
 export class RedisMaster extends pulumi.ComponentResource {
@@ -31,10 +33,11 @@ export class RedisMaster extends pulumi.ComponentResource {
         this.containerName = args.containerName;
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
         const settings: RedisConfSettings = {
-            role: "master",
+            role: args.follow ? "replica" : "master",
             tlsAuthClients: args.tlsAuthClients,
             backlogSize: args.backlogSize,
             settings: args.settings,
+            master: args.follow,
         };
         const service = redisContainer(`${name}-container`, {
             containerName: args.containerName,
@@ -45,6 +48,8 @@ export class RedisMaster extends pulumi.ComponentResource {
             live: renderRedisLiveConf(settings),
             password: args.password,
             tls: args.tls,
+            // The server certificate is good for client authentication too (TlsBundle's server uses).
+            clientTls: args.follow ? args.tls : undefined,
             host: args.host,
             parent: this,
         });

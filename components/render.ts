@@ -239,6 +239,8 @@ export interface PgHbaSettings {
     readonly appCidrs: readonly Cidr[];
     /** Monitoring on: the exporters' role, let in from the container's own docker network only. */
     readonly monitorUser?: string;
+    /** The rewind role, let in from each peer in `replicas`: the peer rewinds from this host once it leads. */
+    readonly rewindUser?: string;
 }
 
 function hbaLine(db: string, user: string, cidr: Cidr, comment: string): string {
@@ -246,7 +248,10 @@ function hbaLine(db: string, user: string, cidr: Cidr, comment: string): string 
 }
 
 export function renderPgHba(s: PgHbaSettings): string {
-    const replication = s.replicas.map((r) => hbaLine("replication", s.replicationUser, r.cidr, r.name));
+    const replication = s.replicas.flatMap((r) => [
+        hbaLine("replication", s.replicationUser, r.cidr, r.name),
+        ...(s.rewindUser ? [hbaLine("postgres", s.rewindUser, r.cidr, `${r.name} (pg_rewind)`)] : []),
+    ]);
     const application = s.appCidrs.map((c) => hbaLine(s.database, s.appUser, c, ""));
     if (s.monitorUser) {
         // samenet: the docker network the exporter shares with this container, whatever its subnet.
@@ -367,6 +372,12 @@ export const BACKUP_MAX_AGE_HOURS = 26;
 
 /** The exporters' PostgreSQL role (pg_monitor only). */
 export const MONITOR_ROLE = "synaxic_monitor";
+
+/** The role a returning old primary runs pg_rewind as, against whichever host leads (no superuser). */
+export const REWIND_ROLE = "synaxic_rewind";
+
+/** The slot and application name an old master streams through once it follows the promoted replica. */
+export const FOLLOWER_NAME = "master";
 /** The user Prometheus presents to the exporters, Alertmanager, and an operator to Prometheus. */
 export const METRICS_USER = "prometheus";
 /** Where monitoring containers find their files (they run as the image's user: no entrypoint of ours installs them). */

@@ -6,6 +6,7 @@ import * as random from "@pulumi/random";
 import {
     AuxiliaryHost,
     BackupSettings,
+    masterCidrMissing,
     MasterSettings,
     MonitoringSettings,
     ReplicaSettings,
@@ -38,7 +39,7 @@ import {
 } from "./contract";
 import { Host } from "./host";
 import { standbyParameters } from "./tuning";
-import { isIpAddress } from "./net";
+import { Cidr, isIpAddress, parseCidr } from "./net";
 import { backupNames, exporterNames, monitoringNames, serviceNames } from "./naming";
 import { PostgresMaster } from "./postgresMaster";
 import { PostgresReplica } from "./postgresReplica";
@@ -261,6 +262,8 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     const appPassword = password("postgres-app-password", s.secrets.postgresPassword);
     const replicationPassword = password("postgres-replication-password", s.secrets.replicationPassword);
     const redisPassword = password("redis-password", s.secrets.redisPassword);
+    const rewindPassword = password("postgres-rewind-password", undefined);
+    const follow = s.follow;
 
     const tls = new TlsBundle("tls", {
         caCommonName: `${s.namePrefix} replication CA`,
@@ -323,7 +326,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
             files: {
                 conf: pulumi.output(s3?.secrets).apply((s3Secrets) =>
                     renderPgBackRestDbConf({
-                        role: "primary",
+                        role: follow ? "standby" : "primary",
                         stanza,
                         repoHost: backup.host,
                         repoPort: backup.port,
@@ -341,6 +344,12 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
             restore: s.restoreFrom,
         },
         monitor: monSecrets && { user: MONITOR_ROLE, password: monSecrets.postgresMonitorPassword },
+        rewindPassword,
+        // The replicas' PostgreSQL, on this stack's port (README: every database host publishes the same ports).
+        peers: namedDatabaseHosts(s)
+            .filter((h) => h.name !== "master")
+            .map((h) => ({ host: h.address, port: s.postgresPort })),
+        follow: follow && { host: follow.host, port: follow.postgresPort },
     });
     const redis = new RedisMaster("redis", {
         host,
@@ -354,6 +363,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         tlsAuthClients: s.redisTlsAuthClients,
         backlogSize: s.redisBacklogSize,
         settings: s.redisSettings,
+        follow: follow && { host: follow.host, port: follow.redisPort },
     });
     const repository = backup && backupRepository(s, backup, tls, stanza, postgres, redis, redisPassword, s3);
     if (monitoring && monSecrets) {
@@ -409,6 +419,8 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         redisBacklogSize: s.redisBacklogSize,
         redisTlsAuthClients: s.redisTlsAuthClients,
         postgresParameters: s.postgresParameters,
+        rewindPassword,
+        ...(follow ? { following: follow.host } : {}),
         ...(s.backup && repository
             ? {
                   backup: {
@@ -442,14 +454,33 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         postgresUrl: pulumi.secret(
             pulumi.interpolate`postgresql://${s.dbUser}:${appPassword}@${s.advertisedHost}:${s.postgresPort}/${s.dbName}?sslmode=verify-full`,
         ),
-        SPRING_DATASOURCE_URL: jdbcUrl(s.advertisedHost, s.postgresPort, s.dbName, s.appCaPath, false),
+        ...(follow
+            ? {
+                  // Following: writes go to the host that leads; this one serves reads.
+                  SPRING_DATASOURCE_URL: jdbcUrl(follow.host, follow.postgresPort, s.dbName, s.appCaPath, false),
+                  SPRING_DATASOURCE_READONLY_URL: jdbcUrl(
+                      s.advertisedHost,
+                      s.postgresPort,
+                      s.dbName,
+                      s.appCaPath,
+                      true,
+                  ),
+                  SPRING_DATA_REDIS_HOST: follow.host,
+                  SPRING_DATA_REDIS_PORT: follow.redisPort,
+                  SYNAXIC_REDIS_READ_MODE: "REPLICA",
+                  SYNAXIC_REDIS_REPLICA_HOST: s.advertisedHost,
+                  SYNAXIC_REDIS_REPLICA_PORT: s.redisPort,
+              }
+            : {
+                  SPRING_DATASOURCE_URL: jdbcUrl(s.advertisedHost, s.postgresPort, s.dbName, s.appCaPath, false),
+                  SPRING_DATA_REDIS_HOST: s.advertisedHost,
+                  SPRING_DATA_REDIS_PORT: s.redisPort,
+                  SYNAXIC_REDIS_READ_MODE: "MASTER",
+              }),
         SPRING_DATASOURCE_USERNAME: s.dbUser,
         SPRING_DATASOURCE_PASSWORD: appPassword,
-        SPRING_DATA_REDIS_HOST: s.advertisedHost,
-        SPRING_DATA_REDIS_PORT: s.redisPort,
         SPRING_DATA_REDIS_PASSWORD: redisPassword,
         ...redisTlsEnvironment(s.appCaPath),
-        SYNAXIC_REDIS_READ_MODE: "MASTER",
     };
 }
 
@@ -513,6 +544,17 @@ function backupRepository(
     });
 }
 
+/**
+ * Where the master's host connects from: masterCidr, else its address when that is an IP address. Promoting needs it
+ * (the old master rejoins from there); otherwise without it the old-primary check just finds no answer here.
+ */
+function masterCidrOf(s: ReplicaSettings, masterHost: string): Cidr | undefined {
+    const found = s.masterCidr ?? (isIpAddress(masterHost) ? parseCidr(masterHost) : undefined);
+    // A name from the master stack's outputs: known in preview too, so this fails before anything changes.
+    if (!found && s.promote) throw masterCidrMissing(masterHost);
+    return found;
+}
+
 export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const master = new pulumi.StackReference("master", { name: s.masterStack });
     const out = masterReader(master);
@@ -566,6 +608,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         backupServerContainerName: names.pgBackRestContainer,
         socketVolumeName: names.postgresSocketVolume,
         textfileVolume,
+        masterCidr: pulumi.output(masterHost).apply((h) => masterCidrOf(s, h)),
         promote: s.promote
             ? { oldMasterHost: masterHost, oldRedisHost: masterRedisHost, oldRedisPort: masterRedisPort }
             : undefined,

@@ -181,6 +181,31 @@ finish_recovery() {
   log "recovered and promoted"
 }
 
+# A primary that another host has superseded must never take writes again. Each peer the master stack names
+# (uploads/peers: "<address> <port>" lines) is asked IDENTIFY_SYSTEM as the replication role: the same cluster on a
+# later timeline means a standby was promoted after this one last ran, so this one is an old primary that has not
+# been rewound. A peer that does not answer proves nothing either way: fencing (README, Failover) covers that case.
+refuse_if_superseded() {
+  [ -f "$UPLOADS/peers" ] || return 0
+  local control system timeline user host port answer peer_system peer_timeline
+  control=$(run_as postgres pg_controldata -D "$PGDATA")
+  system=$(sed -n 's/^Database system identifier: *//p' <<<"$control")
+  timeline=$(sed -n "s/^Latest checkpoint's TimeLineID: *//p" <<<"$control")
+  user=$(cat "$UPLOADS/replication.user")
+  while read -r host port; do
+    [ -n "$host" ] || continue
+    if ! answer=$(run_as postgres psql -X -At -F ' ' -w -c IDENTIFY_SYSTEM \
+        "host=$host port=$port user=$user replication=true connect_timeout=3 sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass" 2>/dev/null); then
+      log "peer $host:$port does not answer: cannot tell whether it was promoted (fencing covers that case)"
+      continue
+    fi
+    read -r peer_system peer_timeline _ <<<"$answer"
+    if [ "$peer_system" = "$system" ] && [ "$peer_timeline" -gt "$timeline" ]; then
+      die "refusing to start as a primary: $host:$port leads this cluster on timeline $peer_timeline, later than this copy's $timeline (it was promoted after this host last ran). Starting here would make two writable primaries. Rejoin this host as its standby: pulumi config set followHost $host && pulumi up (README, Failover)"
+    fi
+  done <"$UPLOADS/peers"
+}
+
 # Over TCP: the socket-only server of the first-start bootstrap must not count as up.
 healthcheck() {
   add_postgres_bin_to_path
@@ -200,6 +225,12 @@ main() {
   install_tls
   install_passfile
   install_pgbackrest
+  if [ "$role" = primary ] && cluster_exists && [ ! -f "$PGDATA/recovery.signal" ]; then
+    # Started without standby.signal, a standby's copy would serve writes on its primary's timeline: a fork.
+    [ ! -f "$PGDATA/standby.signal" ] \
+      || die "this volume holds a standby (standby.signal: it follows another host, followHost), not a primary: set followHost again; a standby becomes the primary only by promotion (README, Failover)"
+    refuse_if_superseded
+  fi
   if ! cluster_exists; then
     if [ "$mode" = take-over ]; then
       die "the volume holds no PostgreSQL cluster: postgresDataVolume must name the volume of the database to take over (docker volume ls on the host)"

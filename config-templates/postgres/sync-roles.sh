@@ -24,5 +24,11 @@ fi
     psql_set monitor_verifier "$UPLOADS/monitor.scram"
     cat /etc/synaxic/sql/sync-monitor-role.sql
   fi
+  # The role a returning old primary rewinds as (pg_rewind), on whichever host leads later.
+  if [ -f "$UPLOADS/rewind.scram" ]; then
+    psql_set rewind_user "$UPLOADS/rewind.user"
+    psql_set rewind_verifier "$UPLOADS/rewind.scram"
+    cat /etc/synaxic/sql/sync-rewind-role.sql
+  fi
 } | psql -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U postgres -d postgres -f -
 log "role passwords in sync with the configuration"

@@ -2,14 +2,17 @@
 // `promote: true` on the replica stack makes that host the primary (PostgreSQL promoted, Redis a master) and its
 // outputs give the application its writes. Refused while the old master still answers.
 import type { MasterOutputs, ReplicaOutputs } from "../../components/contract";
-import { pgQuery, redisConnect, redisInfo } from "./clients";
+import { pgQuery, redisConnect, redisInfo, waitFor } from "./clients";
 import { dockerOn, engineOf, HOSTS } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
 import { archiveNow, momentBetween, onRepository } from "./backups";
 import {
     BACKUP_ON_REPLICA_HOST,
+    commandOutput,
     deployPair,
+    IMAGES,
+    masterConfig,
     Deployment,
     endOfSuite,
     endpoints,
@@ -19,16 +22,18 @@ import {
     upProcess,
 } from "./stacks";
 import { figure, phase } from "./timing";
+import { serviceNames } from "../../components/naming";
 
 jest.setTimeout(300_000);
 
 let master: Deployment<MasterOutputs>;
+const MASTER_EXTRA = { synchronousReplication: "true", ...BACKUP_ON_REPLICA_HOST };
 let ep: ReturnType<typeof endpoints>;
 const inRecovery = async () => (await pgQuery<{ r: boolean }>(ep.replicaPg, "SELECT pg_is_in_recovery() AS r"))[0].r;
 
 beforeAll(async () => {
     // With backups to the replica's host: after the failover they must follow the new primary.
-    ({ master } = await deployPair({ synchronousReplication: "true", ...BACKUP_ON_REPLICA_HOST }, {}, phase));
+    ({ master } = await deployPair(MASTER_EXTRA, {}, phase));
     ep = endpoints(master);
     await pgQuery(ep.masterPg, FAULTS_TABLE);
     await waitStreaming(ep.masterPg);
@@ -118,5 +123,123 @@ describe("promote: true on the replica stack", () => {
         const again = await up("replica", replicaConfig({ promote: "true" }), master.outputs);
         expect(again.events.filter((e) => e.action !== "unchanged")).toEqual([]);
         expect(await inRecovery()).toBe(false);
+    });
+});
+
+/**
+ * Writes the old master takes while it is cut off from everyone (a socket-only server on its fenced volume): the
+ * split brain a rejoin must undo. It keeps WAL as the container's live.conf does (wal_keep_size 64MB): pg_rewind
+ * reads the old master's WAL back to the last checkpoint before the fork.
+ */
+function writeOnTheOldMasterAlone(row: number): void {
+    const volume = serviceNames("synaxic-e2e", "master").postgresVolume;
+    const script = [
+        "set -e",
+        'export PATH="$(echo /usr/lib/postgresql/*/bin):$PATH"',
+        'pg() { runuser -u postgres -- "$@"; }',
+        "pg pg_ctl -D /var/lib/postgresql/data -w -l /tmp/pg.log -o \"-c listen_addresses='' -c unix_socket_directories=/tmp -c synchronous_standby_names='' -c archive_mode=off -c wal_keep_size=64MB\" start >/dev/null",
+        `pg psql -X -q -v ON_ERROR_STOP=1 -h /tmp -U postgres -d synaxic -c "INSERT INTO fault_writes (run, n) VALUES ('divergent', ${row})"`,
+        "pg pg_ctl -D /var/lib/postgresql/data -m fast -w stop >/dev/null",
+    ].join("\n");
+    dockerOn(HOSTS.master, [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        `${volume}:/var/lib/postgresql/data`,
+        "--entrypoint",
+        "bash",
+        IMAGES.postgres,
+        "-c",
+        script,
+    ]);
+}
+
+describe("the old master's host returns", () => {
+    it("refuses to start its PostgreSQL as a primary: the promoted replica leads on a later timeline", async () => {
+        writeOnTheOldMasterAlone(1);
+        dockerOn(HOSTS.master, ["start", NAMES.masterPostgres]);
+        const exited = await waitFor("the old primary's container to stop", 60, async () => {
+            const state = dockerOn(HOSTS.master, [
+                "inspect",
+                "-f",
+                "{{.State.Running}} {{.State.ExitCode}}",
+                NAMES.masterPostgres,
+            ]);
+            return state.startsWith("false") ? state : undefined;
+        });
+        expect(exited.value).not.toBe("false 0");
+        expect(await HOSTS.master.docker.logs(NAMES.masterPostgres)).toMatch(
+            new RegExp(
+                `refusing to start as a primary: ${HOSTS.replica.linkIp.replace(/\./g, "\\.")}:5432 leads this cluster on timeline 2, later than this copy's 1`,
+            ),
+        );
+    });
+
+    it("followHost: rewound with pg_rewind (no base backup), streams through its slot on the new primary; its divergent writes gone, Redis a replica", async () => {
+        const started = Date.now();
+        const followed: Deployment<MasterOutputs> = await phase(
+            "apply: master stack following the promoted replica",
+            () => up("master", masterConfig({ ...MASTER_EXTRA, followHost: HOSTS.replica.linkIp })),
+        );
+        const seconds = (Date.now() - started) / 1000;
+        const log = commandOutput("master", "postgres-rejoin").stderr;
+        expect(log).toMatch(/pg_rewind from 10\.231\.0\.20:5432 as synaxic_rewind/);
+        expect(log).toMatch(/rewound in [\d.]+ s: starts as a standby/);
+        expect(log).not.toMatch(/pg_basebackup|re-seeding/);
+        const newPrimary = ep.replicaPg;
+        const streamed = await waitFor("the old master to stream from the new primary", 120, async () => {
+            const rows = await pgQuery<{ state: string; slot: string | null }>(
+                newPrimary,
+                "SELECT r.state, s.slot_name AS slot FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE r.application_name = 'master'",
+            );
+            return rows[0]?.state === "streaming" ? rows[0] : undefined;
+        });
+        expect(streamed.value.slot).toBe("master_slot");
+        const oldMaster = ep.masterPg;
+        expect((await pgQuery<{ r: boolean }>(oldMaster, "SELECT pg_is_in_recovery() AS r"))[0].r).toBe(true);
+        // The split-brain row is gone; what the new primary took since is there.
+        await waitFor("the old master to replay the new primary's rows", 30, async () =>
+            (
+                await pgQuery<{ n: number }>(
+                    oldMaster,
+                    "SELECT count(*)::int AS n FROM fault_writes WHERE run = 'after'",
+                )
+            )[0].n >= 2
+                ? true
+                : undefined,
+        );
+        expect(await pgQuery(oldMaster, "SELECT count(*)::int AS n FROM fault_writes WHERE run = 'divergent'")).toEqual(
+            [{ n: 0 }],
+        );
+        // Redis: the old master replicates the promoted one.
+        const redis = await waitFor("the old master's Redis to sync", 60, async () => {
+            const info = await redisInfo(ep.masterRedis, "replication");
+            return info.master_link_status === "up" ? info : undefined;
+        });
+        expect([redis.value.role, redis.value.master_host]).toEqual(["slave", HOSTS.replica.linkIp]);
+        const r = redisConnect(ep.masterRedis);
+        await r.connect();
+        expect(await r.get("after-failover")).toBe("1");
+        r.disconnect();
+        // The application's environment from this stack sends writes to the host that leads.
+        expect(new URL(followed.outputs.SPRING_DATASOURCE_URL.replace(/^jdbc:/, "")).hostname).toBe(
+            HOSTS.replica.linkIp,
+        );
+        expect([followed.outputs.SPRING_DATA_REDIS_HOST, followed.outputs.following]).toEqual([
+            HOSTS.replica.linkIp,
+            HOSTS.replica.linkIp,
+        ]);
+        figure(
+            "rejoin: the old master, SIGKILLed with a divergent write, followHost",
+            "pg_rewind, no base backup; streaming through master_slot; divergent write gone",
+            `master stack's up ${seconds.toFixed(1)} s; ${log.match(/rewound in [\d.]+ s/)?.[0]}`,
+        );
+    });
+
+    it("changes nothing when applied again: a healthy standby is not rewound twice", async () => {
+        const again = await up("master", masterConfig({ ...MASTER_EXTRA, followHost: HOSTS.replica.linkIp }));
+        expect(again.events.filter((e) => e.action !== "unchanged")).toEqual([]);
     });
 });

@@ -10,6 +10,7 @@ import { runProgram, ProgramRun } from "../helpers/program";
 import { DockerError } from "./docker";
 import { HOSTS, SSH_AGENT_SOCK, SSH_KEY, TestHost } from "./hosts";
 import { ProviderEvent, realProvider } from "./provider";
+import type { Saved } from "./provider-kinds";
 import { report } from "./timing";
 
 export const STATE_DIR = process.env.SYNAXIC_E2E_STATE ?? "/var/tmp/synaxic-e2e";
@@ -276,6 +277,16 @@ export function endpoints(master: Pick<Deployment, "outputs">) {
         masterRedis: { host: HOSTS.master.linkIp, port: PORTS.redis, password: redisPassword, ca },
         replicaRedis: { host: HOSTS.replica.linkIp, port: PORTS.redis, password: redisPassword, ca },
     };
+}
+
+/** What a command resource printed when it last ran (the command provider keeps stdout and stderr in state). */
+export function commandOutput(stateName: string, name: string): { stdout: string; stderr: string } {
+    const saved: Record<string, Saved> = JSON.parse(
+        fs.readFileSync(path.join(STATE_DIR, `state-${stateName}.json`), "utf8"),
+    );
+    const found = Object.values(saved).find((r) => r.name === name && r.type.startsWith("command:"));
+    if (!found) throw new Error(`no command ${name} in the ${stateName} stack's state`);
+    return { stdout: String(found.outputs.stdout ?? ""), stderr: String(found.outputs.stderr ?? "") };
 }
 
 /** Both stacks up from nothing, timed as phases. */

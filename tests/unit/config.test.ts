@@ -265,6 +265,20 @@ describe("bad input is refused before anything is created, naming the key and th
             /future/,
         ],
         [
+            "following and restoring at once",
+            () => backups({ followHost: "203.0.113.20", restoreFrom: "latest" }),
+            "followHost",
+            /pulumi config rm restoreFrom/,
+        ],
+        ["following itself", () => master({ ...VPS, followHost: "203.0.113.10" }), "followHost", /own advertisedHost/],
+        ["a follow address that is no host", () => master({ followHost: "db master" }), "followHost", /host name/],
+        [
+            "a master CIDR that is no address",
+            () => replica({ masterCidr: "master" }),
+            "masterCidr",
+            /IP address or CIDR/,
+        ],
+        [
             "a backup setting with backups off",
             () => master({ restoreFrom: "latest" }),
             "restoreFrom",

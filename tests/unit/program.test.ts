@@ -236,7 +236,8 @@ describe("master stack", () => {
                 .ofType("random:index/randomPassword:RandomPassword")
                 .map((r) => r.name)
                 .sort(),
-        ).toEqual(["postgres-replication-password", "redis-password"]);
+            // The rewind role's password is always generated: no one types it.
+        ).toEqual(["postgres-replication-password", "postgres-rewind-password", "redis-password"]);
     });
 
     it("makes every password, key and URL with a password a secret output, itself", async () => {
@@ -261,6 +262,63 @@ const S3_WHERE = {
     uriStyle: "path" as const,
     retentionFull: 4,
 };
+
+describe("master stack: who leads", () => {
+    it("asks each replica who leads before starting as a primary, with the replication password in a 0600 file", async () => {
+        const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
+        const pg = container(run, "synaxic-postgres-prod");
+        expect(upload(pg, "/etc/synaxic/uploads/peers").content).toBe("db-replica.example.com 5432\n");
+        const pgpass = upload(pg, "/etc/synaxic/uploads/replication.pgpass");
+        expect(pgpass.permissions).toBe("0600");
+        expect(pgpass.content).toMatch(/^db-replica\.example\.com:5432:\*:replicator:[A-Za-z0-9]+$/m);
+        expect(upload(pg, "/etc/synaxic/uploads/rewind.scram").content).toMatch(/^SCRAM-SHA-256\$4096:/);
+        expect(upload(pg, "/etc/synaxic/postgres/pg_hba.conf").content).toMatch(
+            /^hostssl +postgres +synaxic_rewind +203\.0\.113\.20\/32 +scram-sha-256 +# replica1 \(pg_rewind\)$/m,
+        );
+        expect(run.outputs.rewindPassword.secret).toBe(true);
+        expect(run.outputs.following).toBeUndefined();
+    });
+
+    it("with followHost: rewinds the volume before a standby's container streams from the promoted replica", async () => {
+        const run = await runProgram({ stack: "master", config: { ...MASTER_CONFIG, followHost: "203.0.113.20" } });
+        const pg = container(run, "synaxic-postgres-prod");
+        expect(pg.inputs.command).toEqual(["standby"]);
+        const conf = upload(pg, "/etc/synaxic/postgres/postgresql.conf").content;
+        expect(conf).toMatch(
+            /^primary_conninfo = 'host=203\.0\.113\.20 port=5432 user=replicator application_name=master /m,
+        );
+        expect(conf).toMatch(/^primary_slot_name = 'master_slot'$/m);
+        expect(upload(pg, "/etc/synaxic/uploads/replication.pgpass").content).toMatch(
+            /^203\.0\.113\.20:5432:\*:replicator:/m,
+        );
+        const rejoin = run.named("postgres-rejoin");
+        expect(rejoin.inputs.create).toBe("bash -s");
+        expect(rejoin.inputs.stdin).toContain("UPSTREAM_HOST='203.0.113.20'");
+        expect(rejoin.inputs.stdin).toContain("REWIND_USER='synaxic_rewind'");
+        expect(rejoin.inputs.stdin).toContain("pg_rewind --target-pgdata");
+        expect(rejoin.inputs.triggers).toEqual(["203.0.113.20", 5432]);
+        expect(rejoin.secretPaths).toContain("stdin");
+        expect(run.dependsOn(pg, rejoin)).toBe(true);
+        // The replicas' slots are the leader's business now.
+        expect(run.resources.filter((r) => /slot/.test(r.name))).toEqual([]);
+        const redis = container(run, "synaxic-redis-prod");
+        expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 203\.0\.113\.20 6380$/m);
+        expect(upload(redis, "/etc/synaxic/uploads/client.key").permissions).toBe("0600");
+        expect(run.outputs.SPRING_DATASOURCE_URL.value).toMatch(/^jdbc:postgresql:\/\/203\.0\.113\.20:5432\//);
+        expect([
+            run.outputs.SPRING_DATA_REDIS_HOST.value,
+            run.outputs.SYNAXIC_REDIS_READ_MODE.value,
+            run.outputs.SYNAXIC_REDIS_REPLICA_HOST.value,
+            run.outputs.following.value,
+        ]).toEqual(["203.0.113.20", "REPLICA", "203.0.113.10", "203.0.113.20"]);
+    });
+
+    it("without followHost: no rejoin", async () => {
+        const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
+        expect(run.resources.filter((r) => /rejoin/.test(r.name))).toEqual([]);
+        expect(container(run, "synaxic-postgres-prod").inputs.command).toEqual(["primary"]);
+    });
+});
 
 describe("master stack with backups", () => {
     const BACKUP_CONFIG = {
@@ -649,7 +707,38 @@ describe("replica stack", () => {
 
     it("without promote: no fence check and no promotion", async () => {
         const run = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
-        expect(run.resources.filter((r) => /fence|promote/.test(r.name))).toEqual([]);
+        expect(run.resources.filter((r) => /fence|promote|slot/.test(r.name))).toEqual([]);
+    });
+
+    it("lets the master's host in for replication and pg_rewind; promoted, it holds the old master's slot", async () => {
+        const plain = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
+        const hba = upload(container(plain, "synaxic-postgres-replica"), "/etc/synaxic/postgres/pg_hba.conf").content;
+        expect(hba).toMatch(/^hostssl +replication +replicator +203\.0\.113\.10\/32 +scram-sha-256 +# master$/m);
+        expect(hba).toMatch(/^hostssl +postgres +synaxic_rewind +203\.0\.113\.10\/32 +scram-sha-256/m);
+        const promoted = await runProgram({
+            stack: "replica",
+            config: { ...REPLICA_CONFIG, promote: "true", masterCidr: "198.51.100.7" },
+            stackOutputs: MASTER_OUTPUTS,
+        });
+        expect(
+            upload(container(promoted, "synaxic-postgres-replica"), "/etc/synaxic/postgres/pg_hba.conf").content,
+        ).toMatch(/^hostssl +replication +replicator +198\.51\.100\.7\/32 /m);
+        const slot = promoted.named("postgres-slot-master");
+        expect([slot.inputs.create, slot.inputs.delete]).toEqual([
+            "docker exec synaxic-postgres-replica synaxic-slot ensure master_slot",
+            "docker exec synaxic-postgres-replica synaxic-slot drop master_slot",
+        ]);
+        expect(promoted.dependsOn(slot, promoted.named("postgres-promote"))).toBe(true);
+    });
+
+    it("refuses to promote when the old master's address is a name and masterCidr is unset", async () => {
+        await expect(
+            runProgram({
+                stack: "replica",
+                config: { ...REPLICA_CONFIG, promote: "true", masterHost: "db-master.example.com" },
+                stackOutputs: MASTER_OUTPUTS,
+            }),
+        ).rejects.toThrow(/"synaxic-replication:masterCidr".*Fix: pulumi config set masterCidr/);
     });
 
     const replicaRun = (config: Record<string, string> = {}) =>
