@@ -1,6 +1,6 @@
 // What a PostgreSQL container carries on either side: our entrypoint, config, TLS files and the status tools.
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORTS, PG_PATHS } from "./render";
+import { CONTAINER_PORTS, PG_PATHS, renderShellScript, REWIND_ROLE, UpstreamSettings } from "./render";
 import {
     entrypointUploads,
     Placement,
@@ -13,7 +13,7 @@ import {
     DataVolume,
 } from "./service";
 import { templateText } from "./render";
-import { Host } from "./host";
+import { Host, HostCommand } from "./host";
 import { pgBackRestUploads, PgBackRestFiles } from "./backup";
 import { KeyPair } from "./tlsBundle";
 
@@ -90,4 +90,83 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         parent: a.parent,
         dependsOn: a.dependsOn,
     });
+}
+
+/** Where a standby's volume is filled from: its upstream, over verify-full TLS, as the replication role. */
+export interface SeedSource {
+    readonly image: string;
+    readonly volumeName: string;
+    readonly networkName: string;
+    /** The standby's fixed address on that network, if any. */
+    readonly ipv4?: string;
+    readonly upstream: UpstreamSettings;
+    readonly caCertPem: string;
+    readonly replicationPassword: string;
+}
+
+/** seed-replica.sh for a volume: pg_basebackup through the upstream's slot, only into an empty volume. */
+export function renderSeedScript(s: SeedSource): string {
+    return renderShellScript("postgres/seed-replica.sh", {
+        IMAGE: s.image,
+        VOLUME: s.volumeName,
+        NETWORK: s.networkName,
+        IPV4: s.ipv4 ?? "",
+        MASTER_HOST: s.upstream.host,
+        MASTER_PORT: s.upstream.port,
+        REPLICATION_USER: s.upstream.user,
+        SLOT: s.upstream.slot,
+        APPLICATION_NAME: s.upstream.applicationName,
+        CA_PEM: s.caCertPem,
+        REPLICATION_PASSWORD: s.replicationPassword,
+        LIB: templateText("scripts/entrypoint-lib.sh"),
+    });
+}
+
+export interface RejoinArgs {
+    readonly host: Host;
+    readonly containerName: string;
+    /** What the volume is re-seeded from when pg_rewind cannot rewind it (the upstream is pg_rewind's source too). */
+    readonly seed: pulumi.Input<SeedSource>;
+    /** The rewind role's password (the role replicates from whichever host created it); undefined: none known. */
+    readonly rewindPassword: pulumi.Input<string | undefined>;
+    /** Start the container again afterwards: where the up that rejoins does not replace it. */
+    readonly restart: boolean;
+    readonly parent: pulumi.Resource;
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * A volume that holds a primary (an old master, a promoted replica) made a standby of its upstream before its
+ * container serves: rejoin.sh stops the container, rewinds with pg_rewind as the rewind role, or keeps the old cluster
+ * in a volume of its own and re-seeds when that is impossible. A standby's volume is left alone. Runs again when the
+ * upstream's address changes.
+ */
+export function rejoinCommand(name: string, a: RejoinArgs): HostCommand {
+    const seed = pulumi.output(a.seed);
+    const script = pulumi.all([seed, a.rewindPassword]).apply(([s, rewindPassword]) =>
+        renderShellScript("postgres/rejoin.sh", {
+            IMAGE: s.image,
+            VOLUME: s.volumeName,
+            CONTAINER: a.containerName,
+            NETWORK: s.networkName,
+            UPSTREAM_HOST: s.upstream.host,
+            UPSTREAM_PORT: s.upstream.port,
+            REWIND_USER: REWIND_ROLE,
+            // Without it pg_rewind cannot log in: the fallback (a base backup) applies, and the log says why.
+            REWIND_PASSWORD: rewindPassword ?? "",
+            CA_PEM: s.caCertPem,
+            LIB: templateText("scripts/entrypoint-lib.sh"),
+            SEED: renderSeedScript(s),
+            RESTART: a.restart ? "yes" : "no",
+        }),
+    );
+    return a.host.command(
+        name,
+        {
+            create: "bash -s",
+            stdin: pulumi.secret(script),
+            triggers: [seed.upstream.host, seed.upstream.port],
+        },
+        { parent: a.parent, dependsOn: a.dependsOn },
+    );
 }

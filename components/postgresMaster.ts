@@ -7,18 +7,17 @@ import { Cidr } from "./net";
 import {
     FOLLOWER_NAME,
     PostgresConfSettings,
+    renderPeers,
     renderPgHba,
     renderPgpass,
     renderPostgresConf,
     renderPostgresLiveConf,
-    renderShellScript,
     REWIND_ROLE,
-    templateText,
     UpstreamSettings,
 } from "./render";
 import { scramVerifier } from "./scram";
 import type { PgParameter } from "./tuning";
-import { postgresContainer, PostgresTls } from "./postgres";
+import { postgresContainer, PostgresTls, rejoinCommand } from "./postgres";
 import { DataVolume, dataVolume, privateFile, publicFile, ServiceArgs, ServiceContainer, UPLOAD_DIR } from "./service";
 import { pgBackRestServer, PgBackRestFiles } from "./backup";
 import type { RestoreTarget } from "./config";
@@ -126,7 +125,27 @@ export class PostgresMaster extends pulumi.ComponentResource {
             monitorUser: args.monitor?.user,
         });
         // Following: the volume is rewound (or, failing that, re-seeded) before the standby's container starts on it.
-        const rejoined = upstream && this.rejoin(`${name}-rejoin`, upstream, args);
+        const rejoined =
+            upstream &&
+            rejoinCommand(`${name}-rejoin`, {
+                host: args.host,
+                containerName: args.containerName,
+                seed: pulumi
+                    .all([args.placement.networkName, args.tls.caCertPem, args.replicationPassword])
+                    .apply(([networkName, caCertPem, replicationPassword]) => ({
+                        image: args.image,
+                        volumeName: args.volumeName,
+                        networkName,
+                        upstream,
+                        caCertPem,
+                        replicationPassword,
+                    })),
+                rewindPassword: args.rewindPassword,
+                // Its container is replaced (primary to standby) by the same up.
+                restart: false,
+                parent: this,
+                dependsOn: [this.dataVolume.ready],
+            });
         // The replication password: this host asks its peers who leads (and streams, following).
         const passfile = pulumi.secret(
             pulumi
@@ -166,7 +185,7 @@ export class PostgresMaster extends pulumi.ComponentResource {
                     ? [privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile)]
                     : []),
                 ...(args.peers.length > 0
-                    ? [publicFile(`${UPLOAD_DIR}/peers`, args.peers.map((p) => `${p.host} ${p.port}\n`).join(""))]
+                    ? [publicFile(`${UPLOAD_DIR}/peers`, renderPeers(args.peers, args.replicationUser))]
                     : []),
                 privateFile(`${UPLOAD_DIR}/rewind.user`, REWIND_ROLE),
                 privateFile(`${UPLOAD_DIR}/rewind.scram`, this.verifier(`${name}-rewind`, args.rewindPassword)),
@@ -230,48 +249,6 @@ export class PostgresMaster extends pulumi.ComponentResource {
             ]),
         );
         this.registerOutputs({ containerName: this.containerName, dataVolume: this.dataVolume.name });
-    }
-
-    /**
-     * Rewinds the old primary's volume to the leader's history (the container stopped first), or keeps the old
-     * cluster in a volume of its own and re-seeds when pg_rewind cannot; re-run when the leader's address changes.
-     */
-    private rejoin(name: string, upstream: UpstreamSettings, args: PostgresMasterArgs): HostCommand {
-        const script = pulumi
-            .all([args.placement.networkName, args.tls.caCertPem, args.replicationPassword, args.rewindPassword])
-            .apply(([network, ca, replicationPassword, rewindPassword]) =>
-                renderShellScript("postgres/rejoin.sh", {
-                    IMAGE: args.image,
-                    VOLUME: args.volumeName,
-                    CONTAINER: args.containerName,
-                    NETWORK: network,
-                    UPSTREAM_HOST: upstream.host,
-                    UPSTREAM_PORT: upstream.port,
-                    REWIND_USER: REWIND_ROLE,
-                    REWIND_PASSWORD: rewindPassword,
-                    CA_PEM: ca,
-                    LIB: templateText("scripts/entrypoint-lib.sh"),
-                    SEED: renderShellScript("postgres/seed-replica.sh", {
-                        IMAGE: args.image,
-                        VOLUME: args.volumeName,
-                        NETWORK: network,
-                        IPV4: "",
-                        MASTER_HOST: upstream.host,
-                        MASTER_PORT: upstream.port,
-                        REPLICATION_USER: upstream.user,
-                        SLOT: upstream.slot,
-                        APPLICATION_NAME: upstream.applicationName,
-                        CA_PEM: ca,
-                        REPLICATION_PASSWORD: replicationPassword,
-                        LIB: templateText("scripts/entrypoint-lib.sh"),
-                    }),
-                }),
-            );
-        return args.host.command(
-            name,
-            { create: "bash -s", stdin: pulumi.secret(script), triggers: [upstream.host, upstream.port] },
-            { parent: this, dependsOn: [this.dataVolume.ready] },
-        );
     }
 
     /** The socket folder's volume, shared by PostgreSQL and its pgBackRest server (recreated at will: no data). */

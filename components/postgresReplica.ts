@@ -12,15 +12,15 @@ import {
     renderPostgresConf,
     renderPgBackRestDbConf,
     renderPostgresLiveConf,
-    renderShellScript,
+    renderPeers,
     REWIND_ROLE,
     FOLLOWER_NAME,
     templateText,
 } from "./render";
-import { postgresContainer, PostgresTls } from "./postgres";
+import { postgresContainer, PostgresTls, rejoinCommand, renderSeedScript, SeedSource } from "./postgres";
 import { BACKUP_CN, pgBackRestServer, PgBackRestFiles, s3CaFile, s3RepositoryConf } from "./backup";
 import type { BackupExports, BackupS3Secrets } from "./contract";
-import { DataVolume, dataVolume, privateFile, ServiceArgs, UPLOAD_DIR } from "./service";
+import { DataVolume, dataVolume, privateFile, publicFile, ServiceArgs, UPLOAD_DIR } from "./service";
 
 /** The standby; its image must run the primary's major version (pg_basebackup copies its files). */
 export interface PostgresReplicaArgs extends ServiceArgs {
@@ -64,6 +64,8 @@ export interface PostgresReplicaArgs extends ServiceArgs {
      * host who leads, and once promoted here it rejoins through its slot. Undefined: not let in.
      */
     readonly masterCidr: pulumi.Input<Cidr | undefined>;
+    /** The rewind role's password (the master stack's; undefined from a master stack made before it). */
+    readonly rewindPassword: pulumi.Input<string | undefined>;
     /** Failover: promote this standby once the old master (both its ports) no longer answers. */
     readonly promote?: {
         readonly oldMasterHost: pulumi.Input<string>;
@@ -83,6 +85,8 @@ export class PostgresReplica extends pulumi.ComponentResource {
     readonly fenced?: HostCommand;
     /** Failover: done when this host is the primary. */
     readonly promoted?: HostCommand;
+    /** Not promoted: done when the volume holds a standby (rewound if it led before). */
+    readonly rejoined?: HostCommand;
     /** Failover: the slot the old master streams through once it follows this host. */
     readonly followerSlot?: HostCommand;
     readonly containerName: string;
@@ -95,32 +99,38 @@ export class PostgresReplica extends pulumi.ComponentResource {
             .all([args.primaryHost, args.primaryPort, args.replicationUser])
             .apply(([host, port, user]) => ({ host, port, user, slot: args.slot, applicationName: args.replicaName }));
 
-        const seedScript = pulumi
+        const seedSource: pulumi.Output<SeedSource> = pulumi
             .all([upstream, args.placement.networkName, args.tls.caCertPem, args.replicationPassword])
-            .apply(([up, network, ca, password]) =>
-                renderShellScript("postgres/seed-replica.sh", {
-                    IMAGE: args.image,
-                    VOLUME: args.volumeName,
-                    NETWORK: network,
-                    IPV4: args.placement.ipv4Address ?? "",
-                    MASTER_HOST: up.host,
-                    MASTER_PORT: up.port,
-                    REPLICATION_USER: up.user,
-                    SLOT: up.slot,
-                    APPLICATION_NAME: up.applicationName,
-                    CA_PEM: ca,
-                    REPLICATION_PASSWORD: password,
-                    LIB: templateText("scripts/entrypoint-lib.sh"),
-                }),
-            );
+            .apply(([up, networkName, caCertPem, replicationPassword]) => ({
+                image: args.image,
+                volumeName: args.volumeName,
+                networkName,
+                ipv4: args.placement.ipv4Address,
+                upstream: up,
+                caCertPem,
+                replicationPassword,
+            }));
         this.seed = args.host.command(
             `${name}-seed`,
             {
                 create: "bash -s",
-                stdin: pulumi.secret(seedScript),
+                stdin: pulumi.secret(seedSource.apply(renderSeedScript)),
             },
             { parent: this, dependsOn: [this.dataVolume.ready] },
         );
+        // A standby that led (promote, now false again: a switchover back) is rewound to the master's history before
+        // it serves; one that never led is left alone. Not while promoted: then it leads.
+        this.rejoined = args.promote
+            ? undefined
+            : rejoinCommand(`${name}-rejoin`, {
+                  host: args.host,
+                  containerName: args.containerName,
+                  seed: seedSource,
+                  rewindPassword: args.rewindPassword,
+                  restart: true,
+                  parent: this,
+                  dependsOn: [this.seed],
+              });
 
         const backup = pulumi.output(args.backup);
         const settings = pulumi
@@ -184,11 +194,18 @@ export class PostgresReplica extends pulumi.ComponentResource {
             live: settings.apply(renderPostgresLiveConf),
             hba,
             tls: args.tls,
-            extraUploads: [privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile)],
+            extraUploads: [
+                privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile),
+                // Serving writes (promoted), it first asks the master's host who leads (entrypoint, peers).
+                publicFile(
+                    `${UPLOAD_DIR}/peers`,
+                    upstream.apply((up) => renderPeers([up], up.user)),
+                ),
+            ],
             backup: { files: backupFiles, socketVolume },
             host: args.host,
             parent: this,
-            dependsOn: [this.seed],
+            dependsOn: [this.rejoined ?? this.seed],
         });
         this.container = service.container;
         this.ready = service.ready;

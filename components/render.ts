@@ -266,6 +266,11 @@ export function renderPgHba(s: PgHbaSettings): string {
     });
 }
 
+/** The other database hosts a PostgreSQL container asks who leads before it serves writes (the entrypoint's peers). */
+export function renderPeers(peers: ReadonlyArray<{ host: string; port: number }>, replicationUser: string): string {
+    return peers.map((p) => `${p.host} ${p.port} ${replicationUser}\n`).join("");
+}
+
 /** A libpq password file line; `:` and `\` are escaped as libpq requires. */
 export function renderPgpass(host: string, port: number, user: string, password: string): string {
     const esc = (v: string) => v.replace(/[\\:]/g, (c) => `\\${c}`);

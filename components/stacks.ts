@@ -609,6 +609,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         socketVolumeName: names.postgresSocketVolume,
         textfileVolume,
         masterCidr: pulumi.output(masterHost).apply((h) => masterCidrOf(s, h)),
+        rewindPassword: out("rewindPassword"),
         promote: s.promote
             ? { oldMasterHost: masterHost, oldRedisHost: masterRedisHost, oldRedisPort: masterRedisPort }
             : undefined,

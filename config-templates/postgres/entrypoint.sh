@@ -182,7 +182,7 @@ finish_recovery() {
 }
 
 # A primary that another host has superseded must never take writes again. Each peer the master stack names
-# (uploads/peers: "<address> <port>" lines) is asked IDENTIFY_SYSTEM as the replication role: the same cluster on a
+# (uploads/peers: "<address> <port> <replication role>" lines) is asked IDENTIFY_SYSTEM as that role: the same cluster on a
 # later timeline means a standby was promoted after this one last ran, so this one is an old primary that has not
 # been rewound. A peer that does not answer proves nothing either way: fencing (README, Failover) covers that case.
 refuse_if_superseded() {
@@ -191,8 +191,7 @@ refuse_if_superseded() {
   control=$(run_as postgres pg_controldata -D "$PGDATA")
   system=$(sed -n 's/^Database system identifier: *//p' <<<"$control")
   timeline=$(sed -n "s/^Latest checkpoint's TimeLineID: *//p" <<<"$control")
-  user=$(cat "$UPLOADS/replication.user")
-  while read -r host port; do
+  while read -r host port user; do
     [ -n "$host" ] || continue
     if ! answer=$(run_as postgres psql -X -At -F ' ' -w -c IDENTIFY_SYSTEM \
         "host=$host port=$port user=$user replication=true connect_timeout=3 sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass" 2>/dev/null); then
@@ -204,6 +203,30 @@ refuse_if_superseded() {
       die "refusing to start as a primary: $host:$port leads this cluster on timeline $peer_timeline, later than this copy's $timeline (it was promoted after this host last ran). Starting here would make two writable primaries. Rejoin this host as its standby: pulumi config set followHost $host && pulumi up (README, Failover)"
     fi
   done <"$UPLOADS/peers"
+}
+
+# A volume that holds a standby, in a container that must lead (followHost removed): promoted, on a new timeline,
+# before anything connects. Only while no peer's PostgreSQL answers: the host that led must be stopped first (the
+# switchover command does it), or two primaries would exist.
+promote_standby_copy() {
+  local host port
+  if [ -f "$UPLOADS/peers" ]; then
+    while read -r host port _; do
+      [ -n "$host" ] || continue
+      if timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
+        die "this volume holds a standby and $host:$port still answers: promoting here would make two writable primaries. Stop that host's PostgreSQL first (npm run switchover does it in order), or set followHost back (README, Failover)"
+      fi
+    done <"$UPLOADS/peers"
+  fi
+  log "this volume holds a standby and this host leads now: promoting it"
+  start_socket_server 3600 /tmp/promotion.log
+  local sql='SELECT pg_promote(true, 60)'
+  [ "$(run_as postgres psql -X -Atq -h "$SOCKET_DIR" -U postgres -d postgres -c "$sql")" = t ] \
+    || { tail -n 30 /tmp/promotion.log >&2; die "the promotion did not finish within 60 s (log above)"; }
+  # The end-of-recovery checkpoint before anything reads pg_control (pgBackRest, pg_rewind on the other host).
+  run_as postgres psql -X -q -h "$SOCKET_DIR" -U postgres -d postgres -c CHECKPOINT
+  stop_socket_server
+  log "promoted: timeline $(run_as postgres pg_controldata -D "$PGDATA" | sed -n "s/^Latest checkpoint's TimeLineID: *//p")"
 }
 
 # Over TCP: the socket-only server of the first-start bootstrap must not count as up.
@@ -225,11 +248,14 @@ main() {
   install_tls
   install_passfile
   install_pgbackrest
-  if [ "$role" = primary ] && cluster_exists && [ ! -f "$PGDATA/recovery.signal" ]; then
-    # Started without standby.signal, a standby's copy would serve writes on its primary's timeline: a fork.
-    [ ! -f "$PGDATA/standby.signal" ] \
-      || die "this volume holds a standby (standby.signal: it follows another host, followHost), not a primary: set followHost again; a standby becomes the primary only by promotion (README, Failover)"
-    refuse_if_superseded
+  if cluster_exists && [ ! -f "$PGDATA/recovery.signal" ]; then
+    if [ ! -f "$PGDATA/standby.signal" ]; then
+      # It would serve writes: a primary, or a standby promoted here (its container keeps the standby role).
+      refuse_if_superseded
+    elif [ "$role" = primary ]; then
+      # The host leads again (followHost removed: a switchover back): this standby's copy is promoted.
+      promote_standby_copy
+    fi
   fi
   if ! cluster_exists; then
     if [ "$mode" = take-over ]; then

@@ -3,8 +3,9 @@
 # text on stdin after the variables below (rendered by the program; passwords never reach a command line):
 #   IMAGE VOLUME CONTAINER NETWORK UPSTREAM_HOST UPSTREAM_PORT REWIND_USER REWIND_PASSWORD CA_PEM LIB
 #   SEED (the rendered seed-replica.sh for this host: the fallback)
-# The old container is stopped first (it must never serve as a primary again). A cluster that is a standby already
-# is left as it is (a re-run). Otherwise pg_rewind brings it back to where the new primary's history forked, with
+#   RESTART (yes: start the container again afterwards, where the up does not replace it)
+# A volume that holds a standby already (a re-run, or a replica that never led) is left as it is, its container
+# untouched. Otherwise the old container is stopped first (it must never serve as a primary again). Otherwise pg_rewind brings it back to where the new primary's history forked, with
 # the rewind role's file functions; only when that is impossible (another cluster, WAL gone) is the cluster moved to
 # a volume of its own and the volume re-seeded with pg_basebackup, and the log says so.
 set -Eeuo pipefail
@@ -54,6 +55,22 @@ stop_old_container() {
   fi
 }
 
+# A standby already (or no cluster yet: the seed's business): nothing to do, nothing stopped. Read-only.
+volume_needs_rewind() {
+  docker run --rm --network none -v "$VOLUME:$PGDATA:ro" --entrypoint bash "$IMAGE" \
+    -c "test -s '$PGDATA/PG_VERSION' && test ! -f '$PGDATA/standby.signal'"
+}
+
+# The replica's container is not replaced by the up that rejoins it: started again here, as a standby now.
+start_again() {
+  [ "$RESTART" = yes ] || return 0
+  docker inspect "$CONTAINER" >/dev/null 2>&1 || return 0
+  # Its restart policy back to the provider's (a switchover or fencing turned it off).
+  docker update --restart=unless-stopped "$CONTAINER" >/dev/null
+  docker start "$CONTAINER" >/dev/null
+  log "$CONTAINER started again, as a standby"
+}
+
 # The cluster pg_rewind could not rewind, kept whole in a volume of its own before the re-seed.
 keep_aside() {
   local aside
@@ -65,6 +82,10 @@ keep_aside() {
 }
 
 main() {
+  if ! volume_needs_rewind; then
+    log "volume $VOLUME holds a standby (or nothing yet): nothing to rewind"
+    return 0
+  fi
   stop_old_container
   local status=0
   local -a net=()
@@ -76,10 +97,11 @@ main() {
   } | docker run -i --rm --name "rejoin-$VOLUME" "${net[@]}" \
         -v "$VOLUME:$PGDATA" --entrypoint bash "$IMAGE" -s || status=$?
   case "$status" in
-    0) return 0 ;;
+    0) start_again ;;
     "$CANNOT_REWIND")
       keep_aside
       printf '%s\n' "$SEED" | bash -s
+      start_again
       ;;
     *) die "the rejoin failed (above): the volume is as it was; fix the cause and run pulumi up again" ;;
   esac

@@ -19,21 +19,26 @@ export class Writer {
     private running = true;
     private loops: Promise<void>[] = [];
 
+    /** Where it writes: the first server that takes the insert, the next one after an error (a switchover). */
+    private readonly targets: readonly PgEndpoint[];
+
     constructor(
-        private readonly e: PgEndpoint,
+        e: PgEndpoint | readonly PgEndpoint[],
         readonly run: string,
         clients = 2,
         private readonly limit = Infinity,
         private readonly payload = "",
     ) {
+        this.targets = "host" in e ? [e] : e;
         for (let i = 0; i < clients; i++) this.loops.push(this.loop());
     }
 
     private async loop(): Promise<void> {
         let client: Client | undefined;
+        let target = 0;
         while (this.running && this.next <= this.limit) {
             try {
-                client ??= await connect(this.e);
+                client ??= await connect(this.targets[target % this.targets.length]);
                 const n = this.next++;
                 await client.query("INSERT INTO fault_writes (run, n, payload) VALUES ($1, $2, $3)", [
                     this.run,
@@ -46,6 +51,7 @@ export class Writer {
                 this.errors++;
                 await client?.end().catch(() => undefined);
                 client = undefined;
+                target++;
                 await new Promise((r) => setTimeout(r, 100));
             }
         }

@@ -44,6 +44,7 @@ export const MASTER_OUTPUTS: MasterOutputs = {
     redisBacklogSize: "64mb",
     caCertPem: "CA-PEM",
     replicationPassword: "replication-password-0123456789",
+    rewindPassword: "rewind-password-0123456789abcdef",
     postgresContainer: "synaxic-postgres-prod",
     redisContainer: "synaxic-redis-prod",
     redisTlsAuthClients: "optional",

@@ -267,7 +267,7 @@ describe("master stack: who leads", () => {
     it("asks each replica who leads before starting as a primary, with the replication password in a 0600 file", async () => {
         const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
         const pg = container(run, "synaxic-postgres-prod");
-        expect(upload(pg, "/etc/synaxic/uploads/peers").content).toBe("db-replica.example.com 5432\n");
+        expect(upload(pg, "/etc/synaxic/uploads/peers").content).toBe("db-replica.example.com 5432 replicator\n");
         const pgpass = upload(pg, "/etc/synaxic/uploads/replication.pgpass");
         expect(pgpass.permissions).toBe("0600");
         expect(pgpass.content).toMatch(/^db-replica\.example\.com:5432:\*:replicator:[A-Za-z0-9]+$/m);
@@ -729,6 +729,27 @@ describe("replica stack", () => {
             "docker exec synaxic-postgres-replica synaxic-slot drop master_slot",
         ]);
         expect(promoted.dependsOn(slot, promoted.named("postgres-promote"))).toBe(true);
+    });
+
+    it("not promoted: rewinds a volume that led before its container serves (and starts it again); promoted: no rejoin", async () => {
+        const run = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
+        const rejoin = run.named("postgres-rejoin");
+        expect(rejoin.inputs.stdin).toContain("UPSTREAM_HOST='203.0.113.10'");
+        expect(rejoin.inputs.stdin).toContain("RESTART='yes'");
+        expect(rejoin.inputs.stdin).toContain(`REWIND_PASSWORD='${MASTER_OUTPUTS.rewindPassword}'`);
+        // The fallback's seed, through this replica's own slot.
+        expect(rejoin.inputs.stdin).toMatch(/SLOT=.*replica1_slot/);
+        expect(rejoin.secretPaths).toContain("stdin");
+        const pg = container(run, "synaxic-postgres-replica");
+        expect(run.dependsOn(pg, rejoin)).toBe(true);
+        expect(run.dependsOn(rejoin, run.named("postgres-seed"))).toBe(true);
+        expect(upload(pg, "/etc/synaxic/uploads/peers").content).toBe("203.0.113.10 5432 replicator\n");
+        const promoted = await runProgram({
+            stack: "replica",
+            config: { ...REPLICA_CONFIG, promote: "true" },
+            stackOutputs: MASTER_OUTPUTS,
+        });
+        expect(promoted.resources.filter((r) => /rejoin/.test(r.name))).toEqual([]);
     });
 
     it("refuses to promote when the old master's address is a name and masterCidr is unset", async () => {

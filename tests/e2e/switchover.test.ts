@@ -1,0 +1,126 @@
+// Planned switchover with both hosts up, as `npm run switchover` runs it (scripts/switchover/plan.ts), the stacks
+// applied by the e2e harness instead of the Pulumi CLI: under a writer that follows whichever host takes its
+// inserts, no acknowledged commit is lost, the write gap is measured, the old primary streams from the new one; and
+// a second switchover brings back the original layout.
+import type { MasterOutputs } from "../../components/contract";
+import { pgQuery, redisInfo, waitFor } from "./clients";
+import { dockerOn, HOSTS } from "./hosts";
+import { FAULTS_TABLE, missing, Writer } from "./load";
+import { waitStreaming } from "./replication-state";
+import { deployPair, endOfSuite, endpoints, masterConfig, NAMES, replicaConfig, up } from "./stacks";
+import { figure, phase } from "./timing";
+import { Layout, StackName, switchover, SwitchoverDriver, SwitchoverReport } from "../../scripts/switchover/plan";
+
+jest.setTimeout(400_000);
+
+const MASTER_EXTRA = { synchronousReplication: "true" };
+let ep: ReturnType<typeof endpoints>;
+/** Each stack's config as the driver last applied it, and the master stack's latest outputs. */
+const config: Record<StackName, Record<string, string>> = {
+    master: masterConfig(MASTER_EXTRA),
+    replica: replicaConfig(),
+};
+let masterOutputs: MasterOutputs;
+
+const LAYOUT: Layout = {
+    master: { postgresContainer: NAMES.masterPostgres, redisContainer: NAMES.masterRedis },
+    replica: { postgresContainer: NAMES.replicaPostgres, redisContainer: NAMES.replicaRedis },
+    replicaHost: HOSTS.replica.linkIp,
+};
+
+/** The driver users get from the Pulumi CLI, here on the harness: config changes, then the stack's up. */
+const driver: SwitchoverDriver = {
+    docker: async (stack, args) => dockerOn(HOSTS[stack], args),
+    up: async (stack, changes) => {
+        const next = { ...config[stack] };
+        for (const [key, value] of Object.entries(changes)) {
+            if (value === undefined) delete next[key];
+            else next[key] = value;
+        }
+        config[stack] = next;
+        await phase(`apply: ${stack} stack (${JSON.stringify(changes)})`, async () => {
+            if (stack === "master") masterOutputs = (await up("master", next)).outputs;
+            else await up("replica", next, masterOutputs);
+        });
+    },
+    log: (line) => process.stderr.write(`[switchover] ${line}\n`),
+};
+
+beforeAll(async () => {
+    const pair = await deployPair(MASTER_EXTRA, {}, phase);
+    masterOutputs = pair.master.outputs;
+    ep = endpoints(pair.master);
+    await pgQuery(ep.masterPg, FAULTS_TABLE);
+    await waitStreaming(ep.masterPg);
+});
+
+afterAll(endOfSuite);
+
+const isPrimary = async (e: typeof ep.masterPg) =>
+    !(await pgQuery<{ r: boolean }>(e, "SELECT pg_is_in_recovery() AS r"))[0].r;
+
+/** A switchover under a writer that follows the primary: what it lost, how long it could not write. */
+async function underWrites(to: StackName, run: string): Promise<{ report: SwitchoverReport; writer: Writer }> {
+    const writer = new Writer([ep.masterPg, ep.replicaPg], run, 2);
+    await new Promise((r) => setTimeout(r, 2000));
+    const report = await switchover(to, LAYOUT, driver);
+    // Writes have resumed on the new primary before the writer stops.
+    const resumed = writer.acked.length;
+    await waitFor("writes on the new primary", 30, async () => (writer.acked.length > resumed + 20 ? true : undefined));
+    await writer.stop();
+    return { report, writer };
+}
+
+describe("npm run switchover", () => {
+    it("to the replica: 0 acknowledged commits lost, the old primary rewound and streaming from the new one", async () => {
+        const { report, writer } = await underWrites("replica", "switch-1");
+        expect(await isPrimary(ep.replicaPg)).toBe(true);
+        expect(await isPrimary(ep.masterPg)).toBe(false);
+        expect(await missing(ep.replicaPg, "switch-1", writer.acked)).toBe(0);
+        // The old primary replays the new one's writes: every acknowledged row is there too.
+        await waitFor("the old primary to replay everything", 30, async () =>
+            (await missing(ep.masterPg, "switch-1", writer.acked)) === 0 ? true : undefined,
+        );
+        const redis = await redisInfo(ep.masterRedis, "replication");
+        expect([redis.role, redis.master_host]).toEqual(["slave", HOSTS.replica.linkIp]);
+        expect((await redisInfo(ep.replicaRedis, "replication")).role).toBe("master");
+        expect(masterOutputs.following).toBe(HOSTS.replica.linkIp);
+        figure(
+            "switchover to the replica, both hosts up, 2 writers",
+            "0 acknowledged commits lost; the old primary streams from the new one",
+            `0 of ${writer.acked.length} lost; writes unavailable ${(writer.longestGapMs() / 1000).toFixed(2)} s (no primary for ${report.secondsWithoutPrimary.toFixed(2)} s); whole switchover ${report.seconds.toFixed(1)} s`,
+        );
+    });
+
+    it("refuses while the standby is not streaming, changing nothing", async () => {
+        dockerOn(HOSTS.master, ["stop", NAMES.masterPostgres]);
+        try {
+            await expect(switchover("master", LAYOUT, driver)).rejects.toThrow(/not streaming/);
+            expect(await isPrimary(ep.replicaPg)).toBe(true);
+        } finally {
+            dockerOn(HOSTS.master, ["start", NAMES.masterPostgres]);
+        }
+        await waitStreaming(ep.replicaPg);
+    });
+
+    it("back to the master: the original layout, 0 lost, the replica streaming from the master again", async () => {
+        const { report, writer } = await underWrites("master", "switch-2");
+        expect(await isPrimary(ep.masterPg)).toBe(true);
+        expect(await isPrimary(ep.replicaPg)).toBe(false);
+        expect(await missing(ep.masterPg, "switch-2", writer.acked)).toBe(0);
+        const slots = await pgQuery<{ slot_name: string; active: boolean }>(
+            ep.masterPg,
+            "SELECT slot_name, active FROM pg_replication_slots ORDER BY slot_name",
+        );
+        expect(slots).toEqual([{ slot_name: "replica1_slot", active: true }]);
+        expect((await redisInfo(ep.replicaRedis, "replication")).master_host).toBe(HOSTS.master.linkIp);
+        expect(config.replica.promote).toBeUndefined();
+        expect(config.master.followHost).toBeUndefined();
+        expect(masterOutputs.following).toBeUndefined();
+        figure(
+            "switchover back to the master",
+            "0 acknowledged commits lost; the original layout, the replica streaming through replica1_slot",
+            `0 of ${writer.acked.length} lost; writes unavailable ${(writer.longestGapMs() / 1000).toFixed(2)} s (no primary for ${report.secondsWithoutPrimary.toFixed(2)} s); whole switchover ${report.seconds.toFixed(1)} s`,
+        );
+    });
+});
