@@ -168,7 +168,7 @@ export class PostgresMaster extends pulumi.ComponentResource {
             hba,
             tls: args.tls,
             backup: backup && socketVolume && { files: backup.files, socketVolume },
-            // Roles and their SCRAM verifiers: the primary never receives a password, only what pg_authid stores.
+            // Roles and their SCRAM verifiers: the roles are set from what pg_authid stores, never from a password.
             extraUploads: [
                 privateFile(`${UPLOAD_DIR}/app.user`, args.appUser),
                 privateFile(`${UPLOAD_DIR}/app.db`, args.database),

@@ -122,7 +122,17 @@ async function controlData(d: SwitchoverDriver, stack: StackName, container: str
 }
 
 /** Move the lead to `to`. Both hosts must be up, the standby streaming; refuses otherwise, changing nothing. */
-export async function switchover(to: StackName, layout: Layout, d: SwitchoverDriver): Promise<SwitchoverReport> {
+export interface SwitchoverOptions {
+    /** How long the standby gets to replay past the old primary's shutdown checkpoint before nothing changes. */
+    readonly catchUpSeconds?: number;
+}
+
+export async function switchover(
+    to: StackName,
+    layout: Layout,
+    d: SwitchoverDriver,
+    options: SwitchoverOptions = {},
+): Promise<SwitchoverReport> {
     const from = other(to);
     const started = Date.now();
     const leader = layout[from];
@@ -162,7 +172,11 @@ export async function switchover(to: StackName, layout: Layout, d: SwitchoverDri
             `SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '${checkpoint}') > 0`,
         )) === "t";
     try {
-        await waitUntil(`the ${to} stack's standby replaying past ${checkpoint}`, 30, caughtUp);
+        await waitUntil(
+            `the ${to} stack's standby replaying past ${checkpoint}`,
+            options.catchUpSeconds ?? 30,
+            caughtUp,
+        );
     } catch (e) {
         d.log(`the standby is behind or the stop was not clean: starting the ${from} stack's servers again`);
         await d.docker(from, ["update", "--restart=unless-stopped", leader.postgresContainer, leader.redisContainer]);

@@ -21,6 +21,7 @@ import {
 } from "./clients";
 import { dockerExec, engineOf, HOSTS } from "./hosts";
 import {
+    commandOutput,
     deployPair,
     Deployment,
     endpoints,
@@ -286,22 +287,32 @@ describe("attacks and misuse", () => {
             for (const s of secrets) expect([name, text.includes(s)]).toEqual([name, false]);
             expect(text).not.toMatch(/PRIVATE KEY/);
         }
-        // The primary holds SCRAM verifiers only: neither the app's nor the replication password is in its files.
-        for (const s of [secrets[0], secrets[1]]) {
-            expect(
-                spawnSync("docker", [
+        // The primary holds SCRAM verifiers for its roles: the app's password is in none of its files. The
+        // replication password is in its passfile only (0600): it asks its peers who leads before it serves.
+        const filesHolding = (secret: string) =>
+            spawnSync(
+                "docker",
+                [
                     "-H",
                     `unix://${HOSTS.master.socket}`,
                     "exec",
                     NAMES.masterPostgres,
                     "grep",
-                    "-rqF",
+                    "-rlF",
                     "-e",
-                    s,
+                    secret,
                     "/etc/synaxic",
-                ]).status,
-            ).toBe(1);
-        }
+                ],
+                { encoding: "utf8" },
+            ).stdout.trim();
+        expect(filesHolding(secrets[0])).toBe("");
+        const holding = filesHolding(secrets[1]).split("\n").sort();
+        expect(holding).toEqual([
+            "/etc/synaxic/postgres/replication.pgpass",
+            "/etc/synaxic/uploads/replication.pgpass",
+        ]);
+        for (const file of holding)
+            expect(dockerExec(NAMES.masterPostgres, "stat", "-c", "%a", file).trim()).toBe("600");
         const kept = [...master.run.resources, ...replica.run.resources].filter(
             (r) => r.type === "command:remote:Command",
         );
@@ -471,7 +482,10 @@ describe("rotating passwords", () => {
                 .filter((e) => e.action !== "unchanged")
                 .map((e) => e.name)
                 .sort(),
-        ).toEqual(["postgres-container", "postgres-container-ready", "postgres-seed"]);
+            // The seed and the rejoin carry the replication password (the rejoin's fallback is a seed): both run
+            // again, and both find a standby's volume and leave it alone.
+        ).toEqual(["postgres-container", "postgres-container-ready", "postgres-rejoin", "postgres-seed"]);
+        expect(commandOutput("replica", "postgres-rejoin").stderr).toMatch(/holds a standby .*nothing to rewind/);
         ep = endpoints(master);
         expect(master.outputs.SPRING_DATASOURCE_PASSWORD).toBe(rotated.postgresPassword);
         await expect(pgQuery({ ...masterPg(), password: old }, "SELECT 1")).rejects.toThrow(

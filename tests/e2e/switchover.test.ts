@@ -2,53 +2,28 @@
 // applied by the e2e harness instead of the Pulumi CLI: under a writer that follows whichever host takes its
 // inserts, no acknowledged commit is lost, the write gap is measured, the old primary streams from the new one; and
 // a second switchover brings back the original layout.
-import type { MasterOutputs } from "../../components/contract";
 import { pgQuery, redisInfo, waitFor } from "./clients";
 import { dockerOn, HOSTS } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
-import { deployPair, endOfSuite, endpoints, masterConfig, NAMES, replicaConfig, up } from "./stacks";
+import { deployPair, endOfSuite, endpoints, masterConfig, NAMES, replicaConfig } from "./stacks";
 import { figure, phase } from "./timing";
-import { Layout, StackName, switchover, SwitchoverDriver, SwitchoverReport } from "../../scripts/switchover/plan";
+import { StackName, switchover, SwitchoverReport } from "../../scripts/switchover/plan";
+import { harnessStacks, HarnessStacks, LAYOUT } from "./switchover-driver";
 
 jest.setTimeout(400_000);
 
 const MASTER_EXTRA = { synchronousReplication: "true" };
 let ep: ReturnType<typeof endpoints>;
-/** Each stack's config as the driver last applied it, and the master stack's latest outputs. */
-const config: Record<StackName, Record<string, string>> = {
-    master: masterConfig(MASTER_EXTRA),
-    replica: replicaConfig(),
-};
-let masterOutputs: MasterOutputs;
-
-const LAYOUT: Layout = {
-    master: { postgresContainer: NAMES.masterPostgres, redisContainer: NAMES.masterRedis },
-    replica: { postgresContainer: NAMES.replicaPostgres, redisContainer: NAMES.replicaRedis },
-    replicaHost: HOSTS.replica.linkIp,
-};
-
-/** The driver users get from the Pulumi CLI, here on the harness: config changes, then the stack's up. */
-const driver: SwitchoverDriver = {
-    docker: async (stack, args) => dockerOn(HOSTS[stack], args),
-    up: async (stack, changes) => {
-        const next = { ...config[stack] };
-        for (const [key, value] of Object.entries(changes)) {
-            if (value === undefined) delete next[key];
-            else next[key] = value;
-        }
-        config[stack] = next;
-        await phase(`apply: ${stack} stack (${JSON.stringify(changes)})`, async () => {
-            if (stack === "master") masterOutputs = (await up("master", next)).outputs;
-            else await up("replica", next, masterOutputs);
-        });
-    },
-    log: (line) => process.stderr.write(`[switchover] ${line}\n`),
-};
+let stacks: HarnessStacks;
 
 beforeAll(async () => {
     const pair = await deployPair(MASTER_EXTRA, {}, phase);
-    masterOutputs = pair.master.outputs;
+    stacks = harnessStacks(
+        { master: masterConfig(MASTER_EXTRA), replica: replicaConfig() },
+        pair.master.outputs,
+        phase,
+    );
     ep = endpoints(pair.master);
     await pgQuery(ep.masterPg, FAULTS_TABLE);
     await waitStreaming(ep.masterPg);
@@ -63,7 +38,7 @@ const isPrimary = async (e: typeof ep.masterPg) =>
 async function underWrites(to: StackName, run: string): Promise<{ report: SwitchoverReport; writer: Writer }> {
     const writer = new Writer([ep.masterPg, ep.replicaPg], run, 2);
     await new Promise((r) => setTimeout(r, 2000));
-    const report = await switchover(to, LAYOUT, driver);
+    const report = await switchover(to, LAYOUT, stacks.driver);
     // Writes have resumed on the new primary before the writer stops.
     const resumed = writer.acked.length;
     await waitFor("writes on the new primary", 30, async () => (writer.acked.length > resumed + 20 ? true : undefined));
@@ -84,7 +59,7 @@ describe("npm run switchover", () => {
         const redis = await redisInfo(ep.masterRedis, "replication");
         expect([redis.role, redis.master_host]).toEqual(["slave", HOSTS.replica.linkIp]);
         expect((await redisInfo(ep.replicaRedis, "replication")).role).toBe("master");
-        expect(masterOutputs.following).toBe(HOSTS.replica.linkIp);
+        expect(stacks.masterOutputs().following).toBe(HOSTS.replica.linkIp);
         figure(
             "switchover to the replica, both hosts up, 2 writers",
             "0 acknowledged commits lost; the old primary streams from the new one",
@@ -95,7 +70,7 @@ describe("npm run switchover", () => {
     it("refuses while the standby is not streaming, changing nothing", async () => {
         dockerOn(HOSTS.master, ["stop", NAMES.masterPostgres]);
         try {
-            await expect(switchover("master", LAYOUT, driver)).rejects.toThrow(/not streaming/);
+            await expect(switchover("master", LAYOUT, stacks.driver)).rejects.toThrow(/not streaming/);
             expect(await isPrimary(ep.replicaPg)).toBe(true);
         } finally {
             dockerOn(HOSTS.master, ["start", NAMES.masterPostgres]);
@@ -114,9 +89,9 @@ describe("npm run switchover", () => {
         );
         expect(slots).toEqual([{ slot_name: "replica1_slot", active: true }]);
         expect((await redisInfo(ep.replicaRedis, "replication")).master_host).toBe(HOSTS.master.linkIp);
-        expect(config.replica.promote).toBeUndefined();
-        expect(config.master.followHost).toBeUndefined();
-        expect(masterOutputs.following).toBeUndefined();
+        expect(stacks.config.replica.promote).toBeUndefined();
+        expect(stacks.config.master.followHost).toBeUndefined();
+        expect(stacks.masterOutputs().following).toBeUndefined();
         figure(
             "switchover back to the master",
             "0 acknowledged commits lost; the original layout, the replica streaming through replica1_slot",
