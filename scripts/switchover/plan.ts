@@ -185,10 +185,12 @@ export async function switchover(
             `${(e as Error).message} (cluster state: ${control.get("Database cluster state")}): nothing was switched, the ${from} stack leads as before`,
         );
     }
-    d.log(
-        `the ${to} stack's standby has replayed the old primary's shutdown checkpoint ${checkpoint}: taking the lead`,
-    );
-
+    d.log(`the ${to} stack's standby has replayed the old primary's shutdown checkpoint ${checkpoint}: promoting it`);
+    // Promoted at once, PostgreSQL and Redis, so that writes wait for the promotion only, not for a whole up; the
+    // stack's up then finds them promoted and records it (its fence check and synaxic-promote pass on a primary).
+    await d.docker(to, ["exec", standby.postgresContainer, "synaxic-promote"]);
+    await d.docker(to, ["exec", standby.redisContainer, "synaxic-redis-cli", "REPLICAOF", "NO", "ONE"]);
+    const promoted = Date.now();
     if (to === "replica") await d.up("replica", { promote: "true" });
     else await d.up("master", { followHost: undefined });
     await waitUntil(
@@ -196,7 +198,6 @@ export async function switchover(
         60,
         async () => !(await inRecovery(d, to, layout)),
     );
-    const promoted = Date.now();
     d.log(`the ${to} stack leads; the ${from} stack follows it`);
 
     if (to === "replica") await d.up("master", { followHost: layout.replicaHost });

@@ -3,7 +3,7 @@
 import type { MasterOutputs } from "../../components/contract";
 import type { Layout, StackName, SwitchoverDriver } from "../../scripts/switchover/plan";
 import { dockerOn, HOSTS } from "./hosts";
-import { NAMES, up } from "./stacks";
+import { NAMES, up, upProcessAsync } from "./stacks";
 
 export const LAYOUT: Layout = {
     master: { postgresContainer: NAMES.masterPostgres, redisContainer: NAMES.masterRedis },
@@ -17,6 +17,21 @@ export interface HarnessStacks {
     readonly config: Record<StackName, Record<string, string>>;
     /** The master stack's outputs as last applied. */
     masterOutputs(): MasterOutputs;
+}
+
+/**
+ * Under jest each up runs the program in a fresh module registry; elsewhere (the bench) the program can run only once
+ * per process, so each up gets a process of its own, started without blocking (a writer measures meanwhile).
+ */
+async function apply(stack: StackName, config: Record<string, string>, masterOutputs: MasterOutputs) {
+    if (typeof jest !== "undefined") {
+        if (stack === "master") return (await up("master", config)).outputs;
+        await up("replica", config, masterOutputs);
+        return undefined;
+    }
+    const res = await upProcessAsync(stack, config, stack === "replica" ? masterOutputs : undefined);
+    if (!res.result) throw new Error(`up ${stack} failed: ${res.stderr}`);
+    return stack === "master" ? (res.result.outputs as MasterOutputs) : undefined;
 }
 
 export function harnessStacks(
@@ -35,8 +50,7 @@ export function harnessStacks(
             }
             config[stack] = next;
             await phase(`apply: ${stack} stack (${JSON.stringify(changes)})`, async () => {
-                if (stack === "master") outputs = (await up("master", next)).outputs;
-                else await up("replica", next, outputs);
+                outputs = (await apply(stack, next, outputs)) ?? outputs;
             });
         },
         log: (line) => process.stderr.write(`[switchover] ${line}\n`),

@@ -62,7 +62,12 @@ describe("switchover", () => {
         expect(
             order(/^replica: docker exec .*pg_wal_lsn_diff\(pg_last_wal_replay_lsn\(\), '0\/3000028'\)/),
         ).toBeGreaterThan(order(/^master: docker stop/));
-        expect(order(/^replica: up \{"promote":"true"\}$/)).toBeGreaterThan(order(/pg_wal_lsn_diff/));
+        // Promoted at once (writes wait for that only), then its stack's up records it.
+        expect(order(/^replica: docker exec pg-replica synaxic-promote$/)).toBeGreaterThan(order(/pg_wal_lsn_diff/));
+        expect(order(/^replica: docker exec redis-replica synaxic-redis-cli REPLICAOF NO ONE$/)).toBeGreaterThan(
+            order(/pg_wal_lsn_diff/),
+        );
+        expect(order(/^replica: up \{"promote":"true"\}$/)).toBeGreaterThan(order(/synaxic-promote/));
         expect(order(/^master: up \{"followHost":"10.0.0.20"\}$/)).toBeGreaterThan(order(/^replica: up/));
     });
 
