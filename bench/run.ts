@@ -1,6 +1,6 @@
 // npm run bench: how fast we replicate, against the floor of the same work done by bare commands in the same run,
 // on the e2e hosts. Prints a markdown table and writes it, with a lag chart, to bench/results/. BENCH_ONLY picks
-// scenarios (eval, standby, backup, redis, changes, pitr, monitoring, failover); BENCH_RUNS the repetitions.
+// scenarios (eval, standby, backup, redis, changes, pitr, monitoring, failover, sentinel); BENCH_RUNS the repetitions.
 import * as os from "node:os";
 import { dockerOn, HOSTS } from "../tests/e2e/hosts";
 import { IMAGES, teardown } from "../tests/e2e/stacks";
@@ -9,14 +9,16 @@ import { writeReport } from "./report";
 import { baseBackupAndLag } from "./scenarios/backup";
 import { backupAndRestore } from "./scenarios/pitr";
 import { configChanges } from "./scenarios/changes";
-import { failoverAndSwitchover } from "./scenarios/failover";
+import { failoverAndSwitchover, sentinelFailover } from "./scenarios/failover";
 import { monitoringAlerts } from "./scenarios/monitoring";
 import { redisFullSync } from "./scenarios/redis";
 import { programEvaluation, standbyAndPromotion } from "./scenarios/standby";
 
 async function main(): Promise<void> {
     const started = Date.now();
-    const only = (process.env.BENCH_ONLY ?? "eval,standby,backup,redis,changes,pitr,monitoring,failover").split(",");
+    const only = (
+        process.env.BENCH_ONLY ?? "eval,standby,backup,redis,changes,pitr,monitoring,failover,sentinel"
+    ).split(",");
     if (only.includes("eval")) programEvaluation();
     if (only.includes("standby")) await standbyAndPromotion();
     if (only.includes("backup")) await baseBackupAndLag();
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     if (only.includes("pitr")) await backupAndRestore();
     if (only.includes("monitoring")) await monitoringAlerts();
     if (only.includes("failover")) await failoverAndSwitchover();
+    if (only.includes("sentinel")) await sentinelFailover();
     await teardown();
     const versions = [
         `cores: ${os.cpus().length}`,

@@ -123,6 +123,13 @@ export interface AuxiliaryHost {
 }
 
 /** Prometheus and Alertmanager on a host of their own, scraping both database hosts' exporters. */
+/** The third Sentinel's host, and what every Sentinel of the deployment uses. */
+export interface SentinelSettings extends AuxiliaryHost {
+    /** Published on every host that runs a Sentinel. */
+    readonly port: number;
+    readonly downAfterSeconds: number;
+}
+
 export interface MonitoringSettings extends AuxiliaryHost {
     readonly prometheusPort: number;
     readonly alertmanagerPort: number;
@@ -161,6 +168,8 @@ export interface MasterSettings extends CommonSettings {
     readonly restoreFrom?: RestoreTarget;
     /** Prometheus and Alertmanager; undefined without monitoringDockerHost. */
     readonly monitoring?: MonitoringSettings;
+    /** Redis Sentinel on both database hosts and a third voter; undefined without sentinelDockerHost. */
+    readonly sentinel?: SentinelSettings;
     readonly replicas: ReplicaSpec[];
     readonly synchronousReplication: boolean;
     readonly maxSlotWalKeepSize: string;
@@ -353,7 +362,7 @@ function hostName(key: string, value: string): string {
 }
 
 /** `ssh://user@host[:port]` for a VPS; `unix://` or `tcp://` for an engine the local docker CLI reaches. */
-type AuxiliaryKind = "backup" | "monitoring";
+type AuxiliaryKind = "backup" | "monitoring" | "sentinel";
 
 function dockerHost(
     raw: RawConfig,
@@ -611,6 +620,35 @@ function auxiliaryHost(raw: RawConfig, kind: AuxiliaryKind, engine: string, allo
         sshHostKey: sshHostKey(raw, sshHost, `${kind}SshHostKey`),
         host: address,
         bindAddress: bindAddress(raw, address, allowAny, `${kind}BindAddress`),
+    };
+}
+
+const SENTINEL_KEYS = [
+    "sentinelSshHostKey",
+    "sentinelHost",
+    "sentinelBindAddress",
+    "sentinelPort",
+    "sentinelDownAfterSeconds",
+] as const satisfies readonly ConfigKey[];
+
+/** Redis Sentinel: one on each database host and the third voter on sentinelDockerHost; off without it. */
+function sentinelSettings(raw: RawConfig, allowAny: boolean): SentinelSettings | undefined {
+    const engine = dockerHost(raw, "sentinelDockerHost");
+    if (engine === undefined) {
+        const stray = SENTINEL_KEYS.find((k) => setByUser(raw, k));
+        if (stray) {
+            throw new ConfigError(
+                stray,
+                "Redis Sentinel is off (no sentinelDockerHost, the third voter's host), so this setting would do nothing",
+                `${setCmd("sentinelDockerHost", "ssh://root@<application host>")}, or pulumi config rm ${stray}`,
+            );
+        }
+        return undefined;
+    }
+    return {
+        ...auxiliaryHost(raw, "sentinel", engine, allowAny),
+        port: port(raw, "sentinelPort"),
+        downAfterSeconds: int(raw, "sentinelDownAfterSeconds", 1, 600, "a number of seconds"),
     };
 }
 
@@ -874,6 +912,21 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
         );
     }
     const monitoring = monitoringSettings(raw, bool(raw, "allowAnyAddress"));
+    const sentinel = sentinelSettings(raw, bool(raw, "allowAnyAddress"));
+    if (sentinel && replicas.some((r) => r.name === "sentinel")) {
+        throw new ConfigError(
+            "replicas",
+            "with Redis Sentinel on, sentinel names the third voter's certificate",
+            `pulumi config set --path 'replicas[0]' "replica1 <address>"`,
+        );
+    }
+    if (sentinel && [base.postgresPort, base.redisPort].includes(sentinel.port)) {
+        throw new ConfigError(
+            "sentinelPort",
+            `port ${sentinel.port} is PostgreSQL's or Redis's already`,
+            setCmd("sentinelPort", String(defaultOf("sentinelPort"))),
+        );
+    }
     if (monitoring && replicas.some((r) => r.name === "monitoring")) {
         throw new ConfigError(
             "replicas",
@@ -886,6 +939,7 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
         role: "master",
         backup,
         monitoring,
+        sentinel,
         restoreFrom: restoreTarget(raw),
         replicas,
         synchronousReplication,

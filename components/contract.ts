@@ -28,6 +28,10 @@ export interface AppEnvironment {
     /** The bundle's trusted certificate: `file:<appCaPath>` (a bare path would be read from the classpath). */
     readonly SPRING_SSL_BUNDLE_PEM_SYNAXIC_TRUSTSTORE_CERTIFICATE: string;
     readonly SYNAXIC_REDIS_READ_MODE: "MASTER" | "REPLICA";
+    /** Sentinel on: the master's name, the three Sentinels (`host:port,...`) and their password (secret). */
+    readonly SPRING_DATA_REDIS_SENTINEL_MASTER?: string;
+    readonly SPRING_DATA_REDIS_SENTINEL_NODES?: string;
+    readonly SPRING_DATA_REDIS_SENTINEL_PASSWORD?: string;
     /** Replica stack: the local Redis replica (reads). */
     readonly SYNAXIC_REDIS_REPLICA_HOST?: string;
     readonly SYNAXIC_REDIS_REPLICA_PORT?: number;
@@ -77,6 +81,21 @@ export interface MasterExports {
     readonly rewindPassword?: string;
     /** After a failover: the promoted replica's address this host follows (`followHost`). */
     readonly following?: string;
+    /** Redis Sentinel on: what each database host's Sentinel monitors, and every Sentinel. */
+    readonly sentinel?: SentinelExports;
+}
+
+export interface SentinelExports {
+    /** The master's name for Sentinel. */
+    readonly name: string;
+    /** The Redis master Sentinel starts from (the master stack's Redis as every host reaches it). */
+    readonly masterHost: string;
+    readonly masterPort: number;
+    readonly downAfterSeconds: number;
+    /** Every Sentinel's port (the same on each host). */
+    readonly port: number;
+    /** Every Sentinel, `host:port`: the master's host's, the replicas', the third voter's. */
+    readonly nodes: string[];
 }
 
 export interface MonitoringExports {
@@ -150,6 +169,7 @@ export const SECRET_OUTPUTS = [
     "backupS3Secrets",
     "monitoringSecrets",
     "rewindPassword",
+    "SPRING_DATA_REDIS_SENTINEL_PASSWORD",
 ] as const satisfies readonly (keyof MasterOutputs)[];
 
 /** Outputs added after the first release: a replica stack reads them where the master stack has them. */
@@ -161,6 +181,7 @@ const OPTIONAL_OUTPUTS: readonly string[] = [
     "monitoringSecrets",
     "rewindPassword",
     "following",
+    "sentinel",
 ];
 
 /** A stack's outputs as the program returns them. */

@@ -44,6 +44,17 @@ export function exporterNames(prefix: string, role: Role) {
     };
 }
 
+/** Redis Sentinel's container and state volume on a host (`prod`, `replica`, or the third voter's). */
+export function sentinelNames(prefix: string, where: Role | "voter") {
+    const suffix = where === "master" ? "-prod" : where === "replica" ? "-replica" : "";
+    return {
+        container: `${prefix}-sentinel${suffix}`,
+        volume: `${prefix}-sentinel${suffix}-data`,
+        /** The third voter's host has no network of ours otherwise. */
+        network: `${prefix}-sentinel-net`,
+    };
+}
+
 /** The monitoring host's names. */
 export function monitoringNames(prefix: string) {
     return {

@@ -34,6 +34,8 @@ export interface RedisContainerArgs {
     readonly tls: RedisTls;
     /** Certificate the replica presents on its link to the master. */
     readonly clientTls?: KeyPair;
+    /** The `sentinels` file: who this server is to Sentinel and where the Sentinels are (a comment when off). */
+    readonly sentinels: pulumi.Input<string>;
     readonly host: Host;
     readonly parent: pulumi.Resource;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -55,6 +57,7 @@ export function redisContainer(name: string, a: RedisContainerArgs): ServiceCont
             script("/usr/local/bin/synaxic-redis-cli", "redis/redis-cli.sh"),
             script("/usr/local/bin/synaxic-apply-live", "redis/apply-live.sh"),
             publicFile(`${UPLOAD_DIR}/redis.conf`, a.conf),
+            publicFile(`${UPLOAD_DIR}/sentinels`, a.sentinels),
             privateFile(`${UPLOAD_DIR}/secrets.conf`, pulumi.output(a.password).apply(renderRedisSecrets)),
             publicFile(`${UPLOAD_DIR}/ca.crt`, a.tls.caCertPem),
             publicFile(`${UPLOAD_DIR}/redis.crt`, a.tls.certPem),

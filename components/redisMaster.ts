@@ -4,6 +4,7 @@ import * as docker from "@pulumi/docker";
 import { RedisConfSettings, renderRedisConf, renderRedisLiveConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
 import { HostCommand } from "./host";
+import { renderSentinelsFile, SentinelLink } from "./sentinel";
 import type { RedisSetting } from "./tuning";
 import { DataVolume, dataVolume, ServiceArgs } from "./service";
 
@@ -19,6 +20,8 @@ export interface RedisMasterArgs extends ServiceArgs {
     readonly settings: readonly RedisSetting[];
     /** After a failover: replicate from the promoted replica's Redis (presenting this host's certificate). */
     readonly follow?: { readonly host: string; readonly port: number };
+    /** Sentinel on: what this server knows of it. */
+    readonly sentinel?: SentinelLink;
 }
 
 export class RedisMaster extends pulumi.ComponentResource {
@@ -38,6 +41,7 @@ export class RedisMaster extends pulumi.ComponentResource {
             backlogSize: args.backlogSize,
             settings: args.settings,
             master: args.follow,
+            announce: args.sentinel?.self,
         };
         const service = redisContainer(`${name}-container`, {
             containerName: args.containerName,
@@ -48,6 +52,7 @@ export class RedisMaster extends pulumi.ComponentResource {
             live: renderRedisLiveConf(settings),
             password: args.password,
             tls: args.tls,
+            sentinels: renderSentinelsFile(args.sentinel),
             // The server certificate is good for client authentication too (TlsBundle's server uses).
             clientTls: args.follow ? args.tls : undefined,
             host: args.host,

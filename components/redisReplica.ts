@@ -4,6 +4,7 @@ import * as docker from "@pulumi/docker";
 import { RedisConfSettings, renderRedisConf, renderRedisLiveConf } from "./render";
 import { redisContainer, RedisTls } from "./redis";
 import { HostCommand } from "./host";
+import { renderSentinelsFile, SentinelLink } from "./sentinel";
 import type { RedisSetting } from "./tuning";
 import { DataVolume, dataVolume, ServiceArgs } from "./service";
 import { KeyPair } from "./tlsBundle";
@@ -25,6 +26,8 @@ export interface RedisReplicaArgs extends ServiceArgs {
     readonly settings: readonly RedisSetting[];
     /** Failover: run as the master (the old one is fenced). */
     readonly promoted?: boolean;
+    /** Sentinel on (the master stack's): what this server knows of it. */
+    readonly sentinel: pulumi.Input<SentinelLink | undefined>;
     /** What the container waits for (the fence check, in a failover). */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -40,18 +43,26 @@ export class RedisReplica extends pulumi.ComponentResource {
         super("synaxic:replication:RedisReplica", name, {}, opts);
         this.containerName = args.containerName;
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
+        const sentinel = pulumi.output(args.sentinel);
         const settings = pulumi
-            .all([args.masterHost, args.masterPort, args.backlogSize])
-            .apply(([host, port, backlogSize]): RedisConfSettings =>
+            .all([args.masterHost, args.masterPort, args.backlogSize, sentinel])
+            .apply(([host, port, backlogSize, link]): RedisConfSettings =>
                 // Promoted: a master's config (no replicaof, the append-only file on); its data is kept.
                 args.promoted
-                    ? { role: "master", tlsAuthClients: args.tlsAuthClients, backlogSize, settings: args.settings }
+                    ? {
+                          role: "master",
+                          tlsAuthClients: args.tlsAuthClients,
+                          backlogSize,
+                          settings: args.settings,
+                          announce: link?.self,
+                      }
                     : {
                           role: "replica",
                           tlsAuthClients: args.tlsAuthClients,
                           backlogSize,
                           settings: args.settings,
                           master: { host, port },
+                          announce: link?.self,
                       },
             );
         const service = redisContainer(`${name}-container`, {
@@ -64,6 +75,7 @@ export class RedisReplica extends pulumi.ComponentResource {
             password: args.password,
             tls: args.tls,
             clientTls: args.clientTls,
+            sentinels: sentinel.apply(renderSentinelsFile),
             host: args.host,
             parent: this,
             dependsOn: args.dependsOn,

@@ -284,6 +284,8 @@ export interface RedisConfSettings {
     /** Users' tuning, rendered before the passwords' include. */
     readonly settings: readonly RedisSetting[];
     readonly master?: { readonly host: string; readonly port: number };
+    /** Sentinel on: the address and port this server is reached at (what the master lists and Sentinel hands out). */
+    readonly announce?: { readonly host: string; readonly port: number };
 }
 
 export function renderRedisConf(s: RedisConfSettings): string {
@@ -291,9 +293,13 @@ export function renderRedisConf(s: RedisConfSettings): string {
     return renderTemplate("redis/redis.conf", {
         role: s.role,
         tls_auth_clients: s.tlsAuthClients,
-        replica_settings: s.master
-            ? renderTemplate("redis/replica.conf", { master_host: s.master.host, master_port: s.master.port })
-            : "",
+        replica_settings:
+            (s.master
+                ? renderTemplate("redis/replica.conf", { master_host: s.master.host, master_port: s.master.port })
+                : "") +
+            (s.announce
+                ? `# Sentinel on: where the others reach this server (behind Docker's port mapping).\nreplica-announce-ip ${s.announce.host}\nreplica-announce-port ${s.announce.port}\n`
+                : ""),
     });
 }
 

@@ -10,6 +10,7 @@ import {
     MasterSettings,
     MonitoringSettings,
     ReplicaSettings,
+    SentinelSettings,
     requireReplicaOnMaster,
     S3RepositorySettings,
     StackSettings,
@@ -26,6 +27,7 @@ import {
     renderPrometheusConfig,
 } from "./render";
 import { Exporters, MONITORING_CN, MonitoringServer } from "./monitoring";
+import { RedisSentinel, SENTINEL_CN, SentinelLink, sentinelNode, SentinelWatch } from "./sentinel";
 import {
     BackupS3Secrets,
     Exported,
@@ -36,11 +38,12 @@ import {
     ReplicaOutputs,
     ReplicaTls,
     S3RepositoryExports,
+    SentinelExports,
 } from "./contract";
 import { Host } from "./host";
 import { standbyParameters } from "./tuning";
 import { Cidr, isIpAddress, parseCidr } from "./net";
-import { backupNames, exporterNames, monitoringNames, serviceNames } from "./naming";
+import { backupNames, exporterNames, monitoringNames, sentinelNames, serviceNames } from "./naming";
 import { PostgresMaster } from "./postgresMaster";
 import { PostgresReplica } from "./postgresReplica";
 import { RedisMaster } from "./redisMaster";
@@ -60,7 +63,7 @@ function stackHost(s: StackSettings): Host {
 }
 
 /** The backup or monitoring host: reached with the stack's SSH key (or agent), with its own pinned host key. */
-function auxiliaryHost(s: StackSettings, kind: "backup" | "monitoring", aux: AuxiliaryHost): Host {
+function auxiliaryHost(s: StackSettings, kind: "backup" | "monitoring" | "sentinel", aux: AuxiliaryHost): Host {
     const key = s.secrets.sshPrivateKey;
     return new Host(`${kind}-host`, {
         dockerHost: aux.dockerHost,
@@ -280,6 +283,9 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
                 ]),
             ),
             ...(s.backup ? [tlsHost(BACKUP_CN, [s.backup.host], [backupNames(s.namePrefix).container], [])] : []),
+            ...(s.sentinel
+                ? [tlsHost(SENTINEL_CN, [s.sentinel.host], [sentinelNames(s.namePrefix, "voter").container], [])]
+                : []),
             ...(s.monitoring
                 ? [
                       tlsHost(
@@ -301,6 +307,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     const textfileVolume = textfileVolumeOf(s, host);
     const monitoring = s.monitoring;
     const monSecrets = monitoring && monitoringSecrets();
+    const sentinel = s.sentinel && sentinelExports(s, s.sentinel);
 
     const postgres = new PostgresMaster("postgres", {
         host,
@@ -364,7 +371,9 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         backlogSize: s.redisBacklogSize,
         settings: s.redisSettings,
         follow: follow && { host: follow.host, port: follow.redisPort },
+        sentinel: sentinel && sentinelLink(sentinel, s.advertisedHost, s.redisPort),
     });
+    if (s.sentinel && sentinel) masterSentinels(s, s.sentinel, sentinel, host, network, tls, redisPassword, redis);
     const repository = backup && backupRepository(s, backup, tls, stanza, postgres, redis, redisPassword, s3);
     if (monitoring && monSecrets) {
         hostExporters(
@@ -421,6 +430,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         postgresParameters: s.postgresParameters,
         rewindPassword,
         ...(follow ? { following: follow.host } : {}),
+        ...(sentinel ? { sentinel, ...sentinelEnvironment(sentinel, redisPassword) } : {}),
         ...(s.backup && repository
             ? {
                   backup: {
@@ -482,6 +492,87 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         SPRING_DATA_REDIS_PASSWORD: redisPassword,
         ...redisTlsEnvironment(s.appCaPath),
     };
+}
+
+/** What every Sentinel monitors, and where each one is: the master's host, each replica it names, the third voter. */
+function sentinelExports(s: MasterSettings, v: SentinelSettings): SentinelExports {
+    return {
+        name: s.namePrefix,
+        masterHost: s.advertisedHost,
+        masterPort: s.redisPort,
+        downAfterSeconds: v.downAfterSeconds,
+        port: v.port,
+        nodes: [...namedDatabaseHosts(s).map((h) => h.address), v.host].map((h) => `${h}:${v.port}`),
+    };
+}
+
+const sentinelWatch = (x: SentinelExports): SentinelWatch => ({
+    name: x.name,
+    masterHost: x.masterHost,
+    masterPort: x.masterPort,
+    downAfterSeconds: x.downAfterSeconds,
+});
+
+const sentinelLink = (x: SentinelExports, host: string, port: number): SentinelLink => ({
+    name: x.name,
+    self: { host, port },
+    nodes: x.nodes.map(sentinelNode),
+});
+
+/** Spring Boot's sentinel settings: with them the client asks the Sentinels where the master is. */
+function sentinelEnvironment(x: SentinelExports, password: pulumi.Input<string>) {
+    return {
+        SPRING_DATA_REDIS_SENTINEL_MASTER: x.name,
+        SPRING_DATA_REDIS_SENTINEL_NODES: x.nodes.join(","),
+        SPRING_DATA_REDIS_SENTINEL_PASSWORD: pulumi.secret(password),
+    };
+}
+
+/** The master's host's Sentinel and the third voter's, on its own host and network. */
+function masterSentinels(
+    s: MasterSettings,
+    v: SentinelSettings,
+    x: SentinelExports,
+    host: Host,
+    network: pulumi.Input<string>,
+    tls: TlsBundle,
+    password: pulumi.Output<string>,
+    redis: RedisMaster,
+): void {
+    const own = sentinelNames(s.namePrefix, "master");
+    new RedisSentinel("sentinel", {
+        host,
+        containerName: own.container,
+        volumeName: own.volume,
+        image: s.redisImage,
+        placement: { networkName: network, bindAddress: s.bindAddress },
+        port: v.port,
+        announceHost: s.advertisedHost,
+        watch: sentinelWatch(x),
+        password,
+        tls: { ...tls.servers.master, caCertPem: tls.caCertPem },
+        dependsOn: [redis.ready],
+    });
+    const voterHost = auxiliaryHost(s, "sentinel", v);
+    const voter = sentinelNames(s.namePrefix, "voter");
+    const voterNetwork = new docker.Network(
+        "sentinel-network",
+        { name: voter.network, driver: "bridge" },
+        { provider: voterHost.provider },
+    );
+    new RedisSentinel("sentinel-voter", {
+        host: voterHost,
+        containerName: voter.container,
+        volumeName: voter.volume,
+        image: s.redisImage,
+        placement: { networkName: voterNetwork.name, bindAddress: v.bindAddress },
+        port: v.port,
+        announceHost: v.host,
+        watch: sentinelWatch(x),
+        password,
+        tls: { ...tls.servers[SENTINEL_CN], caCertPem: tls.caCertPem },
+        dependsOn: [redis.ready],
+    });
 }
 
 /** The S3 repository: where it is (plain, for the replica stacks too) and its keys and passphrase (secrets). */
@@ -580,6 +671,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const serverTls = { certPem: mine.certPem, keyPem: pulumi.secret(mine.keyPem), caCertPem };
     const monitoring = out("monitoring");
     const textfileVolume = textfileVolumeOf(s, host);
+    const sentinel = out("sentinel");
 
     const postgres = new PostgresReplica("postgres", {
         host,
@@ -629,7 +721,26 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         backlogSize: out("redisBacklogSize"),
         settings: s.redisSettings,
         promoted: s.promote,
+        sentinel: sentinel.apply((x) => x && sentinelLink(x, s.advertisedHost, s.redisPort)),
         dependsOn: postgres.fenced ? [postgres.fenced] : undefined,
+    });
+    // The master stack's Sentinel setting: this host runs one too.
+    sentinel.apply((x) => {
+        if (!x) return;
+        const own = sentinelNames(s.namePrefix, "replica");
+        new RedisSentinel("sentinel", {
+            host,
+            containerName: own.container,
+            volumeName: own.volume,
+            image: s.redisImage,
+            placement: { networkName: network, bindAddress: s.bindAddress },
+            port: x.port,
+            announceHost: s.advertisedHost,
+            watch: sentinelWatch(x),
+            password: redisPassword,
+            tls: serverTls,
+            dependsOn: [redis.ready],
+        });
     });
     // The master stack's monitoring scrapes this host too: its exporters, once its outputs say so.
     const monSecrets = out("monitoringSecrets");
@@ -675,5 +786,10 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         SYNAXIC_REDIS_READ_MODE: s.promote ? "MASTER" : "REPLICA",
         SYNAXIC_REDIS_REPLICA_HOST: s.advertisedHost,
         SYNAXIC_REDIS_REPLICA_PORT: s.redisPort,
+        SPRING_DATA_REDIS_SENTINEL_MASTER: sentinel.apply((x) => x?.name),
+        SPRING_DATA_REDIS_SENTINEL_NODES: sentinel.apply((x) => x?.nodes.join(",")),
+        SPRING_DATA_REDIS_SENTINEL_PASSWORD: pulumi.secret(
+            pulumi.all([sentinel, redisPassword]).apply(([x, p]) => (x ? p : undefined)),
+        ),
     };
 }

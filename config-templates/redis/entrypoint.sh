@@ -1,7 +1,7 @@
 #!/bin/bash
 # Redis entrypoint: install TLS files and passwords owned by redis, then run redis-server and stay beside it to
-# remember whether it shut down cleanly.
-#   entrypoint.sh serve | healthcheck
+# remember whether it shut down cleanly; or run Redis Sentinel.
+#   entrypoint.sh serve | sentinel | healthcheck
 set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
@@ -14,9 +14,11 @@ readonly RDB=/data/dump.rdb
 # that RDB holds every write. Holds the RDB's mtime and size, so a later RDB (a background save) does not match.
 readonly CLEAN_MARK=/data/.synaxic-clean-shutdown
 
-install_files() {
-  install_file 0644 redis "$UPLOADS/redis.conf" "$ETC/redis.conf"
-  install_file 0600 redis "$UPLOADS/secrets.conf" "$ETC/secrets.conf"
+# Sentinel's own file, which it rewrites as it learns; and the rendering it was made from.
+readonly SENTINEL_CONF=/data/sentinel.conf
+readonly SENTINEL_RENDERED=/data/.synaxic-sentinel-rendered
+
+install_tls() {
   install_file 0644 redis "$UPLOADS/ca.crt" "$ETC/tls/ca.crt"
   install_file 0644 redis "$UPLOADS/redis.crt" "$ETC/tls/redis.crt"
   install_file 0600 redis "$UPLOADS/redis.key" "$ETC/tls/redis.key"
@@ -24,6 +26,12 @@ install_files() {
     install_file 0644 redis "$UPLOADS/client.crt" "$ETC/tls/client.crt"
     install_file 0600 redis "$UPLOADS/client.key" "$ETC/tls/client.key"
   fi
+}
+
+install_files() {
+  install_file 0644 redis "$UPLOADS/redis.conf" "$ETC/redis.conf"
+  install_file 0600 redis "$UPLOADS/secrets.conf" "$ETC/secrets.conf"
+  install_tls
   install -d -o redis -g redis -m 0750 /data
   chown redis:redis /data
   # Data taken over from another image's redis user (another uid) must be readable by this one.
@@ -57,14 +65,54 @@ aof_on_when_loaded() {
 
 # PING over TLS with the password from the secrets file; where the config wants the AOF, only once it is on.
 healthcheck() {
+  if [ -f "$UPLOADS/sentinel.conf" ]; then
+    sentinel_cli -p 26380 PING | grep -qx PONG
+    return
+  fi
   cli PING | grep -qx PONG || return 1
   if aof_configured; then cli INFO persistence | grep -q '^aof_enabled:1'; fi
+}
+
+# With Sentinel on (uploads/sentinels: "name <master name>", "self <host> <port>", a "sentinel <host> <port>" line
+# each), the Sentinels say who leads, not the rendered role: after a failover they decided, a restart must not bring
+# the old roles back. Asked before the server starts: the master (no replicaof) when they name this server, a
+# replica of the one they name otherwise; the rendered role when none answers.
+role_from_sentinels() {
+  local list=$UPLOADS/sentinels
+  grep -q '^sentinel ' "$list" 2>/dev/null || return 0
+  local name self host port answer
+  name=$(awk '$1 == "name" { print $2 }' "$list")
+  self=$(awk '$1 == "self" { print $2, $3 }' "$list")
+  while read -r host port; do
+    answer=$(timeout 5 bash "$0" sentinel-cli -h "$host" -p "$port" --raw SENTINEL GET-MASTER-ADDR-BY-NAME "$name" 2>/dev/null | paste -sd' ') || continue
+    [ -n "$answer" ] || continue
+    if [ "$answer" = "$self" ]; then
+      log "the Sentinel at $host:$port names this server the master"
+      args+=(--replicaof no one)
+    else
+      log "the Sentinel at $host:$port names $answer the master: starting as its replica"
+      # shellcheck disable=SC2206
+      args+=(--replicaof $answer)
+    fi
+    return 0
+  done < <(awk '$1 == "sentinel" { print $2, $3 }' "$list")
+  log "no Sentinel answers: starting in the configured role"
+}
+
+# redis-cli over TLS with this container's certificate and the password, against a Sentinel.
+sentinel_cli() {
+  local secrets=$ETC/secrets.conf
+  [ -f "$secrets" ] || secrets=$UPLOADS/sentinel-secrets.conf
+  REDISCLI_AUTH=$(sed -n 's/^requirepass //p' "$secrets")
+  export REDISCLI_AUTH
+  redis-cli --no-auth-warning --tls --cacert "$ETC/tls/ca.crt" --cert "$ETC/tls/redis.crt" --key "$ETC/tls/redis.key" "$@"
 }
 
 serve() {
   require_user redis
   install_files
   local -a args=("$ETC/redis.conf")
+  role_from_sentinels
   local from_rdb=false
   if clean_rdb_start; then
     from_rdb=true
@@ -87,11 +135,33 @@ serve() {
   exit "$status"
 }
 
+# Sentinel: its file written from the rendering on a first start or when the rendering changed (what it had learned
+# starts over), kept as Sentinel rewrote it otherwise; 0600, it holds the password.
+sentinel() {
+  require_user redis
+  install_tls
+  install -d -o redis -g redis -m 0750 /data
+  local rendered
+  rendered=$(cat "$UPLOADS/sentinel.conf" "$UPLOADS/sentinel-secrets.conf" | sha256sum | cut -d' ' -f1)
+  if [ ! -s "$SENTINEL_CONF" ] || [ "$(cat "$SENTINEL_RENDERED" 2>/dev/null)" != "$rendered" ]; then
+    install -o redis -g redis -m 0600 /dev/null "$SENTINEL_CONF"
+    cat "$UPLOADS/sentinel.conf" "$UPLOADS/sentinel-secrets.conf" >"$SENTINEL_CONF"
+    echo "$rendered" >"$SENTINEL_RENDERED"
+    log "sentinel.conf written from the rendered settings"
+  fi
+  log "starting Redis Sentinel"
+  # Sentinel rewrites its file (a new file renamed over it): with this umask the rewrite stays 0600 too.
+  umask 0077
+  exec_as redis redis-server "$SENTINEL_CONF" --sentinel
+}
+
 main() {
   case "${1:-}" in
     healthcheck) healthcheck ;;
     serve) serve ;;
-    *) die "usage: entrypoint.sh serve|healthcheck" ;;
+    sentinel) sentinel ;;
+    sentinel-cli) shift; sentinel_cli "$@" ;;
+    *) die "usage: entrypoint.sh serve|sentinel|healthcheck" ;;
   esac
 }
 

@@ -11,12 +11,16 @@ set -Eeuo pipefail
 
 readonly STATE_DIR=${SYNAXIC_E2E_STATE:-/var/tmp/synaxic-e2e}
 readonly DATA_DIR=${SYNAXIC_E2E_DATA:-/var/lib/synaxic-e2e}
-readonly HOSTS=(vps-a vps-b)
-# vps-a: the master's host; vps-b: the replica's. The link is the hosts' private network (what PostgreSQL and
-# Redis are published on); each uplink is a /30 from this machine to the host's "public" address (SSH).
-declare -A LINK_IP=([vps-a]=10.231.0.10 [vps-b]=10.231.0.20)
-declare -A UPLINK_IP=([vps-a]=10.231.1.2 [vps-b]=10.231.1.6)
-declare -A UPLINK_GW=([vps-a]=10.231.1.1 [vps-b]=10.231.1.5)
+readonly HOSTS=(vps-a vps-b vps-c)
+# vps-a: the master's host; vps-b: the replica's; vps-c: a third machine on the private network (the application's
+# host, where a third voter such as Redis Sentinel's runs). The link is the hosts' private network (what PostgreSQL
+# and Redis are published on): vps-a and vps-b share a link, vps-c reaches each over a link of its own. Each uplink is
+# a /30 from this machine to the host's "public" address (SSH).
+declare -A LINK_IP=([vps-a]=10.231.0.10 [vps-b]=10.231.0.20 [vps-c]=10.231.0.30)
+declare -A UPLINK_IP=([vps-a]=10.231.1.2 [vps-b]=10.231.1.6 [vps-c]=10.231.1.14)
+declare -A UPLINK_GW=([vps-a]=10.231.1.1 [vps-b]=10.231.1.5 [vps-c]=10.231.1.13)
+# vps-c's links to vps-a and vps-b: the far end's address, then vps-c's, on a /30 each.
+declare -A VOTER_LINK=([vps-a]="10.231.2.1 10.231.2.2" [vps-b]="10.231.2.5 10.231.2.6")
 readonly LINK_PREFIX=24 UPLINK_PREFIX=30
 # An address that never answers (routed into vps-a and dropped there): an SSH host that is down.
 readonly DEAD_IP=10.231.1.9
@@ -64,7 +68,7 @@ install_packages() {
 # ---- network ----
 
 make_namespaces() {
-  [ -e /var/run/netns/vps-a ] && [ -e /var/run/netns/vps-b ] && return 0
+  [ -e /var/run/netns/vps-a ] && [ -e /var/run/netns/vps-b ] && [ -e /var/run/netns/vps-c ] && return 0
   log "creating network namespaces ${HOSTS[*]}"
   local host
   for host in "${HOSTS[@]}"; do
@@ -77,11 +81,26 @@ make_namespaces() {
     ip -n "$host" addr add "${UPLINK_IP[$host]}/$UPLINK_PREFIX" dev up0
     ip -n "$host" link set up0 up
   done
-  # The private link between the hosts.
+  # The private link between the database hosts.
   ip -n vps-a link add link0 type veth peer name link0 netns vps-b
-  for host in "${HOSTS[@]}"; do
+  for host in vps-a vps-b; do
     ip -n "$host" addr add "${LINK_IP[$host]}/$LINK_PREFIX" dev link0
     ip -n "$host" link set link0 up
+  done
+  # vps-c: its private address on its loopback, and a link to each database host routing to it.
+  ip -n vps-c addr add "${LINK_IP[vps-c]}/32" dev lo
+  local far near
+  for host in vps-a vps-b; do
+    read -r far near <<<"${VOTER_LINK[$host]}"
+    ip -n vps-c link add "to-$host" type veth peer name to-vps-c netns "$host"
+    ip -n vps-c addr add "$near/$UPLINK_PREFIX" dev "to-$host"
+    ip -n "$host" addr add "$far/$UPLINK_PREFIX" dev to-vps-c
+    ip -n vps-c link set "to-$host" up
+    ip -n "$host" link set to-vps-c up
+    ip -n vps-c route replace "${LINK_IP[$host]}/32" via "$far"
+    ip -n "$host" route replace "${LINK_IP[vps-c]}/32" via "$near"
+  done
+  for host in "${HOSTS[@]}"; do
     # This machine reaches each host's private address through its uplink (the app sits on the private network).
     ip route replace "${LINK_IP[$host]}/32" via "${UPLINK_IP[$host]}"
   done
@@ -274,11 +293,17 @@ build_images() {
   local image
   for image in synaxic-test/postgres:15 synaxic-test/redis:7.0 synaxic-test/postgres:17 synaxic-test/redis:8.0 \
     "${MONITORING_IMAGES[@]}"; do
-    if [ "$(dk vps-b image inspect -f '{{.Id}}' "$image" 2>/dev/null)" != "$(dk vps-a image inspect -f '{{.Id}}' "$image")" ]; then
-      log "loading $image into vps-b"
-      dk vps-a save "$image" | dk vps-b load -q >/dev/null
-    fi
+    copy_image vps-b "$image"
   done
+  # The third machine runs Redis Sentinel only.
+  for image in synaxic-test/redis:7.0 synaxic-test/redis:8.0; do copy_image vps-c "$image"; done
+}
+
+copy_image() { # <host> <image>
+  if [ "$(dk "$1" image inspect -f '{{.Id}}' "$2" 2>/dev/null)" != "$(dk vps-a image inspect -f '{{.Id}}' "$2")" ]; then
+    log "loading $2 into $1"
+    dk vps-a save "$2" | dk "$1" load -q >/dev/null
+  fi
 }
 
 # One KEY=value a line (values hold no newline), read by tests/e2e/hosts.ts.

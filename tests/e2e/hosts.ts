@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { DockerApi } from "./docker";
 
 export interface TestHost {
-    /** Network namespace name (vps-a, vps-b). */
+    /** Network namespace name (vps-a, vps-b, vps-c). */
     readonly name: string;
     readonly socket: string;
     /** Address on the hosts' private link: where PostgreSQL and Redis are published. */
@@ -43,6 +43,8 @@ function host(name: string): TestHost {
 }
 
 export const HOSTS = { master: host("vps-a"), replica: host("vps-b") };
+/** A third machine on the private network (the application's host): where a third voter, Redis Sentinel's, runs. */
+export const VOTER_HOST = host("vps-c");
 /** The operator's private key (what a user puts in sshPrivateKey), and the agent that holds it. */
 export const SSH_KEY = fs.readFileSync(ENV.SSH_KEY_FILE, "utf8");
 export const SSH_AGENT_SOCK = ENV.SSH_AGENT_SOCK;

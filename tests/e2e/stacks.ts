@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runProgram, ProgramRun } from "../helpers/program";
 import { DockerError } from "./docker";
-import { HOSTS, SSH_AGENT_SOCK, SSH_KEY, TestHost } from "./hosts";
+import { HOSTS, SSH_AGENT_SOCK, SSH_KEY, TestHost, VOTER_HOST } from "./hosts";
 import { ProviderEvent, realProvider } from "./provider";
 import type { Saved } from "./provider-kinds";
 import { report } from "./timing";
@@ -244,7 +244,7 @@ async function removeVolumeWhenFree(host: TestHost, name: string): Promise<void>
 
 /** Remove everything the suite made on both hosts: containers, volumes and networks named synaxic-e2e*, saved state. */
 export async function teardown(): Promise<void> {
-    for (const host of Object.values(HOSTS)) {
+    for (const host of [...Object.values(HOSTS), VOTER_HOST]) {
         for (const name of await host.docker.containersNamed(PREFIX)) await host.docker.remove(name);
         for (const name of await host.docker.volumesNamed(PREFIX)) await removeVolumeWhenFree(host, name);
         for (const name of await host.docker.networksNamed(PREFIX)) await host.docker.removeNetwork(name);

@@ -279,6 +279,24 @@ describe("bad input is refused before anything is created, naming the key and th
             /IP address or CIDR/,
         ],
         [
+            "a Sentinel setting with Sentinel off",
+            () => master({ sentinelPort: "26381" }),
+            "sentinelPort",
+            /sentinelDockerHost/,
+        ],
+        [
+            "Sentinel on Redis's port",
+            () =>
+                master({
+                    ...VPS,
+                    sentinelDockerHost: "ssh://root@203.0.113.30",
+                    sentinelSshHostKey: HOST_KEY,
+                    sentinelPort: "6380",
+                }),
+            "sentinelPort",
+            /Redis's already/,
+        ],
+        [
             "a backup setting with backups off",
             () => master({ restoreFrom: "latest" }),
             "restoreFrom",

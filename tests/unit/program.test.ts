@@ -320,6 +320,81 @@ describe("master stack: who leads", () => {
     });
 });
 
+describe("Redis Sentinel", () => {
+    const SENTINEL_CONFIG = {
+        ...MASTER_CONFIG,
+        sentinelDockerHost: "ssh://root@203.0.113.30",
+        sentinelSshHostKey: HOST_KEY,
+    };
+
+    it("runs a Sentinel beside the master's Redis and one on the third voter's host, all watching the master over TLS", async () => {
+        const run = await runProgram({ stack: "master", config: SENTINEL_CONFIG });
+        for (const [name, announce] of [
+            ["synaxic-sentinel-prod", "203.0.113.10"],
+            ["synaxic-sentinel", "203.0.113.30"],
+        ]) {
+            const c = container(run, name);
+            expect(c.inputs.command).toEqual(["sentinel"]);
+            const conf = upload(c, "/etc/synaxic/uploads/sentinel.conf").content;
+            expect(conf).toMatch(/^sentinel monitor synaxic 203\.0\.113\.10 6380 2$/m);
+            expect(conf).toMatch(new RegExp(`^sentinel announce-ip ${announce.replace(/\./g, "\\.")}$`, "m"));
+            expect(conf).toMatch(/^sentinel down-after-milliseconds synaxic 10000$/m);
+            expect(conf).toMatch(/^tls-replication yes$/m);
+            expect(conf).not.toMatch(/pass/);
+            const secrets = upload(c, "/etc/synaxic/uploads/sentinel-secrets.conf");
+            expect(secrets.permissions).toBe("0600");
+            expect(secrets.content).toMatch(/^sentinel auth-pass synaxic \S+$/m);
+            expect(c.inputs.ports).toEqual([expect.objectContaining({ internal: 26380, external: 26380 })]);
+        }
+        const redis = container(run, "synaxic-redis-prod");
+        expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).toMatch(
+            /^replica-announce-ip 203\.0\.113\.10$/m,
+        );
+        expect(upload(redis, "/etc/synaxic/uploads/sentinels").content).toBe(
+            "name synaxic\nself 203.0.113.10 6380\nsentinel 203.0.113.10 26380\nsentinel db-replica.example.com 26380\nsentinel 203.0.113.30 26380\n",
+        );
+        expect([
+            run.outputs.SPRING_DATA_REDIS_SENTINEL_MASTER.value,
+            run.outputs.SPRING_DATA_REDIS_SENTINEL_NODES.value,
+            run.outputs.SPRING_DATA_REDIS_SENTINEL_PASSWORD.secret,
+        ]).toEqual(["synaxic", "203.0.113.10:26380,db-replica.example.com:26380,203.0.113.30:26380", true]);
+    });
+
+    it("the replica stack runs its own Sentinel when the master stack's outputs say so", async () => {
+        const withSentinel = {
+            ...MASTER_OUTPUTS,
+            sentinel: {
+                name: "synaxic",
+                masterHost: "203.0.113.10",
+                masterPort: 6380,
+                downAfterSeconds: 10,
+                port: 26380,
+                nodes: ["203.0.113.10:26380", "203.0.113.20:26380", "203.0.113.30:26380"],
+            },
+        };
+        const run = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: withSentinel });
+        const c = container(run, "synaxic-sentinel-replica");
+        expect(upload(c, "/etc/synaxic/uploads/sentinel.conf").content).toMatch(
+            /^sentinel announce-ip 203\.0\.113\.20$/m,
+        );
+        const redis = container(run, "synaxic-redis-replica");
+        expect(upload(redis, "/etc/synaxic/uploads/sentinels").content).toMatch(/^self 203\.0\.113\.20 6380$/m);
+        expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).toMatch(
+            /^replica-announce-ip 203\.0\.113\.20$/m,
+        );
+        expect(run.outputs.SPRING_DATA_REDIS_SENTINEL_NODES.value).toBe(withSentinel.sentinel.nodes.join(","));
+    });
+
+    it("without sentinelDockerHost: no Sentinel, and Redis keeps its configured role", async () => {
+        const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
+        expect(run.ofType(CONTAINER).filter((c) => /sentinel/.test(String(c.inputs.name)))).toEqual([]);
+        const redis = container(run, "synaxic-redis-prod");
+        expect(upload(redis, "/etc/synaxic/uploads/sentinels").content).toMatch(/^# Redis Sentinel is off/);
+        expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).not.toMatch(/announce/);
+        expect(run.outputs.SPRING_DATA_REDIS_SENTINEL_NODES).toBeUndefined();
+    });
+});
+
 describe("master stack with backups", () => {
     const BACKUP_CONFIG = {
         ...MASTER_CONFIG,

@@ -1,0 +1,148 @@
+// Redis Sentinel: three Sentinels (the master's host, the replica's, and a third machine on the private network, vps-c,
+// where the application would run) over TLS. The master's Redis dies: the Sentinels promote the replica within
+// down-after and a few seconds, clients asking them get the new address, and the old master comes back as a replica.
+import Redis from "ioredis";
+import type { MasterOutputs } from "../../components/contract";
+import { redisConnect, redisInfo, waitFor } from "./clients";
+import { dockerOn, HOSTS, VOTER_HOST } from "./hosts";
+import { deployPair, Deployment, endOfSuite, endpoints, NAMES, PORTS } from "./stacks";
+import { figure, phase } from "./timing";
+
+jest.setTimeout(300_000);
+
+const DOWN_AFTER_SECONDS = 3;
+const SENTINEL_PORT = 26380;
+const NAME = "synaxic-e2e";
+const SENTINELS = [HOSTS.master.linkIp, HOSTS.replica.linkIp, VOTER_HOST.linkIp];
+const SENTINEL_CONTAINERS: [typeof HOSTS.master, string][] = [
+    [HOSTS.master, "synaxic-e2e-sentinel-prod"],
+    [HOSTS.replica, "synaxic-e2e-sentinel-replica"],
+    [VOTER_HOST, "synaxic-e2e-sentinel"],
+];
+
+let master: Deployment<MasterOutputs>;
+let ep: ReturnType<typeof endpoints>;
+
+beforeAll(async () => {
+    ({ master } = await deployPair(
+        {
+            sentinelDockerHost: VOTER_HOST.dockerHost,
+            sentinelSshHostKey: VOTER_HOST.hostKey,
+            sentinelHost: VOTER_HOST.linkIp,
+            sentinelDownAfterSeconds: String(DOWN_AFTER_SECONDS),
+        },
+        {},
+        phase,
+    ));
+    ep = endpoints(master);
+});
+
+afterAll(endOfSuite);
+
+/** One Sentinel over TLS, as a client of the application's would reach it. */
+async function askSentinel(host: string, ...command: string[]): Promise<unknown> {
+    const s = redisConnect({ host, port: SENTINEL_PORT, password: ep.masterRedis.password, ca: ep.ca });
+    try {
+        await s.connect();
+        return await s.call("SENTINEL", ...command);
+    } finally {
+        s.disconnect();
+    }
+}
+
+/** A flat [key, value, ...] reply as a map. */
+const fields = (reply: unknown): Record<string, string> => {
+    const flat = reply as string[];
+    return Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : [])));
+};
+
+const masterAddress = async (host: string) =>
+    ((await askSentinel(host, "GET-MASTER-ADDR-BY-NAME", NAME)) as string[]).join(" ");
+
+describe("Redis Sentinel", () => {
+    it("three Sentinels over TLS watch the master and know each other and the replica; the outputs give Spring Boot's settings", async () => {
+        for (const host of SENTINELS) {
+            await waitFor(`the Sentinel at ${host} to know the others and the replica`, 60, async () => {
+                const m = fields(await askSentinel(host, "MASTER", NAME));
+                return m["num-other-sentinels"] === "2" && m["num-slaves"] === "1" ? m : undefined;
+            });
+            expect(await masterAddress(host)).toBe(`${HOSTS.master.linkIp} ${PORTS.redis}`);
+        }
+        expect([
+            master.outputs.SPRING_DATA_REDIS_SENTINEL_MASTER,
+            master.outputs.SPRING_DATA_REDIS_SENTINEL_NODES,
+            master.outputs.SPRING_DATA_REDIS_SENTINEL_PASSWORD,
+        ]).toEqual([NAME, SENTINELS.map((h) => `${h}:${SENTINEL_PORT}`).join(","), ep.masterRedis.password]);
+        // The password is in a 0600 file, never in what docker shows.
+        for (const [host, container] of SENTINEL_CONTAINERS) {
+            expect(dockerOn(host, ["inspect", container])).not.toContain(ep.masterRedis.password);
+            expect(dockerOn(host, ["exec", container, "stat", "-c", "%a %U", "/data/sentinel.conf"]).trim()).toBe(
+                "600 redis",
+            );
+        }
+    });
+
+    it("the master's Redis killed: the replica promoted within down-after and a few seconds; clients asking the Sentinels get it", async () => {
+        const before = redisConnect(ep.masterRedis);
+        await before.connect();
+        await before.set("before-sentinel-failover", "1");
+        await waitFor("the replica to have it", 30, async () =>
+            (await redisInfo(ep.replicaRedis, "replication")).master_repl_offset ===
+            (await redisInfo(ep.masterRedis, "replication")).master_repl_offset
+                ? true
+                : undefined,
+        );
+        before.disconnect();
+        // Dead, and not brought back by Docker (as a host that crashed).
+        dockerOn(HOSTS.master, ["update", "--restart=no", NAMES.masterRedis]);
+        const killed = Date.now();
+        dockerOn(HOSTS.master, ["kill", NAMES.masterRedis]);
+        const promoted = await waitFor("every Sentinel to name the replica", 60, async () => {
+            const answers = await Promise.all(SENTINELS.map(masterAddress));
+            return answers.every((a) => a === `${HOSTS.replica.linkIp} ${PORTS.redis}`) ? true : undefined;
+        });
+        const seconds = (Date.now() - killed) / 1000;
+        expect(seconds).toBeLessThan(DOWN_AFTER_SECONDS + 12);
+        expect((await redisInfo(ep.replicaRedis, "replication")).role).toBe("master");
+        // A client that asks the Sentinels where the master is, as Spring Boot's does.
+        const client = new Redis({
+            sentinels: SENTINELS.map((host) => ({ host, port: SENTINEL_PORT })),
+            name: NAME,
+            password: ep.masterRedis.password,
+            sentinelPassword: ep.masterRedis.password,
+            tls: { ca: ep.ca },
+            sentinelTLS: { ca: ep.ca },
+            enableTLSForSentinelMode: true,
+            lazyConnect: true,
+            maxRetriesPerRequest: 1,
+        });
+        client.on("error", () => undefined);
+        await client.connect();
+        expect(await client.set("after-sentinel-failover", "1")).toBe("OK");
+        expect(client.stream.remoteAddress).toBe(HOSTS.replica.linkIp);
+        expect(await client.get("before-sentinel-failover")).toBe("1");
+        client.disconnect();
+        figure(
+            `Sentinel failover: the master's Redis SIGKILLed, down-after ${DOWN_AFTER_SECONDS} s`,
+            "every Sentinel names the replica; a client asking them writes there",
+            `${seconds.toFixed(1)} s from the kill (the Sentinels' own wait ${promoted.seconds.toFixed(1)} s of polling)`,
+        );
+    });
+
+    it("the old master comes back as a replica of the new one, asking the Sentinels before it starts", async () => {
+        dockerOn(HOSTS.master, ["update", "--restart=unless-stopped", NAMES.masterRedis]);
+        dockerOn(HOSTS.master, ["start", NAMES.masterRedis]);
+        const info = await waitFor("the old master to replicate the new one", 60, async () => {
+            const r = await redisInfo(ep.masterRedis, "replication");
+            return r.role === "slave" && r.master_link_status === "up" ? r : undefined;
+        });
+        expect(info.value.master_host).toBe(HOSTS.replica.linkIp);
+        expect(await HOSTS.master.docker.logs(NAMES.masterRedis)).toMatch(
+            new RegExp(`names ${HOSTS.replica.linkIp} ${PORTS.redis} the master: starting as its replica`),
+        );
+        const r = redisConnect(ep.masterRedis);
+        await r.connect();
+        expect(await r.get("after-sentinel-failover")).toBe("1");
+        r.disconnect();
+    });
+});
