@@ -528,6 +528,32 @@ function sentinelEnvironment(x: SentinelExports, password: pulumi.Input<string>)
     };
 }
 
+/** The Sentinel beside a database host's Redis, announcing that host's address. */
+function hostSentinel(
+    s: StackSettings,
+    host: Host,
+    network: pulumi.Input<string>,
+    x: SentinelExports,
+    password: pulumi.Input<string>,
+    tls: KeyPair & { caCertPem: pulumi.Input<string> },
+    redisReady: pulumi.Resource,
+): RedisSentinel {
+    const own = sentinelNames(s.namePrefix, s.role);
+    return new RedisSentinel("sentinel", {
+        host,
+        containerName: own.container,
+        volumeName: own.volume,
+        image: s.redisImage,
+        placement: { networkName: network, bindAddress: s.bindAddress },
+        port: x.port,
+        announceHost: s.advertisedHost,
+        watch: sentinelWatch(x),
+        password,
+        tls,
+        dependsOn: [redisReady],
+    });
+}
+
 /** The master's host's Sentinel and the third voter's, on its own host and network. */
 function masterSentinels(
     s: MasterSettings,
@@ -539,20 +565,7 @@ function masterSentinels(
     password: pulumi.Output<string>,
     redis: RedisMaster,
 ): void {
-    const own = sentinelNames(s.namePrefix, "master");
-    new RedisSentinel("sentinel", {
-        host,
-        containerName: own.container,
-        volumeName: own.volume,
-        image: s.redisImage,
-        placement: { networkName: network, bindAddress: s.bindAddress },
-        port: v.port,
-        announceHost: s.advertisedHost,
-        watch: sentinelWatch(x),
-        password,
-        tls: { ...tls.servers.master, caCertPem: tls.caCertPem },
-        dependsOn: [redis.ready],
-    });
+    hostSentinel(s, host, network, x, password, { ...tls.servers.master, caCertPem: tls.caCertPem }, redis.ready);
     const voterHost = auxiliaryHost(s, "sentinel", v);
     const voter = sentinelNames(s.namePrefix, "voter");
     const voterNetwork = new docker.Network(
@@ -727,20 +740,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     // The master stack's Sentinel setting: this host runs one too.
     sentinel.apply((x) => {
         if (!x) return;
-        const own = sentinelNames(s.namePrefix, "replica");
-        new RedisSentinel("sentinel", {
-            host,
-            containerName: own.container,
-            volumeName: own.volume,
-            image: s.redisImage,
-            placement: { networkName: network, bindAddress: s.bindAddress },
-            port: x.port,
-            announceHost: s.advertisedHost,
-            watch: sentinelWatch(x),
-            password: redisPassword,
-            tls: serverTls,
-            dependsOn: [redis.ready],
-        });
+        hostSentinel(s, host, network, x, redisPassword, serverTls, redis.ready);
     });
     // The master stack's monitoring scrapes this host too: its exporters, once its outputs say so.
     const monSecrets = out("monitoringSecrets");

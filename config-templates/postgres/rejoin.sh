@@ -17,6 +17,16 @@ readonly PGDATA=/var/lib/postgresql/data
 # The in-container step's exit status when pg_rewind cannot do it (and the fallback applies).
 readonly CANNOT_REWIND=3
 
+# A primary that crashed must be shut down cleanly before pg_rewind reads it. pg_rewind would run the crash recovery
+# itself, with the cluster's own postgresql.conf (no wal_keep_size): its end-of-recovery checkpoint then recycles the
+# WAL back to the last checkpoint before the fork, which pg_rewind must read, and the rewind fails. Done here in the
+# same single-user mode, keeping every segment.
+finish_crash_recovery() {
+  pg_controldata -D "$PGDATA" | grep -Eq '^Database cluster state: *in (production|crash recovery)' || return 0
+  log "the old primary stopped without a clean shutdown: finishing its crash recovery, keeping its WAL"
+  run_as postgres postgres --single -F -D "$PGDATA" -c wal_keep_size=1TB -c archive_mode=off template1 </dev/null >/dev/null
+}
+
 # Inside a throw-away container of the PostgreSQL image, with the volume mounted.
 rewind_in_container() {
   set -Eeuo pipefail
@@ -33,9 +43,9 @@ rewind_in_container() {
   printf '%s:%s:*:%s:%s\n' "$UPSTREAM_HOST" "$UPSTREAM_PORT" "$REWIND_USER" "$REWIND_PASSWORD" >"$work/pgpass"
   chown -R postgres:postgres "$work"
   chmod 0600 "$work/pgpass"
-  log "pg_rewind from $UPSTREAM_HOST:$UPSTREAM_PORT as $REWIND_USER"
   started=$(date +%s%N)
-  # A primary that crashed is first brought to a clean shutdown by pg_rewind itself (single-user crash recovery).
+  finish_crash_recovery
+  log "pg_rewind from $UPSTREAM_HOST:$UPSTREAM_PORT as $REWIND_USER"
   if ! run_as postgres pg_rewind --target-pgdata="$PGDATA" --progress \
       --source-server="host=$UPSTREAM_HOST port=$UPSTREAM_PORT user=$REWIND_USER dbname=postgres sslmode=verify-full sslrootcert=$work/ca.crt passfile=$work/pgpass"; then
     rm -rf "$work"
@@ -92,7 +102,7 @@ main() {
   [ -z "$NETWORK" ] || net=(--network "$NETWORK")
   {
     declare -p UPSTREAM_HOST UPSTREAM_PORT REWIND_USER REWIND_PASSWORD CA_PEM PGDATA CANNOT_REWIND
-    declare -f log die require_user home_of run_as add_postgres_bin_to_path rewind_in_container
+    declare -f log die require_user home_of run_as add_postgres_bin_to_path finish_crash_recovery rewind_in_container
     echo 'SYNAXIC_SERVICE=rejoin; rewind_in_container'
   } | docker run -i --rm --name "rejoin-$VOLUME" "${net[@]}" \
         -v "$VOLUME:$PGDATA" --entrypoint bash "$IMAGE" -s || status=$?

@@ -139,7 +139,8 @@ function writeOnTheOldMasterAlone(row: number): void {
         'pg() { runuser -u postgres -- "$@"; }',
         "pg pg_ctl -D /var/lib/postgresql/data -w -l /tmp/pg.log -o \"-c listen_addresses='' -c unix_socket_directories=/tmp -c synchronous_standby_names='' -c archive_mode=off -c wal_keep_size=64MB\" start >/dev/null",
         `pg psql -X -q -v ON_ERROR_STOP=1 -h /tmp -U postgres -d synaxic -c "INSERT INTO fault_writes (run, n) VALUES ('divergent', ${row})"`,
-        "pg pg_ctl -D /var/lib/postgresql/data -m fast -w stop >/dev/null",
+        // Stopped as a crash would stop it: the rejoin must finish its crash recovery without losing the WAL it needs.
+        "pg pg_ctl -D /var/lib/postgresql/data -m immediate -w stop >/dev/null",
     ].join("\n");
     dockerOn(HOSTS.master, [
         "run",
@@ -185,6 +186,7 @@ describe("the old master's host returns", () => {
         );
         const seconds = (Date.now() - started) / 1000;
         const log = commandOutput("master", "postgres-rejoin").stderr;
+        expect(log).toMatch(/finishing its crash recovery, keeping its WAL/);
         expect(log).toMatch(/pg_rewind from 10\.231\.0\.20:5432 as synaxic_rewind/);
         expect(log).toMatch(/rewound in [\d.]+ s: starts as a standby/);
         expect(log).not.toMatch(/pg_basebackup|re-seeding/);
