@@ -1,7 +1,8 @@
 // Failover as code: write unavailability of `npm run switchover` in both directions under writers that follow the
 // primary (floor: the bare commands, a stop and pg_promote with no checks), and the old primary's return with
 // followHost (pg_rewind) against a pg_basebackup re-seed of the same ~1 GB database.
-import { pgQuery, redisConnect, redisInfo, waitFor } from "../../tests/e2e/clients";
+import { pgQuery, waitFor } from "../../tests/e2e/clients";
+import { masterAddress, sentinelsAcquainted } from "../../tests/e2e/sentinels";
 import { dockerExec, dockerOn, engineOf, HOSTS, VOTER_HOST } from "../../tests/e2e/hosts";
 import { FAULTS_TABLE, missing, Writer } from "../../tests/e2e/load";
 import { waitStreaming } from "../../tests/e2e/replication-state";
@@ -64,6 +65,8 @@ export async function failoverAndSwitchover(): Promise<void> {
         "-c",
         `${WITH_PG_BIN} pgbench -q -i -s 64 -U postgres synaxic >/dev/null 2>&1`,
     );
+    // A primary that checkpoints as usual (checkpoint_timeout), then dies under writes.
+    dockerExec(NAMES.masterPostgres, "psql", "-U", "postgres", "-c", "CHECKPOINT");
     await waitStreaming(d.ep.masterPg, 120);
     const size = dockerExec(NAMES.masterPostgres, "du", "-sh", "/var/lib/postgresql/data").split(/\s/)[0];
     const writer = new Writer(d.ep.masterPg, "before-kill", 2);
@@ -80,7 +83,8 @@ export async function failoverAndSwitchover(): Promise<void> {
     await waitStreaming(d.ep.replicaPg, 120);
     const rejoin = (Date.now() - started) / 1000;
     const rejoinLog = commandOutput("master", "postgres-rejoin").stderr;
-    log(`  rejoin: ${rejoinLog.match(/rewound in [\d.]+ s/)?.[0] ?? `not rewound:\n${rejoinLog}`}`);
+    const rewound = /rewound in ([\d.]+) s/.exec(rejoinLog);
+    if (!rewound) throw new Error(`the old primary was not rewound:\n${rejoinLog}`);
     // The re-seed it avoids: pg_basebackup of the same database from the new primary, on the old primary's host.
     const password = stacks.masterOutputs().replicationPassword;
     const scratch = "synaxic-e2e-bench-reseed";
@@ -110,7 +114,15 @@ export async function failoverAndSwitchover(): Promise<void> {
     );
     await HOSTS.master.docker.removeVolume(scratch);
     row(
-        `old primary back as a standby (${size} database): the followHost up (pg_rewind) vs a pg_basebackup re-seed`,
+        `old primary back as a standby (${size} database): its rewind (crash recovery and pg_rewind) vs a pg_basebackup re-seed`,
+        Number(rewound[1]),
+        reseed,
+        secs,
+        "≤ 0.1× (10× faster)",
+        Number(rewound[1]) * 10 <= reseed,
+    );
+    row(
+        `the same: the whole followHost up (until it streams) vs the re-seed alone`,
         rejoin,
         reseed,
         secs,
@@ -155,32 +167,24 @@ export async function sentinelFailover(): Promise<void> {
     );
     const name = d.m.outputs.SPRING_DATA_REDIS_SENTINEL_MASTER ?? "";
     const sentinels = [HOSTS.master.linkIp, HOSTS.replica.linkIp, VOTER_HOST.linkIp];
-    const ask = async (host: string) => {
-        const c = redisConnect({ host, port: 26380, password: d.ep.masterRedis.password, ca: d.ep.ca });
-        try {
-            await c.connect();
-            return ((await c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)) as string[])[0];
-        } finally {
-            c.disconnect();
-        }
-    };
+    const client = { port: 26380, password: d.ep.masterRedis.password, ca: d.ep.ca };
     const redis = { master: [HOSTS.master, NAMES.masterRedis], replica: [HOSTS.replica, NAMES.replicaRedis] } as const;
     const times: number[] = [];
     let leader: StackName = "master";
     for (let i = 0; i < RUNS; i++) {
-        // Every Sentinel knows the replica before the master dies.
-        await waitFor("the Sentinels to know the replica", 60, async () => {
-            const info = await redisInfo(leader === "master" ? d.ep.masterRedis : d.ep.replicaRedis, "replication");
-            return info.connected_slaves === "1" ? true : undefined;
-        });
-        await sleep(3000);
+        // Every Sentinel knows the others and the replica before the master dies.
+        await sentinelsAcquainted(client, sentinels, name);
         const [host, container] = redis[leader];
         const next: StackName = leader === "master" ? "replica" : "master";
         dockerOn(host, ["update", "--restart=no", container]);
         const killed = Date.now();
         dockerOn(host, ["kill", container]);
         await waitFor("every Sentinel to name the new master", 120, async () =>
-            (await Promise.all(sentinels.map(ask))).every((a) => a === HOSTS[next].linkIp) ? true : undefined,
+            (await Promise.all(sentinels.map((h) => masterAddress(client, h, name)))).every(
+                (a) => a === `${HOSTS[next].linkIp} ${PORTS.redis}`,
+            )
+                ? true
+                : undefined,
         );
         times.push((Date.now() - killed) / 1000);
         log(`  Sentinel failover to the ${next}'s Redis: ${times[times.length - 1].toFixed(1)} s`);

@@ -7,6 +7,7 @@ import { redisConnect, redisInfo, waitFor } from "./clients";
 import { dockerOn, HOSTS, VOTER_HOST } from "./hosts";
 import { deployPair, Deployment, endOfSuite, endpoints, NAMES, PORTS } from "./stacks";
 import { figure, phase } from "./timing";
+import { masterAddress, SentinelClient, sentinelsAcquainted } from "./sentinels";
 
 jest.setTimeout(300_000);
 
@@ -39,35 +40,13 @@ beforeAll(async () => {
 
 afterAll(endOfSuite);
 
-/** One Sentinel over TLS, as a client of the application's would reach it. */
-async function askSentinel(host: string, ...command: string[]): Promise<unknown> {
-    const s = redisConnect({ host, port: SENTINEL_PORT, password: ep.masterRedis.password, ca: ep.ca });
-    try {
-        await s.connect();
-        return await s.call("SENTINEL", ...command);
-    } finally {
-        s.disconnect();
-    }
-}
-
-/** A flat [key, value, ...] reply as a map. */
-const fields = (reply: unknown): Record<string, string> => {
-    const flat = reply as string[];
-    return Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : [])));
-};
-
-const masterAddress = async (host: string) =>
-    ((await askSentinel(host, "GET-MASTER-ADDR-BY-NAME", NAME)) as string[]).join(" ");
+const client = (): SentinelClient => ({ port: SENTINEL_PORT, password: ep.masterRedis.password, ca: ep.ca });
+const masterNamed = (host: string) => masterAddress(client(), host, NAME);
 
 describe("Redis Sentinel", () => {
     it("three Sentinels over TLS watch the master and know each other and the replica; the outputs give Spring Boot's settings", async () => {
-        for (const host of SENTINELS) {
-            await waitFor(`the Sentinel at ${host} to know the others and the replica`, 60, async () => {
-                const m = fields(await askSentinel(host, "MASTER", NAME));
-                return m["num-other-sentinels"] === "2" && m["num-slaves"] === "1" ? m : undefined;
-            });
-            expect(await masterAddress(host)).toBe(`${HOSTS.master.linkIp} ${PORTS.redis}`);
-        }
+        await sentinelsAcquainted(client(), SENTINELS, NAME);
+        for (const host of SENTINELS) expect(await masterNamed(host)).toBe(`${HOSTS.master.linkIp} ${PORTS.redis}`);
         expect([
             master.outputs.SPRING_DATA_REDIS_SENTINEL_MASTER,
             master.outputs.SPRING_DATA_REDIS_SENTINEL_NODES,
@@ -98,7 +77,7 @@ describe("Redis Sentinel", () => {
         const killed = Date.now();
         dockerOn(HOSTS.master, ["kill", NAMES.masterRedis]);
         const promoted = await waitFor("every Sentinel to name the replica", 60, async () => {
-            const answers = await Promise.all(SENTINELS.map(masterAddress));
+            const answers = await Promise.all(SENTINELS.map(masterNamed));
             return answers.every((a) => a === `${HOSTS.replica.linkIp} ${PORTS.redis}`) ? true : undefined;
         });
         const seconds = (Date.now() - killed) / 1000;
