@@ -3,9 +3,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MasterOutputs } from "../components/contract";
-import { TestHost } from "../tests/e2e/hosts";
+import { dockerExec, TestHost } from "../tests/e2e/hosts";
 import { waitStreaming } from "../tests/e2e/replication-state";
-import { endpoints, masterConfig, replicaConfig, teardown, upProcess } from "../tests/e2e/stacks";
+import { endpoints, masterConfig, NAMES, replicaConfig, teardown, upProcess } from "../tests/e2e/stacks";
 
 export const ROOT = path.join(__dirname, "..");
 export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -67,4 +67,15 @@ export async function deploy(master = masterConfig(), replica = replicaConfig())
         ours: m.seconds + r.seconds + ((Date.now() - started) / 1000 - m.wall - r.wall),
         wall: (Date.now() - started) / 1000,
     };
+}
+
+/** A pgbench database on the primary (scale 64: ~1 GB), checkpointed as a running primary soon would be. */
+export function pgbenchDatabase(scale = 64): void {
+    dockerExec(
+        NAMES.masterPostgres,
+        "bash",
+        "-c",
+        `${WITH_PG_BIN} pgbench -q -i -s ${scale} -U postgres synaxic >/dev/null 2>&1`,
+    );
+    dockerExec(NAMES.masterPostgres, "psql", "-U", "postgres", "-c", "CHECKPOINT");
 }

@@ -9,7 +9,7 @@ import { waitStreaming } from "../../tests/e2e/replication-state";
 import { commandOutput, IMAGES, masterConfig, NAMES, PORTS, replicaConfig } from "../../tests/e2e/stacks";
 import { harnessStacks, LAYOUT } from "../../tests/e2e/switchover-driver";
 import { StackName, switchover } from "../../scripts/switchover/plan";
-import { deploy, RUNS, time, WITH_PG_BIN } from "../harness";
+import { deploy, pgbenchDatabase, RUNS, time, WITH_PG_BIN } from "../harness";
 import { log, median, row, secs } from "../report";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,14 +59,8 @@ export async function failoverAndSwitchover(): Promise<void> {
     }
 
     log("pgbench -i -s 64 on the primary (~1 GB), then the master is killed and the replica promoted");
-    dockerExec(
-        NAMES.masterPostgres,
-        "bash",
-        "-c",
-        `${WITH_PG_BIN} pgbench -q -i -s 64 -U postgres synaxic >/dev/null 2>&1`,
-    );
-    // A primary that checkpoints as usual (checkpoint_timeout), then dies under writes.
-    dockerExec(NAMES.masterPostgres, "psql", "-U", "postgres", "-c", "CHECKPOINT");
+    // Then it dies under writes.
+    pgbenchDatabase();
     await waitStreaming(d.ep.masterPg, 120);
     const size = dockerExec(NAMES.masterPostgres, "du", "-sh", "/var/lib/postgresql/data").split(/\s/)[0];
     const writer = new Writer(d.ep.masterPg, "before-kill", 2);

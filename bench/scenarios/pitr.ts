@@ -14,7 +14,7 @@ import {
     replicaConfig,
     upProcess,
 } from "../../tests/e2e/stacks";
-import { deploy, floor, RUNS, time, WITH_PG_BIN } from "../harness";
+import { deploy, floor, pgbenchDatabase, RUNS, time } from "../harness";
 import { log, median, row, secs } from "../report";
 
 /** Shorter than the default 60 s so the RPO run stays short; the goal scales with it. */
@@ -27,13 +27,7 @@ const backups = { ...BACKUP_ON_REPLICA_HOST, archiveTimeout: String(ARCHIVE_TIME
 export async function backupAndRestore(): Promise<void> {
     const d = await deploy(masterConfig(backups), replicaConfig());
     log("pgbench -i -s 64 on the primary (~1 GB)");
-    dockerExec(
-        NAMES.masterPostgres,
-        "bash",
-        "-c",
-        `${WITH_PG_BIN} pgbench -q -i -s 64 -U postgres synaxic >/dev/null 2>&1`,
-    );
-    dockerExec(NAMES.masterPostgres, "psql", "-U", "postgres", "-c", "CHECKPOINT");
+    pgbenchDatabase();
     const bytes = Number(dockerExec(NAMES.masterPostgres, "du", "-sb", "/var/lib/postgresql/data").split(/\s/)[0]);
     const mb = bytes / 1048576;
 
