@@ -11,7 +11,6 @@ import {
     BACKUP_ON_REPLICA_HOST,
     commandOutput,
     deployPair,
-    IMAGES,
     masterConfig,
     Deployment,
     endOfSuite,
@@ -22,7 +21,7 @@ import {
     upProcess,
 } from "./stacks";
 import { figure, phase } from "./timing";
-import { serviceNames } from "../../components/naming";
+import { writeOnTheOldMasterAlone } from "./split-brain";
 
 jest.setTimeout(300_000);
 
@@ -126,40 +125,9 @@ describe("promote: true on the replica stack", () => {
     });
 });
 
-/**
- * Writes the old master takes while it is cut off from everyone (a socket-only server on its fenced volume): the
- * split brain a rejoin must undo. It keeps WAL as the container's live.conf does (wal_keep_size 64MB): pg_rewind
- * reads the old master's WAL back to the last checkpoint before the fork.
- */
-function writeOnTheOldMasterAlone(row: number): void {
-    const volume = serviceNames("synaxic-e2e", "master").postgresVolume;
-    const script = [
-        "set -e",
-        'export PATH="$(echo /usr/lib/postgresql/*/bin):$PATH"',
-        'pg() { runuser -u postgres -- "$@"; }',
-        "pg pg_ctl -D /var/lib/postgresql/data -w -l /tmp/pg.log -o \"-c listen_addresses='' -c unix_socket_directories=/tmp -c synchronous_standby_names='' -c archive_mode=off -c wal_keep_size=64MB\" start >/dev/null",
-        `pg psql -X -q -v ON_ERROR_STOP=1 -h /tmp -U postgres -d synaxic -c "INSERT INTO fault_writes (run, n) VALUES ('divergent', ${row})"`,
-        // Stopped as a crash would stop it: the rejoin must finish its crash recovery without losing the WAL it needs.
-        "pg pg_ctl -D /var/lib/postgresql/data -m immediate -w stop >/dev/null",
-    ].join("\n");
-    dockerOn(HOSTS.master, [
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "-v",
-        `${volume}:/var/lib/postgresql/data`,
-        "--entrypoint",
-        "bash",
-        IMAGES.postgres,
-        "-c",
-        script,
-    ]);
-}
-
 describe("the old master's host returns", () => {
     it("refuses to start its PostgreSQL as a primary: the promoted replica leads on a later timeline", async () => {
-        writeOnTheOldMasterAlone(1);
+        writeOnTheOldMasterAlone(1, { keepWal: true });
         dockerOn(HOSTS.master, ["start", NAMES.masterPostgres]);
         const exited = await waitFor("the old primary's container to stop", 60, async () => {
             const state = dockerOn(HOSTS.master, [

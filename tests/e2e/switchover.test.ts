@@ -6,7 +6,8 @@ import { pgQuery, redisInfo, waitFor } from "./clients";
 import { dockerOn, HOSTS } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
-import { deployPair, endOfSuite, endpoints, masterConfig, NAMES, replicaConfig } from "./stacks";
+import { commandOutput, deployPair, endOfSuite, endpoints, IMAGES, masterConfig, NAMES, replicaConfig } from "./stacks";
+import { writeOnTheOldMasterAlone } from "./split-brain";
 import { figure, phase } from "./timing";
 import { StackName, switchover, SwitchoverReport } from "../../scripts/switchover/plan";
 import { harnessStacks, HarnessStacks, LAYOUT } from "./switchover-driver";
@@ -97,5 +98,47 @@ describe("npm run switchover", () => {
             "0 acknowledged commits lost; the original layout, the replica streaming through replica1_slot",
             `0 of ${writer.acked.length} lost; writes unavailable ${(writer.longestGapMs() / 1000).toFixed(2)} s (no primary for ${report.secondsWithoutPrimary.toFixed(2)} s); whole switchover ${report.seconds.toFixed(1)} s`,
         );
+    });
+
+    it("when pg_rewind cannot (the old primary started by hand, its WAL recycled): its cluster kept whole in a volume of its own, the volume re-seeded", async () => {
+        // The master fails, the replica is promoted; someone starts the old primary by hand and writes to it.
+        dockerOn(HOSTS.master, ["update", "--restart=no", NAMES.masterPostgres, NAMES.masterRedis]);
+        dockerOn(HOSTS.master, ["kill", NAMES.masterPostgres, NAMES.masterRedis]);
+        await stacks.driver.up("replica", { promote: "true" });
+        writeOnTheOldMasterAlone(1, { keepWal: false });
+        await stacks.driver.up("master", { followHost: HOSTS.replica.linkIp });
+        const log = commandOutput("master", "postgres-rejoin").stderr;
+        expect(log).toMatch(/pg_rewind could not rewind this cluster/);
+        const kept = /the old cluster is kept in volume (\S+);/.exec(log)?.[1];
+        expect(kept).toMatch(/^synaxic-e2e-postgres-prod-data-diverged-\d{8}T\d{6}Z$/);
+        expect(log).toMatch(/pg_basebackup from 10\.231\.0\.20:5432 through slot master_slot/);
+        await waitStreaming(ep.replicaPg);
+        expect(await isPrimary(ep.masterPg)).toBe(false);
+        await waitFor("the re-seeded standby to serve", 30, async () =>
+            (await pgQuery(ep.masterPg, "SELECT 1 AS one")).length === 1 ? true : undefined,
+        );
+        expect(
+            await pgQuery(ep.masterPg, "SELECT count(*)::int AS n FROM fault_writes WHERE run = 'divergent'"),
+        ).toEqual([{ n: 0 }]);
+        // Nothing is lost: the old cluster is in that volume, its divergent write included (read as an operator would
+        // read it, with a server on the socket only).
+        const divergentRows = dockerOn(HOSTS.master, [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            `${kept}:/var/lib/postgresql/data`,
+            "--entrypoint",
+            "bash",
+            IMAGES.postgres,
+            "-c",
+            [
+                'export PATH="$(echo /usr/lib/postgresql/*/bin):$PATH"',
+                "runuser -u postgres -- pg_ctl -D /var/lib/postgresql/data -w -l /tmp/pg.log -o \"-c listen_addresses='' -c unix_socket_directories=/tmp -c archive_mode=off\" start >/dev/null",
+                `runuser -u postgres -- psql -X -At -h /tmp -U postgres -d synaxic -c "SELECT count(*) FROM fault_writes WHERE run = 'divergent'"`,
+            ].join(" && "),
+        ]).trim();
+        expect(divergentRows).toBe("1");
     });
 });
