@@ -5,6 +5,9 @@
 #                                                 from nothing to a streaming standby across the two hosts (timed by the caller)
 #   bench/floor.sh cleanup <primary engine> <standby engine>
 #   bench/floor.sh tar-copy <image> <from> <to>   raw copy of one volume into another (the base backup floor)
+#   bench/floor.sh reseed <image> <volume> <host> <port> <user>
+#                                                 pg_basebackup of a running primary into a new volume, the password on
+#                                                 stdin (the re-seed a rejoin with pg_rewind avoids)
 #   bench/floor.sh redis-pair <image> [<tls dir>] a bare master/replica pair (TLS with ca.pem/cert.pem/key.pem)
 #   bench/floor.sh redis-fill <keys> <container> <redis-cli command...>
 #   bench/floor.sh redis-empty <image> <volume>   remove a stopped Redis's data from its volume
@@ -78,8 +81,15 @@ redis_empty() { # <image> <volume>
   docker run --rm -v "$2:/data" --entrypoint bash "$1" -c 'rm -f /data/dump.rdb; rm -rf /data/appendonlydir'
 }
 
+# The replication password is read from stdin: never in the container's arguments or environment as docker shows.
+reseed() { # <image> <volume> <host> <port> <user>
+  docker run --rm -i -v "$2:/d" --entrypoint bash "$1" -c \
+    "read -r PGPASSWORD && export PGPASSWORD && $(as_postgres "pg_basebackup -D /d -c fast -X stream -d 'host=$3 port=$4 user=$5 sslmode=require'")"
+}
+
 case "${1:-}" in
   standby) standby "$2" "$3" "$4" "$5" ;;
+  reseed) reseed "$2" "$3" "$4" "$5" "$6" ;;
   cleanup) cleanup "$2" "$3" ;;
   tar-copy) tar_copy "$2" "$3" "$4" ;;
   redis-pair) redis_pair "$2" "${3:-}" ;;

@@ -29,8 +29,11 @@ export const sh = (cmd: string, args: string[], input?: string, env?: NodeJS.Pro
 export const engine = (host: TestHost) => `unix://${host.socket}`;
 
 /** The bare-command side of a figure (bench/floor.sh), on one host's engine. */
-export const floor = (host: TestHost, ...args: string[]) =>
-    sh("bash", ["bench/floor.sh", ...args], undefined, { DOCKER_HOST: engine(host) });
+export const floor = (host: TestHost, ...args: string[]) => floorWithInput(host, undefined, ...args);
+
+/** The same, with `input` on the command's stdin (a password). */
+export const floorWithInput = (host: TestHost, input: string | undefined, ...args: string[]) =>
+    sh("bash", ["bench/floor.sh", ...args], input, { DOCKER_HOST: engine(host) });
 
 /** Inside one of our PostgreSQL containers, with the image's PostgreSQL binaries on PATH (the entrypoint's lookup). */
 export const WITH_PG_BIN = "source /usr/local/lib/synaxic/entrypoint-lib.sh && add_postgres_bin_to_path &&";

@@ -9,7 +9,7 @@ import { waitStreaming } from "../../tests/e2e/replication-state";
 import { commandOutput, IMAGES, masterConfig, NAMES, PORTS, replicaConfig } from "../../tests/e2e/stacks";
 import { harnessStacks, LAYOUT } from "../../tests/e2e/switchover-driver";
 import { StackName, switchover } from "../../scripts/switchover/plan";
-import { deploy, pgbenchDatabase, RUNS, time, WITH_PG_BIN } from "../harness";
+import { deploy, floorWithInput, pgbenchDatabase, RUNS, time, WITH_PG_BIN } from "../harness";
 import { log, median, row, secs } from "../report";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,27 +83,15 @@ export async function failoverAndSwitchover(): Promise<void> {
     const password = stacks.masterOutputs().replicationPassword;
     const scratch = "synaxic-e2e-bench-reseed";
     const reseed = time(() =>
-        dockerOn(
+        floorWithInput(
             HOSTS.master,
-            [
-                "run",
-                "--rm",
-                "-i",
-                "-v",
-                `${scratch}:/d`,
-                "--entrypoint",
-                "bash",
-                IMAGES.postgres,
-                "-c",
-                [
-                    // The password on stdin: never in the container's arguments or environment as docker shows them.
-                    "read -r PGPASSWORD && export PGPASSWORD",
-                    'PATH="$(echo /usr/lib/postgresql/*/bin):$PATH"',
-                    "install -d -o postgres -m 700 /d/c",
-                    `setpriv --reuid postgres --regid postgres --init-groups env HOME=/tmp pg_basebackup -D /d/c -c fast -X stream -d "host=${HOSTS.replica.linkIp} port=${PORTS.postgres} user=replicator sslmode=require"`,
-                ].join(" && "),
-            ],
             `${password}\n`,
+            "reseed",
+            IMAGES.postgres,
+            scratch,
+            HOSTS.replica.linkIp,
+            String(PORTS.postgres),
+            "replicator",
         ),
     );
     await HOSTS.master.docker.removeVolume(scratch);

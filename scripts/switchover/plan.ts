@@ -72,7 +72,11 @@ async function psql(d: SwitchoverDriver, stack: StackName, container: string, sq
 
 /** Who leads now, from the servers themselves: the stack whose PostgreSQL is not in recovery. */
 async function inRecovery(d: SwitchoverDriver, stack: StackName, layout: Layout): Promise<boolean> {
-    return (await psql(d, stack, layout[stack].postgresContainer, "SELECT pg_is_in_recovery()")) === "t";
+    // The container's own answer (synaxic-promote status: primary or standby).
+    return (
+        (await d.docker(stack, ["exec", layout[stack].postgresContainer, "synaxic-promote", "status"])).trim() ===
+        "standby"
+    );
 }
 
 async function waitUntil(what: string, seconds: number, check: () => Promise<boolean>): Promise<void> {

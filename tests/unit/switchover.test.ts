@@ -29,7 +29,7 @@ function fakeHosts(master: Partial<Host>, replica: Partial<Host>) {
             calls.push(`${stack}: docker ${args.join(" ")}`);
             const h = hosts[stack];
             const sql = args[args.length - 1];
-            if (args[0] === "exec" && sql.includes("pg_is_in_recovery")) return h.recovery ? "t" : "f";
+            if (args[0] === "exec" && sql === "status") return h.recovery ? "standby" : "primary";
             if (args[0] === "exec" && sql.includes("pg_stat_wal_receiver")) return h.receiver;
             if (args[0] === "exec" && sql.includes("pg_wal_lsn_diff")) return h.replayedPast ? "t" : "f";
             if (args[0] === "inspect") return args[2].includes("Mounts") ? "vol" : "img";
