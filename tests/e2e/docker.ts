@@ -254,11 +254,14 @@ export class DockerApi {
             undefined,
             [204, 404, 409],
         );
-    /** Force-remove; 409 here means a removal (e.g. of a --rm container) is already under way: it is going anyway. */
+    /**
+     * Force-remove, with the anonymous volumes the image declared and nothing mounted over (named volumes stay);
+     * 409 here means a removal (e.g. of a --rm container) is already under way: it is going anyway.
+     */
     remove = (id: string) =>
         this.call<void>(
             "DELETE",
-            `/containers/${encodeURIComponent(id)}?force=true&v=false`,
+            `/containers/${encodeURIComponent(id)}?force=true&v=true`,
             undefined,
             [204, 404, 409],
         );

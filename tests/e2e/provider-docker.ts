@@ -271,6 +271,7 @@ export const container: Kind = {
         const docker = api(ctx);
         // ContainerStop with destroyGraceSeconds, or 0: the stop signal and then SIGKILL at once.
         await docker.stop(saved.id, Number(saved.inputs.destroyGraceSeconds ?? 0));
+        // ContainerRemove with RemoveVolumes from remove_volumes, true unless set (resource_docker_container.go).
         await docker.remove(saved.id);
     },
     async read(ctx, saved) {

@@ -8,15 +8,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { allow, changedKeys, Inputs, Kind, State } from "./provider-kinds";
 
-function randomPassword(i: Inputs): State {
+async function randomPassword(i: Inputs): Promise<State> {
     allow("RandomPassword", i, ["length", "special"]);
     const alphabet =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + (i.special ? "!#$%&*()-_=+[]{}<>:?" : "");
     const bytes = crypto.randomBytes(i.length);
     const result = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
     // As terraform-provider-random's generateHash (internal/provider/resource_password.go): bcrypt of the result
-    // (its first 72 bytes) at Go's DefaultCost, 10, computed at create and kept in state.
-    return { result, bcryptHash: bcrypt.hashSync(result, 10) };
+    // (its first 72 bytes) at Go's DefaultCost, 10, computed at create and kept in state. Hashed in slices: the real
+    // provider is a process of its own, and a blocking hash here would hold up every other resource of the up.
+    return { result, bcryptHash: await bcrypt.hash(result, 10) };
 }
 
 function privateKey(i: Inputs): State {
@@ -198,7 +199,7 @@ function locallySignedCert(i: Inputs): State {
 const pure = (make: (i: Inputs) => State): Kind => ({ create: async (_ctx, i) => ({ outputs: make(i) }) });
 
 export const tlsKinds: Record<string, Kind> = {
-    "random:index/randomPassword:RandomPassword": pure(randomPassword),
+    "random:index/randomPassword:RandomPassword": { create: async (_ctx, i) => ({ outputs: await randomPassword(i) }) },
     "random:index/randomBytes:RandomBytes": pure((i) => {
         allow("RandomBytes", i, ["length"]);
         return { base64: crypto.randomBytes(i.length).toString("base64") };
