@@ -18,7 +18,16 @@ import {
 import { scramVerifier } from "./scram";
 import type { PgParameter } from "./tuning";
 import { postgresContainer, PostgresTls, rejoinCommand } from "./postgres";
-import { DataVolume, dataVolume, privateFile, publicFile, ServiceArgs, ServiceContainer, UPLOAD_DIR } from "./service";
+import {
+    DataVolume,
+    dataVolume,
+    inContainerWhenReady,
+    privateFile,
+    publicFile,
+    ServiceArgs,
+    ServiceContainer,
+    UPLOAD_DIR,
+} from "./service";
 import { pgBackRestServer, PgBackRestFiles } from "./backup";
 import type { RestoreTarget } from "./config";
 
@@ -226,25 +235,27 @@ export class PostgresMaster extends pulumi.ComponentResource {
                 dependsOn: [this.ready],
             });
         }
-        this.rolePasswords = args.host.command(
+        // synaxic-sync-roles and synaxic-slot run once the server serves, each waiting in its own session.
+        this.rolePasswords = inContainerWhenReady(
+            args.host,
+            service,
             `${name}-role-passwords`,
-            {
-                create: `docker exec ${args.containerName} synaxic-sync-roles`,
-                triggers: [this.container.id],
-            },
-            { parent: this, dependsOn: [this.ready] },
+            { exec: "synaxic-sync-roles", triggers: [this.container.id] },
+            { parent: this },
         );
         // Following, this host has no slots: the replicas' ones go (the host that leads holds this host's).
         this.slots = Object.fromEntries(
             (upstream ? [] : args.replicas).map((r) => [
                 r.name,
-                args.host.command(
+                inContainerWhenReady(
+                    args.host,
+                    service,
                     `${name}-slot-${r.name}`,
                     {
-                        create: `docker exec ${args.containerName} synaxic-slot ensure ${r.slot}`,
+                        exec: `synaxic-slot ensure ${r.slot}`,
                         delete: `docker exec ${args.containerName} synaxic-slot drop ${r.slot}`,
                     },
-                    { parent: this, dependsOn: [this.ready] },
+                    { parent: this },
                 ),
             ]),
         );

@@ -170,6 +170,8 @@ export interface ServiceContainerArgs {
 export interface ServiceContainer {
     readonly container: docker.Container;
     readonly ready: HostCommand;
+    /** `<container> <timeout s> <check...>`: what a host script waits with (ready-lib.sh's wait_ready). */
+    readonly waitArgs: pulumi.Output<string>;
     /** Applies changed live settings to the running server. */
     readonly liveApplied?: HostCommand;
 }
@@ -188,11 +190,15 @@ function liveSettings(name: string, a: ServiceContainerArgs, live: NonNullable<S
         `${name}-live-file`,
         {
             create: "bash -s",
-            stdin: pulumi
-                .all([volume.name, live.content])
-                .apply(([VOLUME, CONTENT]) =>
-                    renderShellScript("scripts/write-live.sh", { VOLUME, IMAGE: a.image, FILE: live.file, CONTENT }),
-                ),
+            stdin: pulumi.all([volume.name, live.content]).apply(([VOLUME, CONTENT]) =>
+                renderShellScript("scripts/write-live.sh", {
+                    VOLUME,
+                    IMAGE: a.image,
+                    FILE: live.file,
+                    CONTENT,
+                    LIB: templateText("scripts/entrypoint-lib.sh"),
+                }),
+            ),
         },
         { parent: a.parent, dependsOn: [volume] },
     );
@@ -203,8 +209,11 @@ const hostScript = (...templates: string[]) => templates.map((t) => templateText
 
 /** Seconds a service gets to stop cleanly, on `docker stop` and when Pulumi replaces or deletes its container. */
 const STOP_GRACE_SECONDS = 60;
-/** Seconds a new container gets to become ready (a first start may run initdb or load a large dataset). */
-const READY_TIMEOUT_SECONDS = 300;
+/**
+ * Seconds a new container gets to become ready (a first start may run initdb or load a large dataset); the commands
+ * that run in it once it serves wait as long (entrypoint-lib.sh, held to it by a unit test).
+ */
+export const READY_TIMEOUT_SECONDS = 300;
 const OUR_ENTRYPOINT = ["/bin/bash", ENTRYPOINT];
 
 export function serviceContainer(name: string, a: ServiceContainerArgs): ServiceContainer {
@@ -262,17 +271,18 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
             deleteBeforeReplace: true,
         },
     );
+    const waitArgs = pulumi.interpolate`${container.name} ${READY_TIMEOUT_SECONDS} ${readyCheck.join(" ")}`;
     const ready = a.host.command(
         `${name}-ready`,
         {
-            create: pulumi.interpolate`bash -s -- ${container.name} ${READY_TIMEOUT_SECONDS} ${readyCheck.join(" ")}`,
+            create: pulumi.interpolate`bash -s -- ${waitArgs}`,
             stdin: hostScript("scripts/ready-lib.sh", "scripts/wait-ready.sh"),
             // Every new container is waited for again; a failed wait is not kept, so the next up waits again.
             triggers: [container.id],
         },
         { parent: a.parent, dependsOn: [container] },
     );
-    if (!live || !a.live) return { container, ready };
+    if (!live || !a.live) return { container, ready, waitArgs };
     // The file's hash is an argument: a change re-runs the command, and the container checks it holds that file.
     const hash = pulumi.output(a.live.content).apply((c) => createHash("sha256").update(c).digest("hex").slice(0, 12));
     const liveApplied = a.host.command(
@@ -281,7 +291,39 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
             create: pulumi.interpolate`bash -s -- ${container.name} ${hash} ${READY_TIMEOUT_SECONDS} ${readyCheck.join(" ")}`,
             stdin: hostScript("scripts/ready-lib.sh", "scripts/apply-live.sh"),
         },
-        { parent: a.parent, dependsOn: [ready, live.written] },
+        // It waits for the server itself: not behind `ready`, whose own SSH session would come first.
+        { parent: a.parent, dependsOn: [container, live.written] },
     );
-    return { container, ready, liveApplied };
+    return { container, ready, waitArgs, liveApplied };
+}
+
+export interface InContainerArgs {
+    /** Arguments of `docker exec <container>`, on one line. */
+    readonly exec: string;
+    /** One-line host command run when the resource is deleted (the container may be gone by then: no wait). */
+    readonly delete?: pulumi.Input<string>;
+    readonly triggers?: pulumi.Input<unknown>[];
+}
+
+/**
+ * `docker exec <container> <exec>` once the container serves, waited for in the command's own SSH session rather
+ * than behind `ready`'s; a container that stops fails it with the container's logs.
+ */
+export function inContainerWhenReady(
+    host: Host,
+    service: ServiceContainer,
+    name: string,
+    args: InContainerArgs,
+    opts: pulumi.CustomResourceOptions,
+): HostCommand {
+    return host.command(
+        name,
+        {
+            create: pulumi.interpolate`bash -s -- ${service.waitArgs} -- ${args.exec}`,
+            stdin: hostScript("scripts/ready-lib.sh", "scripts/when-ready.sh"),
+            delete: args.delete,
+            triggers: args.triggers,
+        },
+        { ...opts, dependsOn: [service.container] },
+    );
 }

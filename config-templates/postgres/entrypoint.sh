@@ -70,8 +70,11 @@ stop_socket_server() { run_as postgres pg_ctl -D "$PGDATA" -m fast -w stop >/dev
 
 initialise_primary() {
   log "empty data directory: initialising a new primary"
+  # --no-sync and one syncfs of the volume: what PostgreSQL 17's --sync-method=syncfs does (PostgreSQL 15 has no
+  # such option), instead of an fsync per file; the cluster is on disk before any server starts on it.
   run_as postgres initdb -D "$PGDATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
-    --encoding=UTF8 --locale=C.UTF-8 --data-checksums >/dev/null
+    --encoding=UTF8 --locale=C.UTF-8 --data-checksums --no-sync >/dev/null
+  sync -f "$PGDATA"
   start_socket_server
   bootstrap_roles
   stop_socket_server
@@ -229,10 +232,9 @@ promote_standby_copy() {
   log "promoted: timeline $(run_as postgres pg_controldata -D "$PGDATA" | sed -n "s/^Latest checkpoint's TimeLineID: *//p")"
 }
 
-# Over TCP: the socket-only server of the first-start bootstrap must not count as up.
 healthcheck() {
   add_postgres_bin_to_path
-  pg_isready -q -h 127.0.0.1 -p 5432 -U postgres -d postgres
+  postgres_serves
 }
 
 main() {

@@ -66,10 +66,7 @@ stop_old_container() {
 }
 
 # A standby already (or no cluster yet: the seed's business): nothing to do, nothing stopped. Read-only.
-volume_needs_rewind() {
-  docker run --rm --network none -v "$VOLUME:$PGDATA:ro" --entrypoint bash "$IMAGE" \
-    -c "test -s '$PGDATA/PG_VERSION' && test ! -f '$PGDATA/standby.signal'"
-}
+volume_needs_rewind() { [ "$(volume_cluster "$VOLUME" "$IMAGE")" = primary ]; }
 
 # The replica's container is not replaced by the up that rejoins it: started again here, as a standby now.
 start_again() {

@@ -48,12 +48,8 @@ network_args() {
 }
 
 # Checked from a container without a network: the standby may hold the seed's fixed address right now.
-volume_holds_cluster() {
-  docker run --rm -v "$VOLUME:$PGDATA:ro" --entrypoint test "$IMAGE" -s "$PGDATA/PG_VERSION"
-}
-
 main() {
-  if volume_holds_cluster; then
+  if [ "$(volume_cluster "$VOLUME" "$IMAGE")" != empty ]; then
     log "volume $VOLUME already holds a cluster (system identifier kept): not seeding"
     return 0
   fi

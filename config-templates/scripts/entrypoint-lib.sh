@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Helpers shared by our container entrypoints and the replica seed. Sourced, never run.
+# Helpers shared by our container entrypoints and the host-side scripts (seed, rejoin, live settings). Sourced or
+# evaluated, never run.
 
 log() { printf '%s synaxic-%s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${SYNAXIC_SERVICE:-setup}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -68,12 +69,53 @@ every_day_at() { # <HH:MM> <command...>
 # A psql variable from a file, for a script piped to psql (names are validated identifiers; verifiers are base64).
 psql_set() { printf '\\set %s %s\n' "$1" "'$(cat "$2")'"; }
 
-# Until the local server accepts connections (60 s at most).
+# The local server serves: it accepts connections over TCP (a first start's bootstrap server, on its socket only,
+# does not count). The healthcheck, and what waits for the server. pg_isready (tens of milliseconds of CPU) is only
+# asked once the port is open, which bash checks without starting a process: a wait costs little while initdb runs.
+postgres_serves() {
+  { : <>/dev/tcp/127.0.0.1/5432; } 2>/dev/null || return 1
+  pg_isready -q -h 127.0.0.1 -p 5432 -U postgres -d "dbname=postgres sslmode=disable gssencmode=disable"
+}
+
+# Until the local server serves: checked every 0.1 s, for as long as a new container's first start may take.
 wait_for_postgres() {
-  local tries=60
-  until pg_isready -q -h /var/run/postgresql -U postgres -d postgres; do
-    tries=$((tries - 1))
-    [ "$tries" -gt 0 ] || die "PostgreSQL did not accept connections within 60 s"
-    sleep 1
+  local deadline=$((SECONDS + 300))
+  until postgres_serves; do
+    [ "$SECONDS" -lt "$deadline" ] || die "PostgreSQL did not accept connections within 300 s"
+    sleep 0.1
   done
+}
+
+# Host side: the folder of a docker volume on this host, when this user may read (r) or write (w) it there: root over
+# SSH, as on most VPS. Nothing otherwise (a rootless or remapped engine, an engine in a VM): the caller then goes
+# through a throw-away container, which costs a container start.
+volume_folder() { # <volume> <r|w>
+  local folder
+  folder=$(docker volume inspect -f '{{.Mountpoint}}' "$1") || return 1
+  [ -d "$folder" ] && [ -x "$folder" ] || return 1
+  case "$2" in
+    r) [ -r "$folder" ] ;;
+    w) [ -w "$folder" ] ;;
+  esac && echo "$folder"
+}
+
+# What a PostgreSQL data folder holds: empty, standby (a cluster marked a standby) or primary (any other cluster).
+cluster_in() { # <folder>
+  if [ ! -s "$1/PG_VERSION" ]; then
+    echo empty
+  elif [ -f "$1/standby.signal" ]; then
+    echo standby
+  else
+    echo primary
+  fi
+}
+
+# Host side: cluster_in for a data volume, read where it lies or in a container of <image> (read-only, no network).
+volume_cluster() { # <volume> <image>
+  local folder
+  if folder=$(volume_folder "$1" r); then
+    cluster_in "$folder"
+  else
+    docker run --rm --network none -v "$1:/v:ro" --entrypoint bash "$2" -c "$(declare -f cluster_in); cluster_in /v"
+  fi
 }

@@ -109,9 +109,15 @@ describe("master stack", () => {
             config: { ...MASTER_CONFIG, replicas: JSON.stringify(replicas) },
         });
         const slots = run.ofType(LOCAL_COMMAND).filter((c) => c.name.startsWith("postgres-slot-"));
+        // Each runs in the primary's container once it serves, waiting in its own SSH session (when-ready.sh).
         expect(slots.map((s) => s.inputs.create)).toEqual(
-            [1, 2, 3].map((i) => `docker exec synaxic-postgres-prod synaxic-slot ensure replica${i}_slot`),
+            [1, 2, 3].map((i) =>
+                expect.stringMatching(
+                    new RegExp(`^bash -s -- synaxic-postgres-prod \\d+ .* -- synaxic-slot ensure replica${i}_slot$`),
+                ),
+            ),
         );
+        for (const slot of slots) expect(slot.inputs.stdin).toContain("wait_ready");
         expect(slots.map((s) => s.inputs.delete)).toEqual(
             [1, 2, 3].map((i) => `docker exec synaxic-postgres-prod synaxic-slot drop replica${i}_slot`),
         );
@@ -123,7 +129,8 @@ describe("master stack", () => {
     it("syncs the roles' passwords after every (re)creation of the primary's container", async () => {
         const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
         const sync = run.named("postgres-role-passwords");
-        expect(sync.inputs.create).toBe("docker exec synaxic-postgres-prod synaxic-sync-roles");
+        expect(sync.inputs.create).toMatch(/^bash -s -- synaxic-postgres-prod \d+ .* -- synaxic-sync-roles$/);
+        expect(sync.inputs.stdin).toContain("wait_ready");
         expect(sync.inputs.triggers).toEqual(["postgres-container-id"]);
         expect(run.dependsOn(sync, container(run, "synaxic-postgres-prod"))).toBe(true);
         expect(

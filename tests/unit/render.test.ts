@@ -14,7 +14,7 @@ import {
     templateText,
 } from "../../components/render";
 import { execFileSync } from "node:child_process";
-import { LIVE_DIR } from "../../components/service";
+import { LIVE_DIR, READY_TIMEOUT_SECONDS } from "../../components/service";
 
 const cidr = (t: string): Cidr => parseCidr(t) as Cidr;
 /** `key = value` settings of a postgresql.conf, comments dropped. */
@@ -254,11 +254,18 @@ describe("the ports inside the containers", () => {
         expect(templateText("postgres/postgresql.conf")).toMatch(
             new RegExp(`^port = ${CONTAINER_PORTS.postgres}$`, "m"),
         );
-        expect(templateText("postgres/entrypoint.sh")).toMatch(
+        expect(templateText("scripts/entrypoint-lib.sh")).toMatch(
             new RegExp(`pg_isready .*-p ${CONTAINER_PORTS.postgres} `),
         );
+        expect(templateText("scripts/entrypoint-lib.sh")).toContain(`/dev/tcp/127.0.0.1/${CONTAINER_PORTS.postgres}`);
         expect(templateText("redis/redis.conf")).toMatch(new RegExp(`^tls-port ${CONTAINER_PORTS.redis}$`, "m"));
         expect(templateText("redis/redis-cli.sh")).toMatch(new RegExp(`-p ${CONTAINER_PORTS.redis} `));
+    });
+});
+
+describe("how long a new container may take to serve", () => {
+    it("is what the host's wait and the in-container wait both allow", () => {
+        expect(templateText("scripts/entrypoint-lib.sh")).toContain(`deadline=$((SECONDS + ${READY_TIMEOUT_SECONDS}))`);
     });
 });
 
