@@ -19,9 +19,9 @@ readonly FLOOR_PORT=55432
 readonly PG_BIN='$(ls -d /usr/lib/postgresql/*/bin | tail -n 1)'
 
 cleanup() { # <primary engine> <standby engine>
-  DOCKER_HOST=$1 docker rm -f synaxic-floor-primary >/dev/null 2>&1 || true
+  DOCKER_HOST=$1 docker rm -f -v synaxic-floor-primary >/dev/null 2>&1 || true
   DOCKER_HOST=$1 docker volume rm synaxic-floor-primary >/dev/null 2>&1 || true
-  DOCKER_HOST=$2 docker rm -f synaxic-floor-standby >/dev/null 2>&1 || true
+  DOCKER_HOST=$2 docker rm -f -v synaxic-floor-standby >/dev/null 2>&1 || true
   DOCKER_HOST=$2 docker volume rm synaxic-floor-standby >/dev/null 2>&1 || true
 }
 
@@ -46,7 +46,7 @@ tar_copy() { # <image> <from volume> <to volume>
 
 readonly REDIS_NET=synaxic-floor-net
 redis_cleanup() {
-  docker rm -f synaxic-floor-redis-m synaxic-floor-redis-r >/dev/null 2>&1 || true
+  docker rm -f -v synaxic-floor-redis-m synaxic-floor-redis-r >/dev/null 2>&1 || true
   docker network rm "$REDIS_NET" >/dev/null 2>&1 || true
 }
 

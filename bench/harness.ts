@@ -44,6 +44,35 @@ export function cpuTimes(): { idle: number; total: number } {
     return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
 }
 
+/** Busy seconds of each core since boot (/proc/stat: all but idle and iowait). */
+export function coreSeconds(): number[] {
+    return fs
+        .readFileSync("/proc/stat", "utf8")
+        .split("\n")
+        .filter((line) => /^cpu\d/.test(line))
+        .map((line) => {
+            const f = line.split(/\s+/).slice(1).map(Number);
+            return (f.reduce((a, b) => a + b, 0) - f[3] - f[4]) / 100;
+        });
+}
+
+/**
+ * `fn` with the test hosts on the last core and this process (and all it starts) on the others (bench/cores.sh), as
+ * on a real deployment where the operator's machine is not a database host: the busy seconds of each side (the
+ * kernel's own workers run wherever they are scheduled).
+ */
+export async function onSeparateCores(fn: () => Promise<void>): Promise<{ hosts: number; operator: number }> {
+    sh("bash", ["bench/cores.sh", "split", String(process.pid)]);
+    try {
+        const before = coreSeconds();
+        await fn();
+        const busy = coreSeconds().map((s, i) => s - before[i]);
+        return { hosts: busy[busy.length - 1], operator: busy.slice(0, -1).reduce((a, b) => a + b, 0) };
+    } finally {
+        sh("bash", ["bench/cores.sh", "join", String(process.pid)]);
+    }
+}
+
 /** `pulumi up` for one stack in its own process (the program users run, resources created for real). */
 export function upChild<S extends "master" | "replica">(
     stack: S,
@@ -55,8 +84,14 @@ export function upChild<S extends "master" | "replica">(
     return { ...res.result, wall: res.wall };
 }
 
+/** Both stacks applied from nothing, until the standby streams. */
 export async function deploy(master = masterConfig(), replica = replicaConfig()) {
     await teardown();
+    return await applyBoth(master, replica);
+}
+
+/** Both stacks applied, until the standby streams; the time the programs and the wait took. */
+export async function applyBoth(master = masterConfig(), replica = replicaConfig()) {
     const started = Date.now();
     const m = upChild("master", master);
     const r = upChild("replica", replica, m.outputs);

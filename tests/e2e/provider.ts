@@ -21,6 +21,8 @@ export interface ProviderEvent {
     readonly name: string;
     readonly action: "created" | "replaced" | "updated" | "unchanged" | "deleted";
     readonly seconds: number;
+    /** When the provider began it (epoch milliseconds): a deployment's timeline, for the bench's critical path. */
+    readonly startedAt: number;
     /** For updates and replacements: the inputs that changed. */
     readonly changed?: string[];
 }
@@ -81,7 +83,15 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
         action: ProviderEvent["action"],
         started: number,
         changed?: string[],
-    ) => opts.events.push({ type: req.type, name: req.name, action, seconds: (Date.now() - started) / 1000, changed });
+    ) =>
+        opts.events.push({
+            type: req.type,
+            name: req.name,
+            action,
+            seconds: (Date.now() - started) / 1000,
+            startedAt: started,
+            changed,
+        });
 
     const record = (req: ResourceRequest, id: string, outputs: State, initErrors = false): Saved => {
         const entry: Saved = {
