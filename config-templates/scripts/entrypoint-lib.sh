@@ -116,6 +116,6 @@ volume_cluster() { # <volume> <image>
   if folder=$(volume_folder "$1" r); then
     cluster_in "$folder"
   else
-    docker run --rm --network none -v "$1:/v:ro" --entrypoint bash "$2" -c "$(declare -f cluster_in); cluster_in /v"
+    docker run --rm --network none -v "$1:/v:ro" --entrypoint bash "$2" -c "$(declare -f cluster_in)"'; cluster_in "$1"' bash /v
   fi
 }

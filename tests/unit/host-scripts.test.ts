@@ -1,0 +1,100 @@
+// Host-side scripts that read or write a docker volume: in its folder on the host when the SSH user may, through a
+// throw-away container of the image otherwise (a rootless engine, a non-root user, an engine in a VM). A stand-in
+// docker CLI (tests/helpers/fake-docker.sh) logs each call and runs a container's command here.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { renderShellScript, templateText } from "../../components/render";
+
+const FAKE_DOCKER = path.join(__dirname, "..", "helpers", "fake-docker.sh");
+
+interface Volume {
+    /** What `docker volume inspect` says its folder is. */
+    readonly mountpoint: string;
+    /** The volume's contents as a container sees them. */
+    readonly dir: string;
+}
+
+/** Runs `script` as the host commands do (`bash -s`), with the stand-in docker; returns its stdout and docker's calls. */
+function onHost(script: string, volume: Volume): { stdout: string; calls: string[] } {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "synaxic-host-"));
+    fs.symlinkSync(FAKE_DOCKER, path.join(bin, "docker"));
+    const log = path.join(bin, "calls.log");
+    fs.writeFileSync(log, "");
+    const stdout = execFileSync("bash", ["-s"], {
+        input: script,
+        env: {
+            ...process.env,
+            PATH: `${bin}:${process.env.PATH}`,
+            FAKE_DOCKER_LOG: log,
+            FAKE_MOUNTPOINT: volume.mountpoint,
+            FAKE_VOLUME_DIR: volume.dir,
+        },
+    }).toString();
+    return { stdout, calls: fs.readFileSync(log, "utf8").split("\n").filter(Boolean) };
+}
+
+const folder = () => fs.mkdtempSync(path.join(os.tmpdir(), "synaxic-volume-"));
+/** A volume whose folder this user can use on the host. */
+const onDisk = (): Volume => {
+    const dir = folder();
+    return { mountpoint: dir, dir };
+};
+/** A volume whose folder is not on this host (the engine's data root elsewhere): only a container reaches it. */
+const elsewhere = (): Volume => ({ mountpoint: "/nonexistent/synaxic/_data", dir: folder() });
+
+const writeLive = (content: string) =>
+    renderShellScript("scripts/write-live.sh", {
+        VOLUME: "synaxic-postgres-prod-live",
+        IMAGE: "postgres:17",
+        FILE: "postgresql.conf",
+        CONTENT: content,
+        LIB: templateText("scripts/entrypoint-lib.sh"),
+    });
+
+describe("writing the live settings into their volume", () => {
+    const content = "work_mem = '16MB'\nmax_connections = 150\n";
+
+    it("writes the file in the volume's folder on the host, with no container", () => {
+        const volume = onDisk();
+        const { calls } = onHost(writeLive(content), volume);
+        expect(fs.readFileSync(path.join(volume.dir, "postgresql.conf"), "utf8")).toBe(content);
+        expect(fs.statSync(path.join(volume.dir, "postgresql.conf")).mode & 0o777).toBe(0o644);
+        expect(fs.readdirSync(volume.dir)).toEqual(["postgresql.conf"]);
+        expect(calls.filter((c) => c.startsWith("run"))).toEqual([]);
+    });
+
+    it("goes through a container of the image, with no network, where the folder is out of reach", () => {
+        const volume = elsewhere();
+        const { calls } = onHost(writeLive(content), volume);
+        expect(fs.readFileSync(path.join(volume.dir, "postgresql.conf"), "utf8")).toBe(content);
+        const run = calls.filter((c) => c.startsWith("run"));
+        expect(run).toHaveLength(1);
+        expect(run[0]).toMatch(/--network none -v synaxic-postgres-prod-live:\/live .*postgres:17/);
+    });
+});
+
+describe("what a data volume holds (the seed's and the rejoin's first question)", () => {
+    const ask = (volume: Volume) =>
+        onHost(`${templateText("scripts/entrypoint-lib.sh")}\nvolume_cluster synaxic-data postgres:17\n`, volume);
+    const holding = (make: () => Volume, files: string[]) => {
+        const volume = make();
+        for (const f of files) fs.writeFileSync(path.join(volume.dir, f), f === "PG_VERSION" ? "17\n" : "");
+        return volume;
+    };
+
+    it.each([
+        ["empty", []],
+        ["standby", ["PG_VERSION", "standby.signal"]],
+        ["primary", ["PG_VERSION"]],
+    ])("tells %s apart, on the host with no container and through one alike", (state, files) => {
+        const here = ask(holding(onDisk, files));
+        expect([here.stdout.trim(), here.calls.filter((c) => c.startsWith("run"))]).toEqual([state, []]);
+        const there = ask(holding(elsewhere, files));
+        expect(there.stdout.trim()).toBe(state);
+        expect(there.calls.filter((c) => c.startsWith("run"))).toEqual([
+            expect.stringMatching(/--network none -v synaxic-data:\/v:ro --entrypoint bash postgres:17/),
+        ]);
+    });
+});
