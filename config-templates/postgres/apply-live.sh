@@ -7,8 +7,32 @@ set -Eeuo pipefail
 source /usr/local/lib/synaxic/entrypoint-lib.sh
 SYNAXIC_SERVICE=live-settings
 readonly FILE=/etc/synaxic/live/postgresql.conf
+# The standbys a primary streams to, "<address> <port> <replication role>" lines (the entrypoint's peers).
+readonly PEERS=/etc/synaxic/uploads/peers
+# A standby must run with at least the primary's values of these: below them it stops replaying.
+readonly STANDBY_AT_LEAST=(max_connections max_prepared_transactions max_locks_per_transaction max_worker_processes)
 
 sql() { psql -X -At -h /var/run/postgresql -U postgres -d postgres -c "$1"; }
+
+# A primary restarts to raise one of STANDBY_AT_LEAST only once each standby that answers runs at least the new value:
+# PostgreSQL's order (the standby first). A standby that does not answer cannot be asked; the log says so.
+refuse_before_the_standbys() { # <settings pending a restart, ", "-separated>
+  [ -f "$PEERS" ] && [ "$(sql "SELECT pg_is_in_recovery()")" = f ] || return 0
+  local name new host port user theirs
+  for name in "${STANDBY_AT_LEAST[@]}"; do
+    [[ ", $1, " == *", $name, "* ]] || continue
+    new=$(sql "SELECT setting FROM pg_file_settings WHERE name = '$name' ORDER BY seqno DESC LIMIT 1")
+    while read -r host port user; do
+      [ -n "$host" ] || continue
+      if ! theirs=$(ask_peer "$host" "$port" "$user" "SHOW $name"); then
+        log "the standby at $host:$port does not answer: it must run $name $new or more before it replays again"
+        continue
+      fi
+      [ "$theirs" -ge "$new" ] \
+        || die "$name rises to $new here, but the standby at $host:$port runs $theirs: PostgreSQL requires the standby first (below the primary's value it stops replaying). Nothing restarted. Raise it on the replica stack and apply that first (pulumi config set --stack replica --path 'postgresParameters[N]' $name=$new && pulumi up --stack replica), then pulumi up here again (README, Tuning)"
+    done <"$PEERS"
+  done
+}
 
 main() {
   local actual before errors pending
@@ -26,6 +50,7 @@ main() {
   [ -z "$errors" ] || die "the server refused: $errors"
   pending=$(sql "SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart")
   if [ -n "$pending" ]; then
+    refuse_before_the_standbys "$pending"
     log "reloaded; a restart is needed for: $pending"
     exit 3
   fi

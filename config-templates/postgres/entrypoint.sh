@@ -196,8 +196,7 @@ refuse_if_superseded() {
   timeline=$(sed -n "s/^Latest checkpoint's TimeLineID: *//p" <<<"$control")
   while read -r host port user; do
     [ -n "$host" ] || continue
-    if ! answer=$(run_as postgres psql -X -At -F ' ' -w -c IDENTIFY_SYSTEM \
-        "host=$host port=$port user=$user replication=true connect_timeout=3 sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass" 2>/dev/null); then
+    if ! answer=$(ask_peer "$host" "$port" "$user" IDENTIFY_SYSTEM); then
       log "peer $host:$port does not answer: cannot tell whether it was promoted (fencing covers that case)"
       continue
     fi

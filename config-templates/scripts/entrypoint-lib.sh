@@ -77,6 +77,13 @@ postgres_serves() {
   pg_isready -q -h 127.0.0.1 -p 5432 -U postgres -d "dbname=postgres sslmode=disable gssencmode=disable"
 }
 
+# A peer's answer to <command> over a replication connection as the replication role (TLS verify-full, the 0600
+# passfile the primary and its standbys hold), on one line; fails when the peer does not answer in 3 s.
+ask_peer() { # <host> <port> <user> <replication command>
+  run_as postgres psql -X -At -F ' ' -w -c "$4" \
+    "host=$1 port=$2 user=$3 replication=true connect_timeout=3 sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass" 2>/dev/null
+}
+
 # Until the local server serves: checked every 0.1 s, for as long as a new container's first start may take.
 wait_for_postgres() {
   local deadline=$((SECONDS + 300))

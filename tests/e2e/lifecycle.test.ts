@@ -125,16 +125,49 @@ describe("settings applied live", () => {
 });
 
 describe("tuning", () => {
-    it("reaches both servers; the standby runs with at least the primary's max_connections", async () => {
-        const tuned = LIVE;
-        master = await up(
-            "master",
-            masterConfig({
-                ...tuned,
-                postgresParameters: JSON.stringify(["max_connections=150", "work_mem=16MB"]),
-                redisSettings: JSON.stringify(["maxmemory 256mb"]),
-            }),
+    const show = async (pg: typeof ep.masterPg) =>
+        (
+            await pgQuery<{ c: string; w: string }>(
+                pg,
+                "SELECT current_setting('max_connections') AS c, current_setting('work_mem') AS w",
+            )
+        )[0];
+
+    it("raises max_connections in PostgreSQL's order: refused on the primary first, then the standby, then the primary", async () => {
+        const tuned = {
+            ...LIVE,
+            postgresParameters: JSON.stringify(["max_connections=150", "work_mem=16MB"]),
+            redisSettings: JSON.stringify(["maxmemory 256mb"]),
+        };
+        const before = (await show(ep.replicaPg)).c;
+        const early = upProcess("master", masterConfig(tuned));
+        expect(early.status).toBe(1);
+        expect(early.stderr).toMatch(
+            new RegExp(
+                `max_connections rises to 150 here, but the standby at ${HOSTS.replica.linkIp}:\\d+ runs ${before}: ` +
+                    "PostgreSQL requires the standby first[\\s\\S]*Nothing restarted",
+            ),
         );
+        // The primary was not restarted: its old max_connections, the reloadable setting applied.
+        expect(await show(ep.masterPg)).toEqual({ c: before, w: "16MB" });
+        await up(
+            "replica",
+            replicaConfig({
+                postgresParameters: JSON.stringify(["max_connections=150", "work_mem=32MB"]),
+                redisSettings: JSON.stringify(["maxmemory 128mb"]),
+            }),
+            master.outputs,
+        );
+        expect(await show(ep.replicaPg)).toEqual({ c: "150", w: "32MB" });
+        master = await up("master", masterConfig(tuned));
+        await waitStreaming(ep.masterPg, 60);
+        expect(await show(ep.masterPg)).toEqual({ c: "150", w: "16MB" });
+        expect(await show(ep.replicaPg)).toEqual({ c: "150", w: "32MB" });
+        expect((await redisInfo(ep.masterRedis, "memory")).maxmemory).toBe(String(256 * 1024 * 1024));
+        expect((await redisInfo(ep.replicaRedis, "memory")).maxmemory).toBe(String(128 * 1024 * 1024));
+    });
+
+    it("renders the standby at least the primary's max_connections, even where its own stack says less", async () => {
         await up(
             "replica",
             replicaConfig({
@@ -144,17 +177,7 @@ describe("tuning", () => {
             master.outputs,
         );
         await waitStreaming(ep.masterPg, 60);
-        const show = async (pg: typeof ep.masterPg) =>
-            (
-                await pgQuery<{ c: string; w: string }>(
-                    pg,
-                    "SELECT current_setting('max_connections') AS c, current_setting('work_mem') AS w",
-                )
-            )[0];
-        expect(await show(ep.masterPg)).toEqual({ c: "150", w: "16MB" });
         expect(await show(ep.replicaPg)).toEqual({ c: "150", w: "32MB" });
-        expect((await redisInfo(ep.masterRedis, "memory")).maxmemory).toBe(String(256 * 1024 * 1024));
-        expect((await redisInfo(ep.replicaRedis, "memory")).maxmemory).toBe(String(128 * 1024 * 1024));
     });
 });
 

@@ -15,6 +15,7 @@ import {
 } from "../../components/render";
 import { execFileSync } from "node:child_process";
 import { LIVE_DIR, READY_TIMEOUT_SECONDS } from "../../components/service";
+import { STANDBY_AT_LEAST } from "../../components/tuning";
 
 const cidr = (t: string): Cidr => parseCidr(t) as Cidr;
 /** `key = value` settings of a postgresql.conf, comments dropped. */
@@ -260,6 +261,13 @@ describe("the ports inside the containers", () => {
         expect(templateText("scripts/entrypoint-lib.sh")).toContain(`/dev/tcp/127.0.0.1/${CONTAINER_PORTS.postgres}`);
         expect(templateText("redis/redis.conf")).toMatch(new RegExp(`^tls-port ${CONTAINER_PORTS.redis}$`, "m"));
         expect(templateText("redis/redis-cli.sh")).toMatch(new RegExp(`-p ${CONTAINER_PORTS.redis} `));
+    });
+});
+
+describe("the settings a standby must run at least the primary's value of", () => {
+    it("are the ones the primary's live apply checks its standbys for before a restart", () => {
+        const line = /^readonly STANDBY_AT_LEAST=\((.*)\)$/m.exec(templateText("postgres/apply-live.sh"));
+        expect(line?.[1].split(" ")).toEqual([...STANDBY_AT_LEAST]);
     });
 });
 
