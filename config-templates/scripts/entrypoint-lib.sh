@@ -70,8 +70,9 @@ every_day_at() { # <HH:MM> <command...>
 psql_set() { printf '\\set %s %s\n' "$1" "'$(cat "$2")'"; }
 
 # The local server serves: it accepts connections over TCP (a first start's bootstrap server, on its socket only,
-# does not count). The healthcheck, and what waits for the server. pg_isready (tens of milliseconds of CPU) is only
-# asked once the port is open, which bash checks without starting a process: a wait costs little while initdb runs.
+# does not count). The healthcheck, which the host's waits ask every 0.1 s (ready-lib.sh): pg_isready (tens of
+# milliseconds of CPU) only once the port is open, which bash checks without starting a process, so a wait costs
+# little while initdb runs.
 postgres_serves() {
   { : <>/dev/tcp/127.0.0.1/5432; } 2>/dev/null || return 1
   pg_isready -q -h 127.0.0.1 -p 5432 -U postgres -d "dbname=postgres sslmode=disable gssencmode=disable"
@@ -84,10 +85,12 @@ ask_peer() { # <host> <port> <user> <replication command>
     "host=$1 port=$2 user=$3 replication=true connect_timeout=3 sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass" 2>/dev/null
 }
 
-# Until the local server serves: checked every 0.1 s, for as long as a new container's first start may take.
+# Until the local server accepts connections on its socket (the entrypoint's own socket-only server counts: a
+# restore ensures its slots on one), every 0.1 s, for as long as a new container's first start may take. Commands
+# the program runs from the host have waited for postgres_serves first (when-ready.sh).
 wait_for_postgres() {
   local deadline=$((SECONDS + 300))
-  until postgres_serves; do
+  until pg_isready -q -h /var/run/postgresql -U postgres -d postgres; do
     [ "$SECONDS" -lt "$deadline" ] || die "PostgreSQL did not accept connections within 300 s"
     sleep 0.1
   done
