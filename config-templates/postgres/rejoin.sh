@@ -66,7 +66,11 @@ stop_old_container() {
 }
 
 # A standby already (or no cluster yet: the seed's business): nothing to do, nothing stopped. Read-only.
-volume_needs_rewind() { [ "$(volume_cluster "$VOLUME" "$IMAGE")" = primary ]; }
+volume_needs_rewind() {
+  local state
+  state=$(volume_cluster "$VOLUME" "$IMAGE") || die "could not read volume $VOLUME (above): nothing was changed"
+  [ "$state" = primary ]
+}
 
 # The replica's container is not replaced by the up that rejoins it: started again here, as a standby now.
 start_again() {

@@ -47,9 +47,11 @@ network_args() {
   [ -z "$IPV4" ] || printf -- '--ip\n%s\n' "$IPV4"
 }
 
-# Checked from a container without a network: the standby may hold the seed's fixed address right now.
+# Checked on the host, or from a container without a network: the standby may hold the seed's fixed address now.
 main() {
-  if [ "$(volume_cluster "$VOLUME" "$IMAGE")" != empty ]; then
+  local state
+  state=$(volume_cluster "$VOLUME" "$IMAGE") || die "could not read volume $VOLUME (above): nothing was seeded"
+  if [ "$state" != empty ]; then
     log "volume $VOLUME already holds a cluster (system identifier kept): not seeding"
     return 0
   fi

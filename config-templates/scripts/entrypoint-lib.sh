@@ -120,7 +120,8 @@ cluster_in() { # <folder>
   fi
 }
 
-# Host side: cluster_in for a data volume, read where it lies or in a container of <image> (read-only, no network).
+# Host side: cluster_in for a data volume, read where it lies or in a container of <image> (read-only, no network);
+# fails when neither can read it.
 volume_cluster() { # <volume> <image>
   local folder
   if folder=$(volume_folder "$1" r); then

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A stand-in for the docker CLI in unit tests of host-side scripts: it logs each call (one line, in FAKE_DOCKER_LOG),
 # answers `volume inspect` with FAKE_MOUNTPOINT, and runs `run --entrypoint <program> <image> <args...>` here, with
-# any argument naming the mounted volume's path inside the container replaced by FAKE_VOLUME_DIR.
+# any argument naming the mounted volume's path inside the container replaced by FAKE_VOLUME_DIR (or refuses it, with
+# FAKE_DOCKER_RUN_FAILS set).
 set -Eeuo pipefail
 printf '%s\n' "$*" >>"$FAKE_DOCKER_LOG"
 case "${1:-}" in
@@ -9,6 +10,8 @@ case "${1:-}" in
     [ "$2" = inspect ] && echo "$FAKE_MOUNTPOINT"
     ;;
   run)
+    # FAKE_DOCKER_RUN_FAILS: the engine refuses (docker's own status for that).
+    [ -z "${FAKE_DOCKER_RUN_FAILS:-}" ] || { echo "fake docker: run refused" >&2; exit 125; }
     shift
     target="" program=""
     while [ "$#" -gt 0 ]; do

@@ -1,10 +1,11 @@
 // Host-side scripts that read or write a docker volume: in its folder on the host when the SSH user may, through a
 // throw-away container of the image otherwise (a rootless engine, a non-root user, an engine in a VM). A stand-in
 // docker CLI (tests/helpers/fake-docker.sh) logs each call and runs a container's command here.
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { renderSeedScript } from "../../components/postgres";
 import { renderShellScript, templateText } from "../../components/render";
 
 const FAKE_DOCKER = path.join(__dirname, "..", "helpers", "fake-docker.sh");
@@ -16,13 +17,20 @@ interface Volume {
     readonly dir: string;
 }
 
-/** Runs `script` as the host commands do (`bash -s`), with the stand-in docker; returns its stdout and docker's calls. */
-function onHost(script: string, volume: Volume): { stdout: string; calls: string[] } {
+/**
+ * Runs `script` as the host commands do (`bash -s`), with the stand-in docker (whose `run` fails with `runFails`);
+ * returns its exit status, output and docker's calls.
+ */
+function onHost(
+    script: string,
+    volume: Volume,
+    runFails = false,
+): { status: number | null; stdout: string; stderr: string; calls: string[] } {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), "synaxic-host-"));
     fs.symlinkSync(FAKE_DOCKER, path.join(bin, "docker"));
     const log = path.join(bin, "calls.log");
     fs.writeFileSync(log, "");
-    const stdout = execFileSync("bash", ["-s"], {
+    const res = spawnSync("bash", ["-s"], {
         input: script,
         env: {
             ...process.env,
@@ -30,9 +38,15 @@ function onHost(script: string, volume: Volume): { stdout: string; calls: string
             FAKE_DOCKER_LOG: log,
             FAKE_MOUNTPOINT: volume.mountpoint,
             FAKE_VOLUME_DIR: volume.dir,
+            FAKE_DOCKER_RUN_FAILS: runFails ? "1" : "",
         },
-    }).toString();
-    return { stdout, calls: fs.readFileSync(log, "utf8").split("\n").filter(Boolean) };
+    });
+    return {
+        status: res.status,
+        stdout: res.stdout.toString(),
+        stderr: res.stderr.toString(),
+        calls: fs.readFileSync(log, "utf8").split("\n").filter(Boolean),
+    };
 }
 
 const folder = () => fs.mkdtempSync(path.join(os.tmpdir(), "synaxic-volume-"));
@@ -96,5 +110,38 @@ describe("what a data volume holds (the seed's and the rejoin's first question)"
         expect(there.calls.filter((c) => c.startsWith("run"))).toEqual([
             expect.stringMatching(/--network none -v synaxic-data:\/v:ro --entrypoint bash postgres:17/),
         ]);
+    });
+});
+
+describe("the seed", () => {
+    const seed = renderSeedScript({
+        image: "postgres:17",
+        volumeName: "synaxic-postgres-replica-data",
+        networkName: "synaxic-net",
+        upstream: {
+            host: "10.0.0.10",
+            port: 5432,
+            user: "replicator",
+            slot: "replica1_slot",
+            applicationName: "replica1",
+        },
+        caCertPem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----",
+        replicationPassword: "secret",
+    });
+
+    it("leaves a volume that holds a cluster alone, asking no container", () => {
+        const volume = onDisk();
+        fs.writeFileSync(path.join(volume.dir, "PG_VERSION"), "17\n");
+        const res = onHost(seed, volume);
+        expect([res.status, res.calls.filter((c) => c.startsWith("run"))]).toEqual([0, []]);
+        expect(res.stderr).toContain("already holds a cluster");
+    });
+
+    it("fails, seeding nothing, when neither the host nor a container can read the volume", () => {
+        const res = onHost(seed, elsewhere(), true);
+        expect(res.status).not.toBe(0);
+        expect(res.stderr).toContain("could not read volume synaxic-postgres-replica-data");
+        // The one container run is the read that failed: no pg_basebackup was started.
+        expect(res.calls.filter((c) => c.startsWith("run"))).toHaveLength(1);
     });
 });
