@@ -38,23 +38,26 @@ export const floorWithInput = (host: TestHost, input: string | undefined, ...arg
 /** Inside one of our PostgreSQL containers, with the image's PostgreSQL binaries on PATH (the entrypoint's lookup). */
 export const WITH_PG_BIN = "source /usr/local/lib/synaxic/entrypoint-lib.sh && add_postgres_bin_to_path &&";
 
-/** Idle and total jiffies of all cores, from /proc/stat. */
-export function cpuTimes(): { idle: number; total: number } {
-    const f = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].split(/\s+/).slice(1).map(Number);
-    return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
-}
-
-/** Busy seconds of each core since boot (/proc/stat: all but idle and iowait). */
-export function coreSeconds(): number[] {
+/** Idle (idle + iowait) and total jiffies from /proc/stat: all cores together first, then each core. */
+function jiffies(): { idle: number; total: number }[] {
     return fs
         .readFileSync("/proc/stat", "utf8")
         .split("\n")
-        .filter((line) => /^cpu\d/.test(line))
+        .filter((line) => /^cpu\d* /.test(line))
         .map((line) => {
             const f = line.split(/\s+/).slice(1).map(Number);
-            return (f.reduce((a, b) => a + b, 0) - f[3] - f[4]) / 100;
+            return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
         });
 }
+
+/** Idle and total jiffies of all cores. */
+export const cpuTimes = () => jiffies()[0];
+
+/** Busy seconds of each core since boot (all but idle and iowait). */
+export const coreSeconds = () =>
+    jiffies()
+        .slice(1)
+        .map((j) => (j.total - j.idle) / 100);
 
 /**
  * `fn` with the test hosts on the last core and this process (and all it starts) on the others (bench/cores.sh), as
