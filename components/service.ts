@@ -288,7 +288,7 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
     const liveApplied = a.host.command(
         `${name}-live-apply`,
         {
-            create: pulumi.interpolate`bash -s -- ${container.name} ${hash} ${READY_TIMEOUT_SECONDS} ${readyCheck.join(" ")}`,
+            create: pulumi.interpolate`bash -s -- ${hash} ${waitArgs}`,
             stdin: hostScript("scripts/ready-lib.sh", "scripts/apply-live.sh"),
         },
         // It waits for the server itself: not behind `ready`, whose own SSH session would come first.

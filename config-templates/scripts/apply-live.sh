@@ -1,10 +1,10 @@
 # shellcheck shell=bash
-# Apply a container's changed live settings, on its host, once it serves: `bash -s -- <container> <hash> <timeout s>
-# <check...>` with ready-lib.sh and then this text on stdin. The container's synaxic-apply-live applies what the
-# server can take live and exits 3 when a setting needs a restart: the container is then restarted with its own
-# stop signal and timeout (a clean shutdown) and waited for.
+# Apply a container's changed live settings, on its host, once it serves: `bash -s -- <hash> <container> <timeout s>
+# <check...>` (the hash, then what wait_ready takes) with ready-lib.sh and then this text on stdin. The container's
+# synaxic-apply-live applies what the server can take live and exits 3 when a setting needs a restart: the container
+# is then restarted with its own stop signal and timeout (a clean shutdown) and waited for.
 set -Eeuo pipefail
-readonly CONTAINER=$1 HASH=$2 TIMEOUT=$3
+readonly HASH=$1 CONTAINER=$2 TIMEOUT=$3
 shift 3
 
 # A new container is waited for here, in this session, rather than after one of its own.
