@@ -1,5 +1,7 @@
 // Writes a stopped old primary takes "by hand", cut off from everyone (a socket-only server on its volume): the
-// split brain a rejoin must undo.
+// split brain a rejoin must undo; and what such a cluster holds afterwards. The shell is tests/e2e/by-hand.sh.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { serviceNames } from "../../components/naming";
 import { dockerOn, HOSTS } from "./hosts";
 import { IMAGES } from "./stacks";
@@ -13,37 +15,39 @@ export interface ByHand {
     readonly keepWal: boolean;
 }
 
+/** by-hand.sh with <args> in a throw-away container of the image, <volume> at PGDATA, on the master's host. */
+function byHand(volume: string, ...args: string[]): string {
+    return dockerOn(
+        HOSTS.master,
+        [
+            "run",
+            "--rm",
+            "-i",
+            "--network",
+            "none",
+            "-v",
+            `${volume}:/var/lib/postgresql/data`,
+            "--entrypoint",
+            "bash",
+            IMAGES.postgres,
+            "-s",
+            "--",
+            ...args,
+        ],
+        fs.readFileSync(path.join(__dirname, "by-hand.sh"), "utf8"),
+    );
+}
+
 export function writeOnTheOldMasterAlone(row: number, how: ByHand): void {
-    const volume = serviceNames("synaxic-e2e", "master").postgresVolume;
-    const settings = `-c listen_addresses='' -c unix_socket_directories=/tmp -c synchronous_standby_names='' -c archive_mode=off${how.keepWal ? " -c wal_keep_size=64MB" : ""}`;
-    const psql = (sql: string) => `pg psql -X -q -v ON_ERROR_STOP=1 -h /tmp -U postgres -d synaxic -c "${sql}"`;
-    const script = [
-        "set -e",
-        'export PATH="$(echo /usr/lib/postgresql/*/bin):$PATH"',
-        'pg() { runuser -u postgres -- "$@"; }',
-        `pg pg_ctl -D /var/lib/postgresql/data -w -l /tmp/pg.log -o "${settings}" start >/dev/null`,
-        psql(`INSERT INTO fault_writes (run, n) VALUES ('divergent', ${row})`),
-        ...(how.keepWal
-            ? ["pg pg_ctl -D /var/lib/postgresql/data -m immediate -w stop >/dev/null"]
-            : [
-                  psql("SELECT pg_switch_wal()"),
-                  psql("CHECKPOINT"),
-                  psql("SELECT pg_switch_wal()"),
-                  psql("CHECKPOINT"),
-                  "pg pg_ctl -D /var/lib/postgresql/data -m fast -w stop >/dev/null",
-              ]),
-    ].join("\n");
-    dockerOn(HOSTS.master, [
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "-v",
-        `${volume}:/var/lib/postgresql/data`,
-        "--entrypoint",
-        "bash",
-        IMAGES.postgres,
-        "-c",
-        script,
-    ]);
+    byHand(
+        serviceNames("synaxic-e2e", "master").postgresVolume,
+        "write",
+        String(row),
+        how.keepWal ? "crash" : "recycle",
+    );
+}
+
+/** The divergent rows in the cluster on <volume> (a stopped one: read as an operator would, on a socket only). */
+export function divergentRowsIn(volume: string): number {
+    return Number(byHand(volume, "count-divergent").trim());
 }
