@@ -2,47 +2,140 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
+type Permissions = Record<string, string>;
 interface Step {
     readonly uses?: string;
     readonly run?: string;
     readonly with?: Record<string, unknown>;
+    readonly env?: Record<string, string>;
 }
 interface Job {
     readonly if?: string;
     readonly needs?: string;
     readonly environment?: string;
+    readonly concurrency?: unknown;
+    readonly permissions?: Permissions;
+    readonly env?: Record<string, string>;
     readonly strategy?: { matrix: { stack: string[] } };
     readonly steps: Step[];
 }
+interface Workflow {
+    readonly on: Record<string, unknown>;
+    readonly permissions?: Permissions;
+    readonly env?: Record<string, string>;
+    readonly jobs: Record<string, Job>;
+}
 
-const workflow: { on: Record<string, unknown>; jobs: Record<string, Job> } = parse(
-    fs.readFileSync(path.join(__dirname, "..", "..", ".github", "workflows", "infrastructure.yml"), "utf8"),
-);
+const text = fs.readFileSync(path.join(__dirname, "..", "..", ".github", "workflows", "infrastructure.yml"), "utf8");
+const workflow: Workflow = parse(text);
+const jobs = Object.entries(workflow.jobs);
+
+const ONLY_ON_PUSH_TO_MAIN = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+/** What may change production: root on both hosts, and the Pulumi team that may update the stacks. */
+const PRODUCTION_CREDENTIALS = ["secrets.DEPLOY_SSH_KEY", "vars.PULUMI_DEPLOY_TEAM"];
+
+const mentions = (value: unknown, what: string) => JSON.stringify(value ?? {}).includes(what);
 const pulumiSteps = (job: Job) => job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@"));
+const pulumiLogins = (job: Job) => job.steps.filter((s) => s.uses?.startsWith("pulumi/auth-actions@"));
+/** A step that is handed a credential: a secret, or a Pulumi token it logs in for. */
+const holdsCredential = (s: Step) => mentions(s, "secrets.") || Boolean(s.uses?.startsWith("pulumi/auth-actions@"));
+const teamLogin = (team: string) => ({
+    organization: "${{ vars.PULUMI_ORG }}",
+    "requested-token-type": "urn:pulumi:token-type:access_token:team",
+    scope: `team:\${{ vars.${team} }}`,
+});
 
 describe("the hosted CI workflow", () => {
-    it("runs lint and the unit tests (never the e2e suites, which need root and two hosts) on pull requests and main", () => {
-        expect(Object.keys(workflow.on)).toEqual(["pull_request", "push"]);
+    it("runs lint and the unit tests (never the e2e suites, which need root and two hosts) on pull requests and main, never on pull_request_target", () => {
+        expect(workflow.on).toEqual({ pull_request: null, push: { branches: ["main"] } });
         expect(workflow.jobs.test.steps.map((s) => s.run).filter(Boolean)).toEqual([
             "npm ci",
             "npm run build",
             "npm run lint",
             "npm run test:unit",
         ]);
+        expect(mentions(workflow.jobs.test, "secrets.")).toBe(false);
     });
 
-    it("previews both stacks on a pull request after the tests, commenting the plan", () => {
+    it("grants nothing at workflow level and each job only what it uses: read the repository, an OIDC token where it logs in to Pulumi, pull-request writes where it comments", () => {
+        expect(workflow.permissions).toEqual({});
+        for (const [name, job] of jobs) {
+            const needed: Permissions = { contents: "read" };
+            if (pulumiLogins(job).length > 0) needed["id-token"] = "write";
+            if (job.steps.some((s) => s.with?.["comment-on-pr"] === true)) needed["pull-requests"] = "write";
+            expect([name, job.permissions]).toEqual([name, needed]);
+        }
+    });
+
+    it("pins every action to a full commit (one per action), the release named in a comment", () => {
+        const lines = text.split("\n").filter((l) => /^\s*(-\s+)?uses:/.test(l));
+        expect(lines.length).toBe(jobs.flatMap(([, job]) => job.steps).filter((s) => s.uses).length);
+        for (const line of lines) expect(line).toMatch(/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/);
+        const commits = new Map<string, Set<string>>();
+        for (const line of lines) {
+            const [action, commit] = line
+                .replace(/^.*uses: /, "")
+                .split(" ")[0]
+                .split("@");
+            commits.set(action, (commits.get(action) ?? new Set()).add(commit));
+        }
+        for (const [action, pinned] of commits) expect([action, pinned.size]).toEqual([action, 1]);
+    });
+
+    it("leaves the job's GitHub token in no checkout for later steps to read", () => {
+        const checkouts = jobs.flatMap(([, job]) => job.steps).filter((s) => s.uses?.startsWith("actions/checkout@"));
+        expect(checkouts.length).toBe(jobs.length);
+        for (const s of checkouts) expect(s.with?.["persist-credentials"]).toBe(false);
+    });
+
+    it("hands the deploy key and the Pulumi team that may update only to the production job, which runs on push to main alone; no static Pulumi token anywhere", () => {
+        const holders = jobs.filter(([, job]) => PRODUCTION_CREDENTIALS.some((c) => mentions(job, c)));
+        expect(holders.map(([name]) => name)).toEqual(["up"]);
+        for (const [, job] of holders) expect([job.environment, job.if]).toEqual(["production", ONLY_ON_PUSH_TO_MAIN]);
+        for (const c of PRODUCTION_CREDENTIALS) expect(mentions(workflow.env, c)).toBe(false);
+        expect(text).not.toContain("PULUMI_ACCESS_TOKEN:");
+    });
+
+    it("gives a credential only to the step that uses it, after dependencies are installed without their install scripts, in every job that can have one", () => {
+        expect(mentions(workflow.env, "secrets.")).toBe(false);
+        for (const [name, job] of jobs) {
+            expect([name, mentions(job.env, "secrets.")]).toEqual([name, false]);
+            // Any step of a job with id-token: write can ask GitHub for an OIDC token, and so for a Pulumi token.
+            if (!job.steps.some(holdsCredential) && job.permissions?.["id-token"] !== "write") continue;
+            const installs = job.steps.filter((s) => s.run?.startsWith("npm ci"));
+            expect([name, installs.map((s) => s.run)]).toEqual([name, ["npm ci --ignore-scripts"]]);
+            const installed = job.steps.indexOf(installs[0]);
+            const handed = job.steps.map((s, i) => (holdsCredential(s) ? i : -1)).filter((i) => i >= 0);
+            expect([name, handed.every((i) => i > installed)]).toEqual([name, true]);
+        }
+    });
+
+    it("previews both stacks on a pull request from this repository after the tests, commenting the plan", () => {
         const preview = workflow.jobs.preview;
-        expect([preview.if, preview.needs]).toEqual(["github.event_name == 'pull_request'", "test"]);
+        expect([preview.if, preview.needs]).toEqual([
+            "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository",
+            "test",
+        ]);
         expect(preview.strategy?.matrix.stack).toEqual(["master", "replica"]);
         expect(pulumiSteps(preview).map((s) => [s.with?.command, s.with?.["comment-on-pr"]])).toEqual([
             ["preview", true],
         ]);
     });
 
-    it("applies main behind the production environment's approval, the master stack before the replica stack", () => {
+    it("previews in its own environment (its reviewers approve the pull request's code) as a Pulumi team by OIDC, with no secret, no SSH key and no refresh, so no host is reached", () => {
+        const preview = workflow.jobs.preview;
+        expect(preview.environment).toBe("preview");
+        expect(mentions(preview, "secrets.")).toBe(false);
+        expect(preview.steps.filter((s) => /ssh-(agent|add)/.test(`${s.uses ?? ""} ${s.run ?? ""}`))).toEqual([]);
+        expect(pulumiLogins(preview).map((s) => s.with)).toEqual([teamLogin("PULUMI_PREVIEW_TEAM")]);
+        expect(pulumiSteps(preview).map((s) => s.with?.refresh)).toEqual([false]);
+    });
+
+    it("applies main behind the production environment's approval, one run at a time, as the Pulumi team that may update by OIDC, the master stack before the replica stack", () => {
         const up = workflow.jobs.up;
-        expect([up.needs, up.environment]).toEqual(["test", "production"]);
+        expect([up.needs, up.environment, up.if]).toEqual(["test", "production", ONLY_ON_PUSH_TO_MAIN]);
+        expect(up.concurrency).toEqual({ group: "production", "cancel-in-progress": false });
+        expect(pulumiLogins(up).map((s) => s.with)).toEqual([teamLogin("PULUMI_DEPLOY_TEAM")]);
         expect(pulumiSteps(up).map((s) => [s.with?.command, String(s.with?.["stack-name"]).split("/").pop()])).toEqual([
             ["up", "master"],
             ["up", "replica"],
