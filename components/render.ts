@@ -88,9 +88,12 @@ export function primaryConninfo(up: UpstreamSettings): string {
     ].join(" ");
 }
 
-/** `name = 'value'` lines, quotes doubled as postgresql.conf wants them. */
+/**
+ * `name = 'value'` lines as postgresql.conf reads them: a backslash escapes inside quotes (a trailing one would swallow
+ * the closing quote), so it is doubled, and so are quotes.
+ */
 export const renderPgParameters = (ps: readonly PgParameter[]): string =>
-    ps.map((p) => `${p.name} = '${p.value.replace(/'/g, "''")}'`).join("\n");
+    ps.map((p) => `${p.name} = '${p.value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`).join("\n");
 
 export function renderPostgresConf(s: PostgresConfSettings): string {
     if (s.role === "standby" && !s.upstream) throw new Error("a standby's postgresql.conf needs its upstream");

@@ -1,5 +1,6 @@
 // Tuning settings users may give (postgresParameters, redisSettings): checked at preview against the servers' own
-// catalogs (config-templates/postgres/parameters.tsv, config-templates/redis/settings.txt, generated from the images)
+// catalogs (config-templates/postgres/parameters.tsv: pg_settings' types, units, ranges and enum values;
+// config-templates/redis/settings.txt; both generated from the images)
 // and against what the program owns (every setting its templates write), then rendered into the configs.
 import { templateText } from "./render";
 
@@ -28,22 +29,77 @@ export const STANDBY_AT_LEAST = [
     "max_worker_processes",
 ] as const;
 
+/** One row of the server's catalog (pg_settings) for one or more majors. */
 interface PgCatalogEntry {
     readonly context: string;
     readonly type: string;
-    readonly majors: string;
+    /** The unit the server counts in (`8kB`, `kB`, `ms`, `s`, ...); empty for a plain number. */
+    readonly unit: string;
+    readonly min: string;
+    readonly max: string;
+    readonly enumvals: readonly string[];
 }
 
-let pgCatalog: Map<string, PgCatalogEntry> | undefined;
-function postgresCatalog(): Map<string, PgCatalogEntry> {
-    pgCatalog ??= new Map(
-        templateText("postgres/parameters.tsv")
-            .split("\n")
-            .filter((l) => l && !l.startsWith("#"))
-            .map((l) => l.split("\t"))
-            .map(([name, context, type, majors]) => [name, { context, type, majors }]),
-    );
+let pgCatalog: Map<string, PgCatalogEntry[]> | undefined;
+/** Each parameter's rows: one per description that differs between the majors (a range, an enum's values). */
+function postgresCatalog(): Map<string, PgCatalogEntry[]> {
+    if (pgCatalog) return pgCatalog;
+    pgCatalog = new Map();
+    for (const line of templateText("postgres/parameters.tsv").split("\n")) {
+        if (!line || line.startsWith("#")) continue;
+        const [name, context, type, unit, min, max, enumvals] = line.split("\t");
+        const entry = { context, type, unit, min, max, enumvals: enumvals ? enumvals.split(",") : [] };
+        // Names are case-insensitive to the server (TimeZone, DateStyle): looked up in lower case.
+        const key = name.toLowerCase();
+        pgCatalog.set(key, [...(pgCatalog.get(key) ?? []), entry]);
+    }
     return pgCatalog;
+}
+
+const MEMORY_UNITS: Readonly<Record<string, number>> = { B: 1, kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+const TIME_UNITS: Readonly<Record<string, number>> = { us: 1e-3, ms: 1, s: 1e3, min: 60e3, h: 3600e3, d: 86400e3 };
+
+/** A catalog unit's size in its class's smallest measure (bytes, ms), and which units a value may carry then. */
+function unitClass(
+    unit: string,
+): { readonly units: Readonly<Record<string, number>>; readonly size: number } | undefined {
+    const m = /^(\d*)(B|kB|MB|GB|TB|us|ms|s|min|h|d)$/.exec(unit);
+    if (!m) return undefined;
+    const units = m[2] in MEMORY_UNITS ? MEMORY_UNITS : TIME_UNITS;
+    return { units, size: Number(m[1] || 1) * units[m[2]] };
+}
+
+/**
+ * Why the server would refuse `value` for a parameter described by `e`, as PostgreSQL's own parser decides
+ * (guc.c's parse_int, parse_real, parse_bool and enum lookup); undefined when it would take it.
+ */
+function refusal(name: string, value: string, e: PgCatalogEntry): string | undefined {
+    if (e.type === "BOOL") {
+        return /^(on|off|true|false|yes|no|1|0)$/i.test(value) ? undefined : `${name} takes on or off, not "${value}"`;
+    }
+    if (e.type === "ENUM") {
+        return e.enumvals.some((v) => v.toLowerCase() === value.toLowerCase())
+            ? undefined
+            : `${name} takes one of ${e.enumvals.join(", ")}; not "${value}"`;
+    }
+    if (e.type !== "INTEGER" && e.type !== "REAL") return undefined;
+    const m = /^(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*([A-Za-z]*)$/.exec(value);
+    const kind = e.type === "INTEGER" ? "an integer" : "a number";
+    if (!m) return `${name} takes ${kind}${e.unit ? ` (in ${e.unit} unless a unit is given)` : ""}, not "${value}"`;
+    const cls = unitClass(e.unit);
+    let amount = Number(m[1]);
+    if (m[2]) {
+        if (!cls) return `${name} is a plain number and takes no unit, not "${value}"`;
+        if (!(m[2] in cls.units))
+            return `${name} takes ${Object.keys(cls.units).join(", ")} as units, not "${m[2]}" (in "${value}")`;
+        amount = (amount * cls.units[m[2]]) / cls.size;
+    }
+    // An integer setting rounds a fraction, as the server does.
+    if (e.type === "INTEGER") amount = Math.round(amount);
+    const [min, max] = [Number(e.min), Number(e.max)];
+    if (amount < min || amount > max)
+        return `${name} takes ${e.min} to ${e.max}${e.unit ? ` (in ${e.unit})` : ""}, not "${value}"`;
+    return undefined;
 }
 
 /** Settings a template of ours writes (`name = value` or `name value` lines): those belong to the program. */
@@ -61,12 +117,6 @@ const PG_OWNED_EXTRA = [
 ];
 const REDIS_OWNED_EXTRA = ["replicaof", "slaveof", "dbfilename", "appenddirname", "aclfile", "unixsocket"];
 
-const PG_VALUE: Record<string, RegExp> = {
-    BOOLEAN: /^(on|off|true|false|yes|no|1|0)$/i,
-    INTEGER: /^-?\d+\s*(B|kB|MB|GB|TB|us|ms|s|min|h|d)?$/,
-    REAL: /^-?\d+(\.\d+)?(e-?\d+)?$/,
-};
-
 export function parsePostgresParameters(entries: readonly string[]): PgParameter[] {
     const owned = new Set([
         ...settingsWrittenBy(
@@ -80,7 +130,8 @@ export function parsePostgresParameters(entries: readonly string[]): PgParameter
         const m = /^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$/.exec(entry);
         if (!m) throw new TuningError(`"${entry}" is not name=value (like shared_buffers=512MB)`);
         const name = m[1].toLowerCase();
-        const value = m[2].replace(/^'(.*)'$/, "$1");
+        const quoted = /^'(.*)'$/.exec(m[2]);
+        const value = quoted ? quoted[1].replace(/''/g, "'") : m[2];
         const known = postgresCatalog().get(name);
         if (owned.has(name))
             throw new TuningError(
@@ -91,10 +142,10 @@ export function parsePostgresParameters(entries: readonly string[]): PgParameter
         seen.add(name);
         if (/[\n\r]/.test(value) || value.length > 1024)
             throw new TuningError(`${name}: the value must be one line of at most 1024 characters`);
-        const check = known && PG_VALUE[known.type];
-        if (check && !check.test(value))
-            throw new TuningError(`${name} takes a ${known.type.toLowerCase()}, not "${value}"`);
-        return { name, value, context: known?.context ?? "user" };
+        // Taken when one major's server would take it: the image's own server checks the file before it is written.
+        const refusals = (known ?? []).map((e) => refusal(name, value, e));
+        if (refusals.length && refusals.every((r) => r !== undefined)) throw new TuningError(refusals[0]!);
+        return { name, value, context: known?.[0].context ?? "user" };
     });
 }
 

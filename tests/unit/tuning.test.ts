@@ -23,7 +23,22 @@ describe("postgresParameters", () => {
         ["a setting the program owns", ["ssl=off"], /ssl is set by the program itself/],
         ["replication it owns", ["wal_level=minimal"], /wal_level is set by the program itself/],
         ["a misspelt name", ["shared_bufers=1GB"], /PostgreSQL has no parameter "shared_bufers"/],
-        ["a number that is not one", ["max_connections=lots"], /max_connections takes a integer, not "lots"/],
+        ["a number that is not one", ["max_connections=lots"], /max_connections takes an integer, not "lots"/],
+        [
+            "an enum value the server does not know",
+            ["log_min_messages=verbose"],
+            /log_min_messages takes one of debug5, .*, panic; not "verbose"/,
+        ],
+        [
+            "a time for a memory size",
+            ["shared_buffers=10s"],
+            /shared_buffers takes B, kB, MB, GB, TB as units, not "s"/,
+        ],
+        ["a size for a time", ["statement_timeout=5MB"], /statement_timeout takes us, ms, s, min, h, d as units/],
+        ["a unit on a plain number", ["max_connections=10MB"], /max_connections is a plain number and takes no unit/],
+        ["a value below the server's minimum", ["shared_buffers=64kB"], /shared_buffers takes 16 to \d+ \(in 8kB\)/],
+        ["a value above the server's maximum", ["random_page_cost=1e400"], /random_page_cost takes 0 to/],
+        ["a word for on or off", ["jit=maybe"], /jit takes on or off, not "maybe"/],
         ["a name given twice", ["work_mem=4MB", "work_mem=8MB"], /work_mem is given twice/],
         ["an entry without =", ["work_mem 4MB"], /is not name=value/],
     ])("refuses %s, naming the key and the fix", (_, entries, problem) => {
@@ -31,6 +46,31 @@ describe("postgresParameters", () => {
         expect(err.message).toContain('"synaxic-replication:postgresParameters"');
         expect(err.message).toMatch(problem);
         expect(err.message).toMatch(/Fix: pulumi config set --path 'postgresParameters\[0\]'/);
+    });
+
+    it("takes what the server takes: enum values in any case, units of the setting's kind, fractions, ranges", () => {
+        const values = (entries: string[]) => master(entries).postgresParameters.map((p) => p.value);
+        expect(
+            values([
+                "log_min_messages=WARNING",
+                "autovacuum_vacuum_cost_delay=2ms",
+                "statement_timeout=1.5s",
+                "shared_buffers=128kB",
+                "application_name='it''s'",
+                "TimeZone=UTC",
+            ]),
+        ).toEqual(["WARNING", "2ms", "1.5s", "128kB", "it's", "UTC"]);
+    });
+
+    it("renders quotes doubled and a backslash escaped, so a trailing one cannot swallow the closing quote", () => {
+        const conf = renderPostgresLiveConf({
+            role: "primary",
+            replicaCount: 1,
+            maxSlotWalKeepSize: "10GB",
+            synchronousStandbys: [],
+            parameters: [{ name: "application_name", value: "C:\\it's\\", context: "user" }],
+        });
+        expect(conf.trimEnd().split("\n").pop()).toBe("application_name = 'C:\\\\it''s\\\\'");
     });
 
     it("renders after the program's settings, with quotes doubled", () => {
