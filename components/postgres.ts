@@ -85,7 +85,7 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         placement: a.placement,
         envs: [`PGDATA=${PG_PATHS.data}`],
         stopSignal: "SIGINT",
-        live: { file: "postgresql.conf", content: a.live },
+        live: { file: "postgresql.conf", content: a.live, check: "postgres/check-live.sh" },
         host: a.host,
         parent: a.parent,
         dependsOn: a.dependsOn,

@@ -67,7 +67,7 @@ export function redisContainer(name: string, a: RedisContainerArgs): ServiceCont
         volumes: [{ volume: a.volume, path: "/data" }],
         ports: [{ internal: CONTAINER_PORTS.redis, external: a.placement.hostPort }],
         placement: a.placement,
-        live: { file: "redis.conf", content: a.live },
+        live: { file: "redis.conf", content: a.live, check: "redis/check-live.sh" },
         host: a.host,
         parent: a.parent,
         dependsOn: a.dependsOn,

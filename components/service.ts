@@ -160,7 +160,12 @@ export interface ServiceContainerArgs {
      * before the container starts and whenever `content` changes, then applied by the container's
      * `synaxic-apply-live` (a restart, clean, only for a setting that needs one).
      */
-    readonly live?: { readonly file: string; readonly content: pulumi.Input<string> };
+    readonly live?: {
+        readonly file: string;
+        readonly content: pulumi.Input<string>;
+        /** Template run in the image on the new file (stdin) before it is written: fails when the server refuses it. */
+        readonly check: string;
+    };
     readonly host: Host;
     readonly parent: pulumi.Resource;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -179,6 +184,24 @@ export interface ServiceContainer {
 /** Where the live settings' volume is mounted in a container (the templates name it too; a unit test holds them to it). */
 export const LIVE_DIR = "/etc/synaxic/live";
 
+/** What write-live.sh is rendered with: the file, where it goes, and how the server checks it first. */
+function liveFileVars(
+    a: ServiceContainerArgs,
+    live: NonNullable<ServiceContainerArgs["live"]>,
+    volume: string,
+    content: string,
+) {
+    return {
+        VOLUME: volume,
+        IMAGE: a.image,
+        CONTAINER: a.containerName,
+        FILE: live.file,
+        CONTENT: content,
+        CHECK: hostScript("scripts/entrypoint-lib.sh", live.check),
+        LIB: templateText("scripts/entrypoint-lib.sh"),
+    };
+}
+
 /** The live settings' volume and the command that writes the file into it (both before the container exists). */
 function liveSettings(name: string, a: ServiceContainerArgs, live: NonNullable<ServiceContainerArgs["live"]>) {
     const volume = new docker.Volume(
@@ -190,19 +213,13 @@ function liveSettings(name: string, a: ServiceContainerArgs, live: NonNullable<S
         `${name}-live-file`,
         {
             create: "bash -s",
-            stdin: pulumi.all([volume.name, live.content]).apply(([VOLUME, CONTENT]) =>
-                renderShellScript("scripts/write-live.sh", {
-                    VOLUME,
-                    IMAGE: a.image,
-                    FILE: live.file,
-                    CONTENT,
-                    LIB: templateText("scripts/entrypoint-lib.sh"),
-                }),
-            ),
+            stdin: pulumi
+                .all([volume.name, live.content])
+                .apply(([v, content]) => renderShellScript("scripts/write-live.sh", liveFileVars(a, live, v, content))),
         },
         { parent: a.parent, dependsOn: [volume] },
     );
-    return { volume: { name: volume.name, ready: written }, written };
+    return { volume: { name: volume.name, ready: written }, volumeName: volume.name, written };
 }
 
 const hostScript = (...templates: string[]) => templates.map((t) => templateText(t)).join("\n");
@@ -285,11 +302,19 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
     if (!live || !a.live) return { container, ready, waitArgs };
     // The file's hash is an argument: a change re-runs the command, and the container checks it holds that file.
     const hash = pulumi.output(a.live.content).apply((c) => createHash("sha256").update(c).digest("hex").slice(0, 12));
+    const liveVars = pulumi
+        .all([live.volumeName, a.live.content])
+        .apply(([v, content]) => liveFileVars(a, a.live!, v, content));
     const liveApplied = a.host.command(
         `${name}-live-apply`,
         {
             create: pulumi.interpolate`bash -s -- ${hash} ${waitArgs}`,
-            stdin: hostScript("scripts/ready-lib.sh", "scripts/apply-live.sh"),
+            // The writer's text as a library: a file put back after a refusal is written again by the next run.
+            stdin: liveVars.apply(
+                (vars) =>
+                    `${renderShellScript("scripts/write-live.sh", { ...vars, SYNAXIC_LIVE_LIBRARY: "yes" })}\n` +
+                    hostScript("scripts/ready-lib.sh", "scripts/apply-live.sh"),
+            ),
         },
         // It waits for the server itself: not behind `ready`, whose own SSH session would come first.
         { parent: a.parent, dependsOn: [container, live.written] },

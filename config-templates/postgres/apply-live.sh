@@ -1,7 +1,8 @@
 #!/bin/bash
 # `synaxic-apply-live <hash>` (inside a PostgreSQL container): apply /etc/synaxic/live/postgresql.conf with a
 # reload. Exit 0 when everything applied live, 3 when a changed setting needs a restart, 1 when the file is not the
-# rendered one or the server refuses a value.
+# rendered one or the server refuses a value (the previous file is then put back and reloaded: a restart never meets
+# the refused one).
 set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
@@ -34,20 +35,40 @@ refuse_before_the_standbys() { # <settings pending a restart, ", "-separated>
   done
 }
 
-main() {
-  local actual before errors pending
-  actual=$(sha256sum "$FILE" | cut -c1-12)
-  [ "$actual" = "${1:-}" ] || die "$FILE is $actual, not the rendered ${1:-?}: it was written by something else"
-  add_postgres_bin_to_path
+reload() {
+  local before
   before=$(sql "SELECT pg_conf_load_time()")
   sql "SELECT pg_reload_conf()" >/dev/null
   for _ in $(seq 1 50); do
     [ "$(sql "SELECT pg_conf_load_time()")" != "$before" ] && break
     sleep 0.1
   done
-  # A postmaster-context change reports 'setting could not be applied' until a restart: that is pending_restart.
-  errors=$(sql "SELECT string_agg(name || ': ' || error, '; ') FROM pg_file_settings WHERE error IS NOT NULL AND error <> 'setting could not be applied'")
-  [ -z "$errors" ] || die "the server refused: $errors"
+}
+
+# Lines the server refused. PostgreSQL says 'setting could not be applied' both for a value it refuses and for a
+# change that waits for a restart: only the latter marks the setting pending_restart.
+refused() {
+  sql "SELECT string_agg(coalesce(f.name || ' = ' || f.setting, 'line ' || f.sourceline) || ': ' || f.error, '; ') FROM pg_file_settings f LEFT JOIN pg_settings s USING (name) WHERE f.error IS NOT NULL AND NOT coalesce(s.pending_restart, false)"
+}
+
+put_back_previous() {
+  [ -f "$FILE.prev" ] || return 0
+  mv "$FILE" "$FILE.refused"
+  cp -p "$FILE.prev" "$FILE"
+  reload
+}
+
+main() {
+  local actual errors pending
+  actual=$(sha256sum "$FILE" | cut -c1-12)
+  [ "$actual" = "${1:-}" ] || die "$FILE is $actual, not the rendered ${1:-?}: it was written by something else"
+  add_postgres_bin_to_path
+  reload
+  errors=$(refused)
+  if [ -n "$errors" ]; then
+    put_back_previous
+    die "the server refused: $errors (its log says why). The previous settings were put back; fix the value in postgresParameters and run pulumi up again"
+  fi
   pending=$(sql "SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart")
   if [ -n "$pending" ]; then
     refuse_before_the_standbys "$pending"

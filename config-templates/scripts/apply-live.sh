@@ -1,14 +1,23 @@
 # shellcheck shell=bash
 # Apply a container's changed live settings, on its host, once it serves: `bash -s -- <hash> <container> <timeout s>
-# <check...>` (the hash, then what wait_ready takes) with ready-lib.sh and then this text on stdin. The container's
-# synaxic-apply-live applies what the server can take live and exits 3 when a setting needs a restart: the container
-# is then restarted with its own stop signal and timeout (a clean shutdown) and waited for.
+# <check...>` (the hash, then what wait_ready takes) with the variables of write-live.sh, ready-lib.sh and
+# write-live.sh's text, then this text on stdin. The file is written first where the volume does not hold it (a
+# value refused earlier was put back), so every run converges on the rendered file. A container restarting in a loop
+# (a file an older release let through) is restarted at once on the file just written, not after Docker's back-off.
+# The container's synaxic-apply-live applies what the server can take live (a value it refuses: the previous file is
+# put back and the up fails) and exits 3 when a setting needs a restart: the container is then restarted with its
+# own stop signal and timeout (a clean shutdown) and waited for.
 set -Eeuo pipefail
-readonly HASH=$1 CONTAINER=$2 TIMEOUT=$3
-shift 3
+readonly HASH=$1
+shift
 
+write_live_file
+if [ "$(docker inspect -f '{{.State.Status}}' "$CONTAINER" 2>/dev/null)" = restarting ]; then
+  echo "synaxic: $CONTAINER is restarting in a loop: started again now, on the settings just written"
+  docker restart "$CONTAINER" >/dev/null
+fi
 # A new container is waited for here, in this session, rather than after one of its own.
-wait_ready "$CONTAINER" "$TIMEOUT" "$@" >/dev/null
+wait_ready "$@" >/dev/null
 status=0
 docker exec "$CONTAINER" synaxic-apply-live "$HASH" || status=$?
 case "$status" in
@@ -16,7 +25,7 @@ case "$status" in
   3)
     echo "synaxic: restarting $CONTAINER (a clean stop) for the settings that need it"
     docker restart "$CONTAINER" >/dev/null
-    wait_ready "$CONTAINER" "$TIMEOUT" "$@"
+    wait_ready "$@"
     ;;
   *) echo "synaxic: applying the live settings of $CONTAINER failed (above)" >&2; exit 1 ;;
 esac

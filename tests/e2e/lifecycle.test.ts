@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { templateText } from "../../components/render";
-import { pgQuery, redisConnect, redisInfo } from "./clients";
+import { pgQuery, redisConnect, redisInfo, waitFor } from "./clients";
 import { dockerOn, engineOf, HOSTS } from "./hosts";
 import { waitRedisLink, waitStreaming } from "./replication-state";
 import {
@@ -181,6 +181,86 @@ describe("tuning", () => {
     });
 });
 
+describe("a value the server refuses", () => {
+    /** What the tuning cases left set. */
+    const TUNED = {
+        ...LIVE,
+        postgresParameters: JSON.stringify(["max_connections=150", "work_mem=16MB"]),
+        redisSettings: JSON.stringify(["maxmemory 256mb"]),
+    };
+    const liveFile = (container: string, file: string) =>
+        dockerOn(HOSTS.master, ["exec", container, "cat", `/etc/synaxic/live/${file}`]);
+    const state = (container: string) =>
+        dockerOn(HOSTS.master, ["inspect", "-f", "{{.State.Status}}", container]).trim();
+
+    it("PostgreSQL: the up fails with the server's own words, nothing is written, and the primary restarts as before", async () => {
+        const before = liveFile(NAMES.masterPostgres, "postgresql.conf");
+        // Passes preview (a string the catalog cannot judge); the server's own check refuses it.
+        const res = upProcess(
+            "master",
+            masterConfig({
+                ...TUNED,
+                postgresParameters: JSON.stringify(["max_connections=150", "work_mem=16MB", "TimeZone=Mars/Olympus"]),
+            }),
+        );
+        expect(res.status).toBe(1);
+        expect(res.stderr).toMatch(/the server refuses the new postgresql\.conf; it was not written/);
+        expect(res.stderr).toMatch(/invalid value for parameter "TimeZone": "Mars\/Olympus"/);
+        expect(liveFile(NAMES.masterPostgres, "postgresql.conf")).toBe(before);
+        dockerOn(HOSTS.master, ["restart", NAMES.masterPostgres]);
+        await waitStreaming(ep.masterPg, 60);
+    });
+
+    it("Redis: the up fails with the server's own words, nothing is written, and the master restarts as before", async () => {
+        const before = liveFile(NAMES.masterRedis, "redis.conf");
+        const res = upProcess(
+            "master",
+            masterConfig({
+                ...TUNED,
+                redisSettings: JSON.stringify(["maxmemory 256mb", "maxmemory-policy most-used"]),
+            }),
+        );
+        expect(res.status).toBe(1);
+        expect(res.stderr).toMatch(/the server refuses the new redis\.conf; it was not written/);
+        expect(res.stderr).toMatch(/'maxmemory-policy most-used'[\s\S]*must be one of the following/);
+        expect(liveFile(NAMES.masterRedis, "redis.conf")).toBe(before);
+        dockerOn(HOSTS.master, ["restart", NAMES.masterRedis]);
+        await waitRedisLink(ep.replicaRedis);
+    });
+
+    it("a primary restarting in a loop on a file an older release let through is repaired by the next correct up, at once", async () => {
+        // What an older release could leave: a value the server refuses at start in the live file, then a restart.
+        dockerOn(HOSTS.master, [
+            "exec",
+            NAMES.masterPostgres,
+            "sh",
+            "-c",
+            "echo \"shared_buffers = '10s'\" >> /etc/synaxic/live/postgresql.conf",
+        ]);
+        dockerOn(HOSTS.master, ["restart", NAMES.masterPostgres]);
+        await waitFor("the primary to restart in a loop", 60, async () =>
+            state(NAMES.masterPostgres) === "restarting" ? true : undefined,
+        );
+        expect(await HOSTS.master.docker.logs(NAMES.masterPostgres)).toMatch(/contains errors/);
+        const started = Date.now();
+        master = await up(
+            "master",
+            masterConfig({ ...TUNED, postgresParameters: JSON.stringify(["max_connections=150", "work_mem=24MB"]) }),
+        );
+        const seconds = (Date.now() - started) / 1000;
+        expect(state(NAMES.masterPostgres)).toBe("running");
+        await waitStreaming(ep.masterPg, 60);
+        expect(await pgQuery<{ w: string }>(ep.masterPg, "SELECT current_setting('work_mem') AS w")).toEqual([
+            { w: "24MB" },
+        ]);
+        figure(
+            "a primary in a restart loop on a bad live file, then a correct up",
+            "the first correct up repairs it",
+            `repaired by the first up, in ${seconds.toFixed(1)} s`,
+        );
+    });
+});
+
 describe("the catalogs tuning is checked against", () => {
     it("are what the images' servers report (regenerate with tests/e2e/settings-catalog.sh)", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-"));
@@ -248,16 +328,17 @@ describe("what the engine refuses", () => {
     });
 });
 
-describe("a container that cannot start", () => {
-    it("fails the up with its own log lines, and fails the next up again instead of reporting success", async () => {
-        // A primary from an image without PostgreSQL: its entrypoint stops with the reason, and restarts, and stops.
+describe("an image that is not PostgreSQL's", () => {
+    it("fails the up with the image's own words before any container is made, and fails the next up again", async () => {
+        // The live settings are read by the image's server before they are written: this image has none.
         const broken = sideMasterConfig("broken", 45410, { postgresImage: "synaxic-test/redis:8.0" });
         for (let attempt = 1; attempt <= 2; attempt++) {
             const res = upProcess("master", broken, undefined, "broken");
             expect([attempt, res.status]).toEqual([attempt, 1]);
             expect(res.stderr).toMatch(
-                /synaxic-e2e-broken-postgres-prod (is not running|did not become ready)[\s\S]*no PostgreSQL binaries in this image/,
+                /image synaxic-test\/redis:8\.0 cannot read the new postgresql\.conf[\s\S]*no PostgreSQL binaries in this image/,
             );
+            expect(() => dockerOn(HOSTS.master, ["inspect", "synaxic-e2e-broken-postgres-prod"])).toThrow();
         }
     });
 });

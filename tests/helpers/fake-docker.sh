@@ -1,6 +1,6 @@
 #!/bin/bash
 # A stand-in for the docker CLI in unit tests of host-side scripts: it logs each call (one line, in FAKE_DOCKER_LOG),
-# answers `volume inspect` with FAKE_MOUNTPOINT, and runs `run --entrypoint <program> <image> <args...>` here, with
+# answers `volume inspect` with FAKE_MOUNTPOINT and `inspect` of a container as missing, and runs `run --entrypoint <program> <image> <args...>` here, with
 # any argument naming the mounted volume's path inside the container replaced by FAKE_VOLUME_DIR (or refuses it, with
 # FAKE_DOCKER_RUN_FAILS set).
 set -Eeuo pipefail
@@ -8,6 +8,11 @@ printf '%s\n' "$*" >>"$FAKE_DOCKER_LOG"
 case "${1:-}" in
   volume)
     [ "$2" = inspect ] && echo "$FAKE_MOUNTPOINT"
+    ;;
+  inspect)
+    # No container of that name (FAKE_RUNNING: one that runs).
+    [ -n "${FAKE_RUNNING:-}" ] || exit 1
+    echo running
     ;;
   run)
     # FAKE_DOCKER_RUN_FAILS: the engine refuses (docker's own status for that).
