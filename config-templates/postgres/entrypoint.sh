@@ -231,6 +231,16 @@ promote_standby_copy() {
   log "promoted: timeline $(run_as postgres pg_controldata -D "$PGDATA" | sed -n "s/^Latest checkpoint's TimeLineID: *//p")"
 }
 
+# A seed's stage in the volume (seed-replica.sh): a whole copy half moved into place is finished by the stack's next
+# up, never started; a copy cut off before it was whole is only left-over bytes.
+check_seed_stage() {
+  [ -d "$PGDATA/$SEED_STAGE" ] || return 0
+  [ ! -f "$PGDATA/$SEED_STAGE/.moving" ] \
+    || die "a base backup was being moved into place in $PGDATA when it was cut off: run pulumi up on the stack of this host to finish it (the copy is whole; nothing was lost)"
+  log "removing a base backup that was cut off before it was whole ($PGDATA/$SEED_STAGE)"
+  rm -rf "${PGDATA:?}/$SEED_STAGE"
+}
+
 healthcheck() {
   add_postgres_bin_to_path
   postgres_serves
@@ -249,6 +259,7 @@ main() {
   install_tls
   install_passfile
   install_pgbackrest
+  check_seed_stage
   if cluster_exists && [ ! -f "$PGDATA/recovery.signal" ]; then
     if [ ! -f "$PGDATA/standby.signal" ]; then
       # It would serve writes: a primary, or a standby promoted here (its container keeps the standby role).
@@ -263,7 +274,7 @@ main() {
       die "the volume holds no PostgreSQL cluster: postgresDataVolume must name the volume of the database to take over (docker volume ls on the host)"
     fi
     if [ "$role" = standby ]; then
-      die "no cluster in $PGDATA: a standby is seeded by pg_basebackup (run 'pulumi up' on the replica stack)"
+      die "no cluster in $PGDATA: this host's stack seeds a standby with pg_basebackup. Run pulumi up on the stack of this host (the replica stack for a replica, the master stack for a master that follows another host: followHost)"
     fi
     if [ -f "$UPLOADS/restore.target" ]; then
       restore_primary

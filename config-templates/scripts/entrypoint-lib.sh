@@ -109,15 +109,55 @@ volume_folder() { # <volume> <r|w>
   esac && echo "$folder"
 }
 
-# What a PostgreSQL data folder holds: empty, standby (a cluster marked a standby) or primary (any other cluster).
+# Where a seed copies a cluster inside the data volume before moving it into place (seed-replica.sh): a copy cut
+# off half-way is never taken for a cluster.
+SEED_STAGE=.synaxic-seed
+
+# What a PostgreSQL data folder holds: empty, standby (a cluster marked a standby), primary (any other cluster), or
+# installing (a whole seeded copy that was being moved into place: the seed finishes it).
 cluster_in() { # <folder>
-  if [ ! -s "$1/PG_VERSION" ]; then
+  if [ -f "$1/$SEED_STAGE/.moving" ]; then
+    echo installing
+  elif [ ! -s "$1/PG_VERSION" ]; then
     echo empty
   elif [ -f "$1/standby.signal" ]; then
     echo standby
   else
     echo primary
   fi
+}
+
+# Moves the whole copy in <folder>'s stage into place: what else the folder held is removed first (an empty volume's
+# nothing, or a cluster the caller has kept aside), then every file, the standby.signal marker last. Resumable: once
+# .moving is there, nothing outside the stage is removed again.
+move_stage_into_place() { # <folder>
+  local stage=$1/$SEED_STAGE
+  [ -f "$stage/standby.signal" ] || [ -f "$stage/.moving" ] || { echo "no whole copy staged in $stage" >&2; return 1; }
+  if [ ! -f "$stage/.moving" ]; then
+    find "$1" -mindepth 1 -maxdepth 1 ! -name "$SEED_STAGE" -exec rm -rf {} +
+    touch "$stage/.moving"
+  fi
+  find "$stage" -mindepth 1 -maxdepth 1 ! -name standby.signal ! -name .moving -exec mv -t "$1" {} +
+  [ ! -f "$stage/standby.signal" ] || mv "$stage/standby.signal" "$1/"
+  rm -f "$stage/.moving"
+  rmdir "$stage"
+}
+
+# Host side: move_stage_into_place for a data volume, where it lies or in a container of <image> (no network).
+install_stage() { # <volume> <image>
+  local folder
+  if folder=$(volume_folder "$1" w); then
+    move_stage_into_place "$folder"
+  else
+    docker run --rm --network none -v "$1:/v" --entrypoint bash "$2" \
+      -c "SEED_STAGE=$SEED_STAGE; $(declare -f move_stage_into_place)"'; move_stage_into_place "$1"' bash /v
+  fi
+}
+
+# One field of a pgpass line: ':' and '\' escaped as libpq reads them (an IPv6 address holds colons).
+pgpass_field() { # <text>
+  local text=${1//\\/\\\\}
+  printf '%s' "${text//:/\\:}"
 }
 
 # Host side: cluster_in for a data volume, read where it lies or in a container of <image> (read-only, no network);
@@ -127,6 +167,7 @@ volume_cluster() { # <volume> <image>
   if folder=$(volume_folder "$1" r); then
     cluster_in "$folder"
   else
-    docker run --rm --network none -v "$1:/v:ro" --entrypoint bash "$2" -c "$(declare -f cluster_in)"'; cluster_in "$1"' bash /v
+    docker run --rm --network none -v "$1:/v:ro" --entrypoint bash "$2" \
+      -c "SEED_STAGE=$SEED_STAGE; $(declare -f cluster_in)"'; cluster_in "$1"' bash /v
   fi
 }

@@ -3,7 +3,7 @@
 // outputs give the application its writes. Refused while the old master still answers.
 import type { MasterOutputs, ReplicaOutputs } from "../../components/contract";
 import { pgQuery, redisConnect, redisInfo, waitFor } from "./clients";
-import { dockerOn, engineOf, HOSTS } from "./hosts";
+import { dockerOn, engineOf, HOSTS, setLink } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
 import { archiveNow, momentBetween, onRepository } from "./backups";
@@ -15,6 +15,7 @@ import {
     Deployment,
     endOfSuite,
     endpoints,
+    IMAGES,
     NAMES,
     replicaConfig,
     up,
@@ -144,6 +145,40 @@ describe("the old master's host returns", () => {
                 `refusing to start as a primary: ${HOSTS.replica.linkIp.replace(/\./g, "\\.")}:5432 leads this cluster on timeline 2, later than this copy's 1`,
             ),
         );
+    });
+
+    it("followHost while the hosts' link is down: the up fails naming the leader, and nothing on the host changes", async () => {
+        const volume = `${NAMES.masterPostgres}-data`;
+        const volumesBefore = dockerOn(HOSTS.master, ["volume", "ls", "-q"]);
+        setLink(false);
+        let res: ReturnType<typeof upProcess>;
+        try {
+            res = upProcess("master", masterConfig({ ...MASTER_EXTRA, followHost: HOSTS.replica.linkIp }));
+        } finally {
+            setLink(true);
+        }
+        expect(res.status).toBe(1);
+        expect(res.stderr).toMatch(
+            new RegExp(
+                `the leader ${HOSTS.replica.linkIp.replace(/\./g, "\\.")}:5432 cannot be used as synaxic_rewind: .*Nothing was changed on this host`,
+            ),
+        );
+        // The old cluster is still in its volume, not a standby, not copied aside, not emptied.
+        const held = dockerOn(HOSTS.master, [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            `${volume}:/v:ro`,
+            "--entrypoint",
+            "sh",
+            IMAGES.postgres,
+            "-c",
+            "cat /v/PG_VERSION; ls /v/standby.signal 2>/dev/null || echo no-standby-signal",
+        ]);
+        expect(held.trim().split("\n")).toEqual([expect.stringMatching(/^\d+$/), "no-standby-signal"]);
+        expect(dockerOn(HOSTS.master, ["volume", "ls", "-q"])).toBe(volumesBefore);
     });
 
     it("followHost: rewound with pg_rewind (no base backup), streams through its slot on the new primary; its divergent writes gone, Redis a replica", async () => {

@@ -58,34 +58,125 @@ const onDisk = (): Volume => {
 /** A volume whose folder is not on this host (the engine's data root elsewhere): only a container reaches it. */
 const elsewhere = (): Volume => ({ mountpoint: "/nonexistent/synaxic/_data", dir: folder() });
 
+/** write-live.sh for a PostgreSQL file, with a stand-in server check that refuses any file naming "verbose". */
 const writeLive = (content: string) =>
     renderShellScript("scripts/write-live.sh", {
         VOLUME: "synaxic-postgres-prod-live",
         IMAGE: "postgres:17",
+        CONTAINER: "synaxic-postgres-prod",
         FILE: "postgresql.conf",
         CONTENT: content,
+        CHECK: `if grep -q verbose; then echo 'invalid value for parameter "log_min_messages": "verbose"'; exit 1; fi`,
         LIB: templateText("scripts/entrypoint-lib.sh"),
     });
 
 describe("writing the live settings into their volume", () => {
     const content = "work_mem = '16MB'\nmax_connections = 150\n";
+    const runs = (calls: string[]) => calls.filter((c) => c.startsWith("run"));
 
-    it("writes the file in the volume's folder on the host, with no container", () => {
+    it("writes the file in the volume's folder on the host once the server's check passes, in a container of the image while the service's own does not run", () => {
         const volume = onDisk();
-        const { calls } = onHost(writeLive(content), volume);
+        const { status, calls } = onHost(writeLive(content), volume);
+        expect(status).toBe(0);
         expect(fs.readFileSync(path.join(volume.dir, "postgresql.conf"), "utf8")).toBe(content);
         expect(fs.statSync(path.join(volume.dir, "postgresql.conf")).mode & 0o777).toBe(0o644);
         expect(fs.readdirSync(volume.dir)).toEqual(["postgresql.conf"]);
-        expect(calls.filter((c) => c.startsWith("run"))).toEqual([]);
+        expect(runs(calls)).toHaveLength(1);
+        expect(runs(calls)[0]).toMatch(/--network none --entrypoint bash postgres:17 -c /);
     });
 
     it("goes through a container of the image, with no network, where the folder is out of reach", () => {
         const volume = elsewhere();
         const { calls } = onHost(writeLive(content), volume);
         expect(fs.readFileSync(path.join(volume.dir, "postgresql.conf"), "utf8")).toBe(content);
-        const run = calls.filter((c) => c.startsWith("run"));
-        expect(run).toHaveLength(1);
-        expect(run[0]).toMatch(/--network none -v synaxic-postgres-prod-live:\/live .*postgres:17/);
+        const writes = runs(calls).filter((c) => c.includes("-v synaxic-postgres-prod-live:/live "));
+        expect(writes).toHaveLength(1);
+        expect(writes[0]).toMatch(/--network none -v synaxic-postgres-prod-live:\/live .*postgres:17/);
+    });
+
+    it("never writes a file the server refuses: the previous one stays and the run fails with the server's words", () => {
+        const volume = onDisk();
+        onHost(writeLive(content), volume);
+        const bad = onHost(writeLive(`${content}log_min_messages = 'verbose'\n`), volume);
+        expect(bad.status).toBe(1);
+        expect(bad.stderr).toContain("the server refuses the new postgresql.conf; it was not written");
+        expect(bad.stderr).toContain('invalid value for parameter "log_min_messages": "verbose"');
+        expect(fs.readFileSync(path.join(volume.dir, "postgresql.conf"), "utf8")).toBe(content);
+    });
+
+    it("keeps the file it replaces as .prev, and does nothing when the volume holds the file already", () => {
+        const volume = onDisk();
+        onHost(writeLive(content), volume);
+        const next = "work_mem = '32MB'\n";
+        onHost(writeLive(next), volume);
+        expect(fs.readFileSync(path.join(volume.dir, "postgresql.conf.prev"), "utf8")).toBe(content);
+        const again = onHost(writeLive(next), volume);
+        expect(again.status).toBe(0);
+        expect(runs(again.calls)).toEqual([]);
+    });
+});
+
+describe("a seed's stage moved into place (seed-replica.sh, the rejoin's fallback)", () => {
+    const lib = templateText("scripts/entrypoint-lib.sh");
+    /** A volume holding an old cluster and a whole copy in its stage. */
+    const staged = () => {
+        const volume = onDisk();
+        fs.writeFileSync(path.join(volume.dir, "PG_VERSION"), "old\n");
+        fs.writeFileSync(path.join(volume.dir, "old-only"), "");
+        const stage = path.join(volume.dir, ".synaxic-seed");
+        fs.mkdirSync(path.join(stage, "base"), { recursive: true });
+        fs.writeFileSync(path.join(stage, "PG_VERSION"), "17\n");
+        fs.writeFileSync(path.join(stage, "base", "1"), "rows");
+        fs.writeFileSync(path.join(stage, "standby.signal"), "");
+        return volume;
+    };
+    const state = (volume: Volume) => onHost(`${lib}\nvolume_cluster synaxic-data postgres:17\n`, volume).stdout.trim();
+    const install = (volume: Volume) => onHost(`${lib}\ninstall_stage synaxic-data postgres:17\n`, volume);
+
+    it("replaces what the volume held with the whole copy, its standby.signal last", () => {
+        const volume = staged();
+        expect(install(volume).status).toBe(0);
+        expect(fs.readdirSync(volume.dir).sort()).toEqual(["PG_VERSION", "base", "standby.signal"]);
+        expect(fs.readFileSync(path.join(volume.dir, "PG_VERSION"), "utf8")).toBe("17\n");
+        expect(state(volume)).toBe("standby");
+    });
+
+    it("is finished by the next run when cut off half-way, without removing what it moved already", () => {
+        const volume = staged();
+        // Cut off after the old files were removed and PG_VERSION moved: .moving marks the move under way.
+        fs.rmSync(path.join(volume.dir, "PG_VERSION"));
+        fs.rmSync(path.join(volume.dir, "old-only"));
+        fs.writeFileSync(path.join(volume.dir, ".synaxic-seed", ".moving"), "");
+        fs.renameSync(path.join(volume.dir, ".synaxic-seed", "PG_VERSION"), path.join(volume.dir, "PG_VERSION"));
+        expect(state(volume)).toBe("installing");
+        expect(install(volume).status).toBe(0);
+        expect(fs.readdirSync(volume.dir).sort()).toEqual(["PG_VERSION", "base", "standby.signal"]);
+        expect(fs.readFileSync(path.join(volume.dir, "PG_VERSION"), "utf8")).toBe("17\n");
+    });
+
+    it("refuses a stage that is not whole (no standby.signal): nothing is removed", () => {
+        const volume = staged();
+        fs.rmSync(path.join(volume.dir, ".synaxic-seed", "standby.signal"));
+        expect(install(volume).status).not.toBe(0);
+        expect(fs.readFileSync(path.join(volume.dir, "PG_VERSION"), "utf8")).toBe("old\n");
+        expect(state(volume)).toBe("primary");
+    });
+
+    it("works through a container where the folder is out of reach", () => {
+        const dir = staged().dir;
+        const res = install({ mountpoint: "/nonexistent/synaxic/_data", dir });
+        expect(res.status).toBe(0);
+        expect(fs.readdirSync(dir).sort()).toEqual(["PG_VERSION", "base", "standby.signal"]);
+    });
+});
+
+describe("pgpass fields", () => {
+    it("escape colons and backslashes, so an IPv6 upstream or a password with either still matches", () => {
+        const res = onHost(
+            `${templateText("scripts/entrypoint-lib.sh")}\npgpass_field 'fe80::1'; echo; pgpass_field 'a\\b:c'\n`,
+            onDisk(),
+        );
+        expect(res.stdout).toBe("fe80\\:\\:1\na\\\\b\\:c");
     });
 });
 

@@ -865,7 +865,7 @@ describe("replica stack", () => {
         expect(stdin).toContain("MASTER_HOST='203.0.113.10'");
         expect(stdin).toContain("SLOT='replica1_slot'");
         expect(stdin).toContain("VOLUME='synaxic-postgres-replica-data'");
-        expect(stdin).toMatch(/pg_basebackup -D "\$PGDATA" -c fast -X stream -S "\$SLOT"/);
+        expect(stdin).toMatch(/pg_basebackup -D "\$stage" -c fast -X stream -S "\$SLOT"/);
         expect(stdin).toContain("sslmode=verify-full");
         expect(run.dependsOn(seed, run.named("postgres-data"))).toBe(true);
         expect(run.dependsOn(standby, seed)).toBe(true);
