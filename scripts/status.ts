@@ -1,12 +1,23 @@
 // npm run status -- master|replica [--json] [--lag-threshold SECONDS] [--pg-url URL] [--redis-host H] [--redis-port P] [--ca FILE]
-// (npm run status -- --help prints them all).
+// [--docker-host URL] (npm run status -- --help prints them all).
 // Connection settings come from the stack outputs' environment variables (SPRING_DATASOURCE_*, SPRING_DATA_REDIS_*,
-// SYNAXIC_REDIS_REPLICA_*); passwords only from the environment, never from flags. Exit 0 healthy, 1 degraded,
-// 2 unreachable.
+// SYNAXIC_REDIS_REPLICA_*); passwords only from the environment, never from flags. Given the host's Docker engine,
+// it also looks at the stack's containers there and names a crash loop, an empty volume or a seed half done, with
+// the fix. Exit 0 healthy, 1 degraded, 2 unreachable.
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { readBackups, readFileOrThrow, readPostgres, readRedis, PgTarget, RedisTarget } from "./status/collect";
+import {
+    readBackups,
+    readFileOrThrow,
+    readHost,
+    readPostgres,
+    readRedis,
+    PgTarget,
+    RedisTarget,
+} from "./status/collect";
 import { BackupReport, evaluate, PgReport, RedisReport, Verdict } from "./status/evaluate";
+import { HostReport, isRunning } from "./status/host";
 import { BACKUP_MAX_AGE_HOURS } from "../components/render";
+import { serviceNames } from "../components/naming";
 
 type Role = "master" | "replica";
 
@@ -19,6 +30,10 @@ interface Options {
     /** A command printing `synaxic-backup info json` (master only), and the newest backup's allowed age. */
     readonly backupInfo?: string;
     readonly backupAgeSeconds: number;
+    /** The stack's host's Docker engine (`docker -H`); unset: the host is not looked at. */
+    readonly dockerHost?: string;
+    /** The stack's container names there (its namePrefix). */
+    readonly containers: { readonly postgres: string; readonly redis: string };
 }
 
 const ENVIRONMENT = `
@@ -27,10 +42,11 @@ Connection settings come from the stack outputs' variables (README: the applicat
   SPRING_DATA_REDIS_HOST/_PORT/_PASSWORD (master) or SYNAXIC_REDIS_REPLICA_HOST/_PORT (replica),
   SYNAXIC_CA_FILE (or the URL's sslrootcert), SYNAXIC_LAG_THRESHOLD_SECONDS,
   SYNAXIC_BACKUP_INFO_COMMAND and SYNAXIC_BACKUP_MAX_AGE_HOURS (master), e.g.
-  SYNAXIC_BACKUP_INFO_COMMAND="ssh root@<backup host> docker exec synaxic-backup synaxic-backup info json".
+  SYNAXIC_BACKUP_INFO_COMMAND="ssh root@<backup host> docker exec synaxic-backup synaxic-backup info json",
+  SYNAXIC_DOCKER_HOST (this stack's host, e.g. ssh://root@<host>) and SYNAXIC_NAME_PREFIX.
 Passwords are read from the environment only, never from flags.
 Exit status: 0 healthy, 1 degraded (lag above the threshold, a slot inactive or lost, not streaming, archiving
-failing, the newest backup too old), 2 unreachable.`;
+failing, the newest backup too old, a container on the host crash-looping, stopped or missing), 2 unreachable.`;
 
 function need(env: NodeJS.ProcessEnv, name: string): string {
     const v = env[name];
@@ -41,6 +57,17 @@ function need(env: NodeJS.ProcessEnv, name: string): string {
     return v;
 }
 
+/** A variable checked as its option is; the message names the variable. */
+function fromEnv<T>(env: NodeJS.ProcessEnv, name: string, check: (value: string) => T): T | undefined {
+    const value = env[name];
+    if (!value) return undefined;
+    try {
+        return check(value);
+    } catch (e) {
+        throw new Error(`${name} must be ${e instanceof Error ? e.message : String(e)}`);
+    }
+}
+
 const positive = (unit: string) => (value: string) => {
     const n = Number(value);
     if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`a positive number of ${unit}`);
@@ -48,6 +75,20 @@ const positive = (unit: string) => (value: string) => {
 };
 const positiveSeconds = positive("seconds");
 const positiveHours = positive("hours");
+
+function dockerEndpoint(value: string): string {
+    if (!/^(ssh|unix|tcp):\/\/./.test(value))
+        throw new InvalidArgumentError(
+            "a Docker engine: ssh://user@host, unix:///var/run/docker.sock or tcp://host:port",
+        );
+    return value;
+}
+
+function namePrefix(value: string): string {
+    if (!/^[a-z0-9][a-z0-9_.-]*$/.test(value))
+        throw new InvalidArgumentError("the stack's namePrefix setting (a-z 0-9 _ . -)");
+    return value;
+}
 
 function tcpPort(value: string): number {
     const n = Number(value);
@@ -82,6 +123,16 @@ export function statusCommand(): Command {
             `master: the newest backup older than this is degraded (default ${BACKUP_MAX_AGE_HOURS}: a daily schedule and some slack)`,
             positiveHours,
         )
+        .option(
+            "--docker-host <url>",
+            "this stack's host's Docker engine, e.g. ssh://root@<host> (default: SYNAXIC_DOCKER_HOST; unset: the host is not looked at): names a crash loop and its last log line, an empty volume or a seed half done, and the fix",
+            dockerEndpoint,
+        )
+        .option(
+            "--name-prefix <prefix>",
+            "the stack's namePrefix setting, which names its containers (default: SYNAXIC_NAME_PREFIX or synaxic)",
+            namePrefix,
+        )
         .addHelpText("after", ENVIRONMENT)
         .exitOverride()
         .configureOutput({ writeErr: () => undefined });
@@ -96,6 +147,8 @@ interface Flags {
     readonly ca?: string;
     readonly backupInfo?: string;
     readonly backupMaxAge?: number;
+    readonly dockerHost?: string;
+    readonly namePrefix?: string;
 }
 
 /** Options from argv and the environment; throws a message naming what to set. */
@@ -115,18 +168,19 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     const ca = readFileOrThrow(caFile, "the CA certificate");
     const redisHostVar = role === "master" ? "SPRING_DATA_REDIS_HOST" : "SYNAXIC_REDIS_REPLICA_HOST";
     const redisPortVar = role === "master" ? "SPRING_DATA_REDIS_PORT" : "SYNAXIC_REDIS_REPLICA_PORT";
-    const lagSeconds =
-        flags.lagThreshold ??
-        (env.SYNAXIC_LAG_THRESHOLD_SECONDS ? positiveSeconds(env.SYNAXIC_LAG_THRESHOLD_SECONDS) : 30);
+    const lagSeconds = flags.lagThreshold ?? fromEnv(env, "SYNAXIC_LAG_THRESHOLD_SECONDS", positiveSeconds) ?? 30;
     const backupHours =
-        flags.backupMaxAge ??
-        (env.SYNAXIC_BACKUP_MAX_AGE_HOURS ? positiveHours(env.SYNAXIC_BACKUP_MAX_AGE_HOURS) : BACKUP_MAX_AGE_HOURS);
+        flags.backupMaxAge ?? fromEnv(env, "SYNAXIC_BACKUP_MAX_AGE_HOURS", positiveHours) ?? BACKUP_MAX_AGE_HOURS;
+    const prefix = flags.namePrefix ?? fromEnv(env, "SYNAXIC_NAME_PREFIX", namePrefix) ?? "synaxic";
+    const names = serviceNames(prefix, role);
     return {
         role,
         json: flags.json === true,
         lagSeconds,
         backupInfo: role === "master" ? (flags.backupInfo ?? env.SYNAXIC_BACKUP_INFO_COMMAND) : undefined,
         backupAgeSeconds: backupHours * 3600,
+        dockerHost: flags.dockerHost ?? fromEnv(env, "SYNAXIC_DOCKER_HOST", dockerEndpoint),
+        containers: { postgres: names.postgresContainer, redis: names.redisContainer },
         pg: {
             host: url.hostname.replace(/^\[|\]$/g, ""),
             port: Number(url.port || 5432),
@@ -156,7 +210,25 @@ function backupLines(b: BackupReport): string[] {
     return ["Backups", `  stanza ${b.stanza}: ${b.status.message}; ${newest.join("; ")}`];
 }
 
-function text(o: Options, pg: PgReport, redis: RedisReport, v: Verdict, b: BackupReport): string {
+/** The containers' facts; the findings and their fixes are the verdict's. */
+function hostLines(h: HostReport): string[] {
+    if (!h.checked) return [];
+    if (!h.reachable) return [`Host (docker -H ${h.dockerHost})`, `  unreachable: ${h.error}`];
+    return [
+        `Host (docker -H ${h.dockerHost})`,
+        ...h.containers.map((c) => {
+            const s = c.state;
+            if (!s) return `  ${c.container}: not there`;
+            const facts = isRunning(s)
+                ? [s.status]
+                : [s.status, `${s.restartCount} restarts`, `exit code ${s.exitCode}`];
+            if (c.volume) facts.push(`volume ${c.volume.name}: ${c.volume.state ?? `not read (${c.volume.error})`}`);
+            return `  ${c.container}: ${facts.join(", ")}`;
+        }),
+    ];
+}
+
+function text(o: Options, pg: PgReport, redis: RedisReport, v: Verdict, b: BackupReport, h: HostReport): string {
     const lines = [`PostgreSQL (${o.role}) ${o.pg.host}:${o.pg.port}`];
     if (!pg.reachable) lines.push(`  unreachable: ${pg.error}`);
     else if (pg.role === "master") {
@@ -195,7 +267,7 @@ function text(o: Options, pg: PgReport, redis: RedisReport, v: Verdict, b: Backu
             );
         }
     }
-    lines.push(...backupLines(b));
+    lines.push(...hostLines(h), ...backupLines(b));
     lines.push(`Status: ${v.status}`, ...v.problems.map((p) => `  - ${p}`));
     return lines.join("\n");
 }
@@ -212,12 +284,15 @@ async function main(): Promise<number> {
     }
     const [pg, redis] = await Promise.all([readPostgres(o.pg), readRedis(o.redis)]);
     const backups = readBackups(o.backupInfo);
+    const host = readHost(o.dockerHost, o.containers);
     const thresholds = { lagSeconds: o.lagSeconds, backupAgeSeconds: o.backupAgeSeconds };
-    const verdict = evaluate(o.role, pg, redis, thresholds, backups);
+    const verdict = evaluate(o.role, pg, redis, thresholds, backups, host);
     if (o.json) {
-        console.log(JSON.stringify({ role: o.role, ...verdict, thresholds, postgres: pg, redis, backups }, null, 2));
+        console.log(
+            JSON.stringify({ role: o.role, ...verdict, thresholds, postgres: pg, redis, backups, host }, null, 2),
+        );
     } else {
-        console.log(text(o, pg, redis, verdict, backups));
+        console.log(text(o, pg, redis, verdict, backups, host));
     }
     return verdict.exitCode;
 }

@@ -1,10 +1,11 @@
 // Reads replication state from PostgreSQL (the SQL in config-templates/sql, the same files the containers carry)
-// and from Redis (INFO replication), over verify-full TLS.
-import { execFileSync } from "node:child_process";
+// and from Redis (INFO replication), over verify-full TLS; the backups and the stack's containers through commands
+// the operator points at (the backup host, the host's Docker engine).
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { Client } from "pg";
 import Redis from "ioredis";
-import { templateText } from "../../components/render";
+import { PG_PATHS, templateText } from "../../components/render";
 import {
     BackupReport,
     parseBackupInfo,
@@ -16,6 +17,7 @@ import {
     PgStandbyRow,
     RedisReport,
 } from "./evaluate";
+import { ContainerLook, HostReport, isRunning, mergeLogs, VOLUME_STATES, VolumeState } from "./host";
 
 export interface PgTarget {
     readonly host: string;
@@ -100,6 +102,75 @@ export async function readRedis(t: RedisTarget, timeoutMs = 5000): Promise<Redis
         return { reachable: false, error: errorText(e) };
     } finally {
         redis.disconnect();
+    }
+}
+
+/** The docker CLI at one engine: stdout and stderr, or an error carrying what docker said. */
+export type Docker = (args: readonly string[], stdin?: string) => { stdout: string; stderr: string };
+
+/** `docker -H <host>`, its arguments passed as they are (no shell). */
+export function dockerAt(host: string, timeoutMs = 60000): Docker {
+    return (args, stdin) => {
+        const r = spawnSync("docker", ["-H", host, ...args], { input: stdin, encoding: "utf8", timeout: timeoutMs });
+        if (r.error) throw new Error(`docker ${args[0]}: ${r.error.message}`);
+        if (r.status !== 0) throw new Error(r.stderr.trim() || `docker ${args[0]} exited with status ${r.status}`);
+        return { stdout: r.stdout, stderr: r.stderr };
+    };
+}
+
+const LOG_LINES = 20;
+// One inspect for the state, the image and the data volume (PostgreSQL's, found by where it is mounted).
+const INSPECT = `{{.State.Status}} {{.State.Restarting}} {{.RestartCount}} {{.State.ExitCode}} {{.Config.Image}} {{range .Mounts}}{{if eq .Destination "${PG_PATHS.data}"}}{{.Name}}{{end}}{{end}}`;
+
+/** A stopped PostgreSQL's volume, read by a throw-away container of its image (read-only, no network). */
+function readVolume(docker: Docker, name: string, image: string): ContainerLook["volume"] {
+    const script = `${templateText("scripts/entrypoint-lib.sh")}\n${templateText("scripts/volume-state.sh")}`;
+    const args = ["run", "-i", "--rm", "--network", "none", "-v", `${name}:/v:ro`, "--entrypoint", "bash", image];
+    try {
+        const state = docker([...args, "-s", "--", "/v"], script).stdout.trim();
+        if (!(VOLUME_STATES as readonly string[]).includes(state))
+            return { name, error: `unexpected answer: ${state}` };
+        return { name, state: state as VolumeState };
+    } catch (e) {
+        return { name, error: errorText(e) };
+    }
+}
+
+/** One container: its state, and when it does not run, its last log lines and (PostgreSQL) its volume's state. */
+function lookAt(docker: Docker, service: ContainerLook["service"], container: string): ContainerLook {
+    let fields: string[];
+    try {
+        fields = docker(["inspect", "-f", INSPECT, container]).stdout.trim().split(" ");
+    } catch (e) {
+        if (/no such (object|container)/i.test(errorText(e))) return { service, container };
+        throw e;
+    }
+    const [status, restarting, restartCount, exitCode, image, volume] = fields;
+    const state = { status, restarting: restarting === "true", restartCount: +restartCount, exitCode: +exitCode };
+    if (isRunning(state)) return { service, container, state };
+    const logs = docker(["logs", "--timestamps", "--tail", String(LOG_LINES), container]);
+    return {
+        service,
+        container,
+        state,
+        logLines: mergeLogs(logs.stdout, logs.stderr, LOG_LINES),
+        volume: service === "postgres" && volume ? readVolume(docker, volume, image) : undefined,
+    };
+}
+
+/** The stack's PostgreSQL and Redis containers through the host's Docker engine; not checked without one. */
+export function readHost(
+    dockerHost: string | undefined,
+    containers: { readonly postgres: string; readonly redis: string },
+    docker?: Docker,
+): HostReport {
+    if (!dockerHost) return { checked: false };
+    const cli = docker ?? dockerAt(dockerHost);
+    try {
+        const looks = [lookAt(cli, "postgres", containers.postgres), lookAt(cli, "redis", containers.redis)];
+        return { checked: true, dockerHost, reachable: true, containers: looks };
+    } catch (e) {
+        return { checked: true, dockerHost, reachable: false, error: errorText(e) };
     }
 }
 

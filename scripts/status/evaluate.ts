@@ -1,5 +1,6 @@
 // Turns what the status command read into a verdict: healthy (exit 0), degraded (1) or unreachable (2).
 // Pure, so every rule is unit-tested.
+import { HostReport, hostProblems } from "./host";
 
 export interface PgReplicaRow {
     application_name: string;
@@ -232,6 +233,7 @@ export function evaluate(
     redis: RedisReport,
     t: Thresholds,
     backups: BackupReport = { checked: false },
+    host: HostReport = { checked: false },
 ): Verdict {
     const unreachable = [
         ...(pg.reachable ? [] : [`postgres unreachable: ${pg.error}`]),
@@ -242,6 +244,7 @@ export function evaluate(
         ...pgProblems(pg, role, t),
         ...redisProblems(redis, role, t),
         ...backupProblems(backups, t),
+        ...hostProblems(host, role),
     ];
     if (unreachable.length > 0) return { status: "unreachable", exitCode: 2, problems };
     return problems.length > 0

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,6 +13,8 @@ import {
     RedisReport,
 } from "../../scripts/status/evaluate";
 import { parseOptions, statusCommand } from "../../scripts/status";
+import { Docker, readHost } from "../../scripts/status/collect";
+import { containerFinding, ContainerLook, HostReport, mergeLogs } from "../../scripts/status/host";
 
 const T = { lagSeconds: 30 };
 const replicaRow = (over: Partial<PgReplicaRow> = {}): PgReplicaRow => ({
@@ -294,6 +297,34 @@ describe("status options", () => {
         expect(() => parseOptions(["master", "--bogus"], env)).toThrow(/unknown option '--bogus'/);
     });
 
+    it("looks at the host only when given its Docker engine, naming the containers from the stack's prefix", () => {
+        expect(parseOptions(["master"], env)).toMatchObject({
+            dockerHost: undefined,
+            containers: { postgres: "synaxic-postgres-prod", redis: "synaxic-redis-prod" },
+        });
+        expect(
+            parseOptions(["replica", "--name-prefix", "shop"], {
+                ...env,
+                SYNAXIC_DOCKER_HOST: "ssh://root@203.0.113.20",
+            }),
+        ).toMatchObject({
+            dockerHost: "ssh://root@203.0.113.20",
+            containers: { postgres: "shop-postgres-replica", redis: "shop-redis-replica" },
+        });
+        expect(parseOptions(["replica", "--docker-host", "unix:///var/run/docker.sock"], env).dockerHost).toBe(
+            "unix:///var/run/docker.sock",
+        );
+        expect(() => parseOptions(["master", "--docker-host", "203.0.113.10"], env)).toThrow(
+            /a Docker engine: ssh:\/\/user@host/,
+        );
+        expect(() => parseOptions(["master"], { ...env, SYNAXIC_DOCKER_HOST: "root@h" })).toThrow(
+            /^SYNAXIC_DOCKER_HOST must be a Docker engine/,
+        );
+        expect(() => parseOptions(["master"], { ...env, SYNAXIC_NAME_PREFIX: "-x" })).toThrow(
+            /^SYNAXIC_NAME_PREFIX must be the stack's namePrefix setting/,
+        );
+    });
+
     it("prints every option and the environment it reads with --help", () => {
         const help = statusCommand().helpInformation();
         for (const flag of [
@@ -303,11 +334,235 @@ describe("status options", () => {
             "--redis-host <host>",
             "--redis-port <port>",
             "--ca <file>",
+            "--docker-host <url>",
+            "--name-prefix <prefix>",
         ]) {
             expect(help).toContain(flag);
         }
         expect(() => parseOptions(["--help"], env)).toThrow(
             expect.objectContaining({ code: "commander.helpDisplayed" }),
         );
+    });
+});
+
+describe("the host through Docker (--docker-host)", () => {
+    const running = { status: "running", restarting: false, restartCount: 0, exitCode: 0 };
+    const looping = { status: "restarting", restarting: true, restartCount: 7, exitCode: 1 };
+    const exited = { status: "exited", restarting: false, restartCount: 3, exitCode: 1 };
+    const pgLook = (over: Partial<ContainerLook> = {}): ContainerLook => ({
+        service: "postgres",
+        container: "synaxic-postgres-replica",
+        state: running,
+        ...over,
+    });
+    const CONFIG_ERROR = [
+        '2026-12-07 10:00:00.000 UTC [1] LOG:  invalid value for parameter "shared_buffers": "lots"',
+        '2026-12-07 10:00:00.001 UTC [1] FATAL:  configuration file "/etc/synaxic/live/postgresql.conf" contains errors',
+    ];
+    const NO_CLUSTER =
+        "2026-12-07T10:00:00Z synaxic-postgres: error: no cluster in /var/lib/postgresql/data: this host's stack seeds a standby with pg_basebackup";
+
+    it.each<[string, ContainerLook, "master" | "replica", RegExp, RegExp]>([
+        [
+            "a crash loop on a refused setting: its FATAL line and the setting, fixed by postgresParameters",
+            pgLook({ container: "synaxic-postgres-prod", state: looping, logLines: CONFIG_ERROR }),
+            "master",
+            /^PostgreSQL on the master host restarts in a loop \(7 restarts\): .*FATAL: {2}configuration file "\/etc\/synaxic\/live\/postgresql.conf" contains errors \(.*invalid value for parameter "shared_buffers": "lots"\)$/,
+            /^correct postgresParameters and run pulumi up --stack master: the up writes the corrected file and restarts it$/,
+        ],
+        [
+            "a standby that exited with no cluster: the up seeds it",
+            pgLook({ state: exited, logLines: [NO_CLUSTER, "2026-12-07T10:00:01Z synaxic-postgres: bye"] }),
+            "replica",
+            /^PostgreSQL on the replica host restarts in a loop \(3 restarts\): .*error: no cluster in \/var\/lib\/postgresql\/data/,
+            /^run pulumi up --stack replica: it seeds the standby$/,
+        ],
+        [
+            "a seed half done, its copy being moved into place: the up finishes it",
+            pgLook({
+                state: { ...exited, restartCount: 0 },
+                volume: { name: "synaxic-postgres-replica-data", state: "installing" },
+            }),
+            "replica",
+            /has stopped \(exit code 1\); volume synaxic-postgres-replica-data: seed half done: a base backup was being moved into place$/,
+            /^run pulumi up --stack replica to finish it/,
+        ],
+        [
+            "a seed cut off before its copy was whole: the up seeds again",
+            pgLook({ state: looping, volume: { name: "v", state: "cut-off" } }),
+            "replica",
+            /volume v: seed half done: a base backup was cut off before it was whole$/,
+            /^run pulumi up --stack replica: it seeds again$/,
+        ],
+        [
+            "an empty volume on the replica: the up seeds it",
+            pgLook({ state: looping, volume: { name: "synaxic-postgres-replica-data", state: "empty" } }),
+            "replica",
+            /volume synaxic-postgres-replica-data: empty, no cluster$/,
+            /^run pulumi up --stack replica: it seeds the standby$/,
+        ],
+        [
+            "a missing container",
+            { service: "redis", container: "synaxic-redis-prod" },
+            "master",
+            /^Redis on the master host: container synaxic-redis-prod is not there$/,
+            /^run pulumi up --stack master$/,
+        ],
+        [
+            "a crash loop the rules do not know: the logs to read",
+            { service: "redis", container: "synaxic-redis-prod", state: looping, logLines: ["1:M # oops", ""] },
+            "master",
+            /restarts in a loop \(7 restarts\): 1:M # oops$/,
+            /^read docker logs synaxic-redis-prod on the host; then pulumi up --stack master$/,
+        ],
+        [
+            "a clean stop (a fence, perhaps): left alone if it was meant",
+            pgLook({ state: { ...exited, exitCode: 0 } }),
+            "replica",
+            /has stopped \(exit code 0\)$/,
+            /stopped on purpose \(a fenced old primary: README, Failover\), leave it; else run pulumi up --stack replica$/,
+        ],
+    ])("names %s, and the fix", (_, look, stack, problem, fix) => {
+        const finding = containerFinding(look, stack);
+        expect(finding?.problem).toMatch(problem);
+        expect(finding?.fix).toMatch(fix);
+    });
+
+    it("finds nothing in a running container, whatever its past restarts", () => {
+        expect(containerFinding(pgLook({ state: { ...running, restartCount: 2 } }), "replica")).toBeUndefined();
+    });
+
+    it("degrades the verdict with each finding and its fix, keeps unreachable, and changes nothing unasked", () => {
+        const host: HostReport = {
+            checked: true,
+            dockerHost: "ssh://root@203.0.113.20",
+            reachable: true,
+            containers: [pgLook({ state: looping, logLines: [NO_CLUSTER] }), { ...pgLook(), service: "redis" }],
+        };
+        const v = evaluate("replica", pgStandby(), redisReplica, T, undefined, host);
+        expect(v.exitCode).toBe(1);
+        expect(v.problems).toEqual([
+            expect.stringMatching(
+                /^PostgreSQL on the replica host restarts .*\. Fix: run pulumi up --stack replica: it seeds the standby$/,
+            ),
+        ]);
+        const down = { reachable: false as const, error: "connect ECONNREFUSED" };
+        expect(evaluate("replica", down, redisReplica, T, undefined, host)).toMatchObject({
+            exitCode: 2,
+            problems: ["postgres unreachable: connect ECONNREFUSED", expect.stringMatching(/restarts in a loop/)],
+        });
+        const away: HostReport = {
+            checked: true,
+            dockerHost: "ssh://root@h",
+            reachable: false,
+            error: "ssh: timed out",
+        };
+        expect(evaluate("replica", pgStandby(), redisReplica, T, undefined, away).problems).toEqual([
+            expect.stringMatching(
+                /^the replica host's Docker engine did not answer at ssh:\/\/root@h: ssh: timed out\. Fix: check --docker-host/,
+            ),
+        ]);
+        expect(evaluate("replica", pgStandby(), redisReplica, T, undefined, { checked: false }).exitCode).toBe(0);
+    });
+
+    it("merges docker's two log streams in time order, the timestamps cut off", () => {
+        const out = "2026-12-07T10:00:00.5Z redis two\n2026-12-07T10:00:02Z redis four\n";
+        const err = "2026-12-07T10:00:00.123456789Z pg one\n2026-12-07T10:00:01Z pg three\n";
+        expect(mergeLogs(out, err, 3)).toEqual(["redis two", "pg three", "redis four"]);
+    });
+
+    describe("the reader", () => {
+        const volumeDir = (files: string[]) => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "status-volume-"));
+            for (const f of files) {
+                fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+                fs.writeFileSync(path.join(dir, f), "16\n");
+            }
+            return dir;
+        };
+        /** A stand-in docker: canned inspect and logs; `run` runs its stdin with bash on `dir` as the volume. */
+        const fakeDocker = (inspect: string | undefined, dir = volumeDir([])) => {
+            const calls: string[][] = [];
+            const docker: Docker = (args, stdin) => {
+                calls.push([...args]);
+                if (args[0] === "inspect") {
+                    if (inspect === undefined) throw new Error(`Error: No such object: ${args[args.length - 1]}`);
+                    return { stdout: `${inspect}\n`, stderr: "" };
+                }
+                if (args[0] === "logs") return { stdout: "", stderr: `2026-12-07T10:00:00Z ${NO_CLUSTER}\n` };
+                const r = spawnSync("bash", ["-s", "--", dir], { input: stdin, encoding: "utf8" });
+                if (r.status !== 0) throw new Error(r.stderr);
+                return { stdout: r.stdout, stderr: r.stderr };
+            };
+            return { docker, calls };
+        };
+        const NAMES = { postgres: "synaxic-postgres-replica", redis: "synaxic-redis-replica" };
+
+        it("asks nothing without a Docker engine", () => {
+            expect(readHost(undefined, NAMES)).toEqual({ checked: false });
+        });
+
+        it("reads a stopped PostgreSQL's logs and its volume, read-only, without a network; a running one only inspected", () => {
+            const { docker, calls } = fakeDocker("exited false 4 1 postgres:16 synaxic-postgres-replica-data");
+            const report = readHost("ssh://root@h", NAMES, docker);
+            expect(report).toMatchObject({
+                reachable: true,
+                containers: [
+                    {
+                        state: { status: "exited", restarting: false, restartCount: 4, exitCode: 1 },
+                        logLines: [NO_CLUSTER],
+                        volume: { name: "synaxic-postgres-replica-data", state: "empty" },
+                    },
+                    { service: "redis" },
+                ],
+            });
+            expect(calls).toContainEqual([
+                "run",
+                "-i",
+                "--rm",
+                "--network",
+                "none",
+                "-v",
+                "synaxic-postgres-replica-data:/v:ro",
+                "--entrypoint",
+                "bash",
+                "postgres:16",
+                "-s",
+                "--",
+                "/v",
+            ]);
+            const running = fakeDocker("running false 0 0 postgres:16 synaxic-postgres-replica-data");
+            readHost("ssh://root@h", NAMES, running.docker);
+            expect(running.calls.map((c) => c[0])).toEqual(["inspect", "inspect"]);
+        });
+
+        it.each([
+            [[], "empty"],
+            [["PG_VERSION"], "primary"],
+            [["PG_VERSION", "standby.signal"], "standby"],
+            [[".synaxic-seed/.moving", ".synaxic-seed/PG_VERSION"], "installing"],
+            [[".synaxic-seed/PG_VERSION"], "cut-off"],
+            [["PG_VERSION", ".synaxic-seed/base"], "cut-off"],
+        ])("reads a volume holding %j as %s (volume-state.sh on entrypoint-lib.sh's cluster_in)", (files, state) => {
+            const { docker } = fakeDocker("exited false 0 1 postgres:16 vol", volumeDir(files));
+            const report = readHost("ssh://root@h", NAMES, docker);
+            expect(report).toMatchObject({ containers: [{ volume: { name: "vol", state } }, {}] });
+        });
+
+        it("tells a missing container from an engine that does not answer", () => {
+            expect(readHost("ssh://root@h", NAMES, fakeDocker(undefined).docker)).toMatchObject({
+                reachable: true,
+                containers: [{ container: NAMES.postgres }, { container: NAMES.redis }],
+            });
+            const refused: Docker = () => {
+                throw new Error("error during connect: ssh: connect to host h port 22: Connection refused");
+            };
+            expect(readHost("ssh://root@h", NAMES, refused)).toEqual({
+                checked: true,
+                dockerHost: "ssh://root@h",
+                reachable: false,
+                error: "error during connect: ssh: connect to host h port 22: Connection refused",
+            });
+        });
     });
 });
