@@ -1,0 +1,144 @@
+// The real Pulumi CLI, engine and Node.js language host deploy both stacks on the two hosts as README tells users:
+// preview of a pull request, up, an unchanged preview and refresh, a live change, a bad setting refused at preview,
+// the application's environment from the stack outputs, and destroy keeping the data. Provider plugins that cannot be
+// built from Go modules here are our emulation served as plugins (real-engine.ts says which, and the log prints it).
+import type { MasterOutputs } from "../../components/contract";
+import { pgQuery } from "./clients";
+import { dockerOn, HOSTS } from "./hosts";
+import {
+    initStack,
+    pluginSources,
+    prepare,
+    pulumi,
+    pulumiOk,
+    setConfig,
+    stackOutputs,
+    stepsOf,
+    TOOLCHAIN_BIN,
+} from "./real-engine";
+import { waitRedisLink, waitStreaming } from "./replication-state";
+import { endOfSuite, endpoints, masterConfig, NAMES, replicaConfig, teardown } from "./stacks";
+import { figure } from "./timing";
+
+jest.setTimeout(600_000);
+
+const containerId = (host: typeof HOSTS.master, name: string) =>
+    dockerOn(host, ["inspect", "-f", "{{.Id}}", name]).trim();
+const ours = (host: typeof HOSTS.master, what: "ps" | "volume") =>
+    dockerOn(host, what === "ps" ? ["ps", "-a", "--format", "{{.Names}}"] : ["volume", "ls", "-q"])
+        .split("\n")
+        .filter((n) => n.startsWith("synaxic-e2e"))
+        .sort();
+
+let outputs: MasterOutputs;
+
+beforeAll(async () => {
+    await teardown();
+    prepare();
+    // What the CI log shows: the CLI's version and where each plugin came from.
+    console.log(
+        [
+            `pulumi ${pulumiOk(["version"]).stdout.trim()} (built from Go modules, ${TOOLCHAIN_BIN})`,
+            ...Object.entries(pluginSources()).map(([pkg, source]) => `pulumi-resource-${pkg}: ${source}`),
+        ].join("\n"),
+    );
+});
+
+afterAll(endOfSuite);
+
+describe("the real Pulumi engine", () => {
+    it("refuses a bad setting at preview, naming the key and the fix, before anything exists", () => {
+        initStack("master", masterConfig({ postgresParameters: JSON.stringify(["log_min_messages=verbose"]) }));
+        const res = pulumi(["preview", "--diff"], "master");
+        expect(res.status).not.toBe(0);
+        expect(res.stdout + res.stderr).toMatch(
+            /Invalid config "synaxic-replication:postgresParameters".*log_min_messages takes one of .*Fix: pulumi config set --path 'postgresParameters\[0\]'/s,
+        );
+        expect(ours(HOSTS.master, "ps")).toEqual([]);
+    });
+
+    it("previews the master stack from nothing as a pull request does, every resource listed", () => {
+        setConfig("master", masterConfig());
+        const res = pulumiOk(["preview", "--diff", "--json"], "master");
+        const steps = stepsOf(res);
+        expect(Object.values(steps).every((op) => op === "create")).toBe(true);
+        expect(Object.keys(steps)).toEqual(
+            expect.arrayContaining(["postgres-container", "redis-container", "postgres-data", "redis-data"]),
+        );
+    });
+
+    it("deploys master then replica with pulumi up: the standby streams and Redis replicates over TLS", async () => {
+        const master = pulumiOk(["up", "--yes", "--skip-preview"], "master");
+        outputs = stackOutputs("master") as unknown as MasterOutputs;
+        initStack("replica", replicaConfig());
+        const previewed = stepsOf(pulumiOk(["preview", "--diff", "--json"], "replica"));
+        const replica = pulumiOk(["up", "--yes", "--skip-preview"], "replica");
+        const ep = endpoints({ outputs });
+        await waitStreaming(ep.masterPg, 60);
+        await waitRedisLink(ep.replicaRedis);
+        expect(await pgQuery(ep.replicaPg, "SELECT pg_is_in_recovery() AS r")).toEqual([{ r: true }]);
+        expect(Object.keys(previewed)).toEqual(expect.arrayContaining(["postgres-seed", "postgres-container"]));
+        figure(
+            "the real engine: pulumi up of both stacks from nothing",
+            "the standby streams, Redis replicates",
+            `master ${master.seconds.toFixed(1)} s, replica ${replica.seconds.toFixed(1)} s`,
+        );
+    });
+
+    it("finds nothing to change on an unchanged preview and on refresh, on both stacks", () => {
+        for (const stack of ["master", "replica"] as const) {
+            pulumiOk(["preview", "--expect-no-changes"], stack);
+            pulumiOk(["refresh", "--expect-no-changes", "--yes"], stack);
+        }
+    });
+
+    it("applies a reload-only change in place: the plan replaces nothing and the containers stay", async () => {
+        const before = containerId(HOSTS.master, NAMES.masterPostgres);
+        setConfig("master", masterConfig({ postgresParameters: JSON.stringify(["work_mem=32MB"]) }));
+        const plan = stepsOf(pulumiOk(["preview", "--json"], "master"));
+        // Only the live settings' commands run again; nothing is replaced (an unchanged resource is not listed).
+        expect(Object.entries(plan).filter(([, op]) => /replace|delete/.test(op))).toEqual([]);
+        expect(plan["postgres-container"] ?? "same").toBe("same");
+        expect(plan["postgres-container-live-file"]).toBe("update");
+        pulumiOk(["up", "--yes", "--skip-preview"], "master");
+        expect(containerId(HOSTS.master, NAMES.masterPostgres)).toBe(before);
+        const ep = endpoints({ outputs });
+        expect(await pgQuery(ep.masterPg, "SELECT current_setting('work_mem') AS w")).toEqual([{ w: "32MB" }]);
+    });
+
+    it("gives the application its environment through pulumi stack output --json --show-secrets", async () => {
+        const env = stackOutputs("master");
+        const url = new URL(String(env.SPRING_DATASOURCE_URL).replace(/^jdbc:/, ""));
+        expect(url.searchParams.get("sslmode")).toBe("verify-full");
+        const rows = await pgQuery(
+            {
+                host: url.hostname,
+                port: Number(url.port),
+                user: String(env.SPRING_DATASOURCE_USERNAME),
+                password: String(env.SPRING_DATASOURCE_PASSWORD),
+                ca: String(env.caCertPem),
+            },
+            "SELECT current_user AS u",
+        );
+        expect(rows).toEqual([{ u: env.SPRING_DATASOURCE_USERNAME }]);
+        // Secrets stay secrets in the plain listing.
+        expect(pulumiOk(["stack", "output", "--json"], "master").stdout).not.toContain(
+            String(env.SPRING_DATASOURCE_PASSWORD),
+        );
+    });
+
+    it("destroys everything but the protected data volumes, and says what it left", () => {
+        const volumes = ours(HOSTS.replica, "volume").filter((v) => v.endsWith("-data"));
+        const refused = pulumi(["destroy", "--yes"], "replica");
+        expect(refused.status).not.toBe(0);
+        expect(refused.stdout + refused.stderr).toMatch(/cannot be deleted\s+because it is protected/);
+        expect(ours(HOSTS.replica, "ps").length).toBeGreaterThan(0);
+        for (const stack of ["replica", "master"] as const) {
+            const res = pulumiOk(["destroy", "--yes", "--exclude-protected"], stack);
+            expect(res.stdout).toMatch(/There are still \d+ protected resources associated with this stack/);
+        }
+        expect(ours(HOSTS.replica, "ps")).toEqual([]);
+        expect(ours(HOSTS.master, "ps")).toEqual([]);
+        expect(ours(HOSTS.replica, "volume")).toEqual(expect.arrayContaining(volumes));
+    });
+});

@@ -1,0 +1,161 @@
+// The real Pulumi CLI and Node.js language host (built from Go modules by tools/pulumi-toolchain/build.sh) running
+// this project as a user runs it: a local backend, the passphrase secrets provider, stacks `master` and `replica`
+// configured with `pulumi config`. Provider plugins the toolchain could not build are our emulation served as real
+// plugins (provider-plugin.ts), started by the CLI from PATH like any ambient plugin.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { PROJECT } from "../../components/config";
+import { CONFIG_SCHEMA, ConfigKey } from "../../components/configSchema";
+import { SSH_AGENT_SOCK } from "./hosts";
+import { STATE_DIR } from "./stacks";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+export const TOOLCHAIN_BIN = path.join(process.env.SYNAXIC_TOOLCHAIN_CACHE ?? "/var/cache/synaxic-toolchain", "bin");
+const WORK = path.join(STATE_DIR, "real-engine");
+const PROJECT_DIR = path.join(WORK, "project");
+const PLUGIN_DIR = path.join(WORK, "plugins");
+/** The stack passphrase of these test stacks. */
+const PASSPHRASE = "e2e-real-engine-passphrase";
+/** Keys set as secrets, as README tells users to. */
+const SECRET_KEYS = new Set(["sshPrivateKey", "postgresPassword", "replicationPassword", "redisPassword"]);
+
+/** The version of an npm package the program depends on (the version its plugin must report). */
+const npmVersion = (pkg: string): string =>
+    JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", "@pulumi", pkg, "package.json"), "utf8")).version;
+
+/** Where each provider plugin comes from: a binary the toolchain built, or our emulation as a plugin. */
+export function pluginSources(): Record<string, string> {
+    return Object.fromEntries(
+        ["docker", "command", "tls", "random"].map((pkg) => {
+            const built = path.join(TOOLCHAIN_BIN, `pulumi-resource-${pkg}`);
+            return [pkg, fs.existsSync(built) ? `built from modules (${built})` : "our emulation as a plugin"];
+        }),
+    );
+}
+
+/** `pulumi-resource-<pkg>` launchers for the emulated plugins, in a folder put first on PATH. */
+function writePluginLaunchers(): void {
+    fs.rmSync(PLUGIN_DIR, { recursive: true, force: true });
+    fs.mkdirSync(PLUGIN_DIR, { recursive: true });
+    const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
+    const plugin = path.join(__dirname, "provider-plugin.ts");
+    for (const [pkg, source] of Object.entries(pluginSources())) {
+        if (!source.startsWith("our emulation")) continue;
+        const file = path.join(PLUGIN_DIR, `pulumi-resource-${pkg}`);
+        fs.writeFileSync(
+            file,
+            `#!/bin/sh\nexec node ${tsNode} --transpile-only --project ${path.join(ROOT, "tsconfig.json")} ${plugin} ${pkg} ${npmVersion(pkg)} "$@"\n`,
+            { mode: 0o755 },
+        );
+    }
+}
+
+/** The project as a user's checkout holds it, with stack config files of its own (the repository's stay untouched). */
+function writeProject(): void {
+    fs.rmSync(PROJECT_DIR, { recursive: true, force: true });
+    fs.mkdirSync(PROJECT_DIR, { recursive: true });
+    for (const f of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"])
+        fs.copyFileSync(path.join(ROOT, f), path.join(PROJECT_DIR, f));
+    for (const d of ["components", "config-templates", "node_modules"])
+        fs.symlinkSync(path.join(ROOT, d), path.join(PROJECT_DIR, d));
+}
+
+/** A fresh local backend, project and plugin folder. */
+export function prepare(): void {
+    fs.rmSync(WORK, { recursive: true, force: true });
+    fs.mkdirSync(path.join(WORK, "backend"), { recursive: true });
+    fs.mkdirSync(path.join(WORK, "home"), { recursive: true });
+    writePluginLaunchers();
+    writeProject();
+}
+
+export interface CliRun {
+    readonly status: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly seconds: number;
+}
+
+/** The environment a user's shell gives the CLI offline: no update check, no plugin download. */
+function env(agent: string | undefined): NodeJS.ProcessEnv {
+    const e: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${PLUGIN_DIR}:${TOOLCHAIN_BIN}:${process.env.PATH}`,
+        PULUMI_HOME: path.join(WORK, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(WORK, "backend")}`,
+        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+        // Type-checking belongs to `npm run build`; the program itself runs transpiled.
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        NO_COLOR: "1",
+    };
+    delete e.SSH_AUTH_SOCK;
+    if (agent) e.SSH_AUTH_SOCK = agent;
+    return e;
+}
+
+/** `pulumi <args>` in the project; the master stack authenticates with its key in config, the replica's with an agent. */
+export function pulumi(args: string[], stack?: "master" | "replica", input?: string): CliRun {
+    const started = Date.now();
+    const res = spawnSync("pulumi", [...(stack ? ["--stack", stack] : []), "--non-interactive", ...args], {
+        cwd: PROJECT_DIR,
+        env: env(stack === "replica" ? SSH_AGENT_SOCK : undefined),
+        input,
+        timeout: 600_000,
+        maxBuffer: 1 << 26,
+    });
+    return {
+        status: res.status,
+        stdout: res.stdout?.toString() ?? "",
+        stderr: res.stderr?.toString() ?? "",
+        seconds: (Date.now() - started) / 1000,
+    };
+}
+
+/** pulumi, failing with its output when it fails. */
+export function pulumiOk(args: string[], stack?: "master" | "replica", input?: string): CliRun {
+    const run = pulumi(args, stack, input);
+    if (run.status !== 0)
+        throw new Error(`pulumi ${args.join(" ")} failed (${run.status}):\n${run.stdout.slice(-4000)}\n${run.stderr}`);
+    return run;
+}
+
+/**
+ * `pulumi stack init` and the stack's config as README has users write it: plain values in Pulumi.<stack>.yaml (lists
+ * as YAML lists, which the CLI checks against Pulumi.yaml's types), secrets with `pulumi config set --secret`.
+ */
+export function initStack(stack: "master" | "replica", config: Record<string, string>): void {
+    pulumiOk(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+    setConfig(stack, config);
+}
+
+/** Replace the stack's config with `config` (its encryption salt kept). */
+export function setConfig(stack: "master" | "replica", config: Record<string, string>): void {
+    const file = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+    const doc = parse(fs.readFileSync(file, "utf8")) ?? {};
+    const plain: Record<string, unknown> = {};
+    const secrets: [string, string][] = [];
+    for (const [k, v] of Object.entries(config)) {
+        if (SECRET_KEYS.has(k)) secrets.push([k, v]);
+        else plain[`${PROJECT}:${k}`] = CONFIG_SCHEMA[k as ConfigKey]?.type === "array" ? JSON.parse(v) : v;
+    }
+    fs.writeFileSync(file, stringify({ ...doc, config: plain }));
+    // On stdin, as README has users set a key from a file: never on a command line.
+    for (const [k, v] of secrets) pulumiOk(["config", "set", "--secret", k], stack, v);
+}
+
+/** `pulumi stack output --json --show-secrets`: the values the application's environment is made of. */
+export function stackOutputs(stack: "master" | "replica"): Record<string, unknown> {
+    return JSON.parse(pulumiOk(["stack", "output", "--json", "--show-secrets"], stack).stdout);
+}
+
+/** Every resource's operation in an `up --json`/`preview --json` run, by logical name: create, same, update, replace... */
+export function stepsOf(run: CliRun): Record<string, string> {
+    const out = JSON.parse(run.stdout);
+    const steps: { op: string; urn: string }[] = out.steps ?? [];
+    return Object.fromEntries(steps.map((s) => [s.urn.split("::").pop() ?? s.urn, s.op]));
+}
