@@ -143,16 +143,21 @@ move_stage_into_place() { # <folder>
   rmdir "$stage"
 }
 
-# Host side: move_stage_into_place for a data volume, where it lies or in a container of <image> (no network).
-install_stage() { # <volume> <image>
-  local folder
-  if folder=$(volume_folder "$1" w); then
-    move_stage_into_place "$folder"
-  else
-    docker run --rm --network none -v "$1:/v" --entrypoint bash "$2" \
-      -c "SEED_STAGE=$SEED_STAGE; $(declare -f move_stage_into_place)"'; move_stage_into_place "$1"' bash /v
+# Host side: `<function> <folder>` for a data volume, in its folder where this user may read (r) or write (w) it, else
+# in a throw-away container of <image> without network (the volume read-only for r). <function> sees SEED_STAGE.
+on_volume() { # <volume> <image> <r|w> <function>
+  local folder mount=/v:ro
+  if folder=$(volume_folder "$1" "$3"); then
+    "$4" "$folder"
+    return
   fi
+  [ "$3" = r ] || mount=/v
+  docker run --rm --network none -v "$1:$mount" --entrypoint bash "$2" \
+    -c "SEED_STAGE=$SEED_STAGE; $(declare -f "$4")"'; "$1" "$2"' bash "$4" /v
 }
+
+# Host side: move_stage_into_place for a data volume.
+install_stage() { on_volume "$1" "$2" w move_stage_into_place; } # <volume> <image>
 
 # One field of a pgpass line: ':' and '\' escaped as libpq reads them (an IPv6 address holds colons).
 pgpass_field() { # <text>
@@ -160,14 +165,5 @@ pgpass_field() { # <text>
   printf '%s' "${text//:/\\:}"
 }
 
-# Host side: cluster_in for a data volume, read where it lies or in a container of <image> (read-only, no network);
-# fails when neither can read it.
-volume_cluster() { # <volume> <image>
-  local folder
-  if folder=$(volume_folder "$1" r); then
-    cluster_in "$folder"
-  else
-    docker run --rm --network none -v "$1:/v:ro" --entrypoint bash "$2" \
-      -c "SEED_STAGE=$SEED_STAGE; $(declare -f cluster_in)"'; cluster_in "$1"' bash /v
-  fi
-}
+# Host side: cluster_in for a data volume; fails when it cannot be read.
+volume_cluster() { on_volume "$1" "$2" r cluster_in; } # <volume> <image>

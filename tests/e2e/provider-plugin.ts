@@ -86,6 +86,10 @@ const savedOf = (urn: string, id: string, oldInputs: Inputs, olds: Inputs): Save
     outputs: reveal(olds) as State,
 });
 
+/** The saved resource a diff, update or delete request describes: its id, old inputs and `olds` (its outputs). */
+const savedIn = (r: Call["request"], olds: unknown): Saved =>
+    savedOf(r.getUrn() as string, r.getId() as string, plain(r.getOldInputs() as never), plain(olds as never));
+
 /** A gRPC error the engine reads as "created, but failed to initialise": it keeps the resource, as the real one does. */
 function initFailed(id: string, properties: State, error: Error) {
     const detail = new provproto.ErrorResourceInitFailed();
@@ -160,12 +164,7 @@ export function serve(pkg: string, version: string): void {
         }),
         diff: handle((r) => {
             const urn = r.getUrn() as string;
-            const saved = savedOf(
-                urn,
-                r.getId() as string,
-                plain(r.getOldInputs() as never),
-                plain(r.getOlds() as never),
-            );
+            const saved = savedIn(r, r.getOlds());
             const d = diffOf(urn, saved, reveal(plain(r.getNews() as never)) as Inputs);
             const D = provproto.DiffResponse.DiffChanges;
             const resp = new provproto.DiffResponse().setChanges(
@@ -200,12 +199,7 @@ export function serve(pkg: string, version: string): void {
         }),
         update: handle(async (r) => {
             const urn = r.getUrn() as string;
-            const saved = savedOf(
-                urn,
-                r.getId() as string,
-                plain(r.getOldInputs() as never),
-                plain(r.getOlds() as never),
-            );
+            const saved = savedIn(r, r.getOlds());
             const news = plain(r.getNews() as never);
             const revealed = reveal(news) as Inputs;
             const kind = kindOf(urn);
@@ -218,12 +212,7 @@ export function serve(pkg: string, version: string): void {
         }),
         delete: handle(async (r) => {
             const urn = r.getUrn() as string;
-            const saved = savedOf(
-                urn,
-                r.getId() as string,
-                plain(r.getOldInputs() as never),
-                plain(r.getProperties() as never),
-            );
+            const saved = savedIn(r, r.getProperties());
             await kindOf(urn).delete?.(ctx, saved);
             return new emptyproto.Empty();
         }),

@@ -245,45 +245,25 @@ build_language_nodejs() {
   fi
 }
 
-build_command() {
-  # Plain Go provider (pulumi-go-provider); its version var is printed with no "v",
-  # as the Makefile's VERSION_GENERIC.
-  local pv
-  pv=$(pseudo_version pulumi-resource-command "$command_v")
-  build_component pulumi-resource-command "$command_v" github.com/pulumi/pulumi-command/provider \
-    "${pv:-v$command_v}" github.com/pulumi/pulumi-command/provider/cmd/pulumi-resource-command \
-    "github.com/pulumi/pulumi-command/provider/pkg/version.Version=$command_v" ""
+# build_provider NAME VERSION MODULE TAGS: a provider plugin at cmd/NAME of MODULE, its version stamped with no "v"
+# (as the providers' Makefiles do), at the release commit's pseudo-version where the module is never tagged.
+build_provider() {
+  local name=$1 version=$2 module=$3 tags=$4 pv
+  pv=$(pseudo_version "$name" "$version")
+  build_component "$name" "$version" "$module" "${pv:-v$version}" "$module/cmd/$name" \
+    "$module/pkg/version.Version=$version" "$tags"
 }
 
-# Bridged (Terraform-based) providers. Besides the module itself, each needs
-# things the proxy does not have: a local replace (./shim nested module for
-# random and tls, ../upstream git submodule plus patches/ for docker) and a
-# generated file that `//go:embed schema-embed.json` in cmd/pulumi-resource-*/main.go
-# requires but that is git-ignored (so not in any module zip). The generic build
-# reports whichever of these stops it first.
-build_random() {
-  local pv
-  pv=$(pseudo_version pulumi-resource-random "$random_v")
-  build_component pulumi-resource-random "$random_v" github.com/pulumi/pulumi-random/provider/v4 \
-    "${pv:-v$random_v}" github.com/pulumi/pulumi-random/provider/v4/cmd/pulumi-resource-random \
-    "github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version=$random_v" ""
-}
-
-build_tls() {
-  local pv
-  pv=$(pseudo_version pulumi-resource-tls "$tls_v")
-  build_component pulumi-resource-tls "$tls_v" github.com/pulumi/pulumi-tls/provider/v5 \
-    "${pv:-v$tls_v}" github.com/pulumi/pulumi-tls/provider/v5/cmd/pulumi-resource-tls \
-    "github.com/pulumi/pulumi-tls/provider/v5/pkg/version.Version=$tls_v" ""
-}
-
+# pulumi-command is plain Go (pulumi-go-provider). The others are bridged (Terraform-based): besides the module
+# itself, each needs what the proxy does not have: a local replace (./shim nested module for random and tls,
+# ../upstream git submodule plus patches/ for docker) and a generated file that `//go:embed schema-embed.json` in
+# cmd/pulumi-resource-*/main.go requires but that is git-ignored (so in no module zip). The generic build reports
+# whichever of these stops it first. pulumi-docker's module path is provider/v5 since v5.0.0 (provider/v4 before).
+build_command() { build_provider pulumi-resource-command "$command_v" github.com/pulumi/pulumi-command/provider ""; }
+build_random() { build_provider pulumi-resource-random "$random_v" github.com/pulumi/pulumi-random/provider/v4 ""; }
+build_tls() { build_provider pulumi-resource-tls "$tls_v" github.com/pulumi/pulumi-tls/provider/v5 ""; }
 build_docker() {
-  # Module path is provider/v5 since pulumi-docker v5.0.0 (provider/v4 before).
-  local pv major=${docker_v%%.*}
-  pv=$(pseudo_version pulumi-resource-docker "$docker_v")
-  build_component pulumi-resource-docker "$docker_v" "github.com/pulumi/pulumi-docker/provider/v$major" \
-    "${pv:-v$docker_v}" "github.com/pulumi/pulumi-docker/provider/v$major/cmd/pulumi-resource-docker" \
-    "github.com/pulumi/pulumi-docker/provider/v$major/pkg/version.Version=$docker_v" no_compose
+  build_provider pulumi-resource-docker "$docker_v" "github.com/pulumi/pulumi-docker/provider/v${docker_v%%.*}" no_compose
 }
 
 components=("$@")
