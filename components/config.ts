@@ -361,7 +361,10 @@ function hostName(key: string, value: string): string {
     return value;
 }
 
-/** `ssh://user@host[:port]` for a VPS; `unix://` or `tcp://` for an engine the local docker CLI reaches. */
+/**
+ * `ssh://user@host[:port]` for a VPS; `unix://` for an engine on this machine. Not `tcp://`: Docker's API is root on
+ * its host, and over plain TCP anyone on the path holds it.
+ */
 type AuxiliaryKind = "backup" | "monitoring" | "sentinel";
 
 function dockerHost(
@@ -370,10 +373,17 @@ function dockerHost(
 ): string | undefined {
     const v = optional(raw, key);
     if (v === undefined) return undefined;
-    if (!/^(ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.:[\]-]+(:\d+)?|unix:\/\/\/.+|tcp:\/\/[A-Za-z0-9.:[\]-]+:\d+)$/.test(v)) {
+    if (/^tcp:\/\//.test(v)) {
         throw new ConfigError(
             key,
-            `"${v}" is not ssh://user@host[:port], unix:///path or tcp://host:port`,
+            `"${v}" is Docker's API over plain TCP: whoever is on the path gets root on that host`,
+            `reach it over SSH instead (the program pins its host key): ${setCmd(key, "ssh://root@203.0.113.10")}`,
+        );
+    }
+    if (!/^(ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.:[\]-]+(:\d+)?|unix:\/\/\/.+)$/.test(v)) {
+        throw new ConfigError(
+            key,
+            `"${v}" is not ssh://user@host[:port] or unix:///path`,
             setCmd(key, "ssh://root@203.0.113.10"),
         );
     }

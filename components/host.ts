@@ -13,7 +13,7 @@ import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 
 export interface HostArgs {
-    /** `ssh://user@host[:port]` for a VPS; `unix://`/`tcp://` or undefined for an engine reached locally. */
+    /** `ssh://user@host[:port]` for a VPS; `unix://` or undefined for an engine on this machine. */
     readonly dockerHost?: string;
     /** Unencrypted private key for SSH (a secret); without it both clients use the SSH agent (SSH_AUTH_SOCK). */
     readonly sshPrivateKey?: string;

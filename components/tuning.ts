@@ -115,6 +115,24 @@ const PG_OWNED_EXTRA = [
     "archive_command",
     "archive_mode",
 ];
+/**
+ * Parameters no one may set through postgresParameters, whatever the program renders, with why: each would hand
+ * whoever writes the stack's config a way to run commands or load code as the server, or to weaken its TLS or its
+ * password hashing.
+ */
+const PG_REFUSED: readonly [RegExp, string][] = [
+    [/_command$/, "runs a shell command as the server's user"],
+    [
+        /^(archive_library|dynamic_library_path|jit_provider|local_preload_libraries|session_preload_libraries)$/,
+        "loads code into the server",
+    ],
+    [/^ssl($|_)/, "weakens or moves the server's TLS, which the program sets"],
+    [
+        /^(password_encryption|krb_server_keyfile|allow_system_table_mods)$/,
+        "weakens authentication or the catalog's protection",
+    ],
+];
+
 const REDIS_OWNED_EXTRA = ["replicaof", "slaveof", "dbfilename", "appenddirname", "aclfile", "unixsocket"];
 
 export function parsePostgresParameters(entries: readonly string[]): PgParameter[] {
@@ -133,6 +151,8 @@ export function parsePostgresParameters(entries: readonly string[]): PgParameter
         const quoted = /^'(.*)'$/.exec(m[2]);
         const value = quoted ? quoted[1].replace(/''/g, "'") : m[2];
         const known = postgresCatalog().get(name);
+        const refused = PG_REFUSED.find(([pattern]) => pattern.test(name));
+        if (refused) throw new TuningError(`${name} ${refused[1]}: it cannot be set here`);
         if (owned.has(name))
             throw new TuningError(
                 `${name} is set by the program itself (TLS, replication, paths): it cannot be tuned here`,

@@ -177,6 +177,18 @@ describe("bad input is refused before anything is created, naming the key and th
             /no tag/,
         ],
         ["bad docker host", () => master({ dockerHost: "203.0.113.10" }), "dockerHost", /ssh:\/\/user@host/],
+        [
+            "Docker's API in clear",
+            () => master({ dockerHost: "tcp://203.0.113.10:2375" }),
+            "dockerHost",
+            /over plain TCP: whoever is on the path gets root[\s\S]*over SSH instead/,
+        ],
+        [
+            "a backup host's API in clear",
+            () => master({ backupDockerHost: "tcp://203.0.113.20:2375" }),
+            "backupDockerHost",
+            /over plain TCP/,
+        ],
         ["bad bind address", () => master({ bindAddress: "everywhere" }), "bindAddress", /not an IP address/],
         [
             "every address without the opt-in",

@@ -37,6 +37,20 @@ const hbaRules = (hba: string) =>
         .filter((l) => /^(local|host)/.test(l))
         .map((l) => l.replace(/#.*/, "").trim().split(/\s+/));
 
+describe("the TLS floor", () => {
+    it("is TLS 1.2 for PostgreSQL, Redis and Sentinel, and no template offers anything older", () => {
+        const pg = settings(templateText("postgres/postgresql.conf"));
+        expect(pg.ssl).toBe("on");
+        expect(pg.ssl_min_protocol_version).toBe("'TLSv1.2'");
+        for (const t of ["redis/redis.conf", "redis/sentinel.conf"]) {
+            expect([t, /^tls-protocols "TLSv1\.2 TLSv1\.3"$/m.test(templateText(t))]).toEqual([t, true]);
+        }
+        for (const t of ["postgres/postgresql.conf", "redis/redis.conf", "redis/sentinel.conf"]) {
+            expect([t, templateText(t).match(/TLSv1(\.[01])?\b(?!\.)/g)]).toEqual([t, null]);
+        }
+    });
+});
+
 describe("postgresql.conf", () => {
     const upstream = {
         host: "203.0.113.10",

@@ -20,7 +20,18 @@ describe("postgresParameters", () => {
     });
 
     it.each([
-        ["a setting the program owns", ["ssl=off"], /ssl is set by the program itself/],
+        ["TLS switched off", ["ssl=off"], /ssl weakens or moves the server's TLS/],
+        ["a weaker TLS floor", ["ssl_min_protocol_version=TLSv1"], /ssl_min_protocol_version weakens/],
+        ["a setting that runs a command", ["archive_cleanup_command=rm -rf /"], /runs a shell command/],
+        ["the end-of-recovery command", ["recovery_end_command=curl x"], /recovery_end_command runs a shell command/],
+        [
+            "the key passphrase command",
+            ["ssl_passphrase_command=sh -c id"],
+            /ssl_passphrase_command runs a shell command/,
+        ],
+        ["a library path", ["dynamic_library_path=/tmp"], /dynamic_library_path loads code into the server/],
+        ["an archive library", ["archive_library=evil"], /archive_library loads code/],
+        ["md5 password hashing", ["password_encryption=md5"], /password_encryption weakens authentication/],
         ["replication it owns", ["wal_level=minimal"], /wal_level is set by the program itself/],
         ["a misspelt name", ["shared_bufers=1GB"], /PostgreSQL has no parameter "shared_bufers"/],
         ["a number that is not one", ["max_connections=lots"], /max_connections takes an integer, not "lots"/],
