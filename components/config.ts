@@ -504,12 +504,22 @@ export function parseReplicaSpec(entry: string, allowAny: boolean): ReplicaSpec 
             `pulumi config set --path 'replicas[0]' "replica1 ${address}"`,
         );
     }
-    return {
+    const spec = {
         name,
         cidr: cidr(key, address, allowAny),
         hostNames: hostNames.map((h) => hostName(key, h)),
         slot: `${name}_slot`,
     };
+    // A replica the master's host cannot name is one a returning old primary cannot ask who leads (it would start as
+    // a second primary after a failover there), nor Sentinel, backups or monitoring reach.
+    if (spec.cidr.prefix !== 32 && spec.hostNames.length === 0) {
+        throw new ConfigError(
+            key,
+            `replica "${name}" is given by the range ${spec.cidr.text} alone: the master's host must be able to reach it (before it starts, a returning old primary asks each replica who leads)`,
+            `name its address after the range: pulumi config set --path 'replicas[N]' "${name} ${spec.cidr.text} <its address or host name>"`,
+        );
+    }
+    return spec;
 }
 
 /** Secrets the program would otherwise generate: our password alphabet keeps them safe in URLs and config files. */

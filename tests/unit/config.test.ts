@@ -65,13 +65,18 @@ describe("defaults", () => {
 
     it("parses a replica entry into name, CIDR, host names and slot", () => {
         const s = master({
-            replicas: JSON.stringify(["replica1 203.0.113.20 db-replica.example.com", "replica2 10.1.0.0/16"]),
+            replicas: JSON.stringify([
+                "replica1 203.0.113.20 db-replica.example.com",
+                "replica2 10.1.0.0/16 10.1.2.3",
+                "replica3 10.1.9.9/32",
+            ]),
         }) as MasterSettings;
         expect(s.replicas).toMatchObject([
             { name: "replica1", slot: "replica1_slot", hostNames: ["db-replica.example.com"] },
-            { name: "replica2", slot: "replica2_slot", hostNames: [] },
+            { name: "replica2", slot: "replica2_slot", hostNames: ["10.1.2.3"] },
+            { name: "replica3", slot: "replica3_slot", hostNames: [] },
         ]);
-        expect(s.replicas.map((r) => r.cidr.text)).toEqual(["203.0.113.20/32", "10.1.0.0/16"]);
+        expect(s.replicas.map((r) => r.cidr.text)).toEqual(["203.0.113.20/32", "10.1.0.0/16", "10.1.9.9/32"]);
     });
 
     it("treats 0 master port overrides as unset and the advertised host as the ssh host", () => {
@@ -130,6 +135,12 @@ describe("bad input is refused before anything is created, naming the key and th
             /listed twice/,
         ],
         ["replicas not a list", () => master({ replicas: "replica1 10.0.0.1" }), "replicas", /list of strings/],
+        [
+            "a replica given by a range alone",
+            () => master({ replicas: JSON.stringify(["replica1 10.0.0.0/24"]) }),
+            "replicas",
+            /replica "replica1" is given by the range 10\.0\.0\.0\/24 alone[\s\S]*asks each replica who leads/,
+        ],
         [
             "malformed app CIDR",
             () => master({ appCidrs: JSON.stringify(["10.0.0/8"]) }),
