@@ -3,7 +3,8 @@
 // the application's environment from the stack outputs, and destroy keeping the data. Provider plugins that cannot be
 // built from Go modules here are our emulation served as plugins (real-engine.ts says which, and the log prints it).
 import type { MasterOutputs } from "../../components/contract";
-import { pgQuery } from "./clients";
+import { pgQuery, waitFor } from "./clients";
+import { FAULTS_TABLE, missing, Writer } from "./load";
 import { dockerOn, HOSTS } from "./hosts";
 import {
     initStack,
@@ -14,6 +15,7 @@ import {
     setConfig,
     stackOutputs,
     stepsOf,
+    switchoverCli,
     TOOLCHAIN_BIN,
 } from "./real-engine";
 import { waitRedisLink, waitStreaming } from "./replication-state";
@@ -125,6 +127,56 @@ describe("the real Pulumi engine", () => {
         expect(pulumiOk(["stack", "output", "--json"], "master").stdout).not.toContain(
             String(env.SPRING_DATASOURCE_PASSWORD),
         );
+    });
+
+    it("switches over to the replica and back with npm run switchover under writes: 0 acknowledged commits lost", async () => {
+        const ep = endpoints({ outputs });
+        await pgQuery(ep.masterPg, FAULTS_TABLE);
+        for (const [to, run] of [
+            ["replica", "real-switch-1"],
+            ["master", "real-switch-2"],
+        ] as const) {
+            const writer = new Writer([ep.masterPg, ep.replicaPg], run, 2);
+            await new Promise((r) => setTimeout(r, 2000));
+            const res = await switchoverCli(to);
+            if (res.status !== 0) await writer.stop();
+            expect([res.status, res.stderr.slice(-3000)]).toEqual([0, expect.any(String)]);
+            const resumed = writer.acked.length;
+            await waitFor("writes on the new primary", 30, async () =>
+                writer.acked.length > resumed + 20 ? true : undefined,
+            );
+            await writer.stop();
+            const leader = to === "replica" ? ep.replicaPg : ep.masterPg;
+            expect(await missing(leader, run, writer.acked)).toBe(0);
+            figure(
+                `the real engine: npm run switchover --to ${to}, 2 writers`,
+                "0 acknowledged commits lost",
+                `0 of ${writer.acked.length} lost; writes unavailable ${(writer.longestGapMs() / 1000).toFixed(2)} s; whole switchover ${res.seconds.toFixed(1)} s`,
+            );
+        }
+        // The original layout: the replica streams from the master again.
+        await waitStreaming(ep.masterPg, 60);
+    });
+
+    it("fails over as README's runbook says: the master killed and fenced, promote: true, then followHost rejoins it", async () => {
+        const ep = endpoints({ outputs });
+        dockerOn(HOSTS.master, ["kill", NAMES.masterPostgres]);
+        dockerOn(HOSTS.master, ["update", "--restart=no", NAMES.masterPostgres, NAMES.masterRedis]);
+        dockerOn(HOSTS.master, ["stop", NAMES.masterPostgres, NAMES.masterRedis]);
+        pulumiOk(["config", "set", "promote", "true"], "replica");
+        pulumiOk(["up", "--yes", "--skip-preview"], "replica");
+        expect(await pgQuery(ep.replicaPg, "SELECT pg_is_in_recovery() AS r")).toEqual([{ r: false }]);
+        expect(stackOutputs("replica").SPRING_DATA_REDIS_HOST).toBe(HOSTS.replica.linkIp);
+        pulumiOk(["config", "set", "followHost", HOSTS.replica.linkIp], "master");
+        pulumiOk(["up", "--yes", "--skip-preview"], "master");
+        await waitFor("the old master to stream from the promoted replica", 120, async () => {
+            const rows = await pgQuery<{ state: string }>(
+                ep.replicaPg,
+                "SELECT state FROM pg_stat_replication WHERE application_name = 'master'",
+            );
+            return rows[0]?.state === "streaming" ? true : undefined;
+        });
+        expect(stackOutputs("master").following).toBe(HOSTS.replica.linkIp);
     });
 
     it("destroys everything but the protected data volumes, and says what it left", () => {

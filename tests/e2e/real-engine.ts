@@ -2,13 +2,13 @@
 // this project as a user runs it: a local backend, the passphrase secrets provider, stacks `master` and `replica`
 // configured with `pulumi config`. Provider plugins the toolchain could not build are our emulation served as real
 // plugins (provider-plugin.ts), started by the CLI from PATH like any ambient plugin.
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { PROJECT } from "../../components/config";
 import { CONFIG_SCHEMA, ConfigKey } from "../../components/configSchema";
-import { SSH_AGENT_SOCK } from "./hosts";
+import { HOSTS, SSH_AGENT_SOCK } from "./hosts";
 import { STATE_DIR } from "./stacks";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -158,4 +158,66 @@ export function stepsOf(run: CliRun): Record<string, string> {
     const out = JSON.parse(run.stdout);
     const steps: { op: string; urn: string }[] = out.steps ?? [];
     return Object.fromEntries(steps.map((s) => [s.urn.split("::").pop() ?? s.urn, s.op]));
+}
+
+/** What one step did to a resource, in the emulated harness's words (ProviderEvent["action"]). */
+export type StepAction = "created" | "replaced" | "updated" | "unchanged" | "deleted";
+
+const ACTION_OF_OP: Record<string, StepAction | undefined> = {
+    create: "created",
+    same: "unchanged",
+    update: "updated",
+    replace: "replaced",
+    "create-replacement": "replaced",
+    "delete-replaced": "replaced",
+    delete: "deleted",
+};
+
+/**
+ * What the real engine did to each custom resource of ours in an `up --json` run (its engine events), keyed
+ * `<type>::<name>` as the emulated harness keys its state: providers, the stack, components and reads left out.
+ */
+export function actionsOf(run: CliRun): Record<string, StepAction> {
+    const actions: Record<string, StepAction> = {};
+    for (const line of run.stdout.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        const meta = JSON.parse(line).resOutputsEvent?.metadata;
+        const action = meta && ACTION_OF_OP[meta.op];
+        if (!action || !/^(docker|command|tls|random):/.test(meta.type)) continue;
+        const key = `${meta.type}::${String(meta.urn).split("::").pop()}`;
+        // A replacement's create and delete both say "replaced".
+        actions[key] = action;
+    }
+    return actions;
+}
+
+/**
+ * `npm run switchover -- --to <stack>` as README gives it (node dist/scripts/switchover.js), not blocking this process
+ * (a writer runs meanwhile): its pulumi is the real CLI, its docker reaches each host over SSH with the operator's
+ * agent and a known_hosts of the hosts' keys, as a user's shell has them.
+ */
+export function switchoverCli(to: "master" | "replica"): Promise<CliRun> {
+    const home = path.join(WORK, "operator-home");
+    fs.mkdirSync(path.join(home, ".ssh"), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(
+        path.join(home, ".ssh", "known_hosts"),
+        Object.values(HOSTS)
+            .map((h) => `${new URL(h.dockerHost).hostname} ${h.hostKey}\n`)
+            .join(""),
+    );
+    const started = Date.now();
+    return new Promise((resolve) => {
+        execFile(
+            "node",
+            [path.join(ROOT, "dist", "scripts", "switchover.js"), "--to", to, "--cwd", PROJECT_DIR],
+            { cwd: ROOT, env: { ...env(SSH_AGENT_SOCK), HOME: home }, maxBuffer: 1 << 26, timeout: 600_000 },
+            (error, stdout, stderr) =>
+                resolve({
+                    status: error ? (typeof error.code === "number" ? error.code : 1) : 0,
+                    stdout,
+                    stderr,
+                    seconds: (Date.now() - started) / 1000,
+                }),
+        );
+    });
 }
