@@ -681,6 +681,7 @@ const MONITORING_KEYS = [
     "prometheusImage",
     "alertmanagerImage",
     "alertWebhookUrl",
+    "alertWebhookAllowHttp",
     "alertEmailTo",
     "alertSmtpSmarthost",
     "alertSmtpFrom",
@@ -708,8 +709,15 @@ function monitoringSettings(raw: RawConfig, allowAny: boolean): MonitoringSettin
     if (webhook !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(webhook)) {
         throw new ConfigError(
             "alertWebhookUrl",
-            "the value is not an http:// or https:// URL",
+            "the value is not an https:// URL",
             setCmd("alertWebhookUrl", "https://hooks.example.com/alerts/<token>", true),
+        );
+    }
+    if (webhook?.startsWith("http://") && !bool(raw, "alertWebhookAllowHttp")) {
+        throw new ConfigError(
+            "alertWebhookUrl",
+            "the URL is plain http://: the alerts, and any token in the URL, would travel in clear",
+            `use https://, or accept that with ${setCmd("alertWebhookAllowHttp", "true")}`,
         );
     }
     return {

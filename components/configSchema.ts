@@ -83,6 +83,7 @@ export const CONFIG_SCHEMA = {
     prometheusImage: { type: "string", default: "prom/prometheus:v2.53.2", stack: "master" },
     alertmanagerImage: { type: "string", default: "prom/alertmanager:v0.27.0", stack: "master" },
     alertWebhookUrl: { type: "string", default: "", stack: "master", secret: true },
+    alertWebhookAllowHttp: { type: "boolean", default: false, stack: "master" },
     alertEmailTo: { type: "string", default: "", stack: "master" },
     alertSmtpSmarthost: { type: "string", default: "", stack: "master" },
     alertSmtpFrom: { type: "string", default: "", stack: "master" },

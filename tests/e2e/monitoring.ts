@@ -20,6 +20,8 @@ export function monitoringConfig(webhookUrl: string): Record<string, string> {
         prometheusImage: "synaxic-test/prometheus:2.42",
         alertmanagerImage: "synaxic-test/alertmanager:0.25",
         alertWebhookUrl: webhookUrl,
+        // The suite's receiver listens on this machine in plain HTTP.
+        alertWebhookAllowHttp: "true",
         ...EXPORTER_IMAGES,
     };
 }

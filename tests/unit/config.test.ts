@@ -381,6 +381,12 @@ describe("bad input is refused before anything is created, naming the key and th
             /--secret alertWebhookUrl https:/,
         ],
         [
+            "a webhook in plain http",
+            () => monitored({ alertWebhookUrl: "http://hooks.example.com/alerts/t0ken" }),
+            "alertWebhookUrl",
+            /plain http:\/\/[\s\S]*alertWebhookAllowHttp true/,
+        ],
+        [
             "alert mail without an SMTP server",
             () => monitored({ alertEmailTo: "ops@example.com" }),
             "alertSmtpSmarthost",
