@@ -5,7 +5,7 @@
 export interface ConfigKeySpec {
     /** The type Pulumi.yaml declares (arrays arrive as JSON text). */
     readonly type: "string" | "integer" | "boolean" | "array";
-    /** What an unset key means; "" or 0 where the program derives the value (README says from what). */
+    /** What an unset key means; "" or 0 where the program derives the value (docs/configuration.md says from what). */
     readonly default: string | number | boolean | readonly string[];
     readonly stack: "both" | "master" | "replica";
     /** Set with `pulumi config set --secret`; read into settings and wrapped as a Pulumi secret where used. */

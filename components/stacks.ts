@@ -352,7 +352,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         },
         monitor: monSecrets && { user: MONITOR_ROLE, password: monSecrets.postgresMonitorPassword },
         rewindPassword,
-        // The replicas' PostgreSQL, on this stack's port (README: every database host publishes the same ports).
+        // The replicas' PostgreSQL, on this stack's port (docs/monitoring.md: every database host publishes the same ports).
         peers: namedDatabaseHosts(s)
             .filter((h) => h.name !== "master")
             .map((h) => ({ host: h.address, port: s.postgresPort })),

@@ -15,7 +15,7 @@ interface Options {
 
 export function switchoverCommand(): Command {
     return new Command("npm run switchover --")
-        .description("Move the lead between the master and replica stacks with no lost commit (README, Failover).")
+        .description("Move the lead between the master and replica stacks with no lost commit (docs/failover.md).")
         .addOption(
             new Option("--to <stack>", "the stack that leads afterwards")
                 .choices(["replica", "master"])

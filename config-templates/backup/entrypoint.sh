@@ -15,7 +15,7 @@ readonly SCHEDULE=/etc/synaxic/backup/schedule.env
 
 require_pgbackrest() {
   command -v pgbackrest >/dev/null \
-    || die "this image has no pgbackrest: backups need a PostgreSQL image with pgBackRest installed (README \"Backups\"), or no backupDockerHost"
+    || die "this image has no pgbackrest: backups need a PostgreSQL image with pgBackRest installed (docs/backups.md), or no backupDockerHost"
 }
 
 install_files() {

@@ -30,7 +30,7 @@ refuse_before_the_standbys() { # <settings pending a restart, ", "-separated>
         continue
       fi
       [ "$theirs" -ge "$new" ] \
-        || die "$name rises to $new here, but the standby at $host:$port runs $theirs: PostgreSQL requires the standby first (below the primary's value it stops replaying). Nothing restarted. Raise it on the replica stack and apply that first (pulumi config set --stack replica --path 'postgresParameters[N]' $name=$new && pulumi up --stack replica), then pulumi up here again (README, Tuning)"
+        || die "$name rises to $new here, but the standby at $host:$port runs $theirs: PostgreSQL requires the standby first (below the primary's value it stops replaying). Nothing restarted. Raise it on the replica stack and apply that first (pulumi config set --stack replica --path 'postgresParameters[N]' $name=$new && pulumi up --stack replica), then pulumi up here again (docs/configuration.md, Tuning)"
     done <"$PEERS"
   done
 }

@@ -39,7 +39,7 @@ install_pgbackrest() {
   # A standby always gets the file; without a [global] section backups are off.
   grep -qx '\[global\]' "$UPLOADS/pgbackrest.conf" 2>/dev/null || return 0
   command -v pgbackrest >/dev/null \
-    || die "backups are on (backupDockerHost) but this image has no pgbackrest: use a PostgreSQL image with pgBackRest (README \"Backups\")"
+    || die "backups are on (backupDockerHost) but this image has no pgbackrest: use a PostgreSQL image with pgBackRest (docs/backups.md)"
   install_pgbackrest_conf "$UPLOADS/pgbackrest.conf"
 }
 
@@ -187,7 +187,7 @@ finish_recovery() {
 # A primary that another host has superseded must never take writes again. Each peer the master stack names
 # (uploads/peers: "<address> <port> <replication role>" lines) is asked IDENTIFY_SYSTEM as that role: the same cluster on a
 # later timeline means a standby was promoted after this one last ran, so this one is an old primary that has not
-# been rewound. A peer that does not answer proves nothing either way: fencing (README, Failover) covers that case.
+# been rewound. A peer that does not answer proves nothing either way: fencing (docs/failover.md) covers that case.
 refuse_if_superseded() {
   [ -f "$UPLOADS/peers" ] || return 0
   local control system timeline user host port answer peer_system peer_timeline
@@ -202,7 +202,7 @@ refuse_if_superseded() {
     fi
     read -r peer_system peer_timeline _ <<<"$answer"
     if [ "$peer_system" = "$system" ] && [ "$peer_timeline" -gt "$timeline" ]; then
-      die "refusing to start as a primary: $host:$port leads this cluster on timeline $peer_timeline, later than this copy's $timeline (it was promoted after this host last ran). Starting here would make two writable primaries. Rejoin this host as its standby: pulumi config set followHost $host && pulumi up (README, Failover)"
+      die "refusing to start as a primary: $host:$port leads this cluster on timeline $peer_timeline, later than this copy's $timeline (it was promoted after this host last ran). Starting here would make two writable primaries. Rejoin this host as its standby: pulumi config set followHost $host && pulumi up (docs/failover.md)"
     fi
   done <"$UPLOADS/peers"
 }
@@ -216,7 +216,7 @@ promote_standby_copy() {
     while read -r host port _; do
       [ -n "$host" ] || continue
       if timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
-        die "this volume holds a standby and $host:$port still answers: promoting here would make two writable primaries. Stop that host's PostgreSQL first (npm run switchover does it in order), or set followHost back (README, Failover)"
+        die "this volume holds a standby and $host:$port still answers: promoting here would make two writable primaries. Stop that host's PostgreSQL first (npm run switchover does it in order), or set followHost back (docs/failover.md)"
       fi
     done <"$UPLOADS/peers"
   fi

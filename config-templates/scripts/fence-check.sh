@@ -15,7 +15,7 @@ fi
 for target in "$OLD_PG_HOST:$OLD_PG_PORT" "$OLD_REDIS_HOST:$OLD_REDIS_PORT"; do
   if answers "${target%:*}" "${target##*:}"; then
     echo "synaxic: the old master still answers at $target: promoting now would leave two writable primaries." \
-      "Fence it first (README, Failover: stop its containers with their restart policy off), or set promote back to false" >&2
+      "Fence it first (docs/failover.md: stop its containers with their restart policy off), or set promote back to false" >&2
     exit 1
   fi
 done

@@ -96,7 +96,7 @@ function fixFor(c: ContainerLook, state: ContainerState, line: string, stack: Ro
         return `run ${up}: it seeds the standby`;
     // A clean stop outside a loop is someone's docker stop: a fenced old primary must stay down.
     if (!looping(state) && state.exitCode === 0)
-        return `if it was stopped on purpose (a fenced old primary: README, Failover), leave it; else run ${up}`;
+        return `if it was stopped on purpose (a fenced old primary: docs/failover.md), leave it; else run ${up}`;
     return `read docker logs ${c.container} on the host; then ${up}`;
 }
 

@@ -145,7 +145,7 @@ export async function switchover(
         (r) => !r,
         () => {
             throw new SwitchoverError(
-                `the ${from} stack's PostgreSQL does not answer: with the primary down, fail over instead (README, Failover)`,
+                `the ${from} stack's PostgreSQL does not answer: with the primary down, fail over instead (docs/failover.md)`,
             );
         },
     );
@@ -155,7 +155,7 @@ export async function switchover(
     );
     if (receiver !== "streaming") {
         throw new SwitchoverError(
-            `the ${to} stack's standby is not streaming (${receiver || "no WAL receiver"}): a switchover now could lose commits. Bring it back first (npm run status), or fail over (README, Failover)`,
+            `the ${to} stack's standby is not streaming (${receiver || "no WAL receiver"}): a switchover now could lose commits. Bring it back first (npm run status), or fail over (docs/failover.md)`,
         );
     }
 

@@ -30,7 +30,7 @@ readonly S3_IP=10.231.1.5
 
 # Images: Debian 12 (PostgreSQL 15, Redis 7.0) in one image; Debian 13 (PostgreSQL 17, Redis 8.0) in two images
 # laid out like the official ones (see official-layout.sh).
-# pgBackRest in the PostgreSQL images, as users add it to the official one (README "Backups").
+# pgBackRest in the PostgreSQL images, as users add it to the official one (docs/backups.md).
 readonly BOOKWORM_PACKAGES=postgresql-15,postgresql-client-15,pgbackrest,redis-server,redis-tools,openssl,ca-certificates
 readonly TRIXIE_PACKAGES=postgresql-17,postgresql-client-17,pgbackrest,redis-server,redis-tools,openssl,ca-certificates
 SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -130,7 +130,7 @@ start_dockerd() {
   log "starting dockerd on $host"
   mkdir -p "$DATA_DIR/$host/docker" "$STATE_DIR/$host"
   # Each engine has its own root, exec root, socket and pid file; iptables and the bridge are the namespace's.
-  # SYNAXIC_E2E_USERLAND_PROXY=false runs the engines without docker-proxy (README: client addresses).
+  # SYNAXIC_E2E_USERLAND_PROXY=false runs the engines without docker-proxy (docs/deploy.md: published ports and firewalls).
   in_ns "$host" nohup dockerd --storage-driver=overlay2 \
     --data-root "$DATA_DIR/$host/docker" --exec-root "/var/run/synaxic-$host" \
     -H "unix://$(socket_of "$host")" --pidfile "$STATE_DIR/$host/dockerd.pid" \

@@ -10,7 +10,7 @@ import { renderAlertRules } from "../../components/render";
 const PROMTOOL = execFileSync("bash", [path.join(__dirname, "..", "tools", "promtool.sh")])
     .toString()
     .trim();
-const RUNBOOK_STATUS = "README.md#checking-replication";
+const RUNBOOK_STATUS = "docs/status.md#checking-replication";
 
 interface Case {
     readonly alert: string;
@@ -54,7 +54,7 @@ const CASES: Case[] = [
         quiet: { 'synaxic_slot_info{slot_name="replica1_slot",wal_status="reserved"}': "1x15" },
         labels: { severity: "critical", slot_name: "replica1_slot", wal_status: "lost" },
         summary: "slot replica1_slot is lost: its standby will need a re-seed",
-        runbook: "README.md#re-seeding-a-replica",
+        runbook: "docs/failover.md#re-seeding-a-replica",
     },
     {
         alert: "SynaxicSlotWalRetainedHigh",
@@ -63,7 +63,7 @@ const CASES: Case[] = [
         quiet: { 'pg_replication_slots_pg_wal_lsn_diff{slot_name="replica1_slot"}': "1e9x15" },
         labels: { severity: "warning", slot_name: "replica1_slot" },
         summary: "slot replica1_slot holds 9e+09 bytes of WAL, over 80 % of maxSlotWalKeepSize",
-        runbook: "README.md#re-seeding-a-replica: bring the standby back before the cap drops the slot",
+        runbook: "docs/failover.md#re-seeding-a-replica: bring the standby back before the cap drops the slot",
     },
     {
         alert: "SynaxicArchivingFailing",
@@ -79,7 +79,7 @@ const CASES: Case[] = [
         },
         labels: { severity: "critical", instance: "a:9187" },
         summary: "WAL archiving on a:9187 fails: point-in-time recovery stops at the last archived segment",
-        runbook: "README.md#backups-and-point-in-time-recovery: is the backup host up? npm run status -- master",
+        runbook: "docs/backups.md#backups-and-point-in-time-recovery: is the backup host up? npm run status -- master",
     },
     {
         alert: "SynaxicPostgresDown",
@@ -87,7 +87,7 @@ const CASES: Case[] = [
         quiet: { 'pg_up{instance="a:9187"}': "1x15" },
         labels: { severity: "critical", instance: "a:9187" },
         summary: "the exporter on a:9187 cannot reach PostgreSQL",
-        runbook: "README.md#failover",
+        runbook: "docs/failover.md#failover",
     },
     {
         alert: "SynaxicRedisLinkDown",
@@ -111,7 +111,7 @@ const CASES: Case[] = [
         quiet: { 'redis_up{instance="a:9121"}': "1x15" },
         labels: { severity: "critical", instance: "a:9121" },
         summary: "the exporter on a:9121 cannot reach Redis",
-        runbook: "README.md#failover",
+        runbook: "docs/failover.md#failover",
     },
     {
         alert: "SynaxicDiskFreeLow",
@@ -136,7 +136,7 @@ const CASES: Case[] = [
         labels: { severity: "warning", repo: "2" },
         summary: "the newest backup in repo2 is older than 26 h",
         runbook:
-            "README.md#backups-and-point-in-time-recovery: docker exec <backupContainer> synaxic-backup info; is the schedule running?",
+            "docs/backups.md#backups-and-point-in-time-recovery: docker exec <backupContainer> synaxic-backup info; is the schedule running?",
     },
     {
         alert: "SynaxicTargetDown",
@@ -144,7 +144,7 @@ const CASES: Case[] = [
         quiet: { 'up{job="redis",instance="b:9121"}': "1x15" },
         labels: { severity: "critical", job: "redis", instance: "b:9121" },
         summary: "Prometheus cannot scrape redis on b:9121",
-        runbook: "README.md#failover: is the host up, is the exporter running",
+        runbook: "docs/failover.md#failover: is the host up, is the exporter running",
     },
 ];
 

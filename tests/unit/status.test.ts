@@ -420,7 +420,7 @@ describe("the host through Docker (--docker-host)", () => {
             pgLook({ state: { ...exited, exitCode: 0 } }),
             "replica",
             /has stopped \(exit code 0\)$/,
-            /stopped on purpose \(a fenced old primary: README, Failover\), leave it; else run pulumi up --stack replica$/,
+            /stopped on purpose \(a fenced old primary: docs\/failover.md\), leave it; else run pulumi up --stack replica$/,
         ],
     ])("names %s, and the fix", (_, look, stack, problem, fix) => {
         const finding = containerFinding(look, stack);
