@@ -8,7 +8,12 @@ const common = {
 };
 module.exports = {
     projects: [
-        { ...common, displayName: "unit", testMatch: ["<rootDir>/tests/unit/**/*.test.ts"] },
+        {
+            ...common,
+            displayName: "unit",
+            testMatch: ["<rootDir>/tests/unit/**/*.test.ts"],
+            setupFilesAfterEnv: ["<rootDir>/tests/unit/setup.ts"],
+        },
         { ...common, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
     ],
 };

@@ -62,8 +62,11 @@ export function sshKeyFile(stackName: string, key: string): string {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
     const file = path.join(dir, `${stackName.replace(/[^A-Za-z0-9_.-]/g, "_")}.key`);
-    fs.writeFileSync(file, key.endsWith("\n") ? key : `${key}\n`, { mode: 0o600 });
-    fs.chmodSync(file, 0o600);
+    // Written beside it and renamed over it: an ssh of a run still under way reads the old file or the new, whole.
+    const next = `${file}.${process.pid}`;
+    fs.writeFileSync(next, key.endsWith("\n") ? key : `${key}\n`, { mode: 0o600 });
+    fs.chmodSync(next, 0o600);
+    fs.renameSync(next, file);
     return file;
 }
 
