@@ -5,7 +5,7 @@
 import type { MasterOutputs } from "../../components/contract";
 import { pgQuery, waitFor } from "./clients";
 import { FAULTS_TABLE, missing, Writer } from "./load";
-import { dockerOn, HOSTS } from "./hosts";
+import { dockerOn, HOSTS, VOTER_HOST } from "./hosts";
 import {
     initStack,
     pluginSources,
@@ -19,7 +19,7 @@ import {
     TOOLCHAIN_BIN,
 } from "./real-engine";
 import { waitRedisLink, waitStreaming } from "./replication-state";
-import { endOfSuite, endpoints, masterConfig, NAMES, replicaConfig, teardown } from "./stacks";
+import { endOfSuite, endpoints, masterConfig, NAMES, replicaConfig, sideMasterConfig, teardown } from "./stacks";
 import { figure } from "./timing";
 
 jest.setTimeout(600_000);
@@ -140,7 +140,7 @@ describe("the real Pulumi engine", () => {
             await new Promise((r) => setTimeout(r, 2000));
             const res = await switchoverCli(to);
             if (res.status !== 0) await writer.stop();
-            expect([res.status, res.stderr.slice(-3000)]).toEqual([0, expect.any(String)]);
+            expect({ status: res.status, stderr: res.stderr.slice(-3000) }).toMatchObject({ status: 0 });
             const resumed = writer.acked.length;
             await waitFor("writes on the new primary", 30, async () =>
                 writer.acked.length > resumed + 20 ? true : undefined,
@@ -177,6 +177,32 @@ describe("the real Pulumi engine", () => {
             return rows[0]?.state === "streaming" ? true : undefined;
         });
         expect(stackOutputs("master").following).toBe(HOSTS.replica.linkIp);
+    });
+
+    it("lists in a replica stack's preview what its master's outputs switch on: a Sentinel beside its Redis", () => {
+        // A master of its own with Sentinel on (its third voter on vps-c), beside the lane's pair; only previewed after.
+        const sentinelOn = {
+            sentinelDockerHost: VOTER_HOST.dockerHost,
+            sentinelSshHostKey: VOTER_HOST.hostKey,
+            sentinelHost: VOTER_HOST.linkIp,
+            sentinelPort: "46380",
+            replicas: JSON.stringify([`replica1 ${HOSTS.replica.linkIp}/32 ${HOSTS.replica.linkIp}`]),
+        };
+        initStack("side-master", sideMasterConfig("side", 45420, sentinelOn));
+        pulumiOk(["up", "--yes", "--skip-preview"], "side-master");
+        initStack(
+            "side-replica",
+            replicaConfig({
+                namePrefix: "synaxic-e2e-side",
+                masterStack: "organization/synaxic-replication/side-master",
+                postgresPort: "45420",
+                redisPort: "45421",
+            }),
+        );
+        const plan = stepsOf(pulumiOk(["preview", "--json"], "side-replica"));
+        // Declared once the StackReference's outputs are known, which a preview reads: listed, not hidden.
+        expect(plan).toMatchObject({ "sentinel-container": "create", "postgres-container": "create" });
+        pulumiOk(["destroy", "--yes", "--exclude-protected"], "side-master");
     });
 
     it("destroys everything but the protected data volumes, and says what it left", () => {

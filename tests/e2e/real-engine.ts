@@ -98,12 +98,12 @@ function env(agent: string | undefined): NodeJS.ProcessEnv {
     return e;
 }
 
-/** `pulumi <args>` in the project; the master stack authenticates with its key in config, the replica's with an agent. */
-export function pulumi(args: string[], stack?: "master" | "replica", input?: string): CliRun {
+/** `pulumi <args>` in the project; a master stack authenticates with its key in config, a replica stack with an agent. */
+export function pulumi(args: string[], stack?: string, input?: string): CliRun {
     const started = Date.now();
     const res = spawnSync("pulumi", [...(stack ? ["--stack", stack] : []), "--non-interactive", ...args], {
         cwd: PROJECT_DIR,
-        env: env(stack === "replica" ? SSH_AGENT_SOCK : undefined),
+        env: env(stack?.endsWith("replica") ? SSH_AGENT_SOCK : undefined),
         input,
         timeout: 600_000,
         maxBuffer: 1 << 26,
@@ -117,7 +117,7 @@ export function pulumi(args: string[], stack?: "master" | "replica", input?: str
 }
 
 /** pulumi, failing with its output when it fails. */
-export function pulumiOk(args: string[], stack?: "master" | "replica", input?: string): CliRun {
+export function pulumiOk(args: string[], stack?: string, input?: string): CliRun {
     const run = pulumi(args, stack, input);
     if (run.status !== 0)
         throw new Error(`pulumi ${args.join(" ")} failed (${run.status}):\n${run.stdout.slice(-4000)}\n${run.stderr}`);
@@ -128,13 +128,13 @@ export function pulumiOk(args: string[], stack?: "master" | "replica", input?: s
  * `pulumi stack init` and the stack's config as README has users write it: plain values in Pulumi.<stack>.yaml (lists
  * as YAML lists, which the CLI checks against Pulumi.yaml's types), secrets with `pulumi config set --secret`.
  */
-export function initStack(stack: "master" | "replica", config: Record<string, string>): void {
+export function initStack(stack: string, config: Record<string, string>): void {
     pulumiOk(["stack", "init", stack, "--secrets-provider", "passphrase"]);
     setConfig(stack, config);
 }
 
 /** Replace the stack's config with `config` (its encryption salt kept). */
-export function setConfig(stack: "master" | "replica", config: Record<string, string>): void {
+export function setConfig(stack: string, config: Record<string, string>): void {
     const file = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
     const doc = parse(fs.readFileSync(file, "utf8")) ?? {};
     const plain: Record<string, unknown> = {};
@@ -149,7 +149,7 @@ export function setConfig(stack: "master" | "replica", config: Record<string, st
 }
 
 /** `pulumi stack output --json --show-secrets`: the values the application's environment is made of. */
-export function stackOutputs(stack: "master" | "replica"): Record<string, unknown> {
+export function stackOutputs(stack: string): Record<string, unknown> {
     return JSON.parse(pulumiOk(["stack", "output", "--json", "--show-secrets"], stack).stdout);
 }
 
@@ -192,25 +192,39 @@ export function actionsOf(run: CliRun): Record<string, StepAction> {
 }
 
 /**
- * `npm run switchover -- --to <stack>` as README gives it (node dist/scripts/switchover.js), not blocking this process
- * (a writer runs meanwhile): its pulumi is the real CLI, its docker reaches each host over SSH with the operator's
- * agent and a known_hosts of the hosts' keys, as a user's shell has them.
+ * `npm run switchover -- --to <stack>` as docs/failover.md gives it (node dist/scripts/switchover.js), not blocking
+ * this process (a writer runs meanwhile): its pulumi is the real CLI, its docker reaches each host over SSH with the
+ * operator's agent and a known_hosts of the hosts' keys, as a user's shell has them.
  */
 export function switchoverCli(to: "master" | "replica"): Promise<CliRun> {
-    const home = path.join(WORK, "operator-home");
-    fs.mkdirSync(path.join(home, ".ssh"), { recursive: true, mode: 0o700 });
+    // The operator's known_hosts: ssh reads ~/.ssh from the password database, not $HOME, so the hosts' keys are
+    // handed to it by an `ssh` first on PATH (the docker CLI runs `ssh`), leaving this machine's own files alone.
+    const bin = path.join(WORK, "operator-bin");
+    fs.mkdirSync(bin, { recursive: true });
+    const knownHosts = path.join(bin, "known_hosts");
     fs.writeFileSync(
-        path.join(home, ".ssh", "known_hosts"),
+        knownHosts,
         Object.values(HOSTS)
             .map((h) => `${new URL(h.dockerHost).hostname} ${h.hostKey}\n`)
             .join(""),
     );
+    fs.writeFileSync(
+        path.join(bin, "ssh"),
+        `#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes "$@"\n`,
+        { mode: 0o755 },
+    );
+    const operatorEnv = env(SSH_AGENT_SOCK);
     const started = Date.now();
     return new Promise((resolve) => {
         execFile(
             "node",
             [path.join(ROOT, "dist", "scripts", "switchover.js"), "--to", to, "--cwd", PROJECT_DIR],
-            { cwd: ROOT, env: { ...env(SSH_AGENT_SOCK), HOME: home }, maxBuffer: 1 << 26, timeout: 600_000 },
+            {
+                cwd: ROOT,
+                env: { ...operatorEnv, PATH: `${bin}:${operatorEnv.PATH}` },
+                maxBuffer: 1 << 26,
+                timeout: 600_000,
+            },
             (error, stdout, stderr) =>
                 resolve({
                     status: error ? (typeof error.code === "number" ? error.code : 1) : 0,
