@@ -1,6 +1,7 @@
 // npm run bench: how fast we replicate, against the floor of the same work done by bare commands in the same run,
 // on the e2e hosts. Prints a markdown table and writes it, with a lag chart, to bench/results/. BENCH_ONLY picks
-// scenarios (eval, standby, backup, redis, changes, pitr, monitoring, failover, sentinel); BENCH_RUNS the repetitions.
+// scenarios (eval, standby, real, backup, redis, changes, pitr, monitoring, failover, sentinel); BENCH_RUNS the
+// repetitions.
 import * as os from "node:os";
 import { dockerOn, HOSTS } from "../tests/e2e/hosts";
 import { IMAGES, teardown } from "../tests/e2e/stacks";
@@ -13,14 +14,16 @@ import { failoverAndSwitchover, sentinelFailover } from "./scenarios/failover";
 import { monitoringAlerts } from "./scenarios/monitoring";
 import { redisFullSync } from "./scenarios/redis";
 import { programEvaluation, standbyAndPromotion } from "./scenarios/standby";
+import { realEngine } from "./scenarios/real-engine";
 
 async function main(): Promise<void> {
     const started = Date.now();
     const only = (
-        process.env.BENCH_ONLY ?? "eval,standby,backup,redis,changes,pitr,monitoring,failover,sentinel"
+        process.env.BENCH_ONLY ?? "eval,standby,real,backup,redis,changes,pitr,monitoring,failover,sentinel"
     ).split(",");
     if (only.includes("eval")) programEvaluation();
     if (only.includes("standby")) await standbyAndPromotion();
+    if (only.includes("real")) await realEngine();
     if (only.includes("backup")) await baseBackupAndLag();
     if (only.includes("redis")) await redisFullSync();
     if (only.includes("changes")) await configChanges();
