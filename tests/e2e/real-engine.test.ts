@@ -3,6 +3,8 @@
 // the application's environment from the stack outputs, and destroy keeping the data. Provider plugins that cannot be
 // built from Go modules here are our emulation served as plugins (real-engine.ts says which, and the log prints it).
 import type { MasterOutputs } from "../../components/contract";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { pgQuery, waitFor } from "./clients";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { dockerOn, HOSTS, VOTER_HOST } from "./hosts";
@@ -11,6 +13,7 @@ import {
     pluginSources,
     prepare,
     pulumi,
+    pulumiAsync,
     pulumiOk,
     setConfig,
     stackOutputs,
@@ -41,6 +44,7 @@ beforeAll(async () => {
     console.log(
         [
             `pulumi ${pulumiOk(["version"]).stdout.trim()} (built from Go modules, ${TOOLCHAIN_BIN})`,
+            `pulumi-language-nodejs: ${fs.realpathSync(path.join(TOOLCHAIN_BIN, "pulumi-language-nodejs"))} (built from Go modules)`,
             ...Object.entries(pluginSources()).map(([pkg, source]) => `pulumi-resource-${pkg}: ${source}`),
         ].join("\n"),
     );
@@ -94,17 +98,22 @@ describe("the real Pulumi engine", () => {
         }
     });
 
-    it("applies a reload-only change in place: the plan replaces nothing and the containers stay", async () => {
+    it("applies a reload-only change in place under writes: nothing replaced, not one failed write", async () => {
         const before = containerId(HOSTS.master, NAMES.masterPostgres);
+        const ep = endpoints({ outputs });
+        await pgQuery(ep.masterPg, FAULTS_TABLE);
         setConfig("master", masterConfig({ postgresParameters: JSON.stringify(["work_mem=32MB"]) }));
         const plan = stepsOf(pulumiOk(["preview", "--json"], "master"));
         // Only the live settings' commands run again; nothing is replaced (an unchanged resource is not listed).
         expect(Object.entries(plan).filter(([, op]) => /replace|delete/.test(op))).toEqual([]);
         expect(plan["postgres-container"] ?? "same").toBe("same");
         expect(plan["postgres-container-live-file"]).toBe("update");
-        pulumiOk(["up", "--yes", "--skip-preview"], "master");
+        const writer = new Writer([ep.masterPg], "real-reload", 2);
+        const applied = await pulumiAsync(["up", "--yes", "--skip-preview"], "master");
+        await writer.stop();
+        expect(applied.status).toBe(0);
+        expect({ errors: writer.errors, acked: writer.acked.length > 100 }).toEqual({ errors: 0, acked: true });
         expect(containerId(HOSTS.master, NAMES.masterPostgres)).toBe(before);
-        const ep = endpoints({ outputs });
         expect(await pgQuery(ep.masterPg, "SELECT current_setting('work_mem') AS w")).toEqual([{ w: "32MB" }]);
     });
 

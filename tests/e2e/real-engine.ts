@@ -30,7 +30,8 @@ export function pluginSources(): Record<string, string> {
     return Object.fromEntries(
         ["docker", "command", "tls", "random"].map((pkg) => {
             const built = path.join(TOOLCHAIN_BIN, `pulumi-resource-${pkg}`);
-            return [pkg, fs.existsSync(built) ? `built from modules (${built})` : "our emulation as a plugin"];
+            const source = fs.existsSync(built) ? `built from modules (${built})` : "our emulation as a plugin";
+            return [pkg, `${npmVersion(pkg)}, ${source}`];
         }),
     );
 }
@@ -42,7 +43,7 @@ function writePluginLaunchers(): void {
     const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
     const plugin = path.join(__dirname, "provider-plugin.ts");
     for (const [pkg, source] of Object.entries(pluginSources())) {
-        if (!source.startsWith("our emulation")) continue;
+        if (!source.includes("our emulation")) continue;
         const file = path.join(PLUGIN_DIR, `pulumi-resource-${pkg}`);
         fs.writeFileSync(
             file,
@@ -98,12 +99,19 @@ function env(agent: string | undefined): NodeJS.ProcessEnv {
     return e;
 }
 
+const cliArgs = (args: string[], stack?: string) => [
+    ...(stack ? ["--stack", stack] : []),
+    "--non-interactive",
+    ...args,
+];
+const cliEnv = (stack?: string) => env(stack?.endsWith("replica") ? SSH_AGENT_SOCK : undefined);
+
 /** `pulumi <args>` in the project; a master stack authenticates with its key in config, a replica stack with an agent. */
 export function pulumi(args: string[], stack?: string, input?: string): CliRun {
     const started = Date.now();
-    const res = spawnSync("pulumi", [...(stack ? ["--stack", stack] : []), "--non-interactive", ...args], {
+    const res = spawnSync("pulumi", cliArgs(args, stack), {
         cwd: PROJECT_DIR,
-        env: env(stack?.endsWith("replica") ? SSH_AGENT_SOCK : undefined),
+        env: cliEnv(stack),
         input,
         timeout: 600_000,
         maxBuffer: 1 << 26,
@@ -114,6 +122,26 @@ export function pulumi(args: string[], stack?: string, input?: string): CliRun {
         stderr: res.stderr?.toString() ?? "",
         seconds: (Date.now() - started) / 1000,
     };
+}
+
+/** A command that does not block this process (a writer in it goes on meanwhile). */
+function runAsync(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliRun> {
+    const started = Date.now();
+    return new Promise((resolve) =>
+        execFile(cmd, args, { ...options, maxBuffer: 1 << 26, timeout: 600_000 }, (error, stdout, stderr) =>
+            resolve({
+                status: error ? (typeof error.code === "number" ? error.code : 1) : 0,
+                stdout,
+                stderr,
+                seconds: (Date.now() - started) / 1000,
+            }),
+        ),
+    );
+}
+
+/** `pulumi <args>` as pulumi() runs it, without blocking this process. */
+export function pulumiAsync(args: string[], stack?: string): Promise<CliRun> {
+    return runAsync("pulumi", cliArgs(args, stack), { cwd: PROJECT_DIR, env: cliEnv(stack) });
 }
 
 /** pulumi, failing with its output when it fails. */
@@ -214,24 +242,8 @@ export function switchoverCli(to: "master" | "replica"): Promise<CliRun> {
         { mode: 0o755 },
     );
     const operatorEnv = env(SSH_AGENT_SOCK);
-    const started = Date.now();
-    return new Promise((resolve) => {
-        execFile(
-            "node",
-            [path.join(ROOT, "dist", "scripts", "switchover.js"), "--to", to, "--cwd", PROJECT_DIR],
-            {
-                cwd: ROOT,
-                env: { ...operatorEnv, PATH: `${bin}:${operatorEnv.PATH}` },
-                maxBuffer: 1 << 26,
-                timeout: 600_000,
-            },
-            (error, stdout, stderr) =>
-                resolve({
-                    status: error ? (typeof error.code === "number" ? error.code : 1) : 0,
-                    stdout,
-                    stderr,
-                    seconds: (Date.now() - started) / 1000,
-                }),
-        );
+    return runAsync("node", [path.join(ROOT, "dist", "scripts", "switchover.js"), "--to", to, "--cwd", PROJECT_DIR], {
+        cwd: ROOT,
+        env: { ...operatorEnv, PATH: `${bin}:${operatorEnv.PATH}` },
     });
 }
