@@ -486,6 +486,22 @@ function tuning<T>(key: "postgresParameters" | "redisSettings", parse: () => T, 
     }
 }
 
+/**
+ * Where the application connects from: given, never a default range (every private range would let in any container
+ * on the hosts' Docker networks, 172.16.0.0/12, and anything else on them).
+ */
+function appCidrs(raw: RawConfig, allowAny: boolean): Cidr[] {
+    const cidrs = list(raw, "appCidrs").map((c) => cidr("appCidrs", c, allowAny));
+    if (cidrs.length === 0) {
+        throw new ConfigError(
+            "appCidrs",
+            "no network may reach PostgreSQL: name the addresses the application connects from",
+            `pulumi config set --path 'appCidrs[0]' 10.0.0.5/32 (the application's hosts, as narrow as they are)`,
+        );
+    }
+    return cidrs;
+}
+
 /** A replica entry on the master: `"<name> <address or CIDR> [<host name>...]"`. */
 export function parseReplicaSpec(entry: string, allowAny: boolean): ReplicaSpec {
     const key = "replicas";
@@ -614,7 +630,7 @@ function common(raw: RawConfig, stack: string, role: Role): CommonSettings {
         network: network(raw, namePrefix),
         advertisedHost,
         certHostNames: list(raw, "certHostNames").map((h) => hostName("certHostNames", h)),
-        appCidrs: list(raw, "appCidrs").map((c) => cidr("appCidrs", c, allowAny)),
+        appCidrs: appCidrs(raw, allowAny),
         dbName: matching(raw, "dbName", SQL_IDENT, "a database name (a-z 0-9 _)"),
         dbUser: matching(raw, "dbUser", SQL_IDENT, "a role name (a-z 0-9 _)"),
         replicationUser: matching(raw, "replicationUser", SQL_IDENT, "a role name (a-z 0-9 _)"),

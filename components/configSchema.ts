@@ -30,7 +30,7 @@ export const CONFIG_SCHEMA = {
     redisIp: { type: "string", default: "", stack: "both" },
     advertisedHost: { type: "string", default: "", stack: "both" },
     certHostNames: { type: "array", default: [], stack: "both" },
-    appCidrs: { type: "array", default: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], stack: "both" },
+    appCidrs: { type: "array", default: [], stack: "both" },
     allowAnyAddress: { type: "boolean", default: false, stack: "both" },
     dbName: { type: "string", default: "synaxic", stack: "master" },
     dbUser: { type: "string", default: "synaxic", stack: "master" },

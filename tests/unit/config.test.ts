@@ -10,9 +10,11 @@ import {
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILefMv5mNyr9wizcTVsTmltozZQxEVXfV2+OaX0NXjlG";
 const VPS = { dockerHost: "ssh://root@203.0.113.10", sshHostKey: HOST_KEY };
+/** Where the application connects from (no default: it must be given). */
+const APP = JSON.stringify(["198.51.100.0/28"]);
 // As the engine hands config to the program: every key Pulumi.yaml declares, unset ones at their defaults.
 const master = (extra: Record<string, string> = {}) =>
-    parseSettings(withProjectDefaults({ role: "master", ...extra }), "master");
+    parseSettings(withProjectDefaults({ role: "master", appCidrs: APP, ...extra }), "master");
 /** A master stack with its repository on the replica's host. */
 const backups = (extra: Record<string, string> = {}) =>
     master({
@@ -24,7 +26,12 @@ const backups = (extra: Record<string, string> = {}) =>
     });
 const replica = (extra: Record<string, string> = {}) =>
     parseSettings(
-        withProjectDefaults({ role: "replica", masterStack: "org/synaxic-replication/master", ...extra }),
+        withProjectDefaults({
+            role: "replica",
+            masterStack: "org/synaxic-replication/master",
+            appCidrs: APP,
+            ...extra,
+        }),
         "replica",
     );
 /** A master stack with Prometheus and Alertmanager on the replica's host. */
@@ -55,12 +62,12 @@ describe("defaults", () => {
             redisTlsAuthClients: "optional",
         });
         expect(s.network.name).toBe("synaxic-net");
-        expect(s.appCidrs.map((c) => c.text)).toEqual(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]);
+        expect(s.appCidrs.map((c) => c.text)).toEqual(["198.51.100.0/28"]);
     });
 
     it("takes the role from a stack named master or replica", () => {
-        expect(parseSettings({}, "master").role).toBe("master");
-        expect(parseSettings({ masterStack: "o/p/master" }, "replica").role).toBe("replica");
+        expect(parseSettings({ appCidrs: APP }, "master").role).toBe("master");
+        expect(parseSettings({ masterStack: "o/p/master", appCidrs: APP }, "replica").role).toBe("replica");
     });
 
     it("parses a replica entry into name, CIDR, host names and slot", () => {
@@ -99,7 +106,7 @@ describe("bad input is refused before anything is created, naming the key and th
         ["no role on a stack named otherwise", () => parseSettings({}, "dev"), "role", /no role set/],
         [
             "replica stack without a master",
-            () => parseSettings({ role: "replica" }, "replica"),
+            () => parseSettings({ role: "replica", appCidrs: APP }, "replica"),
             "masterStack",
             /pulumi config set masterStack/,
         ],
@@ -135,6 +142,12 @@ describe("bad input is refused before anything is created, naming the key and th
             /listed twice/,
         ],
         ["replicas not a list", () => master({ replicas: "replica1 10.0.0.1" }), "replicas", /list of strings/],
+        [
+            "no network for the application",
+            () => parseSettings(withProjectDefaults({ role: "master" }), "master"),
+            "appCidrs",
+            /no network may reach PostgreSQL[\s\S]*pulumi config set --path 'appCidrs\[0\]'/,
+        ],
         [
             "a replica given by a range alone",
             () => master({ replicas: JSON.stringify(["replica1 10.0.0.0/24"]) }),

@@ -21,12 +21,14 @@ export const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILefMv5mNyr9wizcTVs
 export const MASTER_CONFIG: Record<string, string> = {
     role: "master",
     advertisedHost: "203.0.113.10",
+    appCidrs: JSON.stringify(["198.51.100.0/28"]),
     replicas: JSON.stringify(["replica1 203.0.113.20/32 db-replica.example.com"]),
 };
 
 export const REPLICA_CONFIG: Record<string, string> = {
     role: "replica",
     advertisedHost: "203.0.113.20",
+    appCidrs: JSON.stringify(["198.51.100.0/28"]),
     replicaName: "replica1",
     masterStack: "organization/synaxic-replication/master",
 };

@@ -6,7 +6,12 @@ import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG, errorOf } from "./fixtur
 
 const master = (postgres: string[], redis: string[] = []) =>
     parseSettings(
-        { role: "master", postgresParameters: JSON.stringify(postgres), redisSettings: JSON.stringify(redis) },
+        {
+            role: "master",
+            appCidrs: '["198.51.100.0/28"]',
+            postgresParameters: JSON.stringify(postgres),
+            redisSettings: JSON.stringify(redis),
+        },
         "master",
     ) as MasterSettings;
 
@@ -161,7 +166,12 @@ describe("tuning through the stacks", () => {
             expect(/^max_connections = '300'$/m.test(conf)).toBe(outputs.postgresParameters !== undefined);
         }
         expect(
-            (parseSettings({ role: "replica", masterStack: "o/p/m" }, "replica") as ReplicaSettings).postgresParameters,
+            (
+                parseSettings(
+                    { role: "replica", masterStack: "o/p/m", appCidrs: '["198.51.100.0/28"]' },
+                    "replica",
+                ) as ReplicaSettings
+            ).postgresParameters,
         ).toEqual([]);
     });
 });
