@@ -3,9 +3,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MasterOutputs } from "../components/contract";
-import { dockerExec, TestHost } from "../tests/e2e/hosts";
+import { dockerExec, HOSTS, TestHost } from "../tests/e2e/hosts";
 import { waitStreaming } from "../tests/e2e/replication-state";
-import { endpoints, masterConfig, NAMES, replicaConfig, teardown, upProcess } from "../tests/e2e/stacks";
+import { endpoints, IMAGES, masterConfig, NAMES, replicaConfig, teardown, upProcess } from "../tests/e2e/stacks";
 
 export const ROOT = path.join(__dirname, "..");
 export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -119,4 +119,17 @@ export function pgbenchDatabase(scale = 64): void {
         `${WITH_PG_BIN} pgbench -q -i -s ${scale} -U postgres synaxic >/dev/null 2>&1`,
     );
     dockerExec(NAMES.masterPostgres, "psql", "-U", "postgres", "-c", "CHECKPOINT");
+}
+
+/** The floor of a streaming standby from nothing (bench/floor.sh standby), RUNS times, after a teardown of ours. */
+export async function standbyFloors(): Promise<number[]> {
+    await teardown();
+    const hosts = [engine(HOSTS.master), engine(HOSTS.replica)];
+    const floors: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        floor(HOSTS.master, "cleanup", ...hosts);
+        floors.push(time(() => floor(HOSTS.master, "standby", IMAGES.postgres, ...hosts, HOSTS.master.linkIp)));
+    }
+    floor(HOSTS.master, "cleanup", ...hosts);
+    return floors;
 }

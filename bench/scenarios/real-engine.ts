@@ -1,11 +1,10 @@
 // What the real Pulumi engine costs: `pulumi up` of both stacks from nothing with the real CLI (real-engine.ts),
 // against the same deployment through the emulated harness (each stack in its own process) and the floor of bare
 // commands, in the same run; and a no-op `pulumi up` of each stack.
-import { HOSTS } from "../../tests/e2e/hosts";
 import { initStack, prepare, pulumiOk } from "../../tests/e2e/real-engine";
 import { waitStreaming } from "../../tests/e2e/replication-state";
-import { endpoints, IMAGES, masterConfig, replicaConfig, teardown } from "../../tests/e2e/stacks";
-import { deploy, engine, floor, RUNS, time } from "../harness";
+import { endpoints, masterConfig, replicaConfig, teardown } from "../../tests/e2e/stacks";
+import { deploy, RUNS, standbyFloors } from "../harness";
 import { median, row, secs } from "../report";
 
 /** Both stacks up from nothing with the real CLI, until the standby streams; then a no-op up of each. */
@@ -40,14 +39,7 @@ export async function realEngine(): Promise<void> {
         noopReplica.push(r.noop.replica);
         emulated.push((await deploy()).wall);
     }
-    await teardown();
-    const hosts = [engine(HOSTS.master), engine(HOSTS.replica)];
-    const floors: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-        floor(HOSTS.master, "cleanup", ...hosts);
-        floors.push(time(() => floor(HOSTS.master, "standby", IMAGES.postgres, ...hosts, HOSTS.master.linkIp)));
-    }
-    floor(HOSTS.master, "cleanup", ...hosts);
+    const floors = await standbyFloors();
     row(
         "the real engine: pulumi up of both stacks from nothing, to a streaming standby",
         median(real),

@@ -3,7 +3,7 @@ import { dockerExec } from "../../tests/e2e/hosts";
 import { pgQuery, waitFor } from "../../tests/e2e/clients";
 import { HOSTS } from "../../tests/e2e/hosts";
 import { IMAGES, NAMES, teardown } from "../../tests/e2e/stacks";
-import { applyBoth, deploy, engine, floor, onSeparateCores, RUNS, sh, time } from "../harness";
+import { applyBoth, deploy, engine, floor, onSeparateCores, RUNS, sh, standbyFloors, time } from "../harness";
 import { log, median, row, secs } from "../report";
 
 export function programEvaluation(): void {
@@ -73,14 +73,7 @@ export async function standbyAndPromotion(): Promise<void> {
         );
         redisPromote.push((Date.now() - t) / 1000);
     }
-    await teardown();
-    const floors: number[] = [];
-    const hosts = [engine(HOSTS.master), engine(HOSTS.replica)];
-    for (let i = 0; i < RUNS; i++) {
-        floor(HOSTS.master, "cleanup", ...hosts);
-        floors.push(time(() => floor(HOSTS.master, "standby", IMAGES.postgres, ...hosts, HOSTS.master.linkIp)));
-    }
-    floor(HOSTS.master, "cleanup", ...hosts);
+    const floors = await standbyFloors();
     row(
         "time to a streaming standby from nothing, both stacks",
         median(ours),
