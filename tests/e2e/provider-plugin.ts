@@ -35,17 +35,16 @@ const PACKAGES: Record<string, Record<string, Kind>> = {
 /** pulumi-docker sets deleteBeforeReplace on containers itself. */
 const DELETE_BEFORE_REPLACE = new Set(["docker:index/container:Container"]);
 
-/** How the engine marks a secret and an unknown value in a Struct (sdk/go/common/resource/sig). */
+/** How the engine marks a secret in a Struct (sdk/go/common/resource/sig). */
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 type Json = unknown;
 const isSecret = (v: Json): v is { value: Json } =>
     typeof v === "object" && v !== null && (v as Record<string, Json>)[SIG] === SECRET_SIG;
 
 /** Values without their secret wrappers (what the kinds work with). */
-export function reveal(v: Json): Json {
+function reveal(v: Json): Json {
     if (isSecret(v)) return reveal(v.value);
     if (Array.isArray(v)) return v.map(reveal);
     if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
@@ -63,7 +62,7 @@ const secret = (value: Json) => ({ [SIG]: SECRET_SIG, value });
  * Outputs as the real providers mark them: a command's output is secret when its stdin or connection is (pulumi-command
  * 1.2.1); every other output keeps the secretness of the input of the same name (the engine does the same).
  */
-export function markSecrets(type: string, inputs: Inputs, outputs: State): State {
+function markSecrets(type: string, inputs: Inputs, outputs: State): State {
     const marked: State = {};
     const commandSecret = type.startsWith("command:") && (holdsSecret(inputs.stdin) || holdsSecret(inputs.connection));
     for (const [k, v] of Object.entries(outputs)) {
