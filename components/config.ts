@@ -1,7 +1,18 @@
 // Typed stack settings and their validation. Pure: reads a plain key/value map, throws errors that name the
 // config key and the fix, and runs before any resource is created.
 import { Cidr, parseCidr, isIpAddress } from "./net";
-import { CONFIG_KEYS, ConfigKey, defaultOf, SECRET_KEYS, SecretKey } from "./configSchema";
+import {
+    CONFIG_KEYS,
+    CONFIG_SCHEMA,
+    ConfigKey,
+    ConfigKeySpec,
+    defaultOf,
+    keysSwitchedBy,
+    SECRET_KEYS,
+    SecretKey,
+    SwitchedFeature,
+    switchOf,
+} from "./configSchema";
 import { parsePostgresParameters, parseRedisSettings, PgParameter, RedisSetting, TuningError } from "./tuning";
 import { postgresBytes } from "./render";
 
@@ -259,6 +270,50 @@ function setByUser(raw: RawConfig, key: ConfigKey): boolean {
     return v !== undefined && v !== (Array.isArray(d) ? JSON.stringify(d) : String(d));
 }
 
+/** Each feature a key turns on, as refusals say it is off, and an example value of that key. */
+const FEATURE_OFF: Readonly<Record<SwitchedFeature, { readonly off: string; readonly example: string }>> = {
+    backup: { off: "backups are off", example: "ssh://root@<backup host>" },
+    s3: { off: "there is no S3 repository", example: "s3.eu-central-1.amazonaws.com" },
+    sentinel: { off: "Redis Sentinel is off", example: "ssh://root@<application host>" },
+    monitoring: { off: "monitoring is off", example: "ssh://root@<monitoring host>" },
+    alertMail: { off: "alert mail is off", example: "ops@example.com" },
+    follow: { off: "this host follows no promoted replica", example: "<the promoted replica's address>" },
+};
+
+/**
+ * A feature is off (the key that turns it on is unset): any other key of it, or of a feature within it, would do
+ * nothing, so it is refused rather than silently ignored.
+ */
+function refuseWhileOff(raw: RawConfig, feature: SwitchedFeature): void {
+    const stray = keysSwitchedBy(feature).find((k) => setByUser(raw, k));
+    if (stray === undefined) return;
+    const turnsOn = switchOf(feature);
+    throw new ConfigError(
+        stray,
+        `${FEATURE_OFF[feature].off} (no ${turnsOn}), so this setting would do nothing`,
+        `${setCmd(turnsOn, FEATURE_OFF[feature].example)}, or pulumi config rm ${stray}`,
+    );
+}
+
+/** A key only the other stack reads would be ignored here: refuse it, naming the stack it belongs to. */
+function refuseOtherStacksKeys(raw: RawConfig, stack: string, role: Role): void {
+    const readHere = (k: ConfigKey) => CONFIG_SCHEMA[k].stack === "both" || CONFIG_SCHEMA[k].stack === role;
+    const stray = CONFIG_KEYS.find((k) => !readHere(k) && setByUser(raw, k));
+    if (stray === undefined) return;
+    const spec: ConfigKeySpec = CONFIG_SCHEMA[stray];
+    const set =
+        spec.type === "array"
+            ? `pulumi config set --path '${stray}[0]' <value>`
+            : setCmd(stray, "<value>", spec.secret === true);
+    const owner = role === "replica" ? (optional(raw, "masterStack") ?? "<master stack>") : "<replica stack>";
+    throw new ConfigError(
+        stray,
+        `only the ${spec.stack} stack reads this key; this ${role} stack would ignore it`,
+        `pulumi config rm ${stray} --stack ${stack}, and set it on the ${spec.stack} stack if it is meant for it: ` +
+            `${set} --stack ${owner}`,
+    );
+}
+
 function int(raw: RawConfig, key: KeyOf<number>, min: number, max: number, what: string): number {
     const fallback: number = defaultOf(key);
     const v = optional(raw, key);
@@ -335,14 +390,8 @@ function cidr(key: string, value: string, allowAny: boolean): Cidr {
     return parsed;
 }
 
-type ImageKey =
-    | "postgresImage"
-    | "redisImage"
-    | "prometheusImage"
-    | "alertmanagerImage"
-    | "postgresExporterImage"
-    | "redisExporterImage"
-    | "nodeExporterImage";
+/** The image keys: every key named `...Image`. */
+type ImageKey = Extract<ConfigKey, `${string}Image`>;
 
 function image(raw: RawConfig, key: ImageKey): string {
     const fallback = defaultOf(key);
@@ -659,26 +708,11 @@ function auxiliaryHost(raw: RawConfig, kind: AuxiliaryKind, engine: string, allo
     };
 }
 
-const SENTINEL_KEYS = [
-    "sentinelSshHostKey",
-    "sentinelHost",
-    "sentinelBindAddress",
-    "sentinelPort",
-    "sentinelDownAfterSeconds",
-] as const satisfies readonly ConfigKey[];
-
 /** Redis Sentinel: one on each database host and the third voter on sentinelDockerHost; off without it. */
 function sentinelSettings(raw: RawConfig, allowAny: boolean): SentinelSettings | undefined {
     const engine = dockerHost(raw, "sentinelDockerHost");
     if (engine === undefined) {
-        const stray = SENTINEL_KEYS.find((k) => setByUser(raw, k));
-        if (stray) {
-            throw new ConfigError(
-                stray,
-                "Redis Sentinel is off (no sentinelDockerHost, the third voter's host), so this setting would do nothing",
-                `${setCmd("sentinelDockerHost", "ssh://root@<application host>")}, or pulumi config rm ${stray}`,
-            );
-        }
+        refuseWhileOff(raw, "sentinel");
         return undefined;
     }
     return {
@@ -688,37 +722,12 @@ function sentinelSettings(raw: RawConfig, allowAny: boolean): SentinelSettings |
     };
 }
 
-const MONITORING_KEYS = [
-    "monitoringSshHostKey",
-    "monitoringHost",
-    "monitoringBindAddress",
-    "prometheusPort",
-    "alertmanagerPort",
-    "prometheusImage",
-    "alertmanagerImage",
-    "alertWebhookUrl",
-    "alertWebhookAllowHttp",
-    "alertEmailTo",
-    "alertSmtpSmarthost",
-    "alertSmtpFrom",
-    "alertSmtpUsername",
-    "alertSmtpPassword",
-    "alertLagSeconds",
-    "alertDiskFreePercent",
-] as const satisfies readonly ConfigKey[];
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 function monitoringSettings(raw: RawConfig, allowAny: boolean): MonitoringSettings | undefined {
     const engine = dockerHost(raw, "monitoringDockerHost");
     if (engine === undefined) {
-        const stray = MONITORING_KEYS.find((k) => setByUser(raw, k));
-        if (stray) {
-            throw new ConfigError(
-                stray,
-                "monitoring is off (no monitoringDockerHost), so this setting would do nothing",
-                `${setCmd("monitoringDockerHost", "ssh://root@<monitoring host>")}, or pulumi config rm ${stray}`,
-            );
-        }
+        refuseWhileOff(raw, "monitoring");
         return undefined;
     }
     const webhook = optional(raw, "alertWebhookUrl");
@@ -754,16 +763,7 @@ function alertEmail(raw: RawConfig): MonitoringSettings["email"] {
     const smarthost = optional(raw, "alertSmtpSmarthost");
     const from = optional(raw, "alertSmtpFrom");
     if (to === undefined) {
-        const stray = (["alertSmtpSmarthost", "alertSmtpFrom", "alertSmtpUsername", "alertSmtpPassword"] as const).find(
-            (k) => setByUser(raw, k),
-        );
-        if (stray) {
-            throw new ConfigError(
-                stray,
-                "no alertEmailTo, so no mail is sent",
-                setCmd("alertEmailTo", "ops@example.com"),
-            );
-        }
+        refuseWhileOff(raw, "alertMail");
         return undefined;
     }
     if (!EMAIL.test(to))
@@ -786,15 +786,6 @@ function alertEmail(raw: RawConfig): MonitoringSettings["email"] {
 }
 
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-const S3_KEYS = [
-    "backupS3Bucket",
-    "backupS3Region",
-    "backupS3Path",
-    "backupS3UriStyle",
-    "backupS3CaCert",
-    "backupS3AccessKey",
-    "backupS3SecretKey",
-] as const satisfies readonly ConfigKey[];
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+\r?\n-----END CERTIFICATE-----\s*$/;
 // One line of printable characters: each lands on a line of pgbackrest.conf.
@@ -804,14 +795,7 @@ const S3_CREDENTIAL = /^[\x21-\x7e]{3,256}$/;
 function s3Repository(raw: RawConfig): S3RepositorySettings | undefined {
     const endpoint = optional(raw, "backupS3Endpoint");
     if (endpoint === undefined) {
-        const stray = S3_KEYS.find((k) => setByUser(raw, k));
-        if (stray) {
-            throw new ConfigError(
-                stray,
-                "there is no S3 repository (no backupS3Endpoint), so this setting would do nothing",
-                `${setCmd("backupS3Endpoint", "s3.eu-central-1.amazonaws.com")}, or pulumi config rm ${stray}`,
-            );
-        }
+        refuseWhileOff(raw, "s3");
         return undefined;
     }
     const m = /^([^:/\s]+)(?::(\d{1,5}))?$/.exec(endpoint);
@@ -860,28 +844,10 @@ function s3Repository(raw: RawConfig): S3RepositorySettings | undefined {
         caCertPem: ca,
     };
 }
-const BACKUP_KEYS = [
-    "backupSshHostKey",
-    "backupHost",
-    "backupBindAddress",
-    "backupTime",
-    "backupFullDay",
-    "restoreFrom",
-    "backupS3Endpoint",
-    ...S3_KEYS,
-] as const satisfies readonly ConfigKey[];
-
 function backupSettings(raw: RawConfig, allowAny: boolean): BackupSettings | undefined {
     const host = dockerHost(raw, "backupDockerHost");
     if (host === undefined) {
-        const stray = BACKUP_KEYS.find((k) => setByUser(raw, k));
-        if (stray) {
-            throw new ConfigError(
-                stray,
-                "backups are off (no backupDockerHost), so this setting would do nothing",
-                `${setCmd("backupDockerHost", "ssh://root@<backup host>")}, or pulumi config rm ${stray}`,
-            );
-        }
+        refuseWhileOff(raw, "backup");
         return undefined;
     }
     const queueMax = matching(raw, "archiveQueueMax", /^\d+(kB|MB|GB|TB)$/, "a size like 4GB");
@@ -1003,7 +969,10 @@ function masterSettings(raw: RawConfig, base: CommonSettings): MasterSettings {
 /** followHost: the master's host rejoins the promoted replica; refused with settings that need it to lead. */
 function followSettings(raw: RawConfig, base: CommonSettings): FollowSettings | undefined {
     const host = optional(raw, "followHost");
-    if (host === undefined) return undefined;
+    if (host === undefined) {
+        refuseWhileOff(raw, "follow");
+        return undefined;
+    }
     for (const key of ["restoreFrom", "postgresDataVolume", "redisDataVolume"] as const) {
         if (setByUser(raw, key)) {
             throw new ConfigError(
@@ -1083,6 +1052,7 @@ export function parseSettings(raw: RawConfig, stack: string): StackSettings {
             `${setCmd("role", "master")} (or replica)`,
         );
     }
+    refuseOtherStacksKeys(raw, stack, role);
     const base = common(raw, stack, role);
     return role === "master" ? masterSettings(raw, base) : replicaSettings(raw, base);
 }

@@ -430,6 +430,54 @@ describe("bad input is refused before anything is created, naming the key and th
             /no tag/,
         ],
         [
+            "a backup port with backups off",
+            () => master({ backupPort: "9432" }),
+            "backupPort",
+            /backups are off \(no backupDockerHost\)[\s\S]*pulumi config rm backupPort/,
+        ],
+        [
+            "a follow port without followHost",
+            () => master({ followPostgresPort: "5433" }),
+            "followPostgresPort",
+            /no followHost[\s\S]*pulumi config set followHost/,
+        ],
+        [
+            "an SMTP password without alertEmailTo",
+            () => monitored({ alertSmtpPassword: "smtp-password" }),
+            "alertSmtpPassword",
+            /alert mail is off \(no alertEmailTo\)[\s\S]*pulumi config rm alertSmtpPassword/,
+        ],
+        [
+            "the master's replicas list on the replica stack",
+            () => replica({ replicas: JSON.stringify(["replica1 203.0.113.20/32"]) }),
+            "replicas",
+            /only the master stack reads this key; this replica stack would ignore it[\s\S]*pulumi config rm replicas --stack replica[\s\S]*--path 'replicas\[0\]' <value> --stack org\/synaxic-replication\/master/,
+        ],
+        [
+            "a replica's name on the master stack",
+            () => master({ replicaName: "replica2" }),
+            "replicaName",
+            /only the replica stack reads this key[\s\S]*pulumi config rm replicaName --stack master/,
+        ],
+        [
+            "promote on the master stack",
+            () => master({ promote: "true" }),
+            "promote",
+            /only the replica stack reads this key[\s\S]*pulumi config rm promote --stack master/,
+        ],
+        [
+            "more names for the certificate on the replica stack (the master makes the replica's)",
+            () => replica({ certHostNames: JSON.stringify(["db-replica.example.com"]) }),
+            "certHostNames",
+            /only the master stack reads this key/,
+        ],
+        [
+            "a master password on the replica stack",
+            () => replica({ postgresPassword: "configured-password-123" }),
+            "postgresPassword",
+            /pulumi config rm postgresPassword --stack replica[\s\S]*--secret postgresPassword/,
+        ],
+        [
             "a replica named like the repository's certificate",
             () => backups({ replicas: JSON.stringify(["backup 10.0.0.30"]) }),
             "replicas",
@@ -441,6 +489,21 @@ describe("bad input is refused before anything is created, naming the key and th
         expect(err.message).toContain(`"synaxic-replication:${key}"`);
         expect(err.message).toMatch(fix);
         expect(err.message).toMatch(/Fix: /);
+    });
+
+    it("accepts every key at its default on either stack, and a key read by both stacks on each", () => {
+        expect(replica({ replicaName: "replica1", dbName: "synaxic", tlsValidityDays: "365" }).role).toBe("replica");
+        expect(master({ replicaName: "replica1", masterPostgresPort: "0", promote: "false" }).role).toBe("master");
+        for (const stack of [master, replica]) {
+            expect(stack({ postgresExporterPort: "9188", redisTlsAuthClients: "yes" }).exporters.postgresPort).toBe(
+                9188,
+            );
+        }
+    });
+
+    it("names no secret value when it refuses a secret set on the wrong stack", () => {
+        const err = errorOf(() => replica({ redisPassword: "configured-password-123" }));
+        expect(err.message).not.toContain("configured-password-123");
     });
 
     it("publishes on the advertised address by default, loopback for a local engine, every address only on request", () => {
