@@ -147,6 +147,27 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
         return { id, state: { ...req.inputs } };
     };
 
+    /**
+     * An up with --refresh reads every resource in the state before anything changes, as the engine does: one that
+     * is gone outside the program is dropped (and saved so), even where a failure later keeps the up from reaching it.
+     */
+    let refreshed: Promise<void> | undefined;
+    const refreshAll = async (): Promise<void> => {
+        // Read with the engines the state's providers name, as the engine refreshes with the saved provider config.
+        for (const entry of Object.values(saved)) {
+            if (entry.type === DOCKER_PROVIDER && !engines.has(entry.id))
+                engines.set(entry.id, dockerApiFor(entry.inputs, opts.sshAgent));
+        }
+        for (const [key, entry] of Object.entries(saved)) {
+            const read = KINDS[entry.type]?.read;
+            if (!read) continue;
+            const now = await read(ctxOf(entry.provider), entry);
+            if (now === undefined) delete saved[key];
+            else saved[key] = { ...entry, outputs: now };
+        }
+        save();
+    };
+
     const step = async (req: ResourceRequest): Promise<{ id: string; state: State }> => {
         const started = Date.now();
         if (req.type.startsWith("synaxic:")) return { id: "", state: {} }; // our components: nothing to create
@@ -158,20 +179,12 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
         }
         const key = `${req.type}::${req.name}`;
         declared.add(key);
+        if (opts.refresh) await (refreshed ??= refreshAll());
         if (req.type === DOCKER_PROVIDER) return dockerProvider(req, started);
         const kind = KINDS[req.type];
         if (!kind) throw new Error(`resource type ${req.type} is not implemented by the e2e provider`);
 
-        let previous: Saved | undefined = saved[key];
-        if (previous && opts.refresh && kind.read) {
-            const now = await kind.read(ctxOf(previous.provider), previous);
-            if (now === undefined) {
-                delete saved[key]; // gone outside the program: refresh drops it, the up creates it again
-                previous = undefined;
-            } else {
-                previous = { ...previous, outputs: now };
-            }
-        }
+        const previous: Saved | undefined = saved[key];
         if (!previous) {
             const entry = await create(kind, req);
             event(req, "created", started);
