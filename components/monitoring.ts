@@ -1,11 +1,12 @@
 // Metrics and alerts: the exporters beside each database host (PostgreSQL through a pg_monitor role, Redis, the
 // host's disks), each behind TLS with a client certificate and basic auth; and Prometheus with Alertmanager on a
 // host of their own, scraping both hosts and evaluating the rules written once in config-templates/monitoring/.
+import { X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { ExporterSettings } from "./config";
 import { Host } from "./host";
-import { MONITORING_DIR, renderWebConfig, templateText, TEXTFILE_DIR } from "./render";
+import { MONITORING_DIR, renderTemplate, renderWebConfig, templateText, TEXTFILE_DIR } from "./render";
 import {
     DataVolume,
     groupFile,
@@ -41,6 +42,54 @@ function monitoringTlsUploads(tls: MonitoringTls): Upload[] {
     ];
 }
 
+/** A certificate a stack deployed, as the expiry metric names it. */
+export interface DeployedCertificate {
+    /** TlsBundle's name for it: its host's (`master`, `replica1`, `backup`, ...; a client's: its replica's), or `ca`. */
+    readonly certificate: string;
+    readonly kind: "ca" | "server" | "client";
+    readonly pem: pulumi.Input<string>;
+}
+
+/** The certificates a host exporter publishes, and what deploys them. */
+export interface DeployedCertificates {
+    readonly list: readonly DeployedCertificate[];
+    /**
+     * Every container that holds one of them, or something it waits for: the host exporter (whose file says they are
+     * deployed) is replaced after them, so an up that stops half-way never reports a certificate not yet in place.
+     */
+    readonly deployedBy: pulumi.Input<pulumi.Resource>[];
+}
+
+/** When a certificate ends (its notAfter), in seconds since the epoch. */
+function notAfter(c: DeployedCertificate & { pem: string }): number {
+    try {
+        return Date.parse(new X509Certificate(c.pem).validTo) / 1000;
+    } catch (e) {
+        throw new Error(`the ${c.kind} certificate ${c.certificate} is not a PEM certificate: ${String(e)}`);
+    }
+}
+
+/** The host exporter's textfile of certificate end dates (config-templates/monitoring/certificates.prom). */
+export function renderCertificateMetrics(certificates: readonly (DeployedCertificate & { pem: string })[]): string {
+    // JSON quoting escapes what the exposition format escapes in a label value (\, ", newline).
+    const samples = certificates.map(
+        (c) =>
+            `synaxic_certificate_not_after_seconds{certificate=${JSON.stringify(c.certificate)},kind="${c.kind}"} ` +
+            `${notAfter(c)}`,
+    );
+    return renderTemplate("monitoring/certificates.prom", { samples: samples.join("\n") });
+}
+
+/** {@link renderCertificateMetrics} once the certificates are known. */
+function certificateMetrics(list: readonly DeployedCertificate[]): pulumi.Output<string> {
+    return pulumi
+        .all(list.map((c) => c.pem))
+        .apply((pems) => renderCertificateMetrics(list.map((c, i) => ({ ...c, pem: pems[i] }))));
+}
+
+/** Where the host exporter's textfile collector finds the certificates' end dates. */
+const CERTIFICATES_TEXTFILE = `${TEXTFILE_DIR}/certificates.prom`;
+
 export interface ExporterNames {
     readonly postgres: string;
     readonly redis: string;
@@ -72,6 +121,11 @@ export interface ExportersArgs {
     readonly metricsPasswordHash: pulumi.Input<string>;
     /** Metrics our containers write for the host exporter (the newest backups, with backups on). */
     readonly textfileVolume: DataVolume;
+    /**
+     * The certificates this host's stack deployed (the master's: on the backup, Sentinel and monitoring hosts too);
+     * the host exporter publishes their end dates for the expiry alerts.
+     */
+    readonly certificates: DeployedCertificates;
 }
 
 /** The three exporters of a database host. */
@@ -169,11 +223,19 @@ export class Exporters extends pulumi.ComponentResource {
                 "--path.rootfs=/host",
                 `--collector.textfile.directory=${TEXTFILE_DIR}`,
             ],
-            uploads: [...monitoringTlsUploads(args.tls), web("the host exporter")],
+            uploads: [
+                ...monitoringTlsUploads(args.tls),
+                web("the host exporter"),
+                // Docker copies uploads in with the volumes mounted: this lands in the textfile volume, anew with
+                // every container (each certificate's change replaces it).
+                publicFile(CERTIFICATES_TEXTFILE, certificateMetrics(args.certificates.list)),
+            ],
             volumes: [{ volume: args.textfileVolume, path: TEXTFILE_DIR }],
             hostPaths: [{ hostPath: "/", path: "/host" }],
             ports: [{ internal: s.nodePort, external: s.nodePort }],
             readyCheck: ["/bin/node_exporter", "--version"],
+            // Its siblings hold this host's certificate too.
+            dependsOn: [...args.certificates.deployedBy, this.postgres.ready, this.redis.ready],
         });
         this.registerOutputs({});
     }

@@ -378,8 +378,19 @@ export function renderAlertRules(a: AlertSettings): string {
                   }).trimEnd(),
         disk_free_ratio: a.diskFreeRatio,
         disk_free_percent: Math.round(a.diskFreeRatio * 100),
+        certificate_warning_seconds: CERTIFICATE_ALERT_DAYS.warning * DAY_SECONDS,
+        certificate_critical_seconds: CERTIFICATE_ALERT_DAYS.critical * DAY_SECONDS,
     });
 }
+
+const DAY_SECONDS = 86400;
+
+/**
+ * Days before a certificate's end from which SynaxicCertificateExpiring warns and SynaxicCertificateExpiryImminent
+ * pages. Inside the last 30 days, where any up re-issues it (EARLY_RENEWAL_DAYS), so the fix they ask for works; nine
+ * days into them, so a deployment that runs an up every week renews before anything warns. A week is enough to act.
+ */
+export const CERTIFICATE_ALERT_DAYS = { warning: 21, critical: 7 } as const;
 
 /** The newest backup older than this is degraded (status) and an alert: a daily schedule and some slack. */
 export const BACKUP_MAX_AGE_HOURS = 26;

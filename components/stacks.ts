@@ -26,7 +26,7 @@ import {
     renderPgBackRestDbConf,
     renderPrometheusConfig,
 } from "./render";
-import { Exporters, MONITORING_CN, MonitoringServer } from "./monitoring";
+import { DeployedCertificate, DeployedCertificates, Exporters, MONITORING_CN, MonitoringServer } from "./monitoring";
 import { RedisSentinel, SENTINEL_CN, SentinelLink, sentinelNode, SentinelWatch } from "./sentinel";
 import {
     BackupS3Secrets,
@@ -105,44 +105,62 @@ function monitoringSecrets(): pulumi.Output<MonitoringSecrets> {
     );
 }
 
+/** What a database host's exporters are given. */
+interface HostExportersArgs {
+    readonly host: Host;
+    readonly place: ReturnType<typeof placements>;
+    readonly tls: KeyPair & { caCertPem: pulumi.Input<string> };
+    readonly services: {
+        readonly postgres: string;
+        readonly redis: string;
+        readonly postgresReady: pulumi.Input<pulumi.Resource>;
+        readonly redisReady: pulumi.Input<pulumi.Resource>;
+    };
+    readonly secrets: pulumi.Output<MonitoringSecrets>;
+    readonly redisPassword: pulumi.Input<string>;
+    readonly textfileVolume: DataVolume;
+    readonly certificates: DeployedCertificates;
+}
+
 /** A host's exporters, next to its PostgreSQL and Redis. */
-function hostExporters(
-    s: StackSettings,
-    host: Host,
-    place: ReturnType<typeof placements>,
-    tls: KeyPair & { caCertPem: pulumi.Input<string> },
-    services: {
-        postgres: string;
-        redis: string;
-        postgresReady: pulumi.Input<pulumi.Resource>;
-        redisReady: pulumi.Input<pulumi.Resource>;
-    },
-    secrets: pulumi.Output<MonitoringSecrets>,
-    redisPassword: pulumi.Input<string>,
-    textfileVolume: DataVolume,
-): Exporters {
+function hostExporters(s: StackSettings, a: HostExportersArgs): Exporters {
     return new Exporters("exporters", {
-        host,
+        host: a.host,
         names: exporterNames(s.namePrefix, s.role),
         settings: s.exporters,
-        placement: { networkName: place.postgres.networkName, bindAddress: s.bindAddress },
-        tls,
+        placement: { networkName: a.place.postgres.networkName, bindAddress: s.bindAddress },
+        tls: a.tls,
         postgres: {
-            container: services.postgres,
+            container: a.services.postgres,
             port: CONTAINER_PORTS.postgres,
             user: MONITOR_ROLE,
-            password: secrets.postgresMonitorPassword,
-            ready: services.postgresReady,
+            password: a.secrets.postgresMonitorPassword,
+            ready: a.services.postgresReady,
         },
         redis: {
-            container: services.redis,
+            container: a.services.redis,
             port: CONTAINER_PORTS.redis,
-            password: redisPassword,
-            ready: services.redisReady,
+            password: a.redisPassword,
+            ready: a.services.redisReady,
         },
-        metricsPasswordHash: secrets.metricsPasswordHash,
-        textfileVolume,
+        metricsPasswordHash: a.secrets.metricsPasswordHash,
+        textfileVolume: a.textfileVolume,
+        certificates: a.certificates,
     });
+}
+
+/**
+ * The certificates the master stack deploys: the CA, the master's, and the backup, Sentinel and monitoring hosts'
+ * (every server certificate but the replicas': each replica's stack deploys its own, and publishes them).
+ */
+function masterCertificates(s: MasterSettings, tls: TlsBundle): DeployedCertificate[] {
+    const replicas = new Set(s.replicas.map((r) => r.name));
+    return [
+        { certificate: "ca", kind: "ca", pem: tls.caCertPem },
+        ...Object.entries(tls.servers)
+            .filter(([name]) => !replicas.has(name))
+            .map(([name, pair]): DeployedCertificate => ({ certificate: name, kind: "server", pem: pair.certPem })),
+    ];
 }
 
 /** The host exporter's textfile folder as a volume of its own; always there, so both sides can count on it. */
@@ -373,26 +391,41 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         follow: follow && { host: follow.host, port: follow.redisPort },
         sentinel: sentinel && sentinelLink(sentinel, s.advertisedHost, s.redisPort),
     });
-    if (s.sentinel && sentinel) masterSentinels(s, s.sentinel, sentinel, host, network, tls, redisPassword, redis);
+    const sentinels =
+        s.sentinel && sentinel
+            ? masterSentinels(s, s.sentinel, sentinel, host, network, tls, redisPassword, redis)
+            : [];
     const repository = backup && backupRepository(s, backup, tls, stanza, postgres, redis, redisPassword, s3);
     if (monitoring && monSecrets) {
-        hostExporters(
-            s,
+        const server = monitoringServer(s, monitoring, tls, monSecrets);
+        hostExporters(s, {
             host,
             place,
-            masterTls,
-            {
+            tls: masterTls,
+            services: {
                 postgres: names.postgresContainer,
                 redis: names.redisContainer,
                 // The role exists once the passwords are synced.
                 postgresReady: postgres.rolePasswords,
                 redisReady: redis.ready,
             },
-            monSecrets,
+            secrets: monSecrets,
             redisPassword,
             textfileVolume,
-        );
-        monitoringServer(s, monitoring, tls, monSecrets);
+            certificates: {
+                list: masterCertificates(s, tls),
+                // The containers that hold them.
+                deployedBy: [
+                    postgres.ready,
+                    redis.ready,
+                    ...(postgres.backupServer ? [postgres.backupServer.ready] : []),
+                    ...sentinels.map((x) => x.ready),
+                    ...(repository ? [repository.ready, repository.redisSnapshots.ready] : []),
+                    server.prometheus.ready,
+                    server.alertmanager.ready,
+                ],
+            },
+        });
     }
 
     const replicaTls: pulumi.Output<Record<string, ReplicaTls>> = pulumi.secret(
@@ -564,8 +597,9 @@ function masterSentinels(
     tls: TlsBundle,
     password: pulumi.Output<string>,
     redis: RedisMaster,
-): void {
-    hostSentinel(s, host, network, x, password, { ...tls.servers.master, caCertPem: tls.caCertPem }, redis.ready);
+): RedisSentinel[] {
+    const ownTls = { ...tls.servers.master, caCertPem: tls.caCertPem };
+    const own = hostSentinel(s, host, network, x, password, ownTls, redis.ready);
     const voterHost = auxiliaryHost(s, "sentinel", v);
     const voter = sentinelNames(s.namePrefix, "voter");
     const voterNetwork = new docker.Network(
@@ -573,7 +607,7 @@ function masterSentinels(
         { name: voter.network, driver: "bridge" },
         { provider: voterHost.provider },
     );
-    new RedisSentinel("sentinel-voter", {
+    const third = new RedisSentinel("sentinel-voter", {
         host: voterHost,
         containerName: voter.container,
         volumeName: voter.volume,
@@ -586,6 +620,7 @@ function masterSentinels(
         tls: { ...tls.servers[SENTINEL_CN], caCertPem: tls.caCertPem },
         dependsOn: [redis.ready],
     });
+    return [own, third];
 }
 
 /** The S3 repository: where it is (plain, for the replica stacks too) and its keys and passphrase (secrets). */
@@ -746,21 +781,29 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const monSecrets = out("monitoringSecrets");
     monitoring.apply((m) => {
         if (!m) return;
-        hostExporters(
-            s,
+        hostExporters(s, {
             host,
             place,
-            serverTls,
-            {
+            tls: serverTls,
+            services: {
                 postgres: names.postgresContainer,
                 redis: names.redisContainer,
                 postgresReady: postgres.ready,
                 redisReady: redis.ready,
             },
-            monSecrets as pulumi.Output<MonitoringSecrets>,
+            secrets: monSecrets as pulumi.Output<MonitoringSecrets>,
             redisPassword,
             textfileVolume,
-        );
+            certificates: {
+                list: [
+                    { certificate: "ca", kind: "ca", pem: caCertPem },
+                    { certificate: s.replicaName, kind: "server", pem: mine.certPem },
+                    { certificate: s.replicaName, kind: "client", pem: mine.clientCertPem },
+                ],
+                // The containers that hold them (this host's pgBackRest server and Sentinel wait for these two).
+                deployedBy: [postgres.ready, redis.ready],
+            },
+        });
     });
     return {
         role: "replica",

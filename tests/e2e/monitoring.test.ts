@@ -127,6 +127,47 @@ describe("Prometheus on the replica's host", () => {
         expect(await query('ALERTS{alertname="SynaxicBackupTooOld"}')).toEqual([]);
     });
 
+    it("knows when each certificate deployed on a host ends: the date of the file the container holds", async () => {
+        const { value } = await waitFor(
+            "certificate end dates from both hosts",
+            90,
+            async () => {
+                const r = await query("synaxic_certificate_not_after_seconds");
+                return r.length >= 7 ? r : undefined;
+            },
+            2000,
+        );
+        const at = (certificate: string, host: string) =>
+            Number(value.find((s) => s.metric.certificate === certificate && s.metric.host === host)?.value[1]);
+        expect(value.map((s) => `${s.metric.host} ${s.metric.certificate}/${s.metric.kind}`).sort()).toEqual([
+            "master backup/server",
+            "master ca/ca",
+            "master master/server",
+            "master monitoring/server",
+            "replica1 ca/ca",
+            "replica1 replica1/client",
+            "replica1 replica1/server",
+        ]);
+        // The end date of the file in the container, as openssl reads it.
+        const notAfter = (host: typeof HOSTS.master, container: string, file: string) =>
+            Date.parse(
+                dockerOn(host, ["exec", container, "openssl", "x509", "-noout", "-enddate", "-in", file])
+                    .trim()
+                    .replace(/^notAfter=/, ""),
+            ) / 1000;
+        expect(at("master", "master")).toBe(
+            notAfter(HOSTS.master, NAMES.masterPostgres, "/etc/synaxic/tls/server.crt"),
+        );
+        expect(at("replica1", "replica1")).toBe(
+            notAfter(HOSTS.replica, NAMES.replicaPostgres, "/etc/synaxic/tls/server.crt"),
+        );
+        expect(at("ca", "replica1")).toBe(notAfter(HOSTS.replica, NAMES.replicaPostgres, "/etc/synaxic/tls/ca.crt"));
+        const days = (t: number) => (t - Date.now() / 1000) / 86400;
+        expect(days(at("master", "master"))).toBeGreaterThan(300);
+        expect(days(at("ca", "master"))).toBeGreaterThan(3000);
+        expect(await query('ALERTS{alertname=~"SynaxicCertificate.*"}')).toEqual([]);
+    });
+
     it("answers every query of the shipped Grafana dashboards with data", async () => {
         const empty: string[] = [];
         for (const file of dashboardFiles()) {

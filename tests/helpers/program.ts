@@ -72,6 +72,25 @@ export interface ResourceProvider {
     finish?(): Promise<void>;
 }
 
+/**
+ * A real certificate (self-signed, CN mock) for every mocked one: the program reads their end dates. The line before
+ * it, which PEM readers skip, keeps each resource's certificate its own.
+ */
+const MOCK_CERT_PEM = [
+    "-----BEGIN CERTIFICATE-----",
+    "MIIBlzCCAT2gAwIBAgIUBQLBXzOg1lq4RdXc8yhLTZR80B4wCgYIKoZIzj0EAwIw",
+    "ITEQMA4GA1UECgwHc3luYXhpYzENMAsGA1UEAwwEbW9jazAeFw0yNjEyMDcxMTU5",
+    "NDlaFw0yODAxMDgxMTU5NDlaMCExEDAOBgNVBAoMB3N5bmF4aWMxDTALBgNVBAMM",
+    "BG1vY2swWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARG0xoVbetS0Lp1lW0K2I+u",
+    "o5c1AkgQEQLQKn+UQw8oucGqcfV49YB7mMHJAhbMJw58rkWkGxAPfyDnxhARWT75",
+    "o1MwUTAdBgNVHQ4EFgQUHFOI9K0bcn3V5AsS33OpU+UYw0EwHwYDVR0jBBgwFoAU",
+    "HFOI9K0bcn3V5AsS33OpU+UYw0EwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD",
+    "AgNIADBFAiEA7qHKjem6qyVleZ47l1rvOXtz9vrCvyh3uPvFOJn+ofwCIBaQMv6U",
+    "dpWQeD+xD3jkOxDryGGylvo+Nge88s35hqJp",
+    "-----END CERTIFICATE-----",
+    "",
+].join("\n");
+
 // How the SDK marks a secret value when it serializes inputs: { [SIG_KEY]: SECRET_SIG, value }.
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -104,7 +123,7 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
             return { privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-key-${name}\n-----END PRIVATE KEY-----\n` };
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":
-            return { certPem: `-----BEGIN CERTIFICATE-----\nmock-cert-${name}\n-----END CERTIFICATE-----\n` };
+            return { certPem: `mock certificate ${name}\n${MOCK_CERT_PEM}` };
         case "tls:index/certRequest:CertRequest":
             return { certRequestPem: `mock-csr-${name}` };
         case "command:local:Command":

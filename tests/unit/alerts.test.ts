@@ -1,16 +1,25 @@
 // Every alert rule, firing and not firing, checked by promtool (Prometheus's own rule tester) against the rules as
 // the program renders them.
 import { execFileSync, spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { renderAlertRules } from "../../components/render";
+import { renderCertificateMetrics } from "../../components/monitoring";
+import { CERTIFICATE_ALERT_DAYS, renderAlertRules } from "../../components/render";
+import { EARLY_RENEWAL_DAYS } from "../../components/tlsBundle";
+import { CA_CERT_PEM, R1_CLIENT_CERT_PEM } from "./fixtures";
 
 const PROMTOOL = execFileSync("bash", [path.join(__dirname, "..", "tools", "promtool.sh")])
     .toString()
     .trim();
 const RUNBOOK_STATUS = "docs/status.md#checking-replication";
+const RUNBOOK_CERTIFICATES = "docs/monitoring.md#certificate-expiry";
+const DAY = 86400;
+/** A certificate's end date as the host exporters publish it, with the labels Prometheus adds to its target. */
+const certificateEnd = (labels: string) =>
+    `synaxic_certificate_not_after_seconds{job="node",instance="b:9100",host="replica1",${labels}}`;
 
 interface Case {
     readonly alert: string;
@@ -139,6 +148,55 @@ const CASES: Case[] = [
             "docs/backups.md#backups-and-point-in-time-recovery: docker exec <backupContainer> synaxic-backup info; is the schedule running?",
     },
     {
+        alert: "SynaxicCertificateExpiring",
+        // promtool's clock starts at 0: evaluated 10 min in, 20 days left.
+        firing: { [certificateEnd('certificate="replica1",kind="client"')]: `${600 + 20 * DAY}x15` },
+        quiet: { [certificateEnd('certificate="replica1",kind="client"')]: `${600 + 25 * DAY}x15` },
+        labels: {
+            severity: "warning",
+            job: "node",
+            instance: "b:9100",
+            host: "replica1",
+            certificate: "replica1",
+            kind: "client",
+        },
+        summary: "the client certificate replica1 (deployed by the stack of replica1) expires in 20d 0h 0m 0s",
+        runbook: `${RUNBOOK_CERTIFICATES}: pulumi up on the master stack (it re-issues), then on the stack of replica1 (it deploys)`,
+    },
+    {
+        alert: "SynaxicCertificateExpiryImminent",
+        // The master's host exporter publishes the backup host's certificate.
+        firing: {
+            'synaxic_certificate_not_after_seconds{job="node",instance="a:9100",host="master",certificate="backup",kind="server"}': `${600 + 6 * DAY}x15`,
+        },
+        // Ten days left: the warning's, not this one's.
+        quiet: {
+            'synaxic_certificate_not_after_seconds{job="node",instance="a:9100",host="master",certificate="backup",kind="server"}': `${600 + 10 * DAY}x15`,
+        },
+        labels: {
+            severity: "critical",
+            job: "node",
+            instance: "a:9100",
+            host: "master",
+            certificate: "backup",
+            kind: "server",
+        },
+        summary: "the server certificate backup (deployed by the stack of master) expires in 6d 0h 0m 0s",
+        runbook: `${RUNBOOK_CERTIFICATES}: pulumi up on the master stack (it re-issues)`,
+    },
+    {
+        alert: "SynaxicCertificateExpiryUnknown",
+        // A host exporter that answers without the file.
+        firing: { 'up{job="node",instance="b:9100",host="replica1"}': "1x15" },
+        quiet: {
+            'up{job="node",instance="b:9100",host="replica1"}': "1x15",
+            [certificateEnd('certificate="ca",kind="ca"')]: `${600 + 3000 * DAY}x15`,
+        },
+        labels: { severity: "warning", job: "node", instance: "b:9100", host: "replica1" },
+        summary: "the host exporter on b:9100 publishes no certificate end dates: their expiry is not watched there",
+        runbook: `${RUNBOOK_CERTIFICATES}: pulumi up on the stack of replica1`,
+    },
+    {
         alert: "SynaxicTargetDown",
         firing: { 'up{job="redis",instance="b:9121"}': "0x15" },
         quiet: { 'up{job="redis",instance="b:9121"}': "1x15" },
@@ -247,6 +305,72 @@ describe("the alert rules", () => {
         expect([res.status, res.output]).toEqual([0, expect.stringMatching(/SUCCESS/)]);
     });
 
+    it("on certificates: warn from 21 days left and page from 7, to the second, one at a time", () => {
+        const labels = { job: "node", instance: "b:9100", host: "replica1", certificate: "ca", kind: "ca" };
+        /** What `alertname` shows 10 minutes in: nothing, or the alert at `severity` with `left` in its summary. */
+        const shows = (alertname: string, severity?: string, left?: string) => ({
+            eval_time: "10m",
+            alertname,
+            exp_alerts: severity
+                ? [
+                      {
+                          exp_labels: { ...labels, severity },
+                          exp_annotations: {
+                              summary: `the ca certificate ca (deployed by the stack of replica1) expires in ${left}`,
+                              runbook: `${RUNBOOK_CERTIFICATES}: pulumi up on the master stack (it re-issues), then on the stack of replica1 (it deploys)`,
+                          },
+                      },
+                  ]
+                : [],
+        });
+        // Values that grow with the clock: the time left is the same at every evaluation.
+        const timeLeft = (seconds: number, alerts: ReturnType<typeof shows>[]) => ({
+            interval: "1m",
+            input_series: series({ [certificateEnd('certificate="ca",kind="ca"')]: `${seconds}+60x20` }),
+            alert_rule_test: alerts,
+        });
+        const [warning, critical] = [CERTIFICATE_ALERT_DAYS.warning * DAY, CERTIFICATE_ALERT_DAYS.critical * DAY];
+        const res = promtoolTest(RULES, [
+            timeLeft(warning, [shows("SynaxicCertificateExpiring"), shows("SynaxicCertificateExpiryImminent")]),
+            timeLeft(warning - 1, [shows("SynaxicCertificateExpiring", "warning", "20d 23h 59m 59s")]),
+            timeLeft(critical, [
+                shows("SynaxicCertificateExpiring", "warning", "7d 0h 0m 0s"),
+                shows("SynaxicCertificateExpiryImminent"),
+            ]),
+            timeLeft(critical - 1, [
+                shows("SynaxicCertificateExpiring"),
+                shows("SynaxicCertificateExpiryImminent", "critical", "6d 23h 59m 59s"),
+            ]),
+            // Expired already: still paging.
+            timeLeft(-DAY, [shows("SynaxicCertificateExpiryImminent", "critical", "-1d 0h 0m 0s")]),
+        ]);
+        expect([res.status, res.output]).toEqual([0, expect.stringMatching(/SUCCESS/)]);
+    });
+
+    it("link each runbook to a section of the docs that exists", () => {
+        const runbooks = [...RULES.matchAll(/runbook: "(docs\/[\w-]+\.md)#([\w-]+)/g)];
+        expect(runbooks).toHaveLength(CASES.length);
+        for (const [, file, anchor] of runbooks) {
+            // GitHub's anchors: each heading (outside code blocks) in lower case, spaces as hyphens, punctuation gone.
+            const text = fs
+                .readFileSync(path.join(__dirname, "..", "..", file), "utf8")
+                .replace(/^```[\s\S]*?^```/gm, "");
+            const anchors = [...text.matchAll(/^#+ (.+)$/gm)].map((m) =>
+                m[1]
+                    .trim()
+                    .toLowerCase()
+                    .replace(/[^\w\- ]/g, "")
+                    .replace(/ /g, "-"),
+            );
+            expect([file, anchors]).toEqual([file, expect.arrayContaining([anchor])]);
+        }
+    });
+
+    it("warn about a certificate only once an up would re-issue it, so the fix they name works", () => {
+        expect(CERTIFICATE_ALERT_DAYS.warning).toBeLessThan(EARLY_RENEWAL_DAYS);
+        expect(CERTIFICATE_ALERT_DAYS.critical).toBeLessThan(CERTIFICATE_ALERT_DAYS.warning);
+    });
+
     it("leave out the retained-WAL rule when the slot's WAL is not capped", () => {
         const rules = renderAlertRules({
             replicaNames: ["replica1"],
@@ -258,5 +382,27 @@ describe("the alert rules", () => {
         // Nor a backup-age rule without backups.
         expect(rules).not.toContain("SynaxicBackupTooOld");
         expect(RULES).toMatch(/pg_replication_slots_pg_wal_lsn_diff\{slot_name=~"replica1_slot"\} > 8589934592/);
+    });
+});
+
+describe("the certificates' end dates the host exporters publish", () => {
+    it("are one sample per certificate, in the exposition format node_exporter's textfile collector reads", () => {
+        const text = renderCertificateMetrics([
+            { certificate: "ca", kind: "ca", pem: CA_CERT_PEM },
+            { certificate: "replica1", kind: "client", pem: R1_CLIENT_CERT_PEM },
+        ]);
+        const end = (pem: string) => Date.parse(new X509Certificate(pem).validTo) / 1000;
+        expect(text.split("\n").filter((l) => l.startsWith("synaxic_"))).toEqual([
+            `synaxic_certificate_not_after_seconds{certificate="ca",kind="ca"} ${end(CA_CERT_PEM)}`,
+            `synaxic_certificate_not_after_seconds{certificate="replica1",kind="client"} ${end(R1_CLIENT_CERT_PEM)}`,
+        ]);
+        const res = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
+        expect([res.status, res.stdout, res.stderr]).toEqual([0, "", ""]);
+    });
+
+    it("refuse a certificate that is not one, naming it", () => {
+        expect(() => renderCertificateMetrics([{ certificate: "replica1", kind: "client", pem: "R1-CERT" }])).toThrow(
+            /the client certificate replica1 is not a PEM certificate/,
+        );
     });
 });

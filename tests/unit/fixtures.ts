@@ -33,6 +33,51 @@ export const REPLICA_CONFIG: Record<string, string> = {
     masterStack: "organization/synaxic-replication/master",
 };
 
+/** Real certificates (self-signed), as the master stack exports them: the replica stack reads their end dates. */
+export const CA_CERT_PEM = [
+    "-----BEGIN CERTIFICATE-----",
+    "MIIBvDCCAWGgAwIBAgIUJuQKW6XxO5ezKW98QH9hmZZsm0UwCgYIKoZIzj0EAwIw",
+    "MzEQMA4GA1UECgwHc3luYXhpYzEfMB0GA1UEAwwWc3luYXhpYyByZXBsaWNhdGlv",
+    "biBDQTAeFw0yNjEyMDcxMTU5NDlaFw0zNjEyMDQxMTU5NDlaMDMxEDAOBgNVBAoM",
+    "B3N5bmF4aWMxHzAdBgNVBAMMFnN5bmF4aWMgcmVwbGljYXRpb24gQ0EwWTATBgcq",
+    "hkjOPQIBBggqhkjOPQMBBwNCAATYDjjGm8miuoDkHiOOiiZ0dUsfRCfWbzd0OnyM",
+    "DpNG3Dh7y0Qi7jbe4+CZ+O2M7XzDgNX351eqo//xbXQW7RU2o1MwUTAdBgNVHQ4E",
+    "FgQUgMoN/xL/80j2T8FJ8BC//RrkCsQwHwYDVR0jBBgwFoAUgMoN/xL/80j2T8FJ",
+    "8BC//RrkCsQwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEAwrP5",
+    "cvNtET04sYIS5SJJaD3stSS+heZ5GNVAXn+szasCIQCajF7emhxvAxbLpJk+3CZ7",
+    "rdQjOZQ4w9DLYHeL/bDRZQ==",
+    "-----END CERTIFICATE-----",
+    "",
+].join("\n");
+export const R1_CERT_PEM = [
+    "-----BEGIN CERTIFICATE-----",
+    "MIIBoDCCAUWgAwIBAgIUEFv/ciVfaIHwAftdUfnvrPEp5iMwCgYIKoZIzj0EAwIw",
+    "JTEQMA4GA1UECgwHc3luYXhpYzERMA8GA1UEAwwIcmVwbGljYTEwHhcNMjYxMjA3",
+    "MTE1OTQ5WhcNMjcxMjA3MTE1OTQ5WjAlMRAwDgYDVQQKDAdzeW5heGljMREwDwYD",
+    "VQQDDAhyZXBsaWNhMTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABH6RipW9z/o1",
+    "9aMYe432rNlAfU0idfrPz6u6uoROYjRLjFNbi1ltxqP6+Q6PQcWt3tRp5M/X73XW",
+    "aQuC0AofrDujUzBRMB0GA1UdDgQWBBTOGGGMbY0dQBK9E/IAjL2QVmxDpjAfBgNV",
+    "HSMEGDAWgBTOGGGMbY0dQBK9E/IAjL2QVmxDpjAPBgNVHRMBAf8EBTADAQH/MAoG",
+    "CCqGSM49BAMCA0kAMEYCIQDZKkZz76Q7PrD+3BNrofwDTeeKyi5FFua1jhsFfqGh",
+    "yAIhAMyHxOwnoKxVhUi2X2+dahlILT5u+mFOTAsRBADAgaIH",
+    "-----END CERTIFICATE-----",
+    "",
+].join("\n");
+export const R1_CLIENT_CERT_PEM = [
+    "-----BEGIN CERTIFICATE-----",
+    "MIIBnzCCAUWgAwIBAgIUf3LiGm7g9P1ftehKG8pes2VHDHcwCgYIKoZIzj0EAwIw",
+    "JTEQMA4GA1UECgwHc3luYXhpYzERMA8GA1UEAwwIcmVwbGljYTEwHhcNMjYxMjA3",
+    "MTE1OTQ5WhcNMjcxMjA4MTE1OTQ5WjAlMRAwDgYDVQQKDAdzeW5heGljMREwDwYD",
+    "VQQDDAhyZXBsaWNhMTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABGHmv1bei6x1",
+    "YXYqnvBUT7SZLQ0G9gRvl8NpqHJRWX8Lj7OhH87dNhXkbjnzqQP5mV3cW1rqyzEn",
+    "SYrWjzn/PAKjUzBRMB0GA1UdDgQWBBTIURtt0ZeZaLzoB2yV/Lcvi/sGBDAfBgNV",
+    "HSMEGDAWgBTIURtt0ZeZaLzoB2yV/Lcvi/sGBDAPBgNVHRMBAf8EBTADAQH/MAoG",
+    "CCqGSM49BAMCA0gAMEUCIBhF3cO1Iv3vIvxrukr2KeT8qJUX/sJAzHC4N7JsHMmj",
+    "AiEAjHr4Mmht000rXuuZfyQmM5AbgCK+uXRa2Y1F2FDp+bw=",
+    "-----END CERTIFICATE-----",
+    "",
+].join("\n");
+
 /** What the master stack exports, as a StackReference returns it (plain values, no secret marking). */
 export const MASTER_OUTPUTS: MasterOutputs = {
     role: "master",
@@ -44,7 +89,7 @@ export const MASTER_OUTPUTS: MasterOutputs = {
     replicaNames: ["replica1"],
     maxSlotWalKeepSize: "10GB",
     redisBacklogSize: "64mb",
-    caCertPem: "CA-PEM",
+    caCertPem: CA_CERT_PEM,
     replicationPassword: "replication-password-0123456789",
     rewindPassword: "rewind-password-0123456789abcdef",
     postgresContainer: "synaxic-postgres-prod",
@@ -64,9 +109,9 @@ export const MASTER_OUTPUTS: MasterOutputs = {
     SYNAXIC_REDIS_READ_MODE: "MASTER",
     replicaTls: {
         replica1: {
-            certPem: "R1-CERT",
+            certPem: R1_CERT_PEM,
             keyPem: "R1-KEY",
-            clientCertPem: "R1-CLIENT-CERT",
+            clientCertPem: R1_CLIENT_CERT_PEM,
             clientKeyPem: "R1-CLIENT-KEY",
         },
     },

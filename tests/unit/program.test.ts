@@ -11,8 +11,18 @@ import {
 } from "../helpers/program";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { X509Certificate } from "node:crypto";
 import { parse as parseYaml } from "yaml";
-import { HOST_KEY, MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG, S3_CONFIG } from "./fixtures";
+import {
+    CA_CERT_PEM,
+    HOST_KEY,
+    MASTER_CONFIG,
+    MASTER_OUTPUTS,
+    R1_CERT_PEM,
+    R1_CLIENT_CERT_PEM,
+    REPLICA_CONFIG,
+    S3_CONFIG,
+} from "./fixtures";
 
 const CSR = "tls:index/certRequest:CertRequest";
 const SECRET_OUTPUTS = {
@@ -686,22 +696,27 @@ describe("monitoring", () => {
         });
     });
 
-    it("runs the replica host's exporters when the master stack has monitoring, its hba letting the role in", async () => {
-        const monitoring = {
+    /** The master stack's outputs with monitoring on, as a replica stack reads them. */
+    const MONITORED_MASTER_OUTPUTS = {
+        ...MASTER_OUTPUTS,
+        monitoring: {
             prometheusUrl: "https://10.0.0.20:9090",
             alertmanagerUrl: "https://10.0.0.20:9093",
             user: "prometheus",
             monitorRole: "synaxic_monitor",
-        };
-        const monitoringSecrets = {
+        },
+        monitoringSecrets: {
             metricsPassword: "metrics-password",
             metricsPasswordHash: "$2a$10$hashhashhash",
             postgresMonitorPassword: "monitor-password",
-        };
+        },
+    };
+
+    it("runs the replica host's exporters when the master stack has monitoring, its hba letting the role in", async () => {
         const run = await runProgram({
             stack: "replica",
             config: REPLICA_CONFIG,
-            stackOutputs: { ...MASTER_OUTPUTS, monitoring, monitoringSecrets },
+            stackOutputs: MONITORED_MASTER_OUTPUTS,
         });
         const pgx = container(run, "synaxic-postgres-exporter-replica");
         expect(upload(pgx, "/etc/synaxic/monitoring/postgres.password").content).toBe("monitor-password");
@@ -712,6 +727,79 @@ describe("monitoring", () => {
         );
         const without = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
         expect(without.ofType(CONTAINER).map((c) => c.inputs.name)).not.toContain("synaxic-postgres-exporter-replica");
+    });
+
+    /** A host exporter's certificates.prom: `<certificate>/<kind>` to the end date it publishes. */
+    const certificateEnds = (nodeExporter: Recorded): Record<string, number> =>
+        Object.fromEntries(
+            [
+                ...upload(nodeExporter, "/var/lib/synaxic/textfile/certificates.prom").content.matchAll(
+                    /^synaxic_certificate_not_after_seconds\{certificate="([^"]+)",kind="([^"]+)"\} (\d+)$/gm,
+                ),
+            ].map((m) => [`${m[1]}/${m[2]}`, Number(m[3])]),
+        );
+    const notAfter = (pem: string) => Date.parse(new X509Certificate(pem).validTo) / 1000;
+
+    it("publishes from the master's host exporter the end date of every certificate the master stack deploys, on any host, once those containers are in place", async () => {
+        const run = await runProgram({
+            stack: "master",
+            config: {
+                ...MONITORING_CONFIG,
+                backupDockerHost: "ssh://root@203.0.113.40",
+                backupSshHostKey: HOST_KEY,
+                backupHost: "10.0.0.40",
+                sentinelDockerHost: "ssh://root@203.0.113.30",
+                sentinelSshHostKey: HOST_KEY,
+            },
+        });
+        const nodex = container(run, "synaxic-node-exporter-prod");
+        const ends = certificateEnds(nodex);
+        // Each replica's certificates are its own stack's to deploy and publish.
+        expect(Object.keys(ends).sort()).toEqual([
+            "backup/server",
+            "ca/ca",
+            "master/server",
+            "monitoring/server",
+            "sentinel/server",
+        ]);
+        // Every host holding one: the file says what its containers were given.
+        const holders: [string, string, string][] = [
+            ["synaxic-postgres-prod", "/etc/synaxic/uploads/server.crt", "master/server"],
+            ["synaxic-postgres-prod", "/etc/synaxic/uploads/ca.crt", "ca/ca"],
+            ["synaxic-redis-prod", "/etc/synaxic/uploads/redis.crt", "master/server"],
+            ["synaxic-pgbackrest-prod", "/etc/synaxic/uploads/server.crt", "master/server"],
+            ["synaxic-sentinel-prod", "/etc/synaxic/uploads/redis.crt", "master/server"],
+            ["synaxic-postgres-exporter-prod", "/etc/synaxic/monitoring/server.crt", "master/server"],
+            ["synaxic-backup", "/etc/synaxic/uploads/server.crt", "backup/server"],
+            ["synaxic-backup", "/etc/synaxic/uploads/ca.crt", "ca/ca"],
+            ["synaxic-redis-snapshots", "/etc/synaxic/uploads/server.crt", "backup/server"],
+            ["synaxic-sentinel", "/etc/synaxic/uploads/redis.crt", "sentinel/server"],
+            ["synaxic-prometheus", "/etc/synaxic/monitoring/server.crt", "monitoring/server"],
+            ["synaxic-alertmanager", "/etc/synaxic/monitoring/ca.crt", "ca/ca"],
+        ];
+        for (const [name, file, certificate] of holders) {
+            const holder = container(run, name);
+            expect([name, file, ends[certificate]]).toEqual([name, file, notAfter(upload(holder, file).content)]);
+            // Replaced before the file that says so: an up stopping half-way never reports what is not in place.
+            expect([name, run.dependsOn(nodex, holder)]).toEqual([name, true]);
+        }
+        expect(upload(nodex, "/var/lib/synaxic/textfile/certificates.prom").permissions).toBe("0644");
+    });
+
+    it("publishes from a replica's host exporter the certificates the replica stack deployed there: its own, its client's and the CA", async () => {
+        const run = await runProgram({
+            stack: "replica",
+            config: REPLICA_CONFIG,
+            stackOutputs: MONITORED_MASTER_OUTPUTS,
+        });
+        const nodex = container(run, "synaxic-node-exporter-replica");
+        expect(certificateEnds(nodex)).toEqual({
+            "ca/ca": notAfter(CA_CERT_PEM),
+            "replica1/server": notAfter(R1_CERT_PEM),
+            "replica1/client": notAfter(R1_CLIENT_CERT_PEM),
+        });
+        for (const name of ["synaxic-postgres-replica", "synaxic-redis-replica"])
+            expect([name, run.dependsOn(nodex, container(run, name))]).toEqual([name, true]);
     });
 });
 
@@ -887,14 +975,14 @@ describe("replica stack", () => {
             content: `203.0.113.10:5432:*:replicator:${MASTER_OUTPUTS.replicationPassword}\n`,
             permissions: "0600",
         });
-        expect(upload(standby, "/etc/synaxic/uploads/server.crt").content).toBe("R1-CERT");
+        expect(upload(standby, "/etc/synaxic/uploads/server.crt").content).toBe(R1_CERT_PEM);
     });
 
     it("runs the Redis replica against the master over TLS, with its client certificate", async () => {
         const run = await replicaRun();
         const redis = container(run, "synaxic-redis-replica");
         expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 203\.0\.113\.10 6380$/m);
-        expect(upload(redis, "/etc/synaxic/uploads/client.crt").content).toBe("R1-CLIENT-CERT");
+        expect(upload(redis, "/etc/synaxic/uploads/client.crt").content).toBe(R1_CLIENT_CERT_PEM);
         expect(upload(redis, "/etc/synaxic/uploads/client.key").permissions).toBe("0600");
         expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toContain(
             `masterauth ${MASTER_OUTPUTS.SPRING_DATA_REDIS_PASSWORD}`,
