@@ -211,6 +211,8 @@ export interface ReplicaSettings extends CommonSettings {
     readonly masterRedisPort?: number;
     /** This host takes over as the primary (failover): promoted once the old master no longer answers. */
     readonly promote: boolean;
+    /** The old master's host, acknowledged fenced: promote proceeds past it when it does not answer. */
+    readonly fencedHost?: string;
     /**
      * Where the master's host connects from, for this host's pg_hba (its old-primary check, and its rejoin once this
      * host leads); undefined: the master's address when that is an IP address.
@@ -1019,6 +1021,14 @@ function replicaSettings(raw: RawConfig, base: CommonSettings): ReplicaSettings 
     if (promote && masterCidr === undefined && masterHost !== undefined && !isIpAddress(masterHost)) {
         throw masterCidrMissing(masterHost);
     }
+    const fencedHost = optional(raw, "fencedHost");
+    if (fencedHost !== undefined && !promote) {
+        throw new ConfigError(
+            "fencedHost",
+            "it acknowledges a fenced old master for promote, which is off",
+            "pulumi config rm fencedHost (or set promote true: docs/failover.md)",
+        );
+    }
     return {
         ...base,
         role: "replica",
@@ -1029,6 +1039,7 @@ function replicaSettings(raw: RawConfig, base: CommonSettings): ReplicaSettings 
         masterPostgresPort: portOverride(raw, "masterPostgresPort"),
         masterRedisPort: portOverride(raw, "masterRedisPort"),
         promote,
+        fencedHost: fencedHost === undefined ? undefined : hostName("fencedHost", fencedHost),
         masterCidr: masterCidr === undefined ? undefined : cidr("masterCidr", masterCidr, false),
     };
 }

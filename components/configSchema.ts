@@ -887,6 +887,18 @@ export const CONFIG_SCHEMA = {
             "answers). PostgreSQL is promoted, Redis becomes a master with its append-only file, and this stack's " +
             "outputs give the application its writes.",
     },
+    fencedHost: {
+        type: "string",
+        default: "",
+        stack: "replica",
+        feature: "failover",
+        description:
+            "With `promote`: the old master's host, named once you have fenced it (its PostgreSQL and Redis stopped " +
+            "with their restart policy off, or the machine off). An old master that does not answer may also be one " +
+            "this host cannot reach while it still takes writes (a cut link): the up promotes past it only when this " +
+            "names it.",
+        defaultText: "none: promoting past an old master that does not answer is refused",
+    },
     masterCidr: {
         type: "string",
         default: "",

@@ -71,6 +71,8 @@ export interface PostgresReplicaArgs extends ServiceArgs {
         readonly oldMasterHost: pulumi.Input<string>;
         readonly oldRedisHost: pulumi.Input<string>;
         readonly oldRedisPort: pulumi.Input<number>;
+        /** The host the operator says is fenced (fencedHost): an old master that does not answer must be it. */
+        readonly fencedHost?: string;
     };
 }
 
@@ -232,7 +234,7 @@ export class PostgresReplica extends pulumi.ComponentResource {
             this.fenced = args.host.command(
                 `${name}-fence-check`,
                 {
-                    create: pulumi.interpolate`bash -s -- ${args.containerName} ${args.promote.oldMasterHost} ${args.primaryPort} ${args.promote.oldRedisHost} ${args.promote.oldRedisPort}`,
+                    create: pulumi.interpolate`bash -s -- ${args.containerName} ${args.promote.oldMasterHost} ${args.primaryPort} ${args.promote.oldRedisHost} ${args.promote.oldRedisPort} ${args.promote.fencedHost ?? "-"}`,
                     stdin: templateText("scripts/fence-check.sh"),
                 },
                 { parent: this, dependsOn: [this.ready] },

@@ -751,7 +751,12 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         masterCidr: pulumi.output(masterHost).apply((h) => masterCidrOf(s, h)),
         rewindPassword: out("rewindPassword"),
         promote: s.promote
-            ? { oldMasterHost: masterHost, oldRedisHost: masterRedisHost, oldRedisPort: masterRedisPort }
+            ? {
+                  oldMasterHost: masterHost,
+                  oldRedisHost: masterRedisHost,
+                  oldRedisPort: masterRedisPort,
+                  fencedHost: s.fencedHost,
+              }
             : undefined,
     });
     const redis = new RedisReplica("redis", {

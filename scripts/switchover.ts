@@ -4,6 +4,7 @@
 // CLI at the stack's dockerHost (ssh://, with your SSH agent and known_hosts). Exit 0 switched over, 1 refused or
 // failed (the message says what state the hosts are in).
 import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { Layout, StackName, switchover, SwitchoverDriver, SwitchoverError } from "./switchover/plan";
 
@@ -79,7 +80,10 @@ function cliDriver(o: Options): { driver: SwitchoverDriver; layout: Layout } {
             run("docker", [...(dockerHost[stack] ? ["-H", dockerHost[stack]] : []), ...args], o.cwd),
         up: async (stack, changes) => {
             for (const [key, value] of Object.entries(changes)) {
-                if (value === undefined) pulumi(stack, ["config", "rm", key]);
+                // Removing a key that is not set is nothing to do.
+                if (value === undefined) {
+                    if (configured(stack, key) !== "") pulumi(stack, ["config", "rm", key]);
+                }
                 else pulumi(stack, ["config", "set", key, value]);
             }
             pulumi(stack, ["up", "--yes", "--skip-preview"], true);
@@ -87,6 +91,24 @@ function cliDriver(o: Options): { driver: SwitchoverDriver; layout: Layout } {
         log: (line) => process.stdout.write(`switchover: ${line}\n`),
     };
     return { driver, layout };
+}
+
+/**
+ * What the operator commits afterwards: the switchover changed both stacks' settings on this machine only, and a
+ * deploy from the committed files would give the lead back to the old leader's settings.
+ */
+export function commitReminder(o: Pick<Options, "to" | "stacks" | "cwd">): string {
+    const file = (stack: string) => path.join(o.cwd, `Pulumi.${stack.split("/").pop()}.yaml`);
+    const files = [file(o.stacks.master), file(o.stacks.replica)];
+    const what =
+        o.to === "replica"
+            ? "promote: true on the replica stack, followHost on the master stack"
+            : "promote and followHost removed";
+    return (
+        `the stacks' settings changed here only (${what}): commit them now, before anything deploys from the ` +
+        `repository, or that deploy applies the old leader's settings:\n  git add ${files.join(" ")} && ` +
+        `git commit -m "Switch over: the ${o.to} stack leads"\n`
+    );
 }
 
 async function main(): Promise<number> {
@@ -105,6 +127,7 @@ async function main(): Promise<number> {
     try {
         const { driver, layout } = cliDriver(options);
         await switchover(options.to, layout, driver);
+        process.stdout.write(`switchover: ${commitReminder(options)}`);
         return 0;
     } catch (e) {
         if (!(e instanceof SwitchoverError)) throw e;

@@ -69,7 +69,7 @@ export async function failoverAndSwitchover(): Promise<void> {
     await writer.stop();
     dockerOn(HOSTS.master, ["update", "--restart=no", NAMES.masterPostgres, NAMES.masterRedis]);
     dockerOn(HOSTS.master, ["stop", NAMES.masterPostgres, NAMES.masterRedis]);
-    await stacks.driver.up("replica", { promote: "true" });
+    await stacks.driver.up("replica", { promote: "true", fencedHost: HOSTS.master.linkIp });
     // The new primary moves on: the old one's history has forked.
     dockerExec(NAMES.replicaPostgres, "bash", "-c", `${WITH_PG_BIN} pgbench -T 5 -U postgres synaxic >/dev/null 2>&1`);
     const started = Date.now();

@@ -205,7 +205,7 @@ export async function switchover(
     d.log(`the ${to} stack leads; the ${from} stack follows it`);
 
     if (to === "replica") await d.up("master", { followHost: layout.replicaHost });
-    else await d.up("replica", { promote: undefined });
+    else await d.up("replica", { promote: undefined, fencedHost: undefined });
     await waitUntil(
         `the ${from} stack's standby streaming`,
         120,

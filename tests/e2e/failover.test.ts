@@ -28,6 +28,8 @@ jest.setTimeout(300_000);
 
 let master: Deployment<MasterOutputs>;
 const MASTER_EXTRA = { synchronousReplication: "true", ...BACKUP_ON_REPLICA_HOST };
+/** The replica stack after the failover: promoted, the old master acknowledged fenced. */
+const PROMOTED = { promote: "true", fencedHost: HOSTS.master.linkIp };
 let ep: ReturnType<typeof endpoints>;
 const inRecovery = async () => (await pgQuery<{ r: boolean }>(ep.replicaPg, "SELECT pg_is_in_recovery() AS r"))[0].r;
 
@@ -58,9 +60,18 @@ describe("promote: true on the replica stack", () => {
         // Fencing as README says: the restart policy off, the containers stopped.
         dockerOn(HOSTS.master, ["update", "--restart=no", NAMES.masterPostgres, NAMES.masterRedis]);
         dockerOn(HOSTS.master, ["stop", NAMES.masterPostgres, NAMES.masterRedis]);
+        // Not answering is also what a cut link looks like: promote goes on only once fencedHost names the old master.
+        const unacknowledged = upProcess("replica", replicaConfig({ promote: "true" }), master.outputs);
+        expect(unacknowledged.status).toBe(1);
+        expect(unacknowledged.stderr).toMatch(
+            new RegExp(
+                `also what a cut link looks like .*pulumi config set fencedHost ${HOSTS.master.linkIp.replace(/\./g, "\\.")} `,
+            ),
+        );
+        expect(await inRecovery()).toBe(true);
         const started = Date.now();
         const promoted: Deployment<ReplicaOutputs> = await phase("apply: replica stack with promote", () =>
-            up("replica", replicaConfig({ promote: "true" }), master.outputs),
+            up("replica", replicaConfig(PROMOTED), master.outputs),
         );
         const seconds = (Date.now() - started) / 1000;
         expect(await inRecovery()).toBe(false);
@@ -120,7 +131,7 @@ describe("promote: true on the replica stack", () => {
     });
 
     it("changes nothing when applied again", async () => {
-        const again = await up("replica", replicaConfig({ promote: "true" }), master.outputs);
+        const again = await up("replica", replicaConfig(PROMOTED), master.outputs);
         expect(again.events.filter((e) => e.action !== "unchanged")).toEqual([]);
         expect(await inRecovery()).toBe(false);
     });

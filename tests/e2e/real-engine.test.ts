@@ -173,6 +173,7 @@ describe("the real Pulumi engine", () => {
         dockerOn(HOSTS.master, ["update", "--restart=no", NAMES.masterPostgres, NAMES.masterRedis]);
         dockerOn(HOSTS.master, ["stop", NAMES.masterPostgres, NAMES.masterRedis]);
         pulumiOk(["config", "set", "promote", "true"], "replica");
+        pulumiOk(["config", "set", "fencedHost", HOSTS.master.linkIp], "replica");
         pulumiOk(["up", "--yes", "--skip-preview"], "replica");
         expect(await pgQuery(ep.replicaPg, "SELECT pg_is_in_recovery() AS r")).toEqual([{ r: false }]);
         expect(stackOutputs("replica").SPRING_DATA_REDIS_HOST).toBe(HOSTS.replica.linkIp);

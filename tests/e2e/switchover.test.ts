@@ -104,7 +104,7 @@ describe("npm run switchover", () => {
         // The master fails, the replica is promoted; someone starts the old primary by hand and writes to it.
         dockerOn(HOSTS.master, ["update", "--restart=no", NAMES.masterPostgres, NAMES.masterRedis]);
         dockerOn(HOSTS.master, ["kill", NAMES.masterPostgres, NAMES.masterRedis]);
-        await stacks.driver.up("replica", { promote: "true" });
+        await stacks.driver.up("replica", { promote: "true", fencedHost: HOSTS.master.linkIp });
         writeOnTheOldMasterAlone(1, { keepWal: false });
         await stacks.driver.up("master", { followHost: HOSTS.replica.linkIp });
         const log = commandOutput("master", "postgres-rejoin").stderr;

@@ -309,6 +309,18 @@ describe("bad input is refused before anything is created, naming the key and th
         ["following itself", () => master({ ...VPS, followHost: "203.0.113.10" }), "followHost", /own advertisedHost/],
         ["a follow address that is no host", () => master({ followHost: "db master" }), "followHost", /host name/],
         [
+            "a fenced host acknowledged with promote off",
+            () => replica({ fencedHost: "203.0.113.10" }),
+            "fencedHost",
+            /promote, which is off.*pulumi config rm fencedHost/,
+        ],
+        [
+            "a fenced host that is no host",
+            () => replica({ promote: "true", fencedHost: "db master" }),
+            "fencedHost",
+            /host name/,
+        ],
+        [
             "a master CIDR that is no address",
             () => replica({ masterCidr: "master" }),
             "masterCidr",

@@ -1,7 +1,7 @@
 // The switchover's order and its refusals, against a driver that plays both hosts' answers (the e2e suite runs it
 // on real servers; here the cases that must change nothing: a standby behind, an unclean stop).
 import { Layout, StackName, switchover, SwitchoverDriver } from "../../scripts/switchover/plan";
-import { parseSwitchoverArgs } from "../../scripts/switchover";
+import { commitReminder, parseSwitchoverArgs } from "../../scripts/switchover";
 
 const LAYOUT: Layout = {
     master: { postgresContainer: "pg-prod", redisContainer: "redis-prod" },
@@ -101,5 +101,14 @@ describe("npm run switchover arguments", () => {
         });
         expect(() => parseSwitchoverArgs([])).toThrow(/--to/);
         expect(() => parseSwitchoverArgs(["--to", "primary"])).toThrow(/Allowed choices are replica, master/);
+    });
+
+    it("ends by naming the two stack files to commit, so a deploy from the repository keeps the new leader", () => {
+        const o = parseSwitchoverArgs(["--to", "replica", "--replica-stack", "org/p/replica", "--cwd", "/srv/infra"]);
+        expect(commitReminder(o)).toContain(
+            "git add /srv/infra/Pulumi.master.yaml /srv/infra/Pulumi.replica.yaml && " +
+                'git commit -m "Switch over: the replica stack leads"',
+        );
+        expect(commitReminder(o)).toMatch(/promote: true on the replica stack, followHost on the master stack/);
     });
 });
