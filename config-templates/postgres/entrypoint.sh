@@ -8,7 +8,8 @@ set -Eeuo pipefail
 source /usr/local/lib/synaxic/entrypoint-lib.sh
 SYNAXIC_SERVICE=postgres
 
-readonly PGDATA=${PGDATA:-/var/lib/postgresql/data}
+# Not readonly: a new primary is made in the volume's stage first (PGDATA=<stage> for the socket-only server).
+PGDATA=${PGDATA:-/var/lib/postgresql/data}
 readonly CONF=/etc/synaxic/postgres/postgresql.conf
 readonly UPLOADS=/etc/synaxic/uploads
 readonly SOCKET_DIR=/var/run/postgresql
@@ -43,7 +44,11 @@ install_pgbackrest() {
   install_pgbackrest_conf "$UPLOADS/pgbackrest.conf"
 }
 
-cluster_exists() { [ -s "$PGDATA/PG_VERSION" ]; }
+# pgBackRest writes its manifest into the data directory before any file and removes it once the restore is whole: a
+# directory that still holds it is a restore cut off half-way (the container killed, the repository unreachable),
+# never a cluster to start.
+restore_cut_off() { [ -f "$PGDATA/backup.manifest" ]; }
+cluster_exists() { [ -s "$PGDATA/PG_VERSION" ] && ! restore_cut_off; }
 
 # Roles and database of a new primary, with the SCRAM verifiers we were given (never a password).
 bootstrap_roles() {
@@ -68,16 +73,23 @@ start_socket_server() { # [<seconds to wait> [<log file>]]
 
 stop_socket_server() { run_as postgres pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null; }
 
+# Made in the volume's stage and moved into place only once whole (roles and database created): a container killed
+# half-way leaves a stage the next start removes and makes again, never a cluster without its roles.
 initialise_primary() {
   log "empty data directory: initialising a new primary"
+  local stage=$PGDATA/$SEED_STAGE
+  rm -rf "$stage"
+  install -d -o postgres -g postgres -m 0700 "$stage"
   # --no-sync and one syncfs of the volume: what PostgreSQL 17's --sync-method=syncfs does (PostgreSQL 15 has no
   # such option), instead of an fsync per file; the cluster is on disk before any server starts on it.
-  run_as postgres initdb -D "$PGDATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+  run_as postgres initdb -D "$stage" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
     --encoding=UTF8 --locale=C.UTF-8 --data-checksums --no-sync >/dev/null
-  sync -f "$PGDATA"
-  start_socket_server
+  sync -f "$stage"
+  PGDATA=$stage start_socket_server
   bootstrap_roles
-  stop_socket_server
+  PGDATA=$stage stop_socket_server
+  run_as postgres touch "$stage/$STAGE_WHOLE"
+  move_stage_into_place "$PGDATA"
   log "primary initialised"
 }
 
@@ -150,7 +162,13 @@ restore_primary() {
   stanza=$(sed -n 's/^\[\(.*\)\]$/\1/p' /etc/pgbackrest/pgbackrest.conf | grep -vx global | head -n 1)
   local -a options=()
   [ "$target" = latest ] || options=(--type=time "--target=$target" --target-action=promote)
-  log "empty data directory and restoreFrom $target: restoring stanza $stanza from the repository"
+  if restore_cut_off; then
+    # --delta keeps what the cut-off run wrote whole and fetches the rest.
+    log "a restore was cut off half-way in $PGDATA: resuming it (restoreFrom $target, stanza $stanza)"
+    options+=(--delta)
+  else
+    log "empty data directory and restoreFrom $target: restoring stanza $stanza from the repository"
+  fi
   run_as postgres pgbackrest --stanza="$stanza" restore "${options[@]}" \
     || die "the restore failed (pgbackrest's message above): the backup host, or the S3 repository when there is one, must hold a backup from before $target (docker exec <backupContainer> synaxic-backup info)"
   log "restored $(du -sh "$PGDATA" | cut -f1) of files; replaying the archive"
@@ -231,13 +249,16 @@ promote_standby_copy() {
   log "promoted: timeline $(run_as postgres pg_controldata -D "$PGDATA" | sed -n "s/^Latest checkpoint's TimeLineID: *//p")"
 }
 
-# A seed's stage in the volume (seed-replica.sh): a whole copy half moved into place is finished by the stack's next
-# up, never started; a copy cut off before it was whole is only left-over bytes.
+# A stage in the volume (a seed's, seed-replica.sh, or a new primary's): a whole copy half moved into place is
+# finished here; a copy cut off before it was whole is only left-over bytes.
 check_seed_stage() {
   [ -d "$PGDATA/$SEED_STAGE" ] || return 0
-  [ ! -f "$PGDATA/$SEED_STAGE/.moving" ] \
-    || die "a base backup was being moved into place in $PGDATA when it was cut off: run pulumi up on the stack of this host to finish it (the copy is whole; nothing was lost)"
-  log "removing a base backup that was cut off before it was whole ($PGDATA/$SEED_STAGE)"
+  if [ -f "$PGDATA/$SEED_STAGE/.moving" ]; then
+    log "a whole cluster was being moved into place in $PGDATA when it was cut off: finishing that"
+    move_stage_into_place "$PGDATA"
+    return 0
+  fi
+  log "removing a copy that was cut off before it was whole ($PGDATA/$SEED_STAGE)"
   rm -rf "${PGDATA:?}/$SEED_STAGE"
 }
 

@@ -127,19 +127,24 @@ cluster_in() { # <folder>
   fi
 }
 
+# What marks a staged copy whole where no standby.signal does: a new primary's cluster (the entrypoint's initdb).
+STAGE_WHOLE=.whole
+
 # Moves the whole copy in <folder>'s stage into place: what else the folder held is removed first (an empty volume's
 # nothing, or a cluster the caller has kept aside), then every file, the standby.signal marker last. Resumable: once
 # .moving is there, nothing outside the stage is removed again.
 move_stage_into_place() { # <folder>
   local stage=$1/$SEED_STAGE
-  [ -f "$stage/standby.signal" ] || [ -f "$stage/.moving" ] || { echo "no whole copy staged in $stage" >&2; return 1; }
+  [ -f "$stage/standby.signal" ] || [ -f "$stage/$STAGE_WHOLE" ] || [ -f "$stage/.moving" ] \
+    || { echo "no whole copy staged in $stage" >&2; return 1; }
   if [ ! -f "$stage/.moving" ]; then
     find "$1" -mindepth 1 -maxdepth 1 ! -name "$SEED_STAGE" -exec rm -rf {} +
     touch "$stage/.moving"
   fi
-  find "$stage" -mindepth 1 -maxdepth 1 ! -name standby.signal ! -name .moving -exec mv -t "$1" {} +
+  find "$stage" -mindepth 1 -maxdepth 1 ! -name standby.signal ! -name .moving ! -name "$STAGE_WHOLE" \
+    -exec mv -t "$1" {} +
   [ ! -f "$stage/standby.signal" ] || mv "$stage/standby.signal" "$1/"
-  rm -f "$stage/.moving"
+  rm -f "$stage/$STAGE_WHOLE" "$stage/.moving"
   rmdir "$stage"
 }
 
@@ -153,7 +158,7 @@ on_volume() { # <volume> <image> <r|w> <function>
   fi
   [ "$3" = r ] || mount=/v
   docker run --rm --network none -v "$1:$mount" --entrypoint bash "$2" \
-    -c "SEED_STAGE=$SEED_STAGE; $(declare -f "$4")"'; "$1" "$2"' bash "$4" /v
+    -c "SEED_STAGE=$SEED_STAGE; STAGE_WHOLE=$STAGE_WHOLE; $(declare -f "$4")"'; "$1" "$2"' bash "$4" /v
 }
 
 # Host side: move_stage_into_place for a data volume.

@@ -116,7 +116,7 @@ describe("writing the live settings into their volume", () => {
     });
 });
 
-describe("a seed's stage moved into place (seed-replica.sh, the rejoin's fallback)", () => {
+describe("a stage moved into place (seed-replica.sh, the rejoin's fallback, a new primary's initdb)", () => {
     const lib = templateText("scripts/entrypoint-lib.sh");
     /** A volume holding an old cluster and a whole copy in its stage. */
     const staged = () => {
@@ -159,6 +159,15 @@ describe("a seed's stage moved into place (seed-replica.sh, the rejoin's fallbac
         fs.rmSync(path.join(volume.dir, ".synaxic-seed", "standby.signal"));
         expect(install(volume).status).not.toBe(0);
         expect(fs.readFileSync(path.join(volume.dir, "PG_VERSION"), "utf8")).toBe("old\n");
+        expect(state(volume)).toBe("primary");
+    });
+
+    it("moves a new primary's cluster marked whole by .whole (no standby.signal), and leaves no marker behind", () => {
+        const volume = staged();
+        fs.rmSync(path.join(volume.dir, ".synaxic-seed", "standby.signal"));
+        fs.writeFileSync(path.join(volume.dir, ".synaxic-seed", ".whole"), "");
+        expect(install(volume).status).toBe(0);
+        expect(fs.readdirSync(volume.dir).sort()).toEqual(["PG_VERSION", "base"]);
         expect(state(volume)).toBe("primary");
     });
 
