@@ -26,12 +26,40 @@ primary_only() {
   sed -n 's/^\(pg\([2-9]\|[1-9][0-9]\)-[a-z-]*\)=.*/--reset-\1/p' /etc/pgbackrest/pgbackrest.conf
 }
 
+# What a repository holds under <path> is info files alone (no backup, no WAL).
+only_info_files() { # <repo> <path>
+  local entry listing
+  listing=$(pgbr --repo="$1" repo-ls --recurse "$2") || return 1
+  while read -r entry; do
+    case "$entry" in '' | archive.info | archive.info.copy | backup.info | backup.info.copy) ;; *) return 1 ;; esac
+  done <<<"$listing"
+}
+
+# A stanza-create cut off half-way (the container killed between its two info files) leaves one without the other,
+# which every later stanza-create refuses as corruption. Where the stanza holds no backup and no WAL there is nothing
+# to lose: it is deleted with pgBackRest's stanza-delete and made again. Anything more is left for a person to see.
+clear_cut_off_stanza() {
+  local repo
+  for repo in $(repositories); do
+    if ! only_info_files "$repo" "archive/$STANZA" || ! only_info_files "$repo" "backup/$STANZA"; then continue; fi
+    log "repo$repo holds stanza $STANZA's info files alone (a create cut off half-way): deleting it to create it again"
+    pgbr stop
+    pgbr "${PRIMARY_ONLY[@]}" --repo="$repo" --force stanza-delete || { pgbr start; return 1; }
+    # stanza-delete removes the stop file itself; start only makes sure.
+    pgbr --log-level-stderr=error start
+  done
+}
+
 # The primary may still be starting, or its pgBackRest server not yet listening: a few tries, then its message.
 create_stanza() {
-  local tries=10 out
+  local tries=10 out cleared=no
   until out=$(pgbr "${PRIMARY_ONLY[@]}" stanza-create 2>&1); do
+    if [ "$cleared" = no ] && grep -q 'ERROR: \[055\]' <<<"$out"; then
+      cleared=yes
+      clear_cut_off_stanza && continue
+    fi
     tries=$((tries - 1))
-    [ "$tries" -gt 0 ] || { printf '%s\n' "$out" >&2; die "stanza $STANZA could not be created: the primary's pgBackRest server must be reachable (port backupPort on the master host)"; }
+    [ "$tries" -gt 0 ] || { printf '%s\n' "$out" >&2; die "stanza $STANZA could not be created (pgBackRest's message above): the primary's pgBackRest server must be reachable (port backupPort on the master host), and a repository that holds a stanza already must hold it whole"; }
     sleep 2
   done
 }
