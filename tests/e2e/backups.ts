@@ -63,9 +63,16 @@ export async function archiveNow(e: PgEndpoint, container: string): Promise<numb
         "/var/run/postgresql",
         "-U",
         "postgres",
+        // A transaction's commit first: after a switch with only "unimportant" records since (a standby snapshot),
+        // PostgreSQL skips the switch, and the segment it names would never be archived.
+        "-c",
+        "SELECT txid_current()",
         "-c",
         "SELECT pg_walfile_name(pg_switch_wal())",
-    ]).trim();
+    ])
+        .trim()
+        .split("\n")
+        .pop();
     const { seconds } = await waitFor("the WAL segment to be archived", 120, async () => {
         const [{ done }] = await pgQuery<{ done: boolean }>(
             e,

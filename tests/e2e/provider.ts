@@ -74,8 +74,17 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
     const declared = new Set<string>();
     /** Resources replaced create-before-delete, deleted at the end of the up as the engine does. */
     const replaced: Saved[] = [];
+    /**
+     * The engine of a provider: the one its registration opened, or, for a provider this run does not declare (being
+     * deleted with its resources) or has not reached yet, one opened from its saved config, as the engine does.
+     */
+    const engineOf = (id: string): DockerApi | undefined => {
+        const entry = Object.values(saved).find((e) => e.type === DOCKER_PROVIDER && e.id === id);
+        if (!engines.has(id) && entry) engines.set(id, dockerApiFor(entry.inputs, opts.sshAgent));
+        return engines.get(id);
+    };
     const ctxOf = (provider: string | undefined): Ctx => ({
-        docker: engines.get(providerId(provider) ?? ""),
+        docker: engineOf(providerId(provider) ?? ""),
         sshAgent: opts.sshAgent,
     });
     const event = (
@@ -153,11 +162,6 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
      */
     let refreshed: Promise<void> | undefined;
     const refreshAll = async (): Promise<void> => {
-        // Read with the engines the state's providers name, as the engine refreshes with the saved provider config.
-        for (const entry of Object.values(saved)) {
-            if (entry.type === DOCKER_PROVIDER && !engines.has(entry.id))
-                engines.set(entry.id, dockerApiFor(entry.inputs, opts.sshAgent));
-        }
         for (const [key, entry] of Object.entries(saved)) {
             const read = KINDS[entry.type]?.read;
             if (!read) continue;
