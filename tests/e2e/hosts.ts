@@ -81,3 +81,18 @@ export function engineOf(container: string): DockerApi {
 export function setLink(up: boolean): void {
     execFileSync("ip", ["-n", HOSTS.replica.name, "link", "set", "link0", up ? "up" : "down"]);
 }
+
+/** Slow what `host` sends over the hosts' private link to `mbit` Mbit/s, or (null) lift the limit. */
+export function shapeLink(host: TestHost, mbit: number | null): void {
+    const tc = (...args: string[]) =>
+        execFileSync("ip", ["netns", "exec", host.name, "tc", ...args], { stdio: "pipe" });
+    if (mbit === null) {
+        try {
+            tc("qdisc", "del", "dev", "link0", "root");
+        } catch {
+            // No limit was set.
+        }
+        return;
+    }
+    tc("qdisc", "replace", "dev", "link0", "root", "tbf", "rate", `${mbit}mbit`, "burst", "64kb", "latency", "400ms");
+}
