@@ -83,8 +83,7 @@ function cliDriver(o: Options): { driver: SwitchoverDriver; layout: Layout } {
                 // Removing a key that is not set is nothing to do.
                 if (value === undefined) {
                     if (configured(stack, key) !== "") pulumi(stack, ["config", "rm", key]);
-                }
-                else pulumi(stack, ["config", "set", key, value]);
+                } else pulumi(stack, ["config", "set", key, value]);
             }
             pulumi(stack, ["up", "--yes", "--skip-preview"], true);
         },

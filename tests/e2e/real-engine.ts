@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { PROJECT } from "../../components/config";
-import { CONFIG_SCHEMA, ConfigKey } from "../../components/configSchema";
+import { CONFIG_SCHEMA, ConfigKey, SECRET_KEYS } from "../../components/configSchema";
 import { HOSTS, SSH_AGENT_SOCK } from "./hosts";
 import { STATE_DIR } from "./stacks";
 
@@ -19,8 +19,6 @@ const PLUGIN_DIR = path.join(WORK, "plugins");
 /** The stack passphrase of these test stacks. */
 const PASSPHRASE = "e2e-real-engine-passphrase";
 /** Keys set as secrets, as README tells users to. */
-const SECRET_KEYS = new Set(["sshPrivateKey", "postgresPassword", "replicationPassword", "redisPassword"]);
-
 /** The version of an npm package the program depends on (the version its plugin must report). */
 const npmVersion = (pkg: string): string =>
     JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", "@pulumi", pkg, "package.json"), "utf8")).version;
@@ -168,7 +166,7 @@ export function setConfig(stack: string, config: Record<string, string>): void {
     const plain: Record<string, unknown> = {};
     const secrets: [string, string][] = [];
     for (const [k, v] of Object.entries(config)) {
-        if (SECRET_KEYS.has(k)) secrets.push([k, v]);
+        if ((SECRET_KEYS as readonly string[]).includes(k)) secrets.push([k, v]);
         else plain[`${PROJECT}:${k}`] = CONFIG_SCHEMA[k as ConfigKey]?.type === "array" ? JSON.parse(v) : v;
     }
     fs.writeFileSync(file, stringify({ ...doc, config: plain }));
