@@ -174,8 +174,9 @@ describe("restore: restoreFrom cut off mid-copy", () => {
 /** A fresh stanza's archive.info made, its backup.info not: what a crash between the two leaves in the repository. */
 const HALF_MADE_STANZA = [
     "rm -rf /var/lib/pgbackrest/archive/synaxic-e2e /var/lib/pgbackrest/backup/synaxic-e2e",
-    'su postgres -s /bin/bash -c "pgbackrest --stanza=synaxic-e2e --log-level-console=warn ' +
-        '$(sed -n \"s/^\\(pg[2-9]-[a-z-]*\\)=.*/--reset-\\1/p\" /etc/pgbackrest/pgbackrest.conf | tr \"\\n\" \" \") stanza-create"',
+    // The replicas' database hosts reset away, as synaxic-backup does: only the primary answers for stanza-create.
+    String.raw`resets=$(sed -n 's/^\(pg[2-9]-[a-z-]*\)=.*/--reset-\1/p' /etc/pgbackrest/pgbackrest.conf | tr '\n' ' ')`,
+    String.raw`su postgres -s /bin/bash -c "pgbackrest --stanza=synaxic-e2e --log-level-console=warn $resets stanza-create"`,
     "rm /var/lib/pgbackrest/backup/synaxic-e2e/backup.info /var/lib/pgbackrest/backup/synaxic-e2e/backup.info.copy",
 ].join(" && ");
 
