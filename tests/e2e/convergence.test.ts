@@ -194,6 +194,11 @@ describe("backup repository: its create cut off (the repository's container cras
         await pgQuery(ep.masterPg, "INSERT INTO bulk VALUES (-2, 'written while the repository was being made')");
         // The worst place to be cut off: between stanza-create's two info files, which every later stanza-create
         // refuses as corruption. Made here as such a crash leaves it, whatever the crash above hit.
+        await waitFor("the repository's container to serve again", 60, async () =>
+            dockerOn(HOSTS.replica, ["inspect", "-f", "{{.State.Health.Status}}", REPOSITORY]).trim() === "healthy"
+                ? true
+                : undefined,
+        );
         onRepository("bash", "-c", HALF_MADE_STANZA);
 
         await up("master", masterConfig(BACKUP), undefined, "master", { refresh: true });
