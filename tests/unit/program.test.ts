@@ -855,11 +855,14 @@ describe("replica stack", () => {
     it("with promote: checks the old master is fenced before promoting PostgreSQL or turning Redis into a master, and sends the app's writes here", async () => {
         const run = await runProgram({
             stack: "replica",
-            config: { ...REPLICA_CONFIG, promote: "true" },
+            config: { ...REPLICA_CONFIG, promote: "true", fencedHost: "203.0.113.10" },
             stackOutputs: MASTER_OUTPUTS,
         });
+        // The old master's ports, and the host the operator acknowledged fenced (fencedHost; "-" when unset).
         const fence = run.named("postgres-fence-check");
-        expect(fence.inputs.create).toBe("bash -s -- synaxic-postgres-replica 203.0.113.10 5432 203.0.113.10 6380");
+        expect(fence.inputs.create).toBe(
+            "bash -s -- synaxic-postgres-replica 203.0.113.10 5432 203.0.113.10 6380 203.0.113.10",
+        );
         const promote = run.named("postgres-promote");
         expect(promote.inputs.create).toBe("docker exec synaxic-postgres-replica synaxic-promote");
         const redis = container(run, "synaxic-redis-replica");
