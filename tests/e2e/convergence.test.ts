@@ -262,8 +262,9 @@ describe("slot commands: the primary crashing while the up makes a new replica's
             running("synaxic-slot ensure replica2_slot"),
         );
         const first = await cut;
-        // The slot command and the readiness wait run side by side: either may be the one the crash fails.
-        if (first.status !== 0) expect(first.stderr).toMatch(/postgres-(slot-replica2|container-ready)/);
+        // The new peer's pg_hba line replaces the container, so the slot command, the role command (run for each
+        // new container) and the readiness wait run side by side: any of them may be the one the crash fails.
+        if (first.status !== 0) expect(first.stderr).toMatch(/postgres-(slot-replica2|role-passwords|container-ready)/);
 
         await up("master", withReplica2({}));
         expect(await slots()).toEqual(["replica1_slot", "replica2_slot"]);
