@@ -149,6 +149,8 @@ export interface RedisSnapshotsArgs {
     /** The master as the backup host reaches it; its certificate names this host. */
     readonly masterHost: string;
     readonly masterPort: number;
+    /** Its own Redis user (REPLCONF and SYNC only) and password. */
+    readonly user: string;
     readonly password: pulumi.Input<string>;
     readonly kept: number;
     /** The Redis master serving. */
@@ -231,6 +233,7 @@ export class BackupRepository extends pulumi.ComponentResource {
                     renderRedisSnapshotsEnv({
                         masterHost: r.masterHost,
                         masterPort: r.masterPort,
+                        user: r.user,
                         time: args.time,
                         keep: r.kept,
                     }),

@@ -1082,6 +1082,19 @@ export function requireReplicaOnMaster<T>(replicas: Readonly<Record<string, T>>,
     return found;
 }
 
+/**
+ * An output of the master stack a replica stack needs, which a master stack last updated by an older version of the
+ * program lacks: the master's up comes first.
+ */
+export function requireMasterOutput<T>(value: T, key: string, masterStack: string): NonNullable<T> {
+    if (value !== undefined && value !== null) return value;
+    throw new ConfigError(
+        "masterStack",
+        `master stack ${masterStack} exports no ${key}: it was last updated by an older version of this program`,
+        `pulumi up --stack ${masterStack} first, then pulumi up on this stack`,
+    );
+}
+
 /** A misspelt key would silently fall back to a default: refuse it instead. */
 export function checkKnownKeys(fullKeys: string[]): void {
     const known = new Set<string>(CONFIG_KEYS);

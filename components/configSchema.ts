@@ -330,7 +330,9 @@ export const CONFIG_SCHEMA = {
         default: "",
         stack: "master",
         feature: "redis",
-        description: "Redis `requirepass`/`masterauth`, 16 to 128 of `A-Z a-z 0-9 . _ ~ -`.",
+        description:
+            "The application's Redis password (its user `app`, data commands only; `SPRING_DATA_REDIS_PASSWORD`), " +
+            "16 to 128 of `A-Z a-z 0-9 . _ ~ -`. Every other Redis user's password is generated.",
         defaultText: "generated",
         secret: true,
     },
@@ -834,7 +836,10 @@ export const CONFIG_SCHEMA = {
         feature: "tuning",
         description:
             'Redis settings to tune, each `"name value"` (e.g. `"maxmemory 1gb"`, `"maxmemory-policy allkeys-lru"`); ' +
-            "settings the program owns (TLS, replication, persistence, paths) are refused.",
+            "settings the program owns (TLS, replication, persistence, paths) are refused, and so are those that " +
+            "would reopen what the Redis users close (`requirepass`, `user`, `aclfile`, `masteruser`, `masterauth`, " +
+            "`rename-command`, `enable-debug-command`, `enable-module-command`, `loadmodule`, " +
+            "`enable-protected-configs`).",
     },
     masterStack: {
         type: "string",

@@ -3,6 +3,7 @@
 // StackReference. The stacks, the unit fixtures and the e2e suite all use these types.
 import * as pulumi from "@pulumi/pulumi";
 import type { S3RepositorySettings } from "./config";
+import type { RedisPasswordHashes } from "./redisUsers";
 import type { PgParameter } from "./tuning";
 
 /** Name of the Spring Boot SSL bundle that trusts our CA (Redis over TLS with a private CA needs one). */
@@ -20,6 +21,8 @@ export interface AppEnvironment {
     /** The Redis master (writes). */
     readonly SPRING_DATA_REDIS_HOST: string;
     readonly SPRING_DATA_REDIS_PORT: number;
+    /** The app's Redis user: data commands only (no CONFIG, REPLICAOF, SHUTDOWN, DEBUG, MODULE, ACL, FLUSHALL...). */
+    readonly SPRING_DATA_REDIS_USERNAME: string;
     /** Secret. */
     readonly SPRING_DATA_REDIS_PASSWORD: string;
     readonly SPRING_DATA_REDIS_SSL_ENABLED: "true";
@@ -28,9 +31,13 @@ export interface AppEnvironment {
     /** The bundle's trusted certificate: `file:<appCaPath>` (a bare path would be read from the classpath). */
     readonly SPRING_SSL_BUNDLE_PEM_SYNAXIC_TRUSTSTORE_CERTIFICATE: string;
     readonly SYNAXIC_REDIS_READ_MODE: "MASTER" | "REPLICA";
-    /** Sentinel on: the master's name, the three Sentinels (`host:port,...`) and their password (secret). */
+    /**
+     * Sentinel on: the master's name, the three Sentinels (`host:port,...`), and the app's user and password there
+     * (secret; the same as for Redis, allowed only to ask where the master is and to follow a failover).
+     */
     readonly SPRING_DATA_REDIS_SENTINEL_MASTER?: string;
     readonly SPRING_DATA_REDIS_SENTINEL_NODES?: string;
+    readonly SPRING_DATA_REDIS_SENTINEL_USERNAME?: string;
     readonly SPRING_DATA_REDIS_SENTINEL_PASSWORD?: string;
     /** Replica stack: the local Redis replica (reads). */
     readonly SYNAXIC_REDIS_REPLICA_HOST?: string;
@@ -83,6 +90,12 @@ export interface MasterExports {
     readonly following?: string;
     /** Redis Sentinel on: what each database host's Sentinel monitors, and every Sentinel. */
     readonly sentinel?: SentinelExports;
+    /** Secret: the hashes of the Redis users' passwords, for every server's ACL file and every Sentinel's users. */
+    readonly redisPasswordHashes?: RedisPasswordHashes;
+    /** Secret: the Redis replica user's password (`masterauth`: any server may follow another after a failover). */
+    readonly redisReplicaPassword?: string;
+    /** Secret, with Redis Sentinel on: the sentinel user's (to the Redis servers and to the other Sentinels). */
+    readonly sentinelPassword?: string;
 }
 
 export interface SentinelExports {
@@ -111,6 +124,8 @@ export interface MonitoringSecrets {
     readonly metricsPassword: string;
     readonly metricsPasswordHash: string;
     readonly postgresMonitorPassword: string;
+    /** The exporters' Redis user's (read-only monitoring commands). */
+    readonly redisMonitorPassword: string;
 }
 
 /** Backups as the master stack declares them; the replica stacks archive and serve their files alike. */
@@ -170,6 +185,9 @@ export const SECRET_OUTPUTS = [
     "monitoringSecrets",
     "rewindPassword",
     "SPRING_DATA_REDIS_SENTINEL_PASSWORD",
+    "redisPasswordHashes",
+    "redisReplicaPassword",
+    "sentinelPassword",
 ] as const satisfies readonly (keyof MasterOutputs)[];
 
 /** Outputs added after the first release: a replica stack reads them where the master stack has them. */
@@ -182,6 +200,9 @@ const OPTIONAL_OUTPUTS: readonly string[] = [
     "rewindPassword",
     "following",
     "sentinel",
+    "redisPasswordHashes",
+    "redisReplicaPassword",
+    "sentinelPassword",
 ];
 
 /** A stack's outputs as the program returns them. */

@@ -90,6 +90,15 @@ function certificateMetrics(list: readonly DeployedCertificate[]): pulumi.Output
 /** Where the host exporter's textfile collector finds the certificates' end dates. */
 const CERTIFICATES_TEXTFILE = `${TEXTFILE_DIR}/certificates.prom`;
 
+/**
+ * redis_exporter's password file: the password by address, keyed as each version looks it up with a user (up to
+ * 1.68 the bare address, from 1.69 the address with the user in it).
+ */
+export function renderExporterPasswordFile(url: string, user: string, password: string): string {
+    const withUser = url.replace("://", `://${encodeURIComponent(user)}@`);
+    return JSON.stringify({ [url]: password, [withUser]: password });
+}
+
 export interface ExporterNames {
     readonly postgres: string;
     readonly redis: string;
@@ -114,6 +123,8 @@ export interface ExportersArgs {
     readonly redis: {
         readonly container: string;
         readonly port: number;
+        /** Its own Redis user (read-only monitoring commands) and password. */
+        readonly user: string;
         readonly password: pulumi.Input<string>;
         readonly ready: pulumi.Input<pulumi.Resource>;
     };
@@ -190,6 +201,7 @@ export class Exporters extends pulumi.ComponentResource {
                 // Under the scrape timeout: a Redis that is down reads redis_up 0 (SynaxicRedisDown), not a failed
                 // scrape (the default 15 s would make it SynaxicTargetDown).
                 "-connection-timeout=3s",
+                `-redis.user=${args.redis.user}`,
                 `-redis.password-file=${monitoringFile("redis-password.json")}`,
                 `-tls-ca-cert-file=${monitoringFile("ca.crt")}`,
                 // This host's certificate as its client identity, for a Redis with tls-auth-clients yes.
@@ -204,7 +216,9 @@ export class Exporters extends pulumi.ComponentResource {
                 ...monitoringTlsUploads(args.tls),
                 groupFile(
                     monitoringFile("redis-password.json"),
-                    pulumi.output(args.redis.password).apply((p) => JSON.stringify({ [redisUrl]: p })),
+                    pulumi
+                        .output(args.redis.password)
+                        .apply((p) => renderExporterPasswordFile(redisUrl, args.redis.user, p)),
                 ),
             ],
             volumes: [],

@@ -1,6 +1,7 @@
-// What a Redis container carries on either side: our entrypoint, config, passwords and TLS files.
+// What a Redis container carries on either side: our entrypoint, config, users, passwords and TLS files.
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORTS, renderRedisSecrets } from "./render";
+import { CONTAINER_PORTS } from "./render";
+import { passwordHash, RedisPasswordHashes, renderRedisAcl, renderRedisSecrets } from "./redisUsers";
 import {
     entrypointUploads,
     Placement,
@@ -20,6 +21,16 @@ export interface RedisTls extends KeyPair {
     readonly caCertPem: pulumi.Input<string>;
 }
 
+/** Who logs in to a Redis server, and the passwords the server itself uses. */
+export interface RedisServerUsers {
+    /** The shared users' password hashes (the master stack's): the same users on every server, so roles can swap. */
+    readonly hashes: pulumi.Input<RedisPasswordHashes>;
+    /** The replica user's password: `masterauth` for whichever master this server follows, now or after a failover. */
+    readonly replicaPassword: pulumi.Input<string>;
+    /** This stack's admin password (synaxic-redis-cli on this host), in a 0600 file beside the server. */
+    readonly adminPassword: pulumi.Input<string>;
+}
+
 export interface RedisContainerArgs {
     readonly containerName: string;
     readonly image: string;
@@ -29,8 +40,7 @@ export interface RedisContainerArgs {
     readonly conf: pulumi.Input<string>;
     /** Rendered live settings (applied with CONFIG SET when they change; see serviceContainer). */
     readonly live: pulumi.Input<string>;
-    /** `requirepass` and `masterauth`: one password on both sides so roles can swap. */
-    readonly password: pulumi.Input<string>;
+    readonly users: RedisServerUsers;
     readonly tls: RedisTls;
     /** Certificate the replica presents on its link to the master. */
     readonly clientTls?: KeyPair;
@@ -58,7 +68,14 @@ export function redisContainer(name: string, a: RedisContainerArgs): ServiceCont
             script("/usr/local/bin/synaxic-apply-live", "redis/apply-live.sh"),
             publicFile(`${UPLOAD_DIR}/redis.conf`, a.conf),
             publicFile(`${UPLOAD_DIR}/sentinels`, a.sentinels),
-            privateFile(`${UPLOAD_DIR}/secrets.conf`, pulumi.output(a.password).apply(renderRedisSecrets)),
+            privateFile(
+                `${UPLOAD_DIR}/users.acl`,
+                pulumi
+                    .all([a.users.hashes, a.users.adminPassword])
+                    .apply(([hashes, admin]) => renderRedisAcl(hashes, passwordHash(admin))),
+            ),
+            privateFile(`${UPLOAD_DIR}/secrets.conf`, pulumi.output(a.users.replicaPassword).apply(renderRedisSecrets)),
+            privateFile(`${UPLOAD_DIR}/admin.password`, a.users.adminPassword),
             publicFile(`${UPLOAD_DIR}/ca.crt`, a.tls.caCertPem),
             publicFile(`${UPLOAD_DIR}/redis.crt`, a.tls.certPem),
             privateFile(`${UPLOAD_DIR}/redis.key`, a.tls.keyPem),

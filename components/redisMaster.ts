@@ -1,8 +1,8 @@
-// The Redis master: TLS only on 6380, password, persistence, a replication backlog far above the 1 MB default.
+// The Redis master: TLS only on 6380, ACL users, persistence, a replication backlog far above the 1 MB default.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { RedisConfSettings, renderRedisConf, renderRedisLiveConf } from "./render";
-import { redisContainer, RedisTls } from "./redis";
+import { redisContainer, RedisServerUsers, RedisTls } from "./redis";
 import { HostCommand } from "./host";
 import { renderSentinelsFile, SentinelLink } from "./sentinel";
 import type { RedisSetting } from "./tuning";
@@ -10,7 +10,8 @@ import { DataVolume, dataVolume, ServiceArgs } from "./service";
 
 /** The Redis master; its image needs TLS built in (official images and Debian's redis-server have it). */
 export interface RedisMasterArgs extends ServiceArgs {
-    readonly password: pulumi.Input<string>;
+    /** Its users (the same on every server) and its own passwords. */
+    readonly users: RedisServerUsers;
     readonly tls: RedisTls;
     /** `tls-auth-clients`: `optional` lets apps connect with the CA alone while refusing foreign certificates. */
     readonly tlsAuthClients: "yes" | "optional" | "no";
@@ -50,7 +51,7 @@ export class RedisMaster extends pulumi.ComponentResource {
             placement: args.placement,
             conf: renderRedisConf(settings),
             live: renderRedisLiveConf(settings),
-            password: args.password,
+            users: args.users,
             tls: args.tls,
             sentinels: renderSentinelsFile(args.sentinel),
             // The server certificate is good for client authentication too (TlsBundle's server uses).

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { RedisConfSettings, renderRedisConf, renderRedisLiveConf } from "./render";
-import { redisContainer, RedisTls } from "./redis";
+import { redisContainer, RedisServerUsers, RedisTls } from "./redis";
 import { HostCommand } from "./host";
 import { renderSentinelsFile, SentinelLink } from "./sentinel";
 import type { RedisSetting } from "./tuning";
@@ -14,8 +14,8 @@ export interface RedisReplicaArgs extends ServiceArgs {
     /** Address and TLS port of the master as this host reaches it. */
     readonly masterHost: pulumi.Input<string>;
     readonly masterPort: pulumi.Input<number>;
-    /** The master's password: `masterauth` for the link and `requirepass` for readers. */
-    readonly password: pulumi.Input<string>;
+    /** The master stack's users (the same on every server) and this server's own passwords. */
+    readonly users: RedisServerUsers;
     readonly tls: RedisTls;
     /** Client certificate presented on the replication link. */
     readonly clientTls: KeyPair;
@@ -72,7 +72,7 @@ export class RedisReplica extends pulumi.ComponentResource {
             placement: args.placement,
             conf: settings.apply(renderRedisConf),
             live: settings.apply(renderRedisLiveConf),
-            password: args.password,
+            users: args.users,
             tls: args.tls,
             clientTls: args.clientTls,
             sentinels: sentinel.apply(renderSentinelsFile),

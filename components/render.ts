@@ -220,10 +220,17 @@ export function renderPgBackRestRepoConf(s: PgBackRestRepoSettings): string {
 }
 
 /** Where the backup host's Redis snapshots come from, when, and how many stay. */
-export function renderRedisSnapshotsEnv(s: { masterHost: string; masterPort: number; time: string; keep: number }) {
+export function renderRedisSnapshotsEnv(s: {
+    masterHost: string;
+    masterPort: number;
+    user: string;
+    time: string;
+    keep: number;
+}) {
     return renderTemplate("backup/redis-snapshots.env", {
         master_host: s.masterHost,
         master_port: s.masterPort,
+        user: s.user,
         backup_time: s.time,
         keep: s.keep,
     });
@@ -313,10 +320,6 @@ export function renderRedisLiveConf(s: Pick<RedisConfSettings, "role" | "backlog
         repl_backlog_size: s.backlogSize,
         tuning: s.settings.map((r) => `${r.name} ${r.value.includes(" ") ? `"${r.value}"` : r.value}`).join("\n"),
     });
-}
-
-export function renderRedisSecrets(password: string): string {
-    return renderTemplate("redis/secrets.conf", { password });
 }
 
 /** Quote a value for a POSIX shell. */

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
 import { renderTemplate } from "./render";
+import { passwordHash, RedisPasswordHashes, renderSentinelSecrets } from "./redisUsers";
 import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, UPLOAD_DIR } from "./service";
 import type { KeyPair } from "./tlsBundle";
 
@@ -43,9 +44,6 @@ export function renderSentinelConf(w: SentinelWatch, announce: { host: string; p
     });
 }
 
-export const renderSentinelSecrets = (name: string, password: string): string =>
-    renderTemplate("redis/sentinel-secrets.conf", { name, password });
-
 /** What a Redis server knows of Sentinel: its master's name, how Sentinel sees this server, and every Sentinel. */
 export interface SentinelLink {
     readonly name: string;
@@ -64,6 +62,16 @@ export function renderSentinelsFile(link: SentinelLink | undefined): string {
     ].join("\n");
 }
 
+/** Who logs in to a Sentinel, and the passwords it uses. */
+export interface SentinelUsers {
+    /** The shared users' password hashes (the master stack's): the app, the Redis servers and the Sentinels log in. */
+    readonly hashes: pulumi.Input<RedisPasswordHashes>;
+    /** The sentinel user's password: to the Redis servers and to the other Sentinels. */
+    readonly sentinelPassword: pulumi.Input<string>;
+    /** This stack's admin password (synaxic-redis-cli in the Sentinel's container). */
+    readonly adminPassword: pulumi.Input<string>;
+}
+
 export interface RedisSentinelArgs {
     readonly host: Host;
     readonly containerName: string;
@@ -77,7 +85,7 @@ export interface RedisSentinelArgs {
     /** Its host's address: what it announces. */
     readonly announceHost: string;
     readonly watch: pulumi.Input<SentinelWatch>;
-    readonly password: pulumi.Input<string>;
+    readonly users: SentinelUsers;
     readonly tls: KeyPair & { readonly caCertPem: pulumi.Input<string> };
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -107,8 +115,18 @@ export class RedisSentinel extends pulumi.ComponentResource {
                 ),
                 privateFile(
                     `${UPLOAD_DIR}/sentinel-secrets.conf`,
-                    pulumi.all([watch, args.password]).apply(([w, p]) => renderSentinelSecrets(w.name, p)),
+                    pulumi
+                        .all([watch, args.users.hashes, args.users.sentinelPassword, args.users.adminPassword])
+                        .apply(([w, hashes, sentinelPassword, admin]) =>
+                            renderSentinelSecrets({
+                                name: w.name,
+                                hashes,
+                                sentinelPassword,
+                                adminHash: passwordHash(admin),
+                            }),
+                        ),
                 ),
+                privateFile(`${UPLOAD_DIR}/admin.password`, args.users.adminPassword),
                 publicFile(`${UPLOAD_DIR}/ca.crt`, args.tls.caCertPem),
                 publicFile(`${UPLOAD_DIR}/redis.crt`, args.tls.certPem),
                 privateFile(`${UPLOAD_DIR}/redis.key`, args.tls.keyPem),

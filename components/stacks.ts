@@ -11,6 +11,7 @@ import {
     MonitoringSettings,
     ReplicaSettings,
     SentinelSettings,
+    requireMasterOutput,
     requireReplicaOnMaster,
     S3RepositorySettings,
     StackSettings,
@@ -27,7 +28,7 @@ import {
     renderPrometheusConfig,
 } from "./render";
 import { DeployedCertificate, DeployedCertificates, Exporters, MONITORING_CN, MonitoringServer } from "./monitoring";
-import { RedisSentinel, SENTINEL_CN, SentinelLink, sentinelNode, SentinelWatch } from "./sentinel";
+import { RedisSentinel, SENTINEL_CN, SentinelLink, sentinelNode, SentinelUsers, SentinelWatch } from "./sentinel";
 import {
     BackupS3Secrets,
     Exported,
@@ -48,6 +49,14 @@ import { PostgresMaster } from "./postgresMaster";
 import { PostgresReplica } from "./postgresReplica";
 import { RedisMaster } from "./redisMaster";
 import { RedisReplica } from "./redisReplica";
+import { RedisServerUsers } from "./redis";
+import {
+    REDIS_APP_USER,
+    REDIS_EXPORTER_USER,
+    REDIS_SNAPSHOTS_USER,
+    redisPasswordHashes,
+    SharedRedisUser,
+} from "./redisUsers";
 import { DataVolume, Placement } from "./service";
 import { KeyPair, TlsBundle, TlsHost } from "./tlsBundle";
 
@@ -87,8 +96,11 @@ function namedDatabaseHosts(s: MasterSettings): { name: string; address: string 
     ].filter((h): h is { name: string; address: string } => h.address !== undefined);
 }
 
-/** The metrics password (its bcrypt hash for the exporters' web config) and the exporters' PostgreSQL password. */
-function monitoringSecrets(): pulumi.Output<MonitoringSecrets> {
+/**
+ * The metrics password (its bcrypt hash for the exporters' web config), the exporters' PostgreSQL password and their
+ * Redis user's.
+ */
+function monitoringSecrets(redisMonitorPassword: pulumi.Output<string>): pulumi.Output<MonitoringSecrets> {
     const metrics = new random.RandomPassword(
         "metrics-password",
         { length: 32, special: false },
@@ -96,11 +108,17 @@ function monitoringSecrets(): pulumi.Output<MonitoringSecrets> {
     );
     return pulumi.secret(
         pulumi
-            .all([metrics.result, metrics.bcryptHash, password("postgres-monitor-password", undefined)])
-            .apply(([metricsPassword, metricsPasswordHash, postgresMonitorPassword]) => ({
+            .all([
+                metrics.result,
+                metrics.bcryptHash,
+                password("postgres-monitor-password", undefined),
+                redisMonitorPassword,
+            ])
+            .apply(([metricsPassword, metricsPasswordHash, postgresMonitorPassword, redisMonitorPassword]) => ({
                 metricsPassword,
                 metricsPasswordHash,
                 postgresMonitorPassword,
+                redisMonitorPassword,
             })),
     );
 }
@@ -117,7 +135,6 @@ interface HostExportersArgs {
         readonly redisReady: pulumi.Input<pulumi.Resource>;
     };
     readonly secrets: pulumi.Output<MonitoringSecrets>;
-    readonly redisPassword: pulumi.Input<string>;
     readonly textfileVolume: DataVolume;
     readonly certificates: DeployedCertificates;
 }
@@ -140,7 +157,8 @@ function hostExporters(s: StackSettings, a: HostExportersArgs): Exporters {
         redis: {
             container: a.services.redis,
             port: CONTAINER_PORTS.redis,
-            password: a.redisPassword,
+            user: REDIS_EXPORTER_USER,
+            password: a.secrets.redisMonitorPassword,
             ready: a.services.redisReady,
         },
         metricsPasswordHash: a.secrets.metricsPasswordHash,
@@ -228,6 +246,27 @@ function password(name: string, configured: string | undefined): pulumi.Output<s
     return pulumi.secret(generated.result);
 }
 
+/** The master stack's Redis passwords, one per shared user (the app's may be configured), and their hashes. */
+function redisPasswords(s: MasterSettings) {
+    const passwords: Record<SharedRedisUser, pulumi.Output<string>> = {
+        app: password("redis-password", s.secrets.redisPassword),
+        replica: password("redis-replica-password", undefined),
+        sentinel: password("redis-sentinel-password", undefined),
+        exporter: password("redis-exporter-password", undefined),
+        snapshots: password("redis-snapshots-password", undefined),
+    };
+    const { app, replica, sentinel, exporter, snapshots } = passwords;
+    const hashes = pulumi
+        .all([app, replica, sentinel, exporter, snapshots])
+        .apply(([app, replica, sentinel, exporter, snapshots]) =>
+            redisPasswordHashes({ app, replica, sentinel, exporter, snapshots }),
+        );
+    return { ...passwords, hashes: pulumi.secret(hashes) };
+}
+
+/** This stack's own Redis admin password (synaxic-redis-cli on its hosts): never exported, never shared. */
+const redisAdminPassword = () => password("redis-admin-password", undefined);
+
 /** The stack's docker network: created here unless it is external (made by another stack or by hand). */
 function stackNetwork(s: StackSettings, host: Host): pulumi.Input<string> {
     if (s.network.external) return s.network.name;
@@ -282,7 +321,12 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     const place = placements(s, network);
     const appPassword = password("postgres-app-password", s.secrets.postgresPassword);
     const replicationPassword = password("postgres-replication-password", s.secrets.replicationPassword);
-    const redisPassword = password("redis-password", s.secrets.redisPassword);
+    const redisPass = redisPasswords(s);
+    const redisUsers: RedisServerUsers = {
+        hashes: redisPass.hashes,
+        replicaPassword: redisPass.replica,
+        adminPassword: redisAdminPassword(),
+    };
     const rewindPassword = password("postgres-rewind-password", undefined);
     const follow = s.follow;
 
@@ -324,7 +368,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     const s3 = backup?.s3 && s3Repository(s, backup, backup.s3);
     const textfileVolume = textfileVolumeOf(s, host);
     const monitoring = s.monitoring;
-    const monSecrets = monitoring && monitoringSecrets();
+    const monSecrets = monitoring && monitoringSecrets(redisPass.exporter);
     const sentinel = s.sentinel && sentinelExports(s, s.sentinel);
 
     const postgres = new PostgresMaster("postgres", {
@@ -383,7 +427,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         volumeName: s.existingVolumes.redis ?? names.redisVolume,
         existingVolume: s.existingVolumes.redis ? { key: "redisDataVolume" } : undefined,
         placement: place.redis,
-        password: redisPassword,
+        users: redisUsers,
         tls: masterTls,
         tlsAuthClients: s.redisTlsAuthClients,
         backlogSize: s.redisBacklogSize,
@@ -391,11 +435,12 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         follow: follow && { host: follow.host, port: follow.redisPort },
         sentinel: sentinel && sentinelLink(sentinel, s.advertisedHost, s.redisPort),
     });
+    const sentinelLogins = sentinelUsers(redisUsers, redisPass.sentinel);
     const sentinels =
         s.sentinel && sentinel
-            ? masterSentinels(s, s.sentinel, sentinel, host, network, tls, redisPassword, redis)
+            ? masterSentinels(s, s.sentinel, sentinel, host, network, tls, sentinelLogins, redis)
             : [];
-    const repository = backup && backupRepository(s, backup, tls, stanza, postgres, redis, redisPassword, s3);
+    const repository = backup && backupRepository(s, backup, tls, stanza, postgres, redis, redisPass.snapshots, s3);
     if (monitoring && monSecrets) {
         const server = monitoringServer(s, monitoring, tls, monSecrets);
         hostExporters(s, {
@@ -410,7 +455,6 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
                 redisReady: redis.ready,
             },
             secrets: monSecrets,
-            redisPassword,
             textfileVolume,
             certificates: {
                 list: masterCertificates(s, tls),
@@ -463,7 +507,11 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         postgresParameters: s.postgresParameters,
         rewindPassword,
         ...(follow ? { following: follow.host } : {}),
-        ...(sentinel ? { sentinel, ...sentinelEnvironment(sentinel, redisPassword) } : {}),
+        redisPasswordHashes: redisPass.hashes,
+        redisReplicaPassword: redisPass.replica,
+        ...(sentinel
+            ? { sentinel, sentinelPassword: redisPass.sentinel, ...sentinelEnvironment(sentinel, redisPass.app) }
+            : {}),
         ...(s.backup && repository
             ? {
                   backup: {
@@ -522,7 +570,8 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
               }),
         SPRING_DATASOURCE_USERNAME: s.dbUser,
         SPRING_DATASOURCE_PASSWORD: appPassword,
-        SPRING_DATA_REDIS_PASSWORD: redisPassword,
+        SPRING_DATA_REDIS_USERNAME: REDIS_APP_USER,
+        SPRING_DATA_REDIS_PASSWORD: redisPass.app,
         ...redisTlsEnvironment(s.appCaPath),
     };
 }
@@ -552,14 +601,25 @@ const sentinelLink = (x: SentinelExports, host: string, port: number): SentinelL
     nodes: x.nodes.map(sentinelNode),
 });
 
-/** Spring Boot's sentinel settings: with them the client asks the Sentinels where the master is. */
-function sentinelEnvironment(x: SentinelExports, password: pulumi.Input<string>) {
+/**
+ * Spring Boot's sentinel settings: with them the client asks the Sentinels where the master is, as the app's user
+ * (there it may only ask and follow).
+ */
+function sentinelEnvironment(x: SentinelExports, appPassword: pulumi.Input<string>) {
     return {
         SPRING_DATA_REDIS_SENTINEL_MASTER: x.name,
         SPRING_DATA_REDIS_SENTINEL_NODES: x.nodes.join(","),
-        SPRING_DATA_REDIS_SENTINEL_PASSWORD: pulumi.secret(password),
+        SPRING_DATA_REDIS_SENTINEL_USERNAME: REDIS_APP_USER,
+        SPRING_DATA_REDIS_SENTINEL_PASSWORD: pulumi.secret(appPassword),
     };
 }
+
+/** A Sentinel's users: the Redis servers' (the same hashes), the sentinel user's password, this stack's admin. */
+const sentinelUsers = (redis: RedisServerUsers, sentinelPassword: pulumi.Input<string>): SentinelUsers => ({
+    hashes: redis.hashes,
+    sentinelPassword,
+    adminPassword: redis.adminPassword,
+});
 
 /** The Sentinel beside a database host's Redis, announcing that host's address. */
 function hostSentinel(
@@ -567,7 +627,7 @@ function hostSentinel(
     host: Host,
     network: pulumi.Input<string>,
     x: SentinelExports,
-    password: pulumi.Input<string>,
+    users: SentinelUsers,
     tls: KeyPair & { caCertPem: pulumi.Input<string> },
     redisReady: pulumi.Resource,
 ): RedisSentinel {
@@ -581,7 +641,7 @@ function hostSentinel(
         port: x.port,
         announceHost: s.advertisedHost,
         watch: sentinelWatch(x),
-        password,
+        users,
         tls,
         dependsOn: [redisReady],
     });
@@ -595,11 +655,11 @@ function masterSentinels(
     host: Host,
     network: pulumi.Input<string>,
     tls: TlsBundle,
-    password: pulumi.Output<string>,
+    users: SentinelUsers,
     redis: RedisMaster,
 ): RedisSentinel[] {
     const ownTls = { ...tls.servers.master, caCertPem: tls.caCertPem };
-    const own = hostSentinel(s, host, network, x, password, ownTls, redis.ready);
+    const own = hostSentinel(s, host, network, x, users, ownTls, redis.ready);
     const voterHost = auxiliaryHost(s, "sentinel", v);
     const voter = sentinelNames(s.namePrefix, "voter");
     const voterNetwork = new docker.Network(
@@ -616,7 +676,7 @@ function masterSentinels(
         port: v.port,
         announceHost: v.host,
         watch: sentinelWatch(x),
-        password,
+        users,
         tls: { ...tls.servers[SENTINEL_CN], caCertPem: tls.caCertPem },
         dependsOn: [redis.ready],
     });
@@ -646,7 +706,7 @@ function backupRepository(
     stanza: string,
     postgres: PostgresMaster,
     redis: RedisMaster,
-    redisPassword: pulumi.Output<string>,
+    snapshotsPassword: pulumi.Output<string>,
     s3: ReturnType<typeof s3Repository> | undefined,
 ): BackupRepository {
     const names = backupNames(s.namePrefix);
@@ -675,7 +735,8 @@ function backupRepository(
             image: s.redisImage,
             masterHost: s.advertisedHost,
             masterPort: s.redisPort,
-            password: redisPassword,
+            user: REDIS_SNAPSHOTS_USER,
+            password: snapshotsPassword,
             kept: backup.redisSnapshotsKept,
             ready: redis.ready,
         },
@@ -710,6 +771,14 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const replicationPassword = out("replicationPassword");
     const appPassword = out("SPRING_DATASOURCE_PASSWORD");
     const redisPassword = out("SPRING_DATA_REDIS_PASSWORD");
+    // The master's users, and this stack's own admin: the replica stack holds only the passwords its hosts use.
+    const required = <K extends keyof MasterOutputs>(key: K) =>
+        out(key).apply((v) => requireMasterOutput(v, key, s.masterStack));
+    const redisUsers: RedisServerUsers = {
+        hashes: required("redisPasswordHashes"),
+        replicaPassword: required("redisReplicaPassword"),
+        adminPassword: redisAdminPassword(),
+    };
     const masterHost = s.masterHost ?? out("masterHost");
     const masterRedisHost = s.masterRedisHost ?? masterHost;
     const masterPostgresPort = s.masterPostgresPort ?? out("postgresPort");
@@ -767,7 +836,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         placement: place.redis,
         masterHost: masterRedisHost,
         masterPort: masterRedisPort,
-        password: redisPassword,
+        users: redisUsers,
         tls: serverTls,
         clientTls: { certPem: mine.clientCertPem, keyPem: pulumi.secret(mine.clientKeyPem) },
         tlsAuthClients: s.redisTlsAuthClients,
@@ -780,7 +849,8 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     // The master stack's Sentinel setting: this host runs one too.
     sentinel.apply((x) => {
         if (!x) return;
-        hostSentinel(s, host, network, x, redisPassword, serverTls, redis.ready);
+        const password = required("sentinelPassword");
+        hostSentinel(s, host, network, x, sentinelUsers(redisUsers, password), serverTls, redis.ready);
     });
     // The master stack's monitoring scrapes this host too: its exporters, once its outputs say so.
     const monSecrets = out("monitoringSecrets");
@@ -797,7 +867,6 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
                 redisReady: redis.ready,
             },
             secrets: monSecrets as pulumi.Output<MonitoringSecrets>,
-            redisPassword,
             textfileVolume,
             certificates: {
                 list: [
@@ -829,6 +898,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         SPRING_DATASOURCE_PASSWORD: appPassword,
         SPRING_DATA_REDIS_HOST: s.promote ? s.advertisedHost : masterRedisHost,
         SPRING_DATA_REDIS_PORT: s.promote ? s.redisPort : masterRedisPort,
+        SPRING_DATA_REDIS_USERNAME: REDIS_APP_USER,
         SPRING_DATA_REDIS_PASSWORD: redisPassword,
         ...redisTlsEnvironment(s.appCaPath),
         SYNAXIC_REDIS_READ_MODE: s.promote ? "MASTER" : "REPLICA",
@@ -836,6 +906,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         SYNAXIC_REDIS_REPLICA_PORT: s.redisPort,
         SPRING_DATA_REDIS_SENTINEL_MASTER: sentinel.apply((x) => x?.name),
         SPRING_DATA_REDIS_SENTINEL_NODES: sentinel.apply((x) => x?.nodes.join(",")),
+        SPRING_DATA_REDIS_SENTINEL_USERNAME: sentinel.apply((x) => (x ? REDIS_APP_USER : undefined)),
         SPRING_DATA_REDIS_SENTINEL_PASSWORD: pulumi.secret(
             pulumi.all([sentinel, redisPassword]).apply(([x, p]) => (x ? p : undefined)),
         ),

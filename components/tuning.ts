@@ -133,7 +133,19 @@ const PG_REFUSED: readonly [RegExp, string][] = [
     ],
 ];
 
-const REDIS_OWNED_EXTRA = ["replicaof", "slaveof", "dbfilename", "appenddirname", "aclfile", "unixsocket"];
+const REDIS_OWNED_EXTRA = ["replicaof", "slaveof", "dbfilename", "appenddirname", "unixsocket"];
+/**
+ * Settings no one may set through redisSettings, with why: each would give a client back a way around its ACL user
+ * (another login, another user's rights, a renamed command) or to the server's own code and files.
+ */
+const REDIS_REFUSED: readonly [RegExp, string][] = [
+    [
+        /^(requirepass|user|aclfile|masteruser|masterauth|rename-command)$/,
+        "changes who may log in or what they may run, which the program's ACL users decide",
+    ],
+    [/^(enable-debug-command|enable-module-command|loadmodule)$/, "lets DEBUG, MODULE or a module's code in"],
+    [/^enable-protected-configs$/, "lets CONFIG SET move the server's files (dir, dbfilename)"],
+];
 
 export function parsePostgresParameters(entries: readonly string[]): PgParameter[] {
     const owned = new Set([
@@ -187,6 +199,8 @@ export function parseRedisSettings(entries: readonly string[]): RedisSetting[] {
         const m = /^\s*([a-z][a-z0-9-]*)\s+(.+?)\s*$/.exec(entry);
         if (!m) throw new TuningError(`"${entry}" is not "name value" (like "maxmemory 1gb")`);
         const [, name, value] = m;
+        const refused = REDIS_REFUSED.find(([pattern]) => pattern.test(name));
+        if (refused) throw new TuningError(`${name} ${refused[1]}: it cannot be set here`);
         if (owned.has(name) || name.startsWith("tls-"))
             throw new TuningError(
                 `${name} is set by the program itself (TLS, replication, persistence, paths): it cannot be tuned here`,

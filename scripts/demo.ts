@@ -134,7 +134,7 @@ async function up(): Promise<void> {
             `  set -a; . ${path.join(DEMO_DIR, "app.env")}; set +a`,
             `  psql "${url(15432, "$SPRING_DATASOURCE_PASSWORD")}"`,
             `  psql "${url(25432, "$SPRING_DATASOURCE_PASSWORD")}"   # read-only`,
-            `  REDISCLI_AUTH="$SPRING_DATA_REDIS_PASSWORD" redis-cli --tls --cacert ${ca} -p 16380 PING`,
+            `  REDISCLI_AUTH="$SPRING_DATA_REDIS_PASSWORD" redis-cli --user "$SPRING_DATA_REDIS_USERNAME" --tls --cacert ${ca} -p 16380 PING`,
             "  npm run status -- master; npm run status -- replica",
             "",
             "Take it down: npm run demo:down",

@@ -39,7 +39,8 @@ interface Options {
 const ENVIRONMENT = `
 Connection settings come from the stack outputs' variables (README: the application's environment):
   SPRING_DATASOURCE_URL (master) or SPRING_DATASOURCE_READONLY_URL (replica), SPRING_DATASOURCE_USERNAME/_PASSWORD,
-  SPRING_DATA_REDIS_HOST/_PORT/_PASSWORD (master) or SYNAXIC_REDIS_REPLICA_HOST/_PORT (replica),
+  SPRING_DATA_REDIS_HOST/_PORT (master) or SYNAXIC_REDIS_REPLICA_HOST/_PORT (replica), SPRING_DATA_REDIS_USERNAME/
+  _PASSWORD,
   SYNAXIC_CA_FILE (or the URL's sslrootcert), SYNAXIC_LAG_THRESHOLD_SECONDS,
   SYNAXIC_BACKUP_INFO_COMMAND and SYNAXIC_BACKUP_MAX_AGE_HOURS (master), e.g.
   SYNAXIC_BACKUP_INFO_COMMAND="ssh root@<backup host> docker exec synaxic-backup synaxic-backup info json",
@@ -192,6 +193,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
         redis: {
             host: flags.redisHost ?? need(env, redisHostVar),
             port: flags.redisPort ?? tcpPort(need(env, redisPortVar)),
+            username: env.SPRING_DATA_REDIS_USERNAME || undefined,
             password: need(env, "SPRING_DATA_REDIS_PASSWORD"),
             ca,
         },

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Redis snapshots on the backup host: `redis-cli --rdb` pulls the master's RDB over TLS (the master forks as for a
-# replica's sync and streams it; nothing is written on its disk), once when the container starts and then daily at
-# BACKUP_TIME (UTC), keeping the newest KEEP. Runs in a container of the Redis image.
+# Redis snapshots on the backup host: `redis-cli --rdb` pulls the master's RDB over TLS as REDIS_USER, a user that may
+# only ask for it (the master forks as for a replica's sync and streams it; nothing is written on its disk), once when
+# the container starts and then daily at BACKUP_TIME (UTC), keeping the newest KEEP. Runs in a container of the Redis
+# image.
 #   redis-snapshots.sh serve        the schedule (the container's command)
 #   redis-snapshots.sh now          one snapshot now (docker exec <container> synaxic-redis-snapshot now)
 #   redis-snapshots.sh list         the snapshots kept, newest first
@@ -34,7 +35,7 @@ snapshot() {
   local name partial
   name=dump-$(date -u +%Y%m%dT%H%M%SZ).rdb
   partial=$DIR/.partial-$name
-  if ! REDISCLI_AUTH=$(cat "$TLS/redis.password") as_redis redis-cli --no-auth-warning --tls \
+  if ! REDISCLI_AUTH=$(cat "$TLS/redis.password") as_redis redis-cli --no-auth-warning --user "$REDIS_USER" --tls \
       --cacert "$TLS/ca.crt" --cert "$TLS/client.crt" --key "$TLS/client.key" \
       -h "$MASTER_HOST" -p "$MASTER_PORT" --rdb "$partial" >/dev/null; then
     rm -f "$partial"

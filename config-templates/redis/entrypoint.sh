@@ -1,5 +1,5 @@
 #!/bin/bash
-# Redis entrypoint: install TLS files and passwords owned by redis, then run redis-server and stay beside it to
+# Redis entrypoint: install TLS files, users and passwords owned by redis, then run redis-server and stay beside it to
 # remember whether it shut down cleanly; or run Redis Sentinel.
 #   entrypoint.sh serve | sentinel | healthcheck
 set -Eeuo pipefail
@@ -28,9 +28,14 @@ install_tls() {
   fi
 }
 
+# This host's admin password, for synaxic-redis-cli (the server and the Sentinel each have one).
+install_admin() { install_file 0600 redis "$UPLOADS/admin.password" "$ETC/admin.password"; }
+
 install_files() {
   install_file 0644 redis "$UPLOADS/redis.conf" "$ETC/redis.conf"
+  install_file 0600 redis "$UPLOADS/users.acl" "$ETC/users.acl"
   install_file 0600 redis "$UPLOADS/secrets.conf" "$ETC/secrets.conf"
+  install_admin
   install_tls
   install -d -o redis -g redis -m 0750 /data
   chown redis:redis /data
@@ -63,7 +68,7 @@ aof_on_when_loaded() {
   log "loaded the RDB of a clean shutdown (replication offset kept); append-only file on again"
 }
 
-# PING over TLS with the password from the secrets file; where the config wants the AOF, only once it is on.
+# PING over TLS as this host's admin; where the config wants the AOF, only once it is on.
 healthcheck() {
   if [ -f "$UPLOADS/sentinel.conf" ]; then
     sentinel_cli -p 26380 PING | grep -qx PONG
@@ -99,13 +104,20 @@ role_from_sentinels() {
   log "no Sentinel answers: starting in the configured role"
 }
 
-# redis-cli over TLS with this container's certificate and the password, against a Sentinel.
+# redis-cli over TLS with this container's certificate, against a Sentinel: a Redis server as its replica user (it may
+# ask who leads), a Sentinel as the sentinel user (as it logs in to the others).
 sentinel_cli() {
-  local secrets=$ETC/secrets.conf
-  [ -f "$secrets" ] || secrets=$UPLOADS/sentinel-secrets.conf
-  REDISCLI_AUTH=$(sed -n 's/^requirepass //p' "$secrets")
+  local user
+  if [ -f "$ETC/secrets.conf" ]; then
+    user=$(sed -n 's/^masteruser //p' "$ETC/secrets.conf")
+    REDISCLI_AUTH=$(sed -n 's/^masterauth //p' "$ETC/secrets.conf")
+  else
+    user=$(sed -n 's/^sentinel sentinel-user //p' "$UPLOADS/sentinel-secrets.conf")
+    REDISCLI_AUTH=$(sed -n 's/^sentinel sentinel-pass //p' "$UPLOADS/sentinel-secrets.conf")
+  fi
   export REDISCLI_AUTH
-  redis-cli --no-auth-warning --tls --cacert "$ETC/tls/ca.crt" --cert "$ETC/tls/redis.crt" --key "$ETC/tls/redis.key" "$@"
+  redis-cli --no-auth-warning --user "$user" --tls --cacert "$ETC/tls/ca.crt" --cert "$ETC/tls/redis.crt" \
+    --key "$ETC/tls/redis.key" "$@"
 }
 
 serve() {
@@ -136,10 +148,11 @@ serve() {
 }
 
 # Sentinel: its file written from the rendering on a first start or when the rendering changed (what it had learned
-# starts over), kept as Sentinel rewrote it otherwise; 0600, it holds the password.
+# starts over), kept as Sentinel rewrote it otherwise; 0600, it holds its users and its password.
 sentinel() {
   require_user redis
   install_tls
+  install_admin
   install -d -o redis -g redis -m 0750 /data
   local rendered
   rendered=$(cat "$UPLOADS/sentinel.conf" "$UPLOADS/sentinel-secrets.conf" | sha256sum | cut -d' ' -f1)

@@ -32,6 +32,8 @@ export interface PgTarget {
 export interface RedisTarget {
     readonly host: string;
     readonly port: number;
+    /** The app's Redis user (SPRING_DATA_REDIS_USERNAME); none: a password-only login, as before Redis users. */
+    readonly username?: string;
     readonly password: string;
     readonly ca: string;
 }
@@ -85,6 +87,7 @@ export async function readRedis(t: RedisTarget, timeoutMs = 5000): Promise<Redis
     const redis = new Redis({
         host: t.host,
         port: t.port,
+        username: t.username,
         password: t.password,
         tls: { ca: t.ca },
         connectTimeout: timeoutMs,

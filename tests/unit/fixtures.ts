@@ -1,5 +1,6 @@
 import { ConfigError } from "../../components/config";
 import type { MasterOutputs } from "../../components/contract";
+import { redisPasswordHashes, SharedRedisUser } from "../../components/redisUsers";
 
 /** The error a config throws, so each case can check the key and the fix it names. */
 export function errorOf(fn: () => unknown): ConfigError {
@@ -78,6 +79,15 @@ export const R1_CLIENT_CERT_PEM = [
     "",
 ].join("\n");
 
+/** The master stack's Redis passwords: it exports the app's (its environment), the replica's and their hashes. */
+export const REDIS_PASSWORDS: Readonly<Record<SharedRedisUser, string>> = {
+    app: "redis-password-0123456789abcdef",
+    replica: "redis-replica-password-0123456789",
+    sentinel: "redis-sentinel-password-0123456789",
+    exporter: "redis-exporter-password-0123456789",
+    snapshots: "redis-snapshots-password-0123456789",
+};
+
 /** What the master stack exports, as a StackReference returns it (plain values, no secret marking). */
 export const MASTER_OUTPUTS: MasterOutputs = {
     role: "master",
@@ -102,7 +112,10 @@ export const MASTER_OUTPUTS: MasterOutputs = {
     SPRING_DATASOURCE_PASSWORD: "app-password-0123456789abcdef",
     SPRING_DATA_REDIS_HOST: "203.0.113.10",
     SPRING_DATA_REDIS_PORT: 6380,
-    SPRING_DATA_REDIS_PASSWORD: "redis-password-0123456789abcdef",
+    SPRING_DATA_REDIS_USERNAME: "app",
+    SPRING_DATA_REDIS_PASSWORD: REDIS_PASSWORDS.app,
+    redisPasswordHashes: redisPasswordHashes(REDIS_PASSWORDS),
+    redisReplicaPassword: REDIS_PASSWORDS.replica,
     SPRING_DATA_REDIS_SSL_ENABLED: "true",
     SPRING_DATA_REDIS_SSL_BUNDLE: "synaxic",
     SPRING_SSL_BUNDLE_PEM_SYNAXIC_TRUSTSTORE_CERTIFICATE: "file:/etc/synaxic/tls/ca.crt",
@@ -116,6 +129,37 @@ export const MASTER_OUTPUTS: MasterOutputs = {
         },
     },
 };
+
+/** The master stack's outputs with monitoring on, as a replica stack reads them. */
+export const MONITORED_MASTER_OUTPUTS: MasterOutputs = {
+    ...MASTER_OUTPUTS,
+    monitoring: {
+        prometheusUrl: "https://10.0.0.20:9090",
+        alertmanagerUrl: "https://10.0.0.20:9093",
+        user: "prometheus",
+        monitorRole: "synaxic_monitor",
+    },
+    monitoringSecrets: {
+        metricsPassword: "metrics-password",
+        metricsPasswordHash: "$2a$10$hashhashhash",
+        postgresMonitorPassword: "monitor-password",
+        redisMonitorPassword: REDIS_PASSWORDS.exporter,
+    },
+};
+
+/** The master stack's outputs with Redis Sentinel on (a Sentinel on each database host and a third voter). */
+export const SENTINEL_MASTER_OUTPUTS = {
+    ...MASTER_OUTPUTS,
+    sentinelPassword: REDIS_PASSWORDS.sentinel,
+    sentinel: {
+        name: "synaxic",
+        masterHost: "203.0.113.10",
+        masterPort: 6380,
+        downAfterSeconds: 10,
+        port: 26380,
+        nodes: ["203.0.113.10:26380", "203.0.113.20:26380", "203.0.113.30:26380"],
+    },
+} satisfies MasterOutputs;
 
 /** Backups with a second repository in a self-hosted S3 service (path-style URLs, its own CA). */
 export const S3_CONFIG = {

@@ -18,10 +18,13 @@ import {
     HOST_KEY,
     MASTER_CONFIG,
     MASTER_OUTPUTS,
+    MONITORED_MASTER_OUTPUTS,
     R1_CERT_PEM,
+    REDIS_PASSWORDS,
     R1_CLIENT_CERT_PEM,
     REPLICA_CONFIG,
     S3_CONFIG,
+    SENTINEL_MASTER_OUTPUTS,
 } from "./fixtures";
 
 const CSR = "tls:index/certRequest:CertRequest";
@@ -32,6 +35,8 @@ const SECRET_OUTPUTS = {
         "replicationPassword",
         "replicaTls",
         "postgresUrl",
+        "redisPasswordHashes",
+        "redisReplicaPassword",
     ],
     replica: ["SPRING_DATASOURCE_PASSWORD", "SPRING_DATA_REDIS_PASSWORD"],
 };
@@ -107,7 +112,7 @@ describe("master stack", () => {
         expect(pg.inputs.uploads.filter((u: { content: string }) => u.content.includes(password))).toEqual([]);
         const redis = container(run, "synaxic-redis-prod");
         expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toMatch(
-            /^requirepass \S+\nmasterauth \S+\n$/,
+            /^masteruser replica\nmasterauth \S+\n$/,
         );
         expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).not.toMatch(/^requirepass/m);
     });
@@ -254,7 +259,16 @@ describe("master stack", () => {
                 .map((r) => r.name)
                 .sort(),
             // The rewind role's password is always generated: no one types it.
-        ).toEqual(["postgres-replication-password", "postgres-rewind-password", "redis-password"]);
+        ).toEqual([
+            "postgres-replication-password",
+            "postgres-rewind-password",
+            "redis-admin-password",
+            "redis-exporter-password",
+            "redis-password",
+            "redis-replica-password",
+            "redis-sentinel-password",
+            "redis-snapshots-password",
+        ]);
     });
 
     it("makes every password, key and URL with a password a secret output, itself", async () => {
@@ -378,17 +392,7 @@ describe("Redis Sentinel", () => {
     });
 
     it("the replica stack runs its own Sentinel when the master stack's outputs say so", async () => {
-        const withSentinel = {
-            ...MASTER_OUTPUTS,
-            sentinel: {
-                name: "synaxic",
-                masterHost: "203.0.113.10",
-                masterPort: 6380,
-                downAfterSeconds: 10,
-                port: 26380,
-                nodes: ["203.0.113.10:26380", "203.0.113.20:26380", "203.0.113.30:26380"],
-            },
-        };
+        const withSentinel = SENTINEL_MASTER_OUTPUTS;
         const run = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: withSentinel });
         const c = container(run, "synaxic-sentinel-replica");
         expect(upload(c, "/etc/synaxic/uploads/sentinel.conf").content).toMatch(
@@ -486,7 +490,7 @@ describe("master stack with backups", () => {
         const snapshots = container(run, "synaxic-redis-snapshots");
         expect(snapshots.inputs.image).toBe("redis:7.4-bookworm");
         expect(upload(snapshots, "/etc/synaxic/uploads/redis-snapshots.env").content).toMatch(
-            /^MASTER_HOST=203\.0\.113\.10\nMASTER_PORT=6380\nBACKUP_TIME=03:00\nKEEP=7$/m,
+            /^MASTER_HOST=203\.0\.113\.10\nMASTER_PORT=6380\n(#.*\n)*REDIS_USER=snapshots\nBACKUP_TIME=03:00\nKEEP=7$/m,
         );
         expect(upload(snapshots, "/etc/synaxic/uploads/redis.password").permissions).toBe("0600");
         expect(snapshots.secretPaths).toEqual(["uploads"]);
@@ -596,6 +600,7 @@ describe("monitoring", () => {
         expect(redisx.inputs.command).toContain("-tls-server-ca-cert-file=/etc/synaxic/monitoring/ca.crt");
         expect(JSON.parse(upload(redisx, "/etc/synaxic/monitoring/redis-password.json").content)).toEqual({
             "rediss://synaxic-redis-prod:6380": expect.stringMatching(/^mockpw/),
+            "rediss://exporter@synaxic-redis-prod:6380": expect.stringMatching(/^mockpw/),
         });
         expect(nodex.inputs.volumes).toEqual([
             { volumeName: "synaxic-metrics-prod", containerPath: "/var/lib/synaxic/textfile" },
@@ -695,22 +700,6 @@ describe("monitoring", () => {
             email_configs: [{ to: "ops@example.com", send_resolved: true }],
         });
     });
-
-    /** The master stack's outputs with monitoring on, as a replica stack reads them. */
-    const MONITORED_MASTER_OUTPUTS = {
-        ...MASTER_OUTPUTS,
-        monitoring: {
-            prometheusUrl: "https://10.0.0.20:9090",
-            alertmanagerUrl: "https://10.0.0.20:9093",
-            user: "prometheus",
-            monitorRole: "synaxic_monitor",
-        },
-        monitoringSecrets: {
-            metricsPassword: "metrics-password",
-            metricsPasswordHash: "$2a$10$hashhashhash",
-            postgresMonitorPassword: "monitor-password",
-        },
-    };
 
     it("runs the replica host's exporters when the master stack has monitoring, its hba letting the role in", async () => {
         const run = await runProgram({
@@ -987,8 +976,8 @@ describe("replica stack", () => {
         expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 203\.0\.113\.10 6380$/m);
         expect(upload(redis, "/etc/synaxic/uploads/client.crt").content).toBe(R1_CLIENT_CERT_PEM);
         expect(upload(redis, "/etc/synaxic/uploads/client.key").permissions).toBe("0600");
-        expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toContain(
-            `masterauth ${MASTER_OUTPUTS.SPRING_DATA_REDIS_PASSWORD}`,
+        expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toBe(
+            `masteruser replica\nmasterauth ${REDIS_PASSWORDS.replica}\n`,
         );
     });
 

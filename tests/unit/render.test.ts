@@ -8,12 +8,12 @@ import {
     renderPostgresLiveConf,
     renderRedisConf,
     renderRedisLiveConf,
-    renderRedisSecrets,
     renderShellScript,
     renderTemplate,
     templateText,
 } from "../../components/render";
 import { execFileSync } from "node:child_process";
+import { renderRedisSecrets } from "../../components/redisUsers";
 import { LIVE_DIR, READY_TIMEOUT_SECONDS } from "../../components/service";
 import { STANDBY_AT_LEAST } from "../../components/tuning";
 
@@ -213,10 +213,11 @@ describe("redis.conf", () => {
             "repl-backlog-size 64mb",
             "appendonly yes",
             "tls-replication yes",
+            "aclfile /usr/local/etc/redis/users.acl",
             "include /usr/local/etc/redis/secrets.conf",
         ])
             expect(lines).toContain(l);
-        expect(conf).not.toMatch(/^(replicaof|requirepass|masterauth)/m);
+        expect(conf).not.toMatch(/^(replicaof|requirepass|masterauth|masteruser|user) /m);
     });
 
     it("renders a read-only replica of the master over TLS with its client certificate", () => {
@@ -237,10 +238,8 @@ describe("redis.conf", () => {
             expect(lines).toContain(l);
     });
 
-    it("keeps passwords in their own file, for both requirepass and masterauth", () => {
-        expect(renderRedisSecrets("pw0123456789abcdef")).toBe(
-            "requirepass pw0123456789abcdef\nmasterauth pw0123456789abcdef\n",
-        );
+    it("keeps the login to a master in its own file: the replica user and its password, no requirepass", () => {
+        expect(renderRedisSecrets("pw0123456789abcdef")).toBe("masteruser replica\nmasterauth pw0123456789abcdef\n");
     });
 });
 
@@ -250,8 +249,10 @@ describe("helpers", () => {
     });
 
     it("refuses a template value that is missing or unused", () => {
-        expect(() => renderTemplate("redis/secrets.conf", {})).toThrow(/no value for \{\{password\}\}/);
-        expect(() => renderTemplate("redis/secrets.conf", { password: "x", extra: "y" })).toThrow(/not used: extra/);
+        expect(() => renderTemplate("redis/secrets.conf", { user: "u" })).toThrow(/no value for \{\{password\}\}/);
+        expect(() => renderTemplate("redis/secrets.conf", { user: "u", password: "x", extra: "y" })).toThrow(
+            /not used: extra/,
+        );
     });
 
     it("passes values with quotes and newlines to a bash script unchanged", () => {

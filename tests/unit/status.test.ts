@@ -266,6 +266,7 @@ describe("status options", () => {
         SPRING_DATASOURCE_PASSWORD: "pw",
         SPRING_DATA_REDIS_HOST: "203.0.113.10",
         SPRING_DATA_REDIS_PORT: "6380",
+        SPRING_DATA_REDIS_USERNAME: "app",
         SPRING_DATA_REDIS_PASSWORD: "rpw",
         SYNAXIC_REDIS_REPLICA_HOST: "203.0.113.20",
         SYNAXIC_REDIS_REPLICA_PORT: "16380",
@@ -277,7 +278,8 @@ describe("status options", () => {
             json: false,
             lagSeconds: 30,
             pg: { host: "203.0.113.10", port: 5432, database: "synaxic", user: "synaxic", ca: "CA" },
-            redis: { host: "203.0.113.10", port: 6380 },
+            // Redis as the app's user: its password alone would be the disabled default user's login.
+            redis: { host: "203.0.113.10", port: 6380, username: "app", password: "rpw" },
         });
         expect(parseOptions(["replica", "--json", "--lag-threshold", "5"], env)).toMatchObject({
             role: "replica",

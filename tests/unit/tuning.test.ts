@@ -129,13 +129,33 @@ describe("redisSettings", () => {
     it.each([
         ["TLS it owns", ["tls-port 6379"], /tls-port is set by the program itself/],
         ["persistence it owns", ["appendonly no"], /appendonly is set by the program itself/],
-        ["the password", ["requirepass hunter2hunter2hunter2"], /requirepass is set by the program itself/],
         ["a misspelt name", ["maxmemori 1gb"], /Redis has no setting "maxmemori"/],
         ["a value with quotes", ['maxmemory "1gb"'], /the value may hold/],
     ])("refuses %s", (_, entries, problem) => {
         const err = errorOf(() => master([], entries));
         expect(err.message).toContain('"synaxic-replication:redisSettings"');
         expect(err.message).toMatch(problem);
+    });
+
+    it.each([
+        ["requirepass hunter2hunter2hunter2", "who may log in"],
+        ["user app on nopass ~* +@all", "who may log in"],
+        ["aclfile /tmp/users.acl", "who may log in"],
+        ["masteruser default", "who may log in"],
+        ["masterauth hunter2hunter2hunter2", "who may log in"],
+        ["rename-command CONFIG x", "who may log in"],
+        ["enable-debug-command yes", "DEBUG, MODULE"],
+        ["enable-module-command local", "DEBUG, MODULE"],
+        ["loadmodule /tmp/evil.so", "DEBUG, MODULE"],
+        ["enable-protected-configs yes", "move the server's files"],
+    ])("refuses %s, which would reopen what the ACL users close, saying why and what to do", (entry, why) => {
+        const err = errorOf(() => master([], [entry]));
+        const name = entry.split(" ")[0];
+        expect(err.message).toContain('"synaxic-replication:redisSettings"');
+        expect(err.message).toContain(`: ${name} `);
+        expect(err.message).toContain(why);
+        expect(err.message).toMatch(/it cannot be set here/);
+        expect(err.message).toMatch(/Fix: pulumi config set --path 'redisSettings\[0\]' .*, or remove the entry/);
     });
 });
 
