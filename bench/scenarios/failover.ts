@@ -149,7 +149,12 @@ export async function sentinelFailover(): Promise<void> {
     );
     const name = d.m.outputs.SPRING_DATA_REDIS_SENTINEL_MASTER ?? "";
     const sentinels = [HOSTS.master.linkIp, HOSTS.replica.linkIp, VOTER_HOST.linkIp];
-    const client = { port: 26380, password: d.ep.masterRedis.password, ca: d.ep.ca };
+    const client = {
+        port: 26380,
+        username: d.ep.masterRedis.username,
+        password: d.ep.masterRedis.password,
+        ca: d.ep.ca,
+    };
     const redis = { master: [HOSTS.master, NAMES.masterRedis], replica: [HOSTS.replica, NAMES.replicaRedis] } as const;
     const times: number[] = [];
     let leader: StackName = "master";

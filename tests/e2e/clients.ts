@@ -57,6 +57,8 @@ export async function pgQuery<T extends Record<string, unknown>>(
 export function redisConnect(o: {
     host: string;
     port: number;
+    /** The ACL user (every client has its own; the default user is off). */
+    username: string;
     password: string;
     ca: string;
     cert?: string;
@@ -65,6 +67,7 @@ export function redisConnect(o: {
     const redis = new Redis({
         host: o.host,
         port: o.port,
+        username: o.username,
         password: o.password,
         tls: { ca: o.ca, cert: o.cert, key: o.key },
         maxRetriesPerRequest: 0,

@@ -299,7 +299,12 @@ describe("Sentinel start: the third voter's container crashing while the up wait
 
         master = await up("master", config());
         await up("replica", replicaConfig(), master.outputs);
-        const client: SentinelClient = { port: 26380, password: ep.masterRedis.password, ca: ep.ca };
+        const client: SentinelClient = {
+            port: 26380,
+            username: master.outputs.SPRING_DATA_REDIS_SENTINEL_USERNAME as string,
+            password: master.outputs.SPRING_DATA_REDIS_SENTINEL_PASSWORD as string,
+            ca: ep.ca,
+        };
         const hosts = [HOSTS.master.linkIp, HOSTS.replica.linkIp, VOTER_HOST.linkIp];
         await sentinelsAcquainted(client, hosts, "synaxic-e2e");
         for (const host of hosts)

@@ -420,6 +420,7 @@ describe("the app's environment from the replica stack's outputs", () => {
         const redis = redisConnect({
             host: String(replica.outputs.SYNAXIC_REDIS_REPLICA_HOST),
             port: Number(replica.outputs.SYNAXIC_REDIS_REPLICA_PORT),
+            username: replica.outputs.SPRING_DATA_REDIS_USERNAME,
             password: replica.outputs.SPRING_DATA_REDIS_PASSWORD,
             ca,
         });

@@ -40,12 +40,17 @@ beforeAll(async () => {
 
 afterAll(endOfSuite);
 
-const client = (): SentinelClient => ({ port: SENTINEL_PORT, password: ep.masterRedis.password, ca: ep.ca });
-const masterNamed = (host: string) => masterAddress(client(), host, NAME);
+const sentinelLogin = (): SentinelClient => ({
+    port: SENTINEL_PORT,
+    username: master.outputs.SPRING_DATA_REDIS_SENTINEL_USERNAME as string,
+    password: master.outputs.SPRING_DATA_REDIS_SENTINEL_PASSWORD as string,
+    ca: ep.ca,
+});
+const masterNamed = (host: string) => masterAddress(sentinelLogin(), host, NAME);
 
 describe("Redis Sentinel", () => {
     it("three Sentinels over TLS watch the master and know each other and the replica; the outputs give Spring Boot's settings", async () => {
-        await sentinelsAcquainted(client(), SENTINELS, NAME);
+        await sentinelsAcquainted(sentinelLogin(), SENTINELS, NAME);
         for (const host of SENTINELS) expect(await masterNamed(host)).toBe(`${HOSTS.master.linkIp} ${PORTS.redis}`);
         expect([
             master.outputs.SPRING_DATA_REDIS_SENTINEL_MASTER,
@@ -87,8 +92,10 @@ describe("Redis Sentinel", () => {
         const client = new Redis({
             sentinels: SENTINELS.map((host) => ({ host, port: SENTINEL_PORT })),
             name: NAME,
+            username: ep.masterRedis.username,
             password: ep.masterRedis.password,
-            sentinelPassword: ep.masterRedis.password,
+            sentinelUsername: sentinelLogin().username,
+            sentinelPassword: sentinelLogin().password,
             tls: { ca: ep.ca },
             sentinelTLS: { ca: ep.ca },
             enableTLSForSentinelMode: true,

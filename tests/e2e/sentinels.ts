@@ -3,13 +3,14 @@ import { redisConnect, waitFor } from "./clients";
 
 export interface SentinelClient {
     readonly port: number;
+    readonly username: string;
     readonly password: string;
     readonly ca: string;
 }
 
 /** One Sentinel command, on the Sentinel at `host`. */
 export async function askSentinel(c: SentinelClient, host: string, ...command: string[]): Promise<unknown> {
-    const s = redisConnect({ host, port: c.port, password: c.password, ca: c.ca });
+    const s = redisConnect({ host, port: c.port, username: c.username, password: c.password, ca: c.ca });
     try {
         await s.connect();
         return await s.call("SENTINEL", ...command);

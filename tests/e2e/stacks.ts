@@ -270,12 +270,13 @@ export function endpoints(master: Pick<Deployment, "outputs">) {
         port: PORTS.postgres,
     };
     const redisPassword: string = master.outputs.SPRING_DATA_REDIS_PASSWORD;
+    const username: string = master.outputs.SPRING_DATA_REDIS_USERNAME;
     return {
         ca,
         masterPg: { ...pg, host: HOSTS.master.linkIp },
         replicaPg: { ...pg, host: HOSTS.replica.linkIp },
-        masterRedis: { host: HOSTS.master.linkIp, port: PORTS.redis, password: redisPassword, ca },
-        replicaRedis: { host: HOSTS.replica.linkIp, port: PORTS.redis, password: redisPassword, ca },
+        masterRedis: { host: HOSTS.master.linkIp, port: PORTS.redis, username, password: redisPassword, ca },
+        replicaRedis: { host: HOSTS.replica.linkIp, port: PORTS.redis, username, password: redisPassword, ca },
     };
 }
 

@@ -1,7 +1,7 @@
 // What a Spring Boot application does with the stack outputs' Redis SSL bundle, in the JVM's own TLS stack:
 // SPRING_DATA_REDIS_SSL_BUNDLE names the bundle, SPRING_SSL_BUNDLE_PEM_<NAME>_TRUSTSTORE_CERTIFICATE is its trusted
 // certificate (a file: location), SPRING_DATA_REDIS_HOST/_PORT/_PASSWORD the server. The handshake verifies the
-// chain and the host name, then AUTH and PING. With the argument "default" it uses the JVM's default trust store
+// chain and the host name, then AUTH (user and password) and PING. With the argument "default" it uses the JVM's default trust store
 // instead, as an application with only SPRING_DATA_REDIS_SSL_ENABLED=true would.
 //   java RedisSslBundleCheck.java [default]
 import java.io.BufferedReader;
@@ -49,6 +49,7 @@ public class RedisSslBundleCheck {
         SSLContext ctx = args.length > 0 && args[0].equals("default") ? SSLContext.getDefault() : bundleContext();
         String host = env("SPRING_DATA_REDIS_HOST");
         int port = Integer.parseInt(env("SPRING_DATA_REDIS_PORT"));
+        String username = env("SPRING_DATA_REDIS_USERNAME");
         String password = env("SPRING_DATA_REDIS_PASSWORD");
         try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket(host, port)) {
             SSLParameters params = socket.getSSLParameters();
@@ -56,7 +57,8 @@ public class RedisSslBundleCheck {
             socket.setSSLParameters(params);
             socket.startHandshake();
             OutputStream out = socket.getOutputStream();
-            String auth = "*2\r\n$4\r\nAUTH\r\n$" + password.length() + "\r\n" + password + "\r\n*1\r\n$4\r\nPING\r\n";
+            String auth = "*3\r\n$4\r\nAUTH\r\n$" + username.length() + "\r\n" + username + "\r\n$" + password.length()
+                + "\r\n" + password + "\r\n*1\r\n$4\r\nPING\r\n";
             out.write(auth.getBytes(StandardCharsets.UTF_8));
             out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
