@@ -109,6 +109,8 @@ export interface SentinelExports {
     readonly port: number;
     /** Every Sentinel, `host:port`: the master's host's, the replicas', the third voter's. */
     readonly nodes: string[];
+    /** Each named replica's Redis, `host:port`, declared to every Sentinel when it starts (absent before). */
+    readonly replicas?: string[];
 }
 
 export interface MonitoringExports {

@@ -29,6 +29,11 @@ export interface SentinelWatch {
     readonly masterHost: string;
     readonly masterPort: number;
     readonly downAfterSeconds: number;
+    /**
+     * The replicas, declared when a Sentinel starts from the rendering: learnt from the master's INFO alone, they are
+     * unknown for up to 10 s, and a master lost then is never failed over (no replica to promote).
+     */
+    readonly knownReplicas: readonly { readonly host: string; readonly port: number }[];
 }
 
 export function renderSentinelConf(w: SentinelWatch, announce: { host: string; port: number }): string {
@@ -41,6 +46,7 @@ export function renderSentinelConf(w: SentinelWatch, announce: { host: string; p
         failover_timeout_ms: Math.max(60, w.downAfterSeconds * 6) * 1000,
         announce_ip: announce.host,
         announce_port: announce.port,
+        known_replicas: w.knownReplicas.map((r) => `sentinel known-replica ${w.name} ${r.host} ${r.port}\n`).join(""),
     });
 }
 

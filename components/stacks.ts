@@ -585,6 +585,10 @@ function sentinelExports(s: MasterSettings, v: SentinelSettings): SentinelExport
         downAfterSeconds: v.downAfterSeconds,
         port: v.port,
         nodes: [...namedDatabaseHosts(s).map((h) => h.address), v.host].map((h) => `${h}:${v.port}`),
+        // Each replica's Redis at this stack's redisPort, the port a replica stack keeps unless told otherwise.
+        replicas: namedDatabaseHosts(s)
+            .filter((h) => h.name !== "master")
+            .map((h) => `${h.address}:${s.redisPort}`),
     };
 }
 
@@ -593,6 +597,7 @@ const sentinelWatch = (x: SentinelExports): SentinelWatch => ({
     masterHost: x.masterHost,
     masterPort: x.masterPort,
     downAfterSeconds: x.downAfterSeconds,
+    knownReplicas: (x.replicas ?? []).map(sentinelNode),
 });
 
 const sentinelLink = (x: SentinelExports, host: string, port: number): SentinelLink => ({

@@ -158,6 +158,7 @@ export const SENTINEL_MASTER_OUTPUTS = {
         downAfterSeconds: 10,
         port: 26380,
         nodes: ["203.0.113.10:26380", "203.0.113.20:26380", "203.0.113.30:26380"],
+        replicas: ["203.0.113.20:6380"],
     },
 } satisfies MasterOutputs;
 

@@ -368,6 +368,10 @@ describe("Redis Sentinel", () => {
             expect(c.inputs.command).toEqual(["sentinel"]);
             const conf = upload(c, "/etc/synaxic/uploads/sentinel.conf").content;
             expect(conf).toMatch(/^sentinel monitor synaxic 203\.0\.113\.10 6380 2$/m);
+            // The replica named in `replicas`, known before the master's INFO names it.
+            expect(conf.match(/^sentinel known-replica .*$/gm)).toEqual([
+                "sentinel known-replica synaxic db-replica.example.com 6380",
+            ]);
             expect(conf).toMatch(new RegExp(`^sentinel announce-ip ${announce.replace(/\./g, "\\.")}$`, "m"));
             expect(conf).toMatch(/^sentinel down-after-milliseconds synaxic 10000$/m);
             expect(conf).toMatch(/^tls-replication yes$/m);
@@ -398,12 +402,27 @@ describe("Redis Sentinel", () => {
         expect(upload(c, "/etc/synaxic/uploads/sentinel.conf").content).toMatch(
             /^sentinel announce-ip 203\.0\.113\.20$/m,
         );
+        expect(upload(c, "/etc/synaxic/uploads/sentinel.conf").content).toMatch(
+            /^sentinel known-replica synaxic 203\.0\.113\.20 6380$/m,
+        );
         const redis = container(run, "synaxic-redis-replica");
         expect(upload(redis, "/etc/synaxic/uploads/sentinels").content).toMatch(/^self 203\.0\.113\.20 6380$/m);
         expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).toMatch(
             /^replica-announce-ip 203\.0\.113\.20$/m,
         );
         expect(run.outputs.SPRING_DATA_REDIS_SENTINEL_NODES.value).toBe(withSentinel.sentinel.nodes.join(","));
+    });
+
+    it("a master stack's outputs from before the replicas were exported: the replica's Sentinel declares none", async () => {
+        const { replicas: _, ...before } = SENTINEL_MASTER_OUTPUTS.sentinel;
+        const run = await runProgram({
+            stack: "replica",
+            config: REPLICA_CONFIG,
+            stackOutputs: { ...SENTINEL_MASTER_OUTPUTS, sentinel: before },
+        });
+        const conf = upload(container(run, "synaxic-sentinel-replica"), "/etc/synaxic/uploads/sentinel.conf").content;
+        expect(conf).toMatch(/^sentinel monitor synaxic /m);
+        expect(conf).not.toMatch(/known-replica/);
     });
 
     it("without sentinelDockerHost: no Sentinel, and Redis keeps its configured role", async () => {
