@@ -80,28 +80,45 @@ healthcheck() {
 
 # With Sentinel on (uploads/sentinels: "name <master name>", "self <host> <port>", a "sentinel <host> <port>" line
 # each), the Sentinels say who leads, not the rendered role: after a failover they decided, a restart must not bring
-# the old roles back. Asked before the server starts: the master (no replicaof) when they name this server, a
-# replica of the one they name otherwise; the rendered role when none answers.
+# the old roles back. Asked before the server starts, every Sentinel, and only the answer of a majority of them all
+# counts (a Sentinel cut off during a failover still names the old master): the master (no replicaof) when they name
+# this server, a replica of the one they name otherwise. None answering (a first deployment, before the Sentinels
+# run): the rendered role. Answers without a majority: asked again for SENTINEL_MAJORITY_WAIT seconds, then the
+# container stops and Docker starts it again, rather than choosing the role a minority names.
+SENTINEL_MAJORITY_WAIT=${SENTINEL_MAJORITY_WAIT:-30}
 role_from_sentinels() {
   local list=$UPLOADS/sentinels
   grep -q '^sentinel ' "$list" 2>/dev/null || return 0
-  local name self host port answer
+  local name self total needed answers agreed host port deadline=$((SECONDS + SENTINEL_MAJORITY_WAIT))
   name=$(awk '$1 == "name" { print $2 }' "$list")
   self=$(awk '$1 == "self" { print $2, $3 }' "$list")
-  while read -r host port; do
-    answer=$(timeout 5 bash "$0" sentinel-cli -h "$host" -p "$port" --raw SENTINEL GET-MASTER-ADDR-BY-NAME "$name" 2>/dev/null | paste -sd' ') || continue
-    [ -n "$answer" ] || continue
-    if [ "$answer" = "$self" ]; then
-      log "the Sentinel at $host:$port names this server the master"
+  total=$(grep -c '^sentinel ' "$list")
+  needed=$((total / 2 + 1))
+  while :; do
+    answers=$(
+      while read -r host port; do
+        timeout 5 bash "$0" sentinel-cli -h "$host" -p "$port" --raw SENTINEL GET-MASTER-ADDR-BY-NAME "$name" \
+          2>/dev/null | paste -sd' ' | grep -E '^[^ ]+ [0-9]+$' || echo
+      done < <(awk '$1 == "sentinel" { print $2, $3 }' "$list")
+    )
+    agreed=$(agreed_answer "$needed" <<<"$answers")
+    if [ "$agreed" = "$self" ]; then
+      log "$needed or more of the $total Sentinels name this server the master"
       args+=(--replicaof no one)
-    else
-      log "the Sentinel at $host:$port names $answer the master: starting as its replica"
+      return 0
+    elif [ -n "$agreed" ]; then
+      log "$needed or more of the $total Sentinels name $agreed the master: starting as its replica"
       # shellcheck disable=SC2206
-      args+=(--replicaof $answer)
+      args+=(--replicaof $agreed)
+      return 0
+    elif ! grep -q . <<<"$answers"; then
+      log "no Sentinel answers: starting in the configured role"
+      return 0
     fi
-    return 0
-  done < <(awk '$1 == "sentinel" { print $2, $3 }' "$list")
-  log "no Sentinel answers: starting in the configured role"
+    [ "$SECONDS" -lt "$deadline" ] \
+      || die "the Sentinels that answer do not agree, $needed of $total, on who leads ($(grep . <<<"$answers" | paste -sd, -)): not starting in a role a minority names; the container tries again (the Sentinels' logs: docker logs on each Sentinel's container)"
+    sleep 2
+  done
 }
 
 # redis-cli over TLS with this container's certificate, against a Sentinel: a Redis server as its replica user (it may

@@ -165,6 +165,11 @@ on_volume() { # <volume> <image> <r|w> <function>
 install_stage() { on_volume "$1" "$2" w move_stage_into_place; } # <volume> <image>
 
 # One field of a pgpass line: ':' and '\' escaped as libpq reads them (an IPv6 address holds colons).
+# The answer at least <needed> of the answers on stdin (a line each, blank for none) agree on; nothing otherwise.
+agreed_answer() { # <needed>
+  { grep -v '^$' || true; } | sort | uniq -c | awk -v needed="$1" '$1 >= needed { $1 = ""; sub(/^ /, ""); print; exit }'
+}
+
 pgpass_field() { # <text>
   local text=${1//\\/\\\\}
   printf '%s' "${text//:/\\:}"

@@ -189,6 +189,25 @@ describe("pgpass fields", () => {
     });
 });
 
+describe("who the Sentinels name (a Redis server's question before it starts)", () => {
+    /** agreed_answer with `needed` over the answers, a line each ("" for a Sentinel that did not answer). */
+    const agreed = (needed: number, answers: string[]) =>
+        onHost(
+            `set -Eeuo pipefail\n${templateText("scripts/entrypoint-lib.sh")}\n` +
+                `printf '%s\\n' ${answers.map((a) => `'${a}'`).join(" ")} | agreed_answer ${needed}; echo "rc=$?"\n`,
+            onDisk(),
+        ).stdout;
+
+    it("takes the answer a majority gives, whichever Sentinel answered first", () => {
+        expect(agreed(2, ["10.0.0.1 6380", "10.0.0.2 6380", "10.0.0.2 6380"])).toBe("10.0.0.2 6380\nrc=0\n");
+    });
+    it("takes none from a minority: one stale answer with the others silent, or a split", () => {
+        expect(agreed(2, ["10.0.0.1 6380", "", ""])).toBe("rc=0\n");
+        expect(agreed(3, ["10.0.0.1 6380", "10.0.0.2 6380", "10.0.0.2 6380", ""])).toBe("rc=0\n");
+        expect(agreed(2, ["", "", ""])).toBe("rc=0\n");
+    });
+});
+
 describe("what a data volume holds (the seed's and the rejoin's first question)", () => {
     const ask = (volume: Volume) =>
         onHost(`${templateText("scripts/entrypoint-lib.sh")}\nvolume_cluster synaxic-data postgres:17\n`, volume);
