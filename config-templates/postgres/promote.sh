@@ -5,6 +5,7 @@ set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
 SYNAXIC_SERVICE=promote
+readonly PROMOTE_WAIT_SECONDS=300
 
 sql() { psql -X -At -h /var/run/postgresql -U postgres -d postgres -c "$1"; }
 state() { if [ "$(sql 'SELECT pg_is_in_recovery()')" = f ]; then echo primary; else echo standby; fi; }
@@ -19,7 +20,16 @@ main() {
         log "already the primary"
         return 0
       fi
-      [ "$(sql 'SELECT pg_promote(true, 60)')" = t ] || die "pg_promote did not finish within 60 s"
+      # pg_promote without its wait, then asked in short queries: a query waiting inside pg_promote holds a snapshot,
+      # and replaying what is left of the WAL (after a crash, everything since the last restartpoint) cancels it on a
+      # conflict with recovery. The request stands while the server runs, so a wait cut short loses nothing.
+      [ "$(sql 'SELECT pg_promote(false)')" = t ] || die "pg_promote refused to signal the promotion"
+      local deadline=$((SECONDS + PROMOTE_WAIT_SECONDS))
+      until [ "$(state)" = primary ]; do
+        [ "$SECONDS" -lt "$deadline" ] \
+          || die "still replaying WAL ${PROMOTE_WAIT_SECONDS} s after the promotion was asked for (SELECT pg_last_wal_replay_lsn() shows its progress): it goes on, run 'pulumi up' on this stack again to finish"
+        sleep 0.1
+      done
       # The end-of-recovery checkpoint runs in the background: until it is done pg_control still holds the old
       # timeline, which pgBackRest refuses to back up and pg_rewind misreads. Done now.
       sql 'CHECKPOINT' >/dev/null
