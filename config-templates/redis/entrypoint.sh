@@ -89,7 +89,8 @@ SENTINEL_MAJORITY_WAIT=${SENTINEL_MAJORITY_WAIT:-30}
 role_from_sentinels() {
   local list=$UPLOADS/sentinels
   grep -q '^sentinel ' "$list" 2>/dev/null || return 0
-  local name self total needed answers agreed host port deadline=$((SECONDS + SENTINEL_MAJORITY_WAIT))
+  local name self total needed answers agreed heard host port waiting=false
+  local deadline=$((SECONDS + SENTINEL_MAJORITY_WAIT))
   name=$(awk '$1 == "name" { print $2 }' "$list")
   self=$(awk '$1 == "self" { print $2, $3 }' "$list")
   total=$(grep -c '^sentinel ' "$list")
@@ -115,8 +116,11 @@ role_from_sentinels() {
       log "no Sentinel answers: starting in the configured role"
       return 0
     fi
+    heard=$(grep . <<<"$answers" | paste -sd, -)
     [ "$SECONDS" -lt "$deadline" ] \
-      || die "the Sentinels that answer do not agree, $needed of $total, on who leads ($(grep . <<<"$answers" | paste -sd, -)): not starting in a role a minority names; the container tries again (the Sentinels' logs: docker logs on each Sentinel's container)"
+      || die "no $needed of the $total Sentinels agree on who leads (answers: $heard): not starting in a role a minority names; the container tries again (each Sentinel's log: docker logs <its container>)"
+    $waiting || log "no $needed of the $total Sentinels agree on who leads (answers: $heard): asking again for up to ${SENTINEL_MAJORITY_WAIT} s"
+    waiting=true
     sleep 2
   done
 }

@@ -5,9 +5,9 @@ import Redis from "ioredis";
 import type { MasterOutputs } from "../../components/contract";
 import { redisConnect, redisInfo, waitFor } from "./clients";
 import { dockerOn, HOSTS, VOTER_HOST } from "./hosts";
-import { deployPair, Deployment, endOfSuite, endpoints, NAMES, PORTS } from "./stacks";
+import { Deployment, endOfSuite, endpoints, masterConfig, NAMES, PORTS, replicaConfig, teardown, up } from "./stacks";
 import { figure, phase } from "./timing";
-import { masterAddress, SentinelClient, sentinelsAcquainted } from "./sentinels";
+import { askSentinel, fields, masterAddress, SentinelClient, sentinelsAcquainted } from "./sentinels";
 
 jest.setTimeout(300_000);
 
@@ -23,19 +23,31 @@ const SENTINEL_CONTAINERS: [typeof HOSTS.master, string][] = [
 
 let master: Deployment<MasterOutputs>;
 let ep: ReturnType<typeof endpoints>;
+/** The replicas the master stack's two Sentinels named before the replica stack existed. */
+let knownBeforeJoin: string[][];
 
 beforeAll(async () => {
-    ({ master } = await deployPair(
-        {
-            sentinelDockerHost: VOTER_HOST.dockerHost,
-            sentinelSshHostKey: VOTER_HOST.hostKey,
-            sentinelHost: VOTER_HOST.linkIp,
-            sentinelDownAfterSeconds: String(DOWN_AFTER_SECONDS),
-        },
-        {},
-        phase,
-    ));
+    await phase("teardown of a previous run", teardown);
+    master = await phase("apply: master stack", () =>
+        up(
+            "master",
+            masterConfig({
+                sentinelDockerHost: VOTER_HOST.dockerHost,
+                sentinelSshHostKey: VOTER_HOST.hostKey,
+                sentinelHost: VOTER_HOST.linkIp,
+                sentinelDownAfterSeconds: String(DOWN_AFTER_SECONDS),
+            }),
+        ),
+    );
     ep = endpoints(master);
+    knownBeforeJoin = await Promise.all(
+        [HOSTS.master.linkIp, VOTER_HOST.linkIp].map(async (host) =>
+            ((await askSentinel(sentinelLogin(), host, "REPLICAS", NAME)) as unknown[])
+                .map(fields)
+                .map((r) => `${r.ip} ${r.port}`),
+        ),
+    );
+    await phase("apply: replica stack (base backup included)", () => up("replica", replicaConfig(), master.outputs));
 });
 
 afterAll(endOfSuite);
@@ -49,6 +61,11 @@ const sentinelLogin = (): SentinelClient => ({
 const masterNamed = (host: string) => masterAddress(sentinelLogin(), host, NAME);
 
 describe("Redis Sentinel", () => {
+    it("each Sentinel knows the replica named in the configuration before it joins (not only 10 s after)", () => {
+        const replica = `${HOSTS.replica.linkIp} ${PORTS.redis}`;
+        expect(knownBeforeJoin).toEqual([[replica], [replica]]);
+    });
+
     it("three Sentinels over TLS watch the master and know each other and the replica; the outputs give Spring Boot's settings", async () => {
         await sentinelsAcquainted(sentinelLogin(), SENTINELS, NAME);
         for (const host of SENTINELS) expect(await masterNamed(host)).toBe(`${HOSTS.master.linkIp} ${PORTS.redis}`);
@@ -124,11 +141,32 @@ describe("Redis Sentinel", () => {
         });
         expect(info.value.master_host).toBe(HOSTS.replica.linkIp);
         expect(await HOSTS.master.docker.logs(NAMES.masterRedis)).toMatch(
-            new RegExp(`names ${HOSTS.replica.linkIp} ${PORTS.redis} the master: starting as its replica`),
+            new RegExp(`3 Sentinels name ${HOSTS.replica.linkIp} ${PORTS.redis} the master: starting as its replica`),
         );
         const r = redisConnect(ep.masterRedis);
         await r.connect();
         expect(await r.get("after-sentinel-failover")).toBe("1");
         r.disconnect();
+    });
+
+    it("restarted while one Sentinel alone answers, it waits for a majority instead of taking that answer", async () => {
+        const others: [typeof HOSTS.master, string][] = [SENTINEL_CONTAINERS[0], SENTINEL_CONTAINERS[2]];
+        for (const [host, container] of others) dockerOn(host, ["stop", container]);
+        dockerOn(HOSTS.master, ["restart", NAMES.masterRedis]);
+        await waitFor("the Redis to wait for a majority of the Sentinels", 60, async () =>
+            /no 2 of the 3 Sentinels agree on who leads \(answers: [^)]+\): asking again/.test(
+                await HOSTS.master.docker.logs(NAMES.masterRedis),
+            )
+                ? true
+                : undefined,
+        );
+        // Not serving meanwhile: no role chosen by one Sentinel.
+        await expect(redisInfo(ep.masterRedis, "replication")).rejects.toThrow();
+        for (const [host, container] of others) dockerOn(host, ["start", container]);
+        const info = await waitFor("the Redis to follow the majority's master", 60, async () => {
+            const r = await redisInfo(ep.masterRedis, "replication").catch(() => undefined);
+            return r?.role === "slave" && r.master_link_status === "up" ? r : undefined;
+        });
+        expect(info.value.master_host).toBe(HOSTS.replica.linkIp);
     });
 });
