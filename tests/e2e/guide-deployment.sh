@@ -26,6 +26,9 @@ ALTER SYSTEM SET wal_level = 'replica';
 \c synaxic
 CREATE TABLE orders (id serial PRIMARY KEY, item text NOT NULL);
 INSERT INTO orders (item) SELECT 'item ' || g FROM generate_series(1, 1000) g;
+-- What an application's migrations leave beside its tables.
+CREATE VIEW recent_orders AS SELECT id, item FROM orders ORDER BY id DESC LIMIT 10;
+CREATE FUNCTION order_count() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM orders';
 SQL
   as_postgres pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
 }
