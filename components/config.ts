@@ -793,6 +793,38 @@ const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+\r?\n-----END C
 // One line of printable characters: each lands on a line of pgbackrest.conf.
 const S3_CREDENTIAL = /^[\x21-\x7e]{3,256}$/;
 
+/** Each key of an S3 key pair set, one line of printable characters. */
+function requireS3Credentials(raw: RawConfig, keys: readonly SecretKey[], missing: string): void {
+    for (const key of keys) {
+        const v = raw[key]?.trim() ?? "";
+        if (!S3_CREDENTIAL.test(v)) {
+            throw new ConfigError(
+                key,
+                v === "" ? missing : "the value is not one line of printable characters",
+                setCmd(key, "<from the S3 service>", true),
+            );
+        }
+    }
+}
+
+/**
+ * The database hosts' own S3 key, when set: both halves, and not the backup host's key (that one may delete, which
+ * is what a key of their own keeps off them).
+ */
+function archiveCredentials(raw: RawConfig): void {
+    const keys = ["backupS3ArchiveAccessKey", "backupS3ArchiveSecretKey"] as const;
+    if (keys.every((k) => optional(raw, k) === undefined)) return;
+    requireS3Credentials(raw, keys, "the database hosts' S3 key needs both its id and its secret");
+    if (optional(raw, "backupS3ArchiveAccessKey") === optional(raw, "backupS3AccessKey")) {
+        throw new ConfigError(
+            "backupS3ArchiveAccessKey",
+            "it is backupS3AccessKey, the backup host's key, which may delete the off-site backups",
+            "create a key for the database hosts without s3:DeleteObject (docs/backups.md) and " +
+                `${setCmd("backupS3ArchiveAccessKey", "<its key id>", true)}, or pulumi config rm both archive keys`,
+        );
+    }
+}
+
 /** The second repository (repo2) in S3-compatible storage; undefined without backupS3Endpoint. */
 function s3Repository(raw: RawConfig): S3RepositorySettings | undefined {
     const endpoint = optional(raw, "backupS3Endpoint");
@@ -816,18 +848,8 @@ function s3Repository(raw: RawConfig): S3RepositorySettings | undefined {
             `${setCmd("backupS3Bucket", "synaxic-backups")} (create the bucket first: pgBackRest does not)`,
         );
     }
-    for (const key of ["backupS3AccessKey", "backupS3SecretKey"] as const) {
-        const v = raw[key]?.trim() ?? "";
-        if (!S3_CREDENTIAL.test(v)) {
-            throw new ConfigError(
-                key,
-                v === ""
-                    ? "the S3 repository needs its credentials"
-                    : "the value is not one line of printable characters",
-                setCmd(key, "<from the S3 service>", true),
-            );
-        }
-    }
+    requireS3Credentials(raw, ["backupS3AccessKey", "backupS3SecretKey"], "the S3 repository needs its credentials");
+    archiveCredentials(raw);
     const ca = optional(raw, "backupS3CaCert");
     if (ca !== undefined && !PEM_CERTIFICATE.test(ca)) {
         throw new ConfigError(

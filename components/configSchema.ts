@@ -563,8 +563,8 @@ export const CONFIG_SCHEMA = {
         stack: "master",
         feature: "s3",
         description:
-            "The S3 access key id (least privilege: this bucket and path only); every database host and the backup " +
-            "host are given it.",
+            "The S3 access key id the backup host backs up and expires old backups with, so it may delete (this " +
+            "bucket and path only). The database hosts are given it too unless `backupS3ArchiveAccessKey` is set.",
         defaultText: "none (required with `backupS3Endpoint`)",
         secret: true,
     },
@@ -573,8 +573,30 @@ export const CONFIG_SCHEMA = {
         default: "",
         stack: "master",
         feature: "s3",
-        description: "The S3 secret access key.",
+        description: "The S3 secret access key of `backupS3AccessKey`.",
         defaultText: "none (required with `backupS3Endpoint`)",
+        secret: true,
+    },
+    backupS3ArchiveAccessKey: {
+        type: "string",
+        default: "",
+        stack: "master",
+        feature: "s3",
+        description:
+            "An S3 access key id for the database hosts alone, which archive WAL and restore with it: allowed to " +
+            "write under the repository's `archive/`, to read and list its path, never to delete. Then a database " +
+            "host taken over cannot delete the off-site backups, and `backupS3AccessKey` stays on the backup host. " +
+            "docs/backups.md gives both bucket policies.",
+        defaultText: "none: the database hosts are given `backupS3AccessKey`",
+        secret: true,
+    },
+    backupS3ArchiveSecretKey: {
+        type: "string",
+        default: "",
+        stack: "master",
+        feature: "s3",
+        description: "The S3 secret access key of `backupS3ArchiveAccessKey`.",
+        defaultText: "none (required with `backupS3ArchiveAccessKey`)",
         secret: true,
     },
     sentinelDockerHost: {
@@ -846,7 +868,8 @@ export const CONFIG_SCHEMA = {
         default: "",
         stack: "replica",
         feature: "replication",
-        description: "The master stack, e.g. `myorg/synaxic-replication/master` (read through a StackReference).",
+        description:
+            "The master stack, e.g. `myorg/synaxic-replication/master`, whose outputs this stack reads at every up.",
         defaultText: "none (required)",
     },
     masterHost: {

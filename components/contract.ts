@@ -1,6 +1,6 @@
 // What the stacks export, typed once: the application's environment (Spring Boot's properties as environment
-// variables), what the master stack hands its replica stacks, and how a replica stack reads it back through a
-// StackReference. The stacks, the unit fixtures and the e2e suite all use these types.
+// variables), what the master stack hands its replica stacks, and how a replica stack reads it back. The stacks, the
+// unit fixtures and the e2e suite all use these types.
 import * as pulumi from "@pulumi/pulumi";
 import type { S3RepositorySettings } from "./config";
 import type { RedisPasswordHashes } from "./redisUsers";
@@ -78,7 +78,10 @@ export interface MasterExports {
     readonly postgresParameters?: PgParameter[];
     /** Backups on: where the repository is and how the primary archives (a promoted replica does the same). */
     readonly backup?: BackupExports;
-    /** Secret: with a second repository in S3, what a database host needs to write to it itself. */
+    /**
+     * Secret: with a second repository in S3, what a database host needs to archive to it itself: the database hosts'
+     * key (backupS3ArchiveAccessKey when set), never the backup host's own when they differ.
+     */
     readonly backupS3Secrets?: BackupS3Secrets;
     /** Monitoring on: where Prometheus and Alertmanager listen; the replica stacks run exporters when it is set. */
     readonly monitoring?: MonitoringExports;
@@ -210,19 +213,40 @@ const OPTIONAL_OUTPUTS: readonly string[] = [
 /** A stack's outputs as the program returns them. */
 export type Exported<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
 
-/** Reads a master stack's outputs through a StackReference, typed by key, secrets re-marked whatever it reports. */
+/** Reads a master stack's outputs, typed by key, secrets re-marked whatever the engine reports. */
 export type MasterReader = <K extends keyof MasterOutputs>(key: K) => pulumi.Output<MasterOutputs[K]>;
 
-export function masterReader(ref: pulumi.StackReference): MasterReader {
+/**
+ * The engine's own function behind a StackReference (its built-in provider's, the one older SDKs read outputs
+ * promptly with). A StackReference is a resource whose state is every output of the stack it reads, so each replica
+ * stack's state would hold every replica's TLS keys; a function's result is kept nowhere, so this stack's state holds
+ * only what its own resources and outputs use.
+ */
+export const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+
+/** What the engine answers {@link READ_STACK_OUTPUTS} with. */
+export interface StackOutputsResult {
+    readonly name: string;
+    readonly outputs: Readonly<Record<string, unknown>>;
+    readonly secretOutputNames?: readonly string[];
+}
+
+export function masterReader(masterStack: string): MasterReader {
+    // A plain invoke returns secrets unwrapped: the contract's list marks them again below.
+    const read = pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name: masterStack }) as Promise<StackOutputsResult>;
+    const all = pulumi.output(read);
     return <K extends keyof MasterOutputs>(key: K) => {
-        // Outputs a master stack made by an older version lacks are optional in the contract: read, not required.
-        const value = (OPTIONAL_OUTPUTS.includes(key) ? ref.getOutput(key) : ref.requireOutput(key)) as pulumi.Output<
-            MasterOutputs[K]
-        >;
+        const value = all.apply(({ outputs }) => {
+            // Outputs a master stack made by an older version lacks are optional in the contract: read, not required.
+            if (!(key in outputs) && !OPTIONAL_OUTPUTS.includes(key)) {
+                throw new Error(`Required output '${key}' does not exist on stack '${masterStack}'.`);
+            }
+            return outputs[key] as MasterOutputs[K];
+        });
         // pulumi.secret's type unwraps T; MasterOutputs holds plain values (no Outputs inside), so it is the same T.
         return (SECRET_OUTPUTS as readonly string[]).includes(key)
-            ? (pulumi.secret(value) as unknown as typeof value)
-            : value;
+            ? (pulumi.secret(value) as unknown as pulumi.Output<MasterOutputs[K]>)
+            : (value as pulumi.Output<MasterOutputs[K]>);
     };
 }
 

@@ -72,7 +72,7 @@ const CONFIG: Record<"master" | "replica", Record<string, string>> = {
 async function applyStack(stack: "master" | "replica"): Promise<void> {
     const stackOutputs =
         stack === "replica" ? JSON.parse(fs.readFileSync(path.join(DEMO_DIR, "master.json"), "utf8")) : undefined;
-    const provider = realProvider({ stateFile: path.join(DEMO_DIR, `state-${stack}.json`), stackOutputs, events: [] });
+    const provider = realProvider({ stateFile: path.join(DEMO_DIR, `state-${stack}.json`), events: [] });
     try {
         const run = await runProgram({ stack, config: CONFIG[stack], stackOutputs, provider });
         const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value]));

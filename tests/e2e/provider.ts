@@ -5,7 +5,6 @@
 // provider's rules, refuse to replace or delete what is protected, delete what the program no longer declares,
 // keep a container whose create failed after it got an ID. It is strict: a type or argument it does not
 // implement throws.
-import type { MasterOutputs } from "../../components/contract";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -30,8 +29,6 @@ export interface ProviderEvent {
 export interface RealProviderOptions {
     /** JSON file holding this stack's resources between runs. */
     readonly stateFile: string;
-    /** What the StackReference returns (the master run's outputs). */
-    readonly stackOutputs?: Partial<MasterOutputs>;
     /** Every step taken, for assertions and timings. */
     readonly events: ProviderEvent[];
     /** An up with --refresh: each resource is read first (a vanished one is created again, a stopped one started). */
@@ -175,12 +172,6 @@ export function realProvider(opts: RealProviderOptions): RealProvider {
     const step = async (req: ResourceRequest): Promise<{ id: string; state: State }> => {
         const started = Date.now();
         if (req.type.startsWith("synaxic:")) return { id: "", state: {} }; // our components: nothing to create
-        if (req.type === "pulumi:pulumi:StackReference") {
-            return {
-                id: req.inputs.name,
-                state: { name: req.inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] },
-            };
-        }
         const key = `${req.type}::${req.name}`;
         declared.add(key);
         if (opts.refresh) await (refreshed ??= refreshAll());

@@ -210,7 +210,7 @@ describe("the real Pulumi engine", () => {
             }),
         );
         const plan = stepsOf(pulumiOk(["preview", "--json"], "side-replica"));
-        // Declared once the StackReference's outputs are known, which a preview reads: listed, not hidden.
+        // Declared once the master stack's outputs are known, which a preview reads: listed, not hidden.
         expect(plan).toMatchObject({ "sentinel-container": "create", "postgres-container": "create" });
         pulumiOk(["destroy", "--yes", "--exclude-protected"], "side-master");
     });

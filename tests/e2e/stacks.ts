@@ -141,7 +141,6 @@ export async function up<S extends "master" | "replica">(
             : (flags.sshAgent ?? undefined);
     const provider = realProvider({
         stateFile: path.join(STATE_DIR, `state-${stateName}.json`),
-        stackOutputs,
         events,
         refresh: flags.refresh,
         replace: flags.replace,

@@ -4,6 +4,7 @@
 import { CONFIG_SCHEMA } from "../../components/configSchema";
 import type { MasterOutputs } from "../../components/contract";
 import type * as PulumiModule from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 
 export const PROJECT = "synaxic-replication";
 
@@ -30,6 +31,8 @@ export interface OutputValue {
 
 export interface ProgramRun {
     readonly resources: Recorded[];
+    /** The functions the program asked the engine to run (kept in no state), with their arguments. */
+    readonly invokes: { readonly token: string; readonly inputs: Record<string, unknown> }[];
     readonly outputs: Record<string, OutputValue>;
     /** Resources of a type token, e.g. `docker:index/container:Container`. */
     ofType(type: string): Recorded[];
@@ -43,7 +46,7 @@ export interface RunOptions {
     readonly stack: "master" | "replica" | string;
     /** Config without the project prefix; arrays and booleans as pulumi stores them (JSON text). */
     readonly config: Record<string, string>;
-    /** Outputs the mocked StackReference returns (plain values: our code must mark secrets itself). */
+    /** The master stack's outputs the engine returns to a replica stack (plain values: our code marks secrets). */
     readonly stackOutputs?: Partial<MasterOutputs>;
     /** Preview: resources return only their inputs, so computed outputs stay unknown. */
     readonly preview?: boolean;
@@ -110,6 +113,9 @@ function unwrapSecrets(value: unknown, path: string, secrets: string[]): unknown
     return value;
 }
 
+const digest = (inputs: Record<string, unknown>) =>
+    createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 12);
+
 /** Computed outputs a provider would return; plain (not secret), as real mocks give them. */
 function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
@@ -121,11 +127,12 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
             return { base64: Buffer.alloc(Number(inputs.length), name).toString("base64") };
         case "tls:index/privateKey:PrivateKey":
             return { privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-key-${name}\n-----END PRIVATE KEY-----\n` };
+        // A new one when what it certifies changes (its names, its CA), as the provider issues one.
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":
-            return { certPem: `mock certificate ${name}\n${MOCK_CERT_PEM}` };
+            return { certPem: `mock certificate ${name} ${digest(inputs)}\n${MOCK_CERT_PEM}` };
         case "tls:index/certRequest:CertRequest":
-            return { certRequestPem: `mock-csr-${name}` };
+            return { certRequestPem: `mock-csr-${name}-${digest(inputs)}` };
         case "command:local:Command":
         case "command:remote:Command":
             return { stdout: "", stderr: "" };
@@ -161,6 +168,7 @@ process.setMaxListeners(100);
 /** Run the program for one stack in a fresh module registry; throws what the program throws. */
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     const resources: Recorded[] = opts.record ?? [];
+    const invokes: ProgramRun["invokes"] = [];
     let pulumi!: typeof PulumiModule;
     let program!: Record<string, unknown>;
     const pending: Map<string, Partial<Recorded>> = new Map();
@@ -198,18 +206,18 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
                             inFlight--;
                         }
                     }
-                    if (args.type === "pulumi:pulumi:StackReference") {
-                        return {
-                            id: args.name,
-                            state: { name: inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] },
-                        };
-                    }
                     const state = opts.preview
                         ? { ...args.inputs }
                         : { ...args.inputs, ...computedState(args.type, args.name, inputs) };
                     return { id: opts.preview ? "" : `${args.name}-id`, state };
                 },
-                call: (args) => args.inputs,
+                call: (args) => {
+                    invokes.push({ token: args.token, inputs: args.inputs });
+                    // The engine's read of another stack's outputs (components/contract.ts), answered as it would.
+                    return args.token === "pulumi:pulumi:readStackOutputs"
+                        ? { name: args.inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] }
+                        : args.inputs;
+                },
             },
             PROJECT,
             opts.stack,
@@ -264,6 +272,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     };
     return {
         resources,
+        invokes,
         outputs,
         ofType: (type) => resources.filter((r) => r.type === type),
         named: (name, type) => {
@@ -281,15 +290,39 @@ export const NETWORK = "docker:index/network:Network";
 export const LOCAL_COMMAND = "command:local:Command";
 export const REMOTE_COMMAND = "command:remote:Command";
 
+/** A shell variable of a rendered script (`NAME='value'`, quoted as renderShellScript quotes). */
+function shellVar(script: string, name: string): string | undefined {
+    const m = new RegExp(`^${name}='((?:[^']|'\\\\'')*)'$`, "m").exec(script);
+    return m?.[1].replace(/'\\''/g, "'");
+}
+
+/** The live files a service container's `<name>-live-file` command writes, by name, with their modes. */
+export function liveFiles(
+    run: ProgramRun,
+    containerResource: string,
+): Record<string, { content: string; mode: string }> {
+    const stdin: string = run.named(`${containerResource}-live-file`).inputs.stdin;
+    const count = Number(shellVar(stdin, "LIVE_FILES"));
+    if (!(count > 0)) throw new Error(`${containerResource}-live-file writes no file`);
+    const files: Record<string, { content: string; mode: string }> = {};
+    for (let i = 1; i <= count; i++) {
+        files[shellVar(stdin, `FILE_${i}`)!] = {
+            content: shellVar(stdin, `CONTENT_${i}`)!,
+            mode: shellVar(stdin, `MODE_${i}`)!,
+        };
+    }
+    return files;
+}
+
 /**
- * The live settings a service container's `<name>-live-file` command writes (the CONTENT variable of its script),
- * e.g. `liveSettings(run, "postgres-container")`.
+ * The live settings a service container's `<name>-live-file` command writes (its first file, the one the server
+ * checks), e.g. `liveSettings(run, "postgres-container")`.
  */
 export function liveSettings(run: ProgramRun, containerResource: string): string {
     const stdin: string = run.named(`${containerResource}-live-file`).inputs.stdin;
-    const m = /^CONTENT='((?:[^']|'\\'')*)'$/m.exec(stdin);
-    if (!m) throw new Error(`${containerResource}-live-file has no CONTENT`);
-    return m[1].replace(/'\\''/g, "'");
+    const content = shellVar(stdin, "CONTENT_1");
+    if (content === undefined) throw new Error(`${containerResource}-live-file has no CONTENT_1`);
+    return content;
 }
 
 /** The upload at `file` of a recorded container. */

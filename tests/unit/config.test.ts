@@ -1,4 +1,4 @@
-import { errorOf, S3_CONFIG as S3 } from "./fixtures";
+import { errorOf, S3_ARCHIVE_KEYS as ARCHIVE, S3_CONFIG as S3 } from "./fixtures";
 import { withProjectDefaults } from "../helpers/program";
 import {
     checkKnownKeys,
@@ -398,6 +398,30 @@ describe("bad input is refused before anything is created, naming the key and th
             () => master(S3),
             "backupS3Endpoint",
             /pulumi config set backupDockerHost/,
+        ],
+        [
+            "the database hosts' S3 key without its secret",
+            () => backups({ ...S3, backupS3ArchiveAccessKey: ARCHIVE.backupS3ArchiveAccessKey }),
+            "backupS3ArchiveSecretKey",
+            /--secret backupS3ArchiveSecretKey/,
+        ],
+        [
+            "the database hosts' S3 secret without its key id",
+            () => backups({ ...S3, backupS3ArchiveSecretKey: ARCHIVE.backupS3ArchiveSecretKey }),
+            "backupS3ArchiveAccessKey",
+            /--secret backupS3ArchiveAccessKey/,
+        ],
+        [
+            "the backup host's S3 key given as the database hosts' own",
+            () => backups({ ...S3, ...ARCHIVE, backupS3ArchiveAccessKey: S3.backupS3AccessKey }),
+            "backupS3ArchiveAccessKey",
+            /without s3:DeleteObject/,
+        ],
+        [
+            "the database hosts' S3 key without an S3 repository",
+            () => backups(ARCHIVE),
+            "backupS3ArchiveAccessKey",
+            /pulumi config set backupS3Endpoint/,
         ],
         [
             "a webhook that is not a URL",

@@ -56,6 +56,8 @@ describe("the config keys", () => {
             "redisPassword",
             "backupS3AccessKey",
             "backupS3SecretKey",
+            "backupS3ArchiveAccessKey",
+            "backupS3ArchiveSecretKey",
             "alertWebhookUrl",
             "alertSmtpPassword",
         ]);
@@ -123,6 +125,8 @@ describe("the config features", () => {
             "backupS3CaCert",
             "backupS3AccessKey",
             "backupS3SecretKey",
+            "backupS3ArchiveAccessKey",
+            "backupS3ArchiveSecretKey",
         ]);
         // The S3 repository's keys, its endpoint included, are the backup feature's too.
         expect(keysSwitchedBy("backup")).toEqual([
