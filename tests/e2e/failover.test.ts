@@ -23,6 +23,7 @@ import {
 } from "./stacks";
 import { figure, phase } from "./timing";
 import { writeOnTheOldMasterAlone } from "./split-brain";
+import { LIVE_DIR } from "../../components/service";
 
 jest.setTimeout(300_000);
 
@@ -134,6 +135,32 @@ describe("promote: true on the replica stack", () => {
         const again = await up("replica", replicaConfig(PROMOTED), master.outputs);
         expect(again.events.filter((e) => e.action !== "unchanged")).toEqual([]);
         expect(await inRecovery()).toBe(false);
+    });
+
+    it("refuses the settings from before the promotion (not committed), naming both hosts: PostgreSQL and Redis keep the lead, nothing replaced", async () => {
+        const containers = [NAMES.replicaPostgres, NAMES.replicaRedis];
+        const ids = () => Promise.all(containers.map(async (n) => (await HOSTS.replica.docker.container(n))?.Id));
+        // The files an up writes beside a running server (its live files), as the server reads them.
+        const files = () =>
+            containers.map((n) => dockerOn(HOSTS.replica, ["exec", n, "sh", "-c", `cat ${LIVE_DIR}/* | sha256sum`]));
+        const rows = async () =>
+            (await pgQuery<{ n: number }>(ep.replicaPg, "SELECT count(*)::int AS n FROM fault_writes"))[0].n;
+        const before = { ids: await ids(), files: files(), rows: await rows() };
+        const stale = upProcess("replica", replicaConfig(), master.outputs);
+        expect(stale.status).toBe(1);
+        const ip = (h: { linkIp: string }) => h.linkIp.replace(/\./g, "\\.");
+        expect(stale.stderr).toMatch(
+            new RegExp(
+                `this host \\(replica1's, ${ip(HOSTS.replica)}\\) leads \\(a primary on timeline 2\\) and the master's host \\(${ip(HOSTS.master)}:5432\\) does not answer, but Pulumi\\.replica\\.yaml has no promote`,
+            ),
+        );
+        expect(stale.stderr).toContain("pulumi config set promote true --stack replica");
+        // Without the check this up would have made Redis a replica of the fenced master.
+        expect((await redisInfo(ep.replicaRedis, "replication")).role).toBe("master");
+        expect(await inRecovery()).toBe(false);
+        expect({ ids: await ids(), files: files(), rows: await rows() }).toEqual(before);
+        const committed = await up("replica", replicaConfig(PROMOTED), master.outputs);
+        expect(committed.events.filter((e) => e.action !== "unchanged")).toEqual([]);
     });
 });
 

@@ -84,6 +84,7 @@ describe("no credentials", () => {
                 .map((e) => e.name)
                 .sort(),
         ).toEqual([
+            "leader-check",
             "postgres-container-live-apply",
             "postgres-container-live-file",
             "postgres-container-ready",

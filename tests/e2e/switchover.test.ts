@@ -6,10 +6,21 @@ import { pgQuery, redisInfo, waitFor } from "./clients";
 import { dockerOn, HOSTS } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
 import { waitStreaming } from "./replication-state";
-import { commandOutput, deployPair, endOfSuite, endpoints, masterConfig, NAMES, replicaConfig } from "./stacks";
+import {
+    commandOutput,
+    deployPair,
+    endOfSuite,
+    endpoints,
+    masterConfig,
+    NAMES,
+    replicaConfig,
+    up,
+    upProcess,
+} from "./stacks";
 import { divergentRowsIn, writeOnTheOldMasterAlone } from "./split-brain";
 import { figure, phase } from "./timing";
 import { StackName, switchover, SwitchoverReport } from "../../scripts/switchover/plan";
+import { LIVE_DIR } from "../../components/service";
 import { harnessStacks, HarnessStacks, LAYOUT } from "./switchover-driver";
 
 jest.setTimeout(400_000);
@@ -66,6 +77,59 @@ describe("npm run switchover", () => {
             "0 acknowledged commits lost; the old primary streams from the new one",
             `0 of ${writer.acked.length} lost; writes unavailable ${(writer.longestGapMs() / 1000).toFixed(2)} s (no primary for ${report.secondsWithoutPrimary.toFixed(2)} s); whole switchover ${report.seconds.toFixed(1)} s`,
         );
+    });
+
+    it("refuses the settings from before the switchover (not committed), naming both hosts and changing nothing; the switched settings apply", async () => {
+        const containers = [
+            [HOSTS.master, NAMES.masterPostgres],
+            [HOSTS.master, NAMES.masterRedis],
+            [HOSTS.replica, NAMES.replicaPostgres],
+            [HOSTS.replica, NAMES.replicaRedis],
+        ] as const;
+        const ids = () => Promise.all(containers.map(async ([host, name]) => (await host.docker.container(name))?.Id));
+        // The files an up writes beside a running server (its live files), as the server reads them.
+        const files = () =>
+            containers.map(([host, name]) =>
+                dockerOn(host, ["exec", name, "sh", "-c", `cat ${LIVE_DIR}/* | sha256sum`]),
+            );
+        const rows = async () =>
+            (await pgQuery<{ n: number }>(ep.replicaPg, "SELECT count(*)::int AS n FROM fault_writes"))[0].n;
+        const before = { ids: await ids(), files: files(), rows: await rows() };
+        const at = (host: { linkIp: string }, port?: number) =>
+            `${host.linkIp}${port ? `:${port}` : ""}`.replace(/\./g, "\\.");
+
+        // What the repository still holds: the master stack without followHost, the replica stack without promote.
+        const master = upProcess("master", masterConfig(MASTER_EXTRA));
+        expect(master.status).toBe(1);
+        expect(master.stderr).toMatch(
+            new RegExp(
+                `replica1 \\(${at(HOSTS.replica, 5432)}\\) leads \\(a primary on timeline \\d+\\) and this host \\(the master's, ${at(HOSTS.master)}\\) is a standby, but Pulumi\\.master\\.yaml has no followHost`,
+            ),
+        );
+        expect(master.stderr).toContain(`pulumi config set followHost ${HOSTS.replica.linkIp} --stack master`);
+        const replica = upProcess("replica", replicaConfig(), stacks.masterOutputs());
+        expect(replica.status).toBe(1);
+        expect(replica.stderr).toMatch(
+            new RegExp(
+                `this host \\(replica1's, ${at(HOSTS.replica)}\\) leads \\(a primary on timeline \\d+\\) and the master's host \\(${at(HOSTS.master, 5432)}\\) is a standby, but Pulumi\\.replica\\.yaml has no promote`,
+            ),
+        );
+        expect(replica.stderr).toContain("git add Pulumi.master.yaml Pulumi.replica.yaml && git commit");
+
+        // Not a container replaced, not a file written, not a row lost; the lead where the switchover put it.
+        expect({ ids: await ids(), files: files(), rows: await rows() }).toEqual(before);
+        expect(await isPrimary(ep.replicaPg)).toBe(true);
+        expect(await isPrimary(ep.masterPg)).toBe(false);
+        await waitStreaming(ep.replicaPg);
+        expect((await redisInfo(ep.masterRedis, "replication")).master_host).toBe(HOSTS.replica.linkIp);
+
+        // The settings the switchover wrote (what the operator commits) apply, and find nothing to change.
+        const committed = [
+            await up("master", stacks.config.master),
+            await up("replica", stacks.config.replica, stacks.masterOutputs()),
+        ];
+        for (const d of committed) expect(d.events.filter((e) => e.action !== "unchanged")).toEqual([]);
+        expect(await ids()).toEqual(before.ids);
     });
 
     it("refuses while the standby is not streaming, changing nothing", async () => {
