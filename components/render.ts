@@ -70,7 +70,6 @@ export const PG_PATHS = {
     caCert: "/etc/synaxic/tls/ca.crt",
     passfile: "/etc/synaxic/postgres/replication.pgpass",
     conf: "/etc/synaxic/postgres/postgresql.conf",
-    hba: "/etc/synaxic/postgres/pg_hba.conf",
     data: "/var/lib/postgresql/data",
     /** The server's socket folder (shared with the pgBackRest server beside it). */
     socket: "/var/run/postgresql",

@@ -4,11 +4,13 @@
 #                      repository that has none
 #   run full|diff|incr take a backup now, to each repository (repo1 here, repo2 in S3 when configured)
 #   info               the repositories' backups and WAL, as pgbackrest prints them (--output=json with json)
-#   drill [--repo N] [TARGET [DATABASE SQL]]
+#   drill [--repo N] [--timeout S] [TARGET [DATABASE SQL]]
 #                      restore the latest backup (or to TARGET, a time with its zone) into a scratch directory here,
 #                      start a throw-away server on it (no network), replay to the target, print what it recovered,
-#                      how long it took and SQL's result in DATABASE, then remove it. Needs room for one copy.
-#                      --repo 2 restores from the S3 repository alone (the first with a backup otherwise).
+#                      how long it took and SQL's result in DATABASE, then remove it, whether it passed or failed.
+#                      Needs room for one copy. --repo 2 restores from the S3 repository alone (the first with a
+#                      backup otherwise). --timeout: seconds the server may take to start, and then to replay to the
+#                      target (default 3600 each, what the primary's own restore waits to start).
 set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
@@ -66,6 +68,7 @@ create_stanza() {
 
 readonly DRILL=/var/tmp/synaxic-drill
 DRILL_REPO=()
+DRILL_TIMEOUT=3600
 
 drill_sql() { run_as postgres psql -X -Atq -h "$DRILL" -p 5499 -U postgres -d "$1" -c "$2"; }
 
@@ -81,16 +84,19 @@ drill() {
   started=$(date +%s%N)
   drill_cleanup
   trap drill_cleanup EXIT
+  # Interrupted (docker exec ended), it still stops its server and removes the copy.
+  trap 'exit 130' INT TERM
   install -d -o postgres -g postgres -m 0700 "$DRILL" "$DRILL/data"
   local -a options=()
   [ "$target" = latest ] || options=(--type=time "--target=$target" --target-action=promote)
   pgbr --reset-pg1-host --pg1-path="$DRILL/data" restore "${DRILL_REPO[@]}" "${options[@]}" --log-level-console=warn
   printf 'local all all trust\n' >"$DRILL/hba.conf"
   chown postgres:postgres "$DRILL/hba.conf"
-  run_as postgres pg_ctl -D "$DRILL/data" -w -t 3600 -l "$DRILL/server.log" -o \
+  run_as postgres pg_ctl -D "$DRILL/data" -w -t "$DRILL_TIMEOUT" -l "$DRILL/server.log" -o \
     "-c port=5499 -c listen_addresses='' -c unix_socket_directories=$DRILL -c hba_file=$DRILL/hba.conf -c archive_mode=off -c ssl=off -c config_file=$DRILL/data/postgresql.conf" \
     start >/dev/null || { tail -n 20 "$DRILL/server.log" >&2; die "the restored cluster did not start (log above)"; }
-  until [ "$(drill_sql postgres 'SELECT pg_is_in_recovery()')" = f ]; do sleep 0.2; done
+  wait_until_promoted "$DRILL/data" "$DRILL" 5499 "$DRILL/server.log" "$DRILL_TIMEOUT" \
+    "replaying to $target needs every WAL file from the backup to it in the repository (synaxic-backup info: the archive's min and max); a longer replay: drill --timeout <seconds>"
   local seconds
   seconds=$(( ($(date +%s%N) - started) / 1000000 ))
   echo "restored: $target"
@@ -144,10 +150,21 @@ main() {
     info) if [ "${2:-}" = json ]; then pgbr info --output=json; else pgbr info; fi ;;
     drill)
       shift
-      if [ "${1:-}" = --repo ]; then DRILL_REPO=(--repo="$2"); shift 2; fi
+      while [[ ${1:-} == --* ]]; do
+        [ "$#" -ge 2 ] || die "drill $1 needs a value"
+        case "$1" in
+          --repo) DRILL_REPO=(--repo="$2") ;;
+          --timeout)
+            [[ $2 =~ ^[1-9][0-9]*$ ]] || die "drill --timeout takes whole seconds (got '$2')"
+            DRILL_TIMEOUT=$2
+            ;;
+          *) die "drill takes --repo N and --timeout S (got $1)" ;;
+        esac
+        shift 2
+      done
       drill "${1:-latest}" "${2:-postgres}" "${3:-}"
       ;;
-    *) die "usage: synaxic-backup init | run full|diff|incr | info [json] | drill [--repo N] [target [database sql]]" ;;
+    *) die "usage: synaxic-backup init | run full|diff|incr | info [json] | drill [--repo N] [--timeout S] [target [database sql]]" ;;
   esac
 }
 

@@ -1,15 +1,16 @@
 #!/bin/bash
-# `synaxic-apply-live <hash>` (inside a PostgreSQL container): apply /etc/synaxic/live/postgresql.conf with a
-# reload. Exit 0 when everything applied live, 3 when a changed setting needs a restart, 1 when the file is not the
-# rendered one or the server refuses a value (the previous file is then put back and reloaded: a restart never meets
-# the refused one).
+# `synaxic-apply-live <name>=<hash>,...` (inside a PostgreSQL container): apply the live folder the host wrote
+# (scripts/write-live.sh) with a reload: the settings (postgresql.conf) and pg_hba.conf where they are, the TLS files
+# and the passfile copied where the server reads them, owned by postgres; the peers and the slots are read where they
+# are. Exit 0 when everything applied live, 3 when a changed setting needs a restart, 1 when a file is not the
+# rendered one or the server refuses one (the files it ran with are then put back and reloaded: a restart never meets
+# the refused ones).
 set -Eeuo pipefail
 # shellcheck source=../scripts/entrypoint-lib.sh
 source /usr/local/lib/synaxic/entrypoint-lib.sh
 SYNAXIC_SERVICE=live-settings
-readonly FILE=/etc/synaxic/live/postgresql.conf
 # The standbys a primary streams to, "<address> <port> <replication role>" lines (the entrypoint's peers).
-readonly PEERS=/etc/synaxic/uploads/peers
+readonly PEERS=$LIVE_DIR/peers
 # A standby must run with at least the primary's values of these: below them it stops replaying.
 readonly STANDBY_AT_LEAST=(max_connections max_prepared_transactions max_locks_per_transaction max_worker_processes)
 
@@ -51,24 +52,41 @@ refused() {
   sql "SELECT string_agg(coalesce(f.name || ' = ' || f.setting, 'line ' || f.sourceline) || ': ' || f.error, '; ') FROM pg_file_settings f LEFT JOIN pg_settings s USING (name) WHERE f.error IS NOT NULL AND NOT coalesce(s.pending_restart, false)"
 }
 
-put_back_previous() {
-  [ -f "$FILE.prev" ] || return 0
-  mv "$FILE" "$FILE.refused"
-  cp -p "$FILE.prev" "$FILE"
+# pg_hba.conf's lines the server would refuse: pg_hba_file_rules reads the file on disk, not the rules in force, so it
+# judges the new file before a reload does (a reload that fails to read it keeps the old rules, and a start fails).
+hba_refused() {
+  sql "SELECT string_agg('line ' || line_number || ': ' || error, '; ') FROM pg_hba_file_rules WHERE error IS NOT NULL"
+}
+
+tls_changed() { grep -qE '[.](crt|key)$' <<<"$1"; }
+
+# The files of this run back as the server ran with them, and in force again; then the up fails with <why>.
+refuse() { # <why> <changed files, one a line>
+  # shellcheck disable=SC2086 # names without spaces, one a line
+  put_back_live_files $2
+  install_postgres_live_files
   reload
+  die "$1. The files the server ran with were put back"
 }
 
 main() {
-  local actual errors pending
-  actual=$(sha256sum "$FILE" | cut -c1-12)
-  [ "$actual" = "${1:-}" ] || die "$FILE is $actual, not the rendered ${1:-?}: it was written by something else"
+  local changed errors pending
+  require_rendered_live_files "${1:-}"
   add_postgres_bin_to_path
+  changed=$(changed_live_files "$1")
+  errors=$(hba_refused)
+  [ -z "$errors" ] || refuse "the server refuses the new pg_hba.conf: $errors; fix what renders it (replicas, appCidrs) and run pulumi up again" "$changed"
+  errors=$(tls_files_refused "$LIVE_DIR/ca.crt" "$LIVE_DIR/server.crt" "$LIVE_DIR/server.key")
+  [ -z "$errors" ] || refuse "the new TLS files cannot serve: $errors" "$changed"
+  install_postgres_live_files
   reload
   errors=$(refused)
-  if [ -n "$errors" ]; then
-    put_back_previous
-    die "the server refused: $errors (its log says why). The previous settings were put back; fix the value in postgresParameters and run pulumi up again"
+  [ -z "$errors" ] || refuse "the server refused: $errors (its log says why); fix the value in postgresParameters and run pulumi up again" "$changed"
+  if tls_changed "$changed" && ! serves_certificate 5432 postgres /etc/synaxic/tls/server.crt /etc/synaxic/tls/server.key; then
+    refuse "the server did not take the new certificate (its log says why: SSL configuration was not reloaded)" "$changed"
   fi
+  record_applied_live_files
+  [ -z "$changed" ] || log "reloaded with the new $(tr '\n' ' ' <<<"$changed")"
   pending=$(sql "SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart")
   if [ -n "$pending" ]; then
     refuse_before_the_standbys "$pending"

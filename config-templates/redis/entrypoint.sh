@@ -18,6 +18,7 @@ readonly CLEAN_MARK=/data/.synaxic-clean-shutdown
 readonly SENTINEL_CONF=/data/sentinel.conf
 readonly SENTINEL_RENDERED=/data/.synaxic-sentinel-rendered
 
+# A Sentinel's TLS files, from its uploads (Sentinel cannot take new ones live: its container is replaced for them).
 install_tls() {
   install_file 0644 redis "$UPLOADS/ca.crt" "$ETC/tls/ca.crt"
   install_file 0644 redis "$UPLOADS/redis.crt" "$ETC/tls/redis.crt"
@@ -36,7 +37,9 @@ install_files() {
   install_file 0600 redis "$UPLOADS/users.acl" "$ETC/users.acl"
   install_file 0600 redis "$UPLOADS/secrets.conf" "$ETC/secrets.conf"
   install_admin
-  install_tls
+  # The TLS files, kept current by the program in the live folder (a change is taken with CONFIG SET, no restart).
+  install_live_tls redis "$ETC/tls"
+  record_applied_live_files
   install -d -o redis -g redis -m 0750 /data
   chown redis:redis /data
   # Data taken over from another image's redis user (another uid) must be readable by this one.

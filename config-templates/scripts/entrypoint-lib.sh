@@ -18,6 +18,96 @@ install_file() { # <mode> <owner> <source> <destination>
   install -D -o "$2" -g "$2" -m "$1" "$3" "$4"
 }
 
+# The folder the program keeps current while a server runs (scripts/write-live.sh writes it on the host, the
+# container's synaxic-apply-live applies it): the live settings and the files a server takes again without a restart
+# (pg_hba, the peers, the passfile, TLS). LIVE_APPLIED holds the files as the running server last took them: copied
+# at each start and after each apply that succeeded, so a refused file is put back from what the server runs with.
+LIVE_DIR=/etc/synaxic/live
+LIVE_APPLIED=$LIVE_DIR/.applied
+
+# Fails unless each "<name>=<sha256 prefix>" of the comma-separated list names a file of LIVE_DIR with that content:
+# the files the program rendered, not ones written by something else.
+require_rendered_live_files() { # <name=hash,...>
+  local entry actual
+  [ -n "${1:-}" ] || die "no rendered files named (synaxic-apply-live <name>=<hash>,...)"
+  for entry in ${1//,/ }; do
+    actual=$(sha256sum "$LIVE_DIR/${entry%%=*}" 2>/dev/null | cut -c1-12) || true
+    [ "$actual" = "${entry#*=}" ] \
+      || die "$LIVE_DIR/${entry%%=*} is ${actual:-missing}, not the rendered ${entry#*=}: it was written by something else"
+  done
+}
+
+# The names of the list whose file differs from what the server last took.
+changed_live_files() { # <name=hash,...>
+  local entry
+  for entry in ${1//,/ }; do
+    cmp -s "$LIVE_DIR/${entry%%=*}" "$LIVE_APPLIED/${entry%%=*}" || echo "${entry%%=*}"
+  done
+}
+
+record_applied_live_files() {
+  local f
+  install -d -m 0700 "$LIVE_APPLIED"
+  for f in "$LIVE_DIR"/*; do
+    case "$f" in *.new | *.refused) continue ;; esac
+    [ ! -f "$f" ] || cp -p "$f" "$LIVE_APPLIED/"
+  done
+}
+
+# Each <name> back as the server last took it, the refused one kept as <name>.refused; renamed into place, so a start
+# meanwhile finds one whole file or the other.
+put_back_live_files() { # <name...>
+  local name
+  for name in "$@"; do
+    [ -f "$LIVE_APPLIED/$name" ] || { log "no earlier $name to put back: left as written"; continue; }
+    cp -p "$LIVE_DIR/$name" "$LIVE_DIR/$name.refused"
+    cp -p "$LIVE_APPLIED/$name" "$LIVE_DIR/$name.new"
+    mv "$LIVE_DIR/$name.new" "$LIVE_DIR/$name"
+  done
+}
+
+# The live folder's TLS files where <user>'s server reads them, owned by that user: certificates 0644, keys 0600
+# (PostgreSQL refuses a key others may read), in a folder only root and the service's group enter.
+install_live_tls() { # <user> <folder>
+  local f
+  install -d "$2"
+  chown root:"$1" "$2"
+  chmod 0750 "$2"
+  for f in "$LIVE_DIR"/*.crt "$LIVE_DIR"/*.key; do
+    [ -f "$f" ] || continue
+    case "$f" in
+      *.key) install_file 0600 "$1" "$f" "$2/${f##*/}" ;;
+      *) install_file 0644 "$1" "$f" "$2/${f##*/}" ;;
+    esac
+  done
+}
+
+# Why a server would refuse <cert> with <key>, or a client verifying against <ca> would refuse <cert>: one line, or
+# nothing when they are good (or the image has no openssl to ask).
+tls_files_refused() { # <ca> <cert> <key>
+  command -v openssl >/dev/null || return 0
+  if ! openssl x509 -noout -in "$2" 2>/dev/null; then
+    echo "${2##*/} is not a PEM certificate"
+  elif [ "$(openssl x509 -noout -pubkey -in "$2" | sha256sum)" != "$(openssl pkey -pubout -in "$3" 2>/dev/null | sha256sum)" ]; then
+    echo "${3##*/} is not the key of ${2##*/}"
+  elif ! openssl verify -CAfile "$1" "$2" >/dev/null 2>&1; then
+    echo "${2##*/} is not signed by ${1##*/} (or not valid now)"
+  fi
+}
+
+# Whether the local server on <port> presents <cert> now (`postgres`: after PostgreSQL's SSLRequest), asked as a client
+# presenting <cert> and <key>; true when the image has no openssl to ask.
+serves_certificate() { # <port> <postgres|-> <cert> <key>
+  command -v openssl >/dev/null || return 0
+  local -a starttls=()
+  [ "$2" = - ] || starttls=(-starttls "$2")
+  local want served
+  want=$(openssl x509 -noout -fingerprint -sha256 -in "$3")
+  served=$(timeout 10 openssl s_client -connect "127.0.0.1:$1" "${starttls[@]}" -cert "$3" -key "$4" </dev/null 2>/dev/null \
+    | openssl x509 -noout -fingerprint -sha256 2>/dev/null) || true
+  [ "$served" = "$want" ]
+}
+
 # Replace this shell with the service, as the service user. setpriv keeps HOME, so set it.
 exec_as() { # <user> <command...>
   local user=$1; shift
@@ -83,6 +173,31 @@ postgres_serves() {
 ask_peer() { # <host> <port> <user> <replication command>
   run_as postgres psql -X -At -F ' ' -w -c "$4" \
     "host=$1 port=$2 user=$3 replication=true connect_timeout=3 sslmode=verify-full sslrootcert=/etc/synaxic/tls/ca.crt passfile=/etc/synaxic/postgres/replication.pgpass" 2>/dev/null
+}
+
+# PostgreSQL's files of the live folder where it reads them, owned by postgres: the TLS files (outside PGDATA, so a
+# base backup never copies the primary's identity) and the replication passfile, 0600.
+install_postgres_live_files() {
+  install_live_tls postgres /etc/synaxic/tls
+  install_file 0600 postgres "$LIVE_DIR/replication.pgpass" /etc/synaxic/postgres/replication.pgpass
+}
+
+# Until the server on <data folder> has left recovery (replayed to its target and promoted), asked every 0.2 s as
+# postgres on its socket folder and port; fails with <what to check> and the last lines of <log> after <seconds>, or at
+# once when the server stops.
+wait_until_promoted() { # <data folder> <socket folder> <port> <log> <seconds> <what to check>
+  local deadline=$((SECONDS + $5)) sql='SELECT pg_is_in_recovery()'
+  until [ "$(run_as postgres psql -X -Atq -h "$2" -p "$3" -U postgres -d postgres -c "$sql" 2>/dev/null)" = f ]; do
+    if ! run_as postgres pg_ctl -D "$1" status >/dev/null 2>&1; then
+      tail -n 20 "$4" >&2
+      die "the server stopped before its recovery ended (its log above): $6"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      tail -n 20 "$4" >&2
+      die "the recovery did not end within $5 s (its log above): $6"
+    fi
+    sleep 0.2
+  done
 }
 
 # Until the local server accepts connections on its socket (the entrypoint's own socket-only server counts: a

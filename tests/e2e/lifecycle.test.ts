@@ -1,16 +1,20 @@
 import type { MasterOutputs } from "../../components/contract";
 // What an up does to a running deployment, as the real engine and providers do it: a change that replaces a
-// container stops the old one cleanly, a replica removed from the list loses its slot, protected data is never
-// replaced, a name taken outside the program is refused, a container that cannot start is reported with its logs.
+// container stops the old one cleanly, a new replica or certificate is taken in place with no session lost, a replica
+// removed from the list loses its slot, protected data is never replaced, a name taken outside the program is
+// refused, a container that cannot start is reported with its logs.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as tls from "node:tls";
+import { Client } from "pg";
 import { templateText } from "../../components/render";
-import { pgQuery, redisConnect, redisInfo, waitFor } from "./clients";
+import { pgConnect, PgEndpoint, pgQuery, redisConnect, redisInfo, waitFor } from "./clients";
 import { dockerOn, engineOf, HOSTS } from "./hosts";
 import { waitRedisLink, waitStreaming } from "./replication-state";
 import {
+    APP_CIDR,
     deployPair,
     Deployment,
     endpoints,
@@ -43,18 +47,25 @@ beforeAll(async () => {
 
 afterAll(endOfSuite);
 
-/** A change that replaces both of the master's containers: a new name in its certificate. */
+/** The ids of the master's PostgreSQL and Redis containers: unchanged when nothing replaced them. */
+const ids = async () =>
+    Promise.all([NAMES.masterPostgres, NAMES.masterRedis].map(async (n) => (await engineOf(n).container(n))?.Id));
+
+/** A certificate re-issued for the master (a new name in it): PostgreSQL and Redis take it in place. */
 const NEW_CERT = { certHostNames: JSON.stringify(["db-master.example"]) };
 /** What the live-settings cases leave set (later cases keep it, so they change only what they mean to). */
 const LIVE = { ...NEW_CERT, maxSlotWalKeepSize: "8GB", redisBacklogSize: "96mb" };
 
-describe("a change that replaces the containers", () => {
+describe("a replacement of the containers", () => {
     it("stops the primary and the Redis master cleanly: no crash recovery, the Redis replica resyncs partially", async () => {
         const m = redisConnect(ep.masterRedis);
         await m.connect();
         await m.set("before-replacement", "1");
         m.disconnect();
-        master = await up("master", masterConfig(NEW_CERT));
+        // What an image or a port replaces (a certificate or a replica is taken in place: below).
+        master = await up("master", masterConfig(), undefined, "master", {
+            replace: ["postgres-container", "redis-container"],
+        });
         expect(changedBy(master)).toEqual(
             expect.arrayContaining([
                 "postgres-container replaced",
@@ -72,17 +83,137 @@ describe("a change that replaces the containers", () => {
     });
 });
 
+/** The names the certificate a TLS server presents was issued for (PostgreSQL: after its SSLRequest, as pg does). */
+async function pgServedNames(e: PgEndpoint): Promise<string> {
+    let names = "";
+    const client = new Client({
+        host: e.host,
+        port: e.port,
+        user: e.user,
+        password: e.password,
+        database: "synaxic",
+        ssl: {
+            ca: e.ca,
+            checkServerIdentity: (host, cert) => {
+                names = cert.subjectaltname ?? "";
+                return tls.checkServerIdentity(host, cert);
+            },
+        },
+    });
+    await client.connect();
+    await client.end();
+    return names;
+}
+
+function redisServedNames(e: { host: string; port: number; ca: string }): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: e.host, port: e.port, ca: e.ca }, () => {
+            resolve(socket.getPeerCertificate().subjectaltname ?? "");
+            socket.end();
+        });
+        socket.on("error", reject);
+    });
+}
+
+describe("files taken in place: pg_hba, the peers, certificates", () => {
+    /** A replica whose address is this machine's (the suite's client): its pg_hba line lets the suite replicate. */
+    const withReplica2 = {
+        ...NEW_CERT,
+        replicas: JSON.stringify([
+            `replica1 ${HOSTS.replica.linkIp}/32 ${HOSTS.replica.linkIp}`,
+            `replica2 ${APP_CIDR} 10.231.1.250`,
+        ]),
+    };
+    /** IDENTIFY_SYSTEM over a physical replication connection from this machine, as the replication role. */
+    const replicate = async () => {
+        const client = new Client({
+            host: HOSTS.master.linkIp,
+            port: ep.masterPg.port,
+            user: master.outputs.replicationUser,
+            password: master.outputs.replicationPassword,
+            database: "postgres",
+            replication: "true",
+            ssl: { ca: ep.ca, rejectUnauthorized: true },
+        } as ConstructorParameters<typeof Client>[0]);
+        await client.connect();
+        try {
+            return (await client.query("IDENTIFY_SYSTEM")).rows.length;
+        } finally {
+            await client.end();
+        }
+    };
+    it("a replica added and a certificate renewed are taken in place: the same containers, sessions opened before go on, the new pg_hba line and certificate in effect", async () => {
+        await expect(replicate()).rejects.toThrow(/no pg_hba\.conf entry for replication connection/);
+        expect(await pgServedNames(ep.masterPg)).not.toContain("db-master.example");
+        const before = await ids();
+        const session = await pgConnect(ep.masterPg);
+        const pid = (await session.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+        const redis = redisConnect(ep.masterRedis);
+        await redis.connect();
+        const clientId = await redis.client("ID");
+        const writer = new Writer(ep.masterPg, "in-place-files", 2);
+
+        master = await up("master", masterConfig(withReplica2));
+        await writer.stop();
+        expect(changedBy(master)).toEqual(
+            expect.arrayContaining([
+                "postgres-container-live-file updated",
+                "postgres-container-live-apply updated",
+                "redis-container-live-file updated",
+                "redis-container-live-apply updated",
+            ]),
+        );
+        expect(changedBy(master).filter((e) => /-container (replaced|deleted)/.test(e))).toEqual([]);
+        expect(await ids()).toEqual(before);
+        // The session and the Redis connection opened before are the same ones (a reconnect would have a new id).
+        expect((await session.query("SELECT pg_backend_pid() AS pid")).rows[0].pid).toBe(pid);
+        expect(await redis.client("ID")).toBe(clientId);
+        expect([writer.acked.length > 0, writer.errors]).toEqual([true, 0]);
+        // What the reload took: the new replica's pg_hba line, and the renewed certificate on both servers.
+        expect(await replicate()).toBe(1);
+        expect(await pgServedNames(ep.masterPg)).toContain("DNS:db-master.example");
+        expect(await redisServedNames(ep.masterRedis)).toContain("DNS:db-master.example");
+        expect(
+            dockerOn(HOSTS.master, [
+                "exec",
+                NAMES.masterPostgres,
+                "stat",
+                "-c",
+                "%a %U",
+                "/etc/synaxic/tls/server.key",
+            ]).trim(),
+        ).toBe("600 postgres");
+        expect(dockerOn(HOSTS.master, ["exec", NAMES.masterPostgres, "cat", "/etc/synaxic/live/peers"])).toContain(
+            "10.231.1.250 5432 replicator",
+        );
+        const log = await engineOf(NAMES.masterPostgres).logs(NAMES.masterPostgres);
+        expect(log).not.toMatch(/was not reloaded/);
+        await waitStreaming(ep.masterPg, 60);
+
+        // The replica removed again: its line goes out of effect, in place too.
+        master = await up("master", masterConfig(NEW_CERT));
+        expect(await ids()).toEqual(before);
+        expect((await session.query("SELECT pg_backend_pid() AS pid")).rows[0].pid).toBe(pid);
+        await expect(replicate()).rejects.toThrow(/no pg_hba\.conf entry for replication connection/);
+        await session.end();
+        redis.disconnect();
+        figure(
+            "a replica added and a certificate renewed under writes",
+            "no container replaced, sessions kept, 0 failed writes",
+            `${writer.acked.length} writes, ${writer.errors} failed; the session and the Redis connection kept`,
+        );
+    });
+});
+
 describe("settings applied live", () => {
     it("a reload-only change under writes: no container replaced, not one failed write, both servers show it", async () => {
-        const ids = async () =>
-            Promise.all(
-                [NAMES.masterPostgres, NAMES.masterRedis].map(async (n) => (await engineOf(n).container(n))?.Id),
-            );
         const before = await ids();
         const writer = new Writer(ep.masterPg, "live-reload", 2);
         master = await up("master", masterConfig(LIVE));
         await writer.stop();
+        // The leader check runs again before any change on the host.
         expect(changedBy(master)).toEqual([
+            "leader-check updated",
             "postgres-container-live-apply updated",
             "postgres-container-live-file updated",
             "redis-container-live-apply updated",

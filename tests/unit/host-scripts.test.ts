@@ -6,7 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderSeedScript } from "../../components/postgres";
+import { createHash } from "node:crypto";
 import { renderShellScript, templateText } from "../../components/render";
+import { LiveFile, liveFilesVars } from "../../components/service";
 
 const FAKE_DOCKER = path.join(__dirname, "..", "helpers", "fake-docker.sh");
 
@@ -58,61 +60,188 @@ const onDisk = (): Volume => {
 /** A volume whose folder is not on this host (the engine's data root elsewhere): only a container reaches it. */
 const elsewhere = (): Volume => ({ mountpoint: "/nonexistent/synaxic/_data", dir: folder() });
 
-/** write-live.sh for a PostgreSQL file, with a stand-in server check that refuses any file naming "verbose". */
-const writeLive = (content: string) =>
-    renderShellScript("scripts/write-live.sh", {
-        VOLUME: "synaxic-postgres-prod-live",
-        IMAGE: "postgres:17",
-        CONTAINER: "synaxic-postgres-prod",
-        FILE: "postgresql.conf",
-        CONTENT: content,
-        CHECK: `if grep -q verbose; then echo 'invalid value for parameter "log_min_messages": "verbose"'; exit 1; fi`,
-        LIB: templateText("scripts/entrypoint-lib.sh"),
-    });
+/** A stand-in server check that refuses any settings file naming "verbose". */
+const REFUSES_VERBOSE = `if grep -q verbose; then echo 'invalid value for parameter "log_min_messages": "verbose"'; exit 1; fi`;
 
-describe("writing the live settings into their volume", () => {
-    const content = "work_mem = '16MB'\nmax_connections = 150\n";
+/**
+ * write-live.sh for a PostgreSQL container's live files as the program renders it (liveFilesVars), the settings
+ * checked by the stand-in; `files` by name, the settings first.
+ */
+const writeLive = (files: Readonly<Record<string, string>>) => {
+    const names = Object.keys(files);
+    const live: LiveFile[] = names.map((name) =>
+        name.endsWith(".key")
+            ? { name, content: files[name], mode: "0600" }
+            : { name, content: files[name], mode: "0644" },
+    );
+    const vars = liveFilesVars(
+        { image: "postgres:17", containerName: "synaxic-postgres-prod" },
+        live,
+        "synaxic-postgres-prod-live",
+        names.map((n) => files[n]),
+    );
+    return renderShellScript("scripts/write-live.sh", { ...vars, CHECK_1: REFUSES_VERBOSE });
+};
+
+describe("writing the live files into their volume", () => {
+    const settings = "work_mem = '16MB'\nmax_connections = 150\n";
+    const hba = "hostssl all all 10.0.0.0/8 scram-sha-256\n";
+    const key = "-----BEGIN PRIVATE KEY-----\nkey\n-----END PRIVATE KEY-----\n";
+    const files = { "postgresql.conf": settings, "pg_hba.conf": hba, "server.key": key };
     const runs = (calls: string[]) => calls.filter((c) => c.startsWith("run"));
+    const read = (volume: Volume, file: string) => fs.readFileSync(path.join(volume.dir, file), "utf8");
+    const mode = (volume: Volume, file: string) => fs.statSync(path.join(volume.dir, file)).mode & 0o777;
 
-    it("writes the file in the volume's folder on the host once the server's check passes, in a container of the image while the service's own does not run", () => {
+    it("writes each file in the volume's folder on the host with its mode (a key 0600) once the server's check passes, in a container of the image while the service's own does not run", () => {
         const volume = onDisk();
-        const { status, calls } = onHost(writeLive(content), volume);
+        const { status, calls } = onHost(writeLive(files), volume);
         expect(status).toBe(0);
-        expect(fs.readFileSync(path.join(volume.dir, "postgresql.conf"), "utf8")).toBe(content);
-        expect(fs.statSync(path.join(volume.dir, "postgresql.conf")).mode & 0o777).toBe(0o644);
-        expect(fs.readdirSync(volume.dir)).toEqual(["postgresql.conf"]);
+        expect([read(volume, "postgresql.conf"), read(volume, "pg_hba.conf"), read(volume, "server.key")]).toEqual([
+            settings,
+            hba,
+            key,
+        ]);
+        expect([mode(volume, "postgresql.conf"), mode(volume, "pg_hba.conf"), mode(volume, "server.key")]).toEqual([
+            0o644, 0o644, 0o600,
+        ]);
+        expect(fs.readdirSync(volume.dir).sort()).toEqual(["pg_hba.conf", "postgresql.conf", "server.key"]);
         expect(runs(calls)).toHaveLength(1);
         expect(runs(calls)[0]).toMatch(/--network none --entrypoint bash postgres:17 -c /);
     });
 
-    it("goes through a container of the image, with no network, where the folder is out of reach", () => {
+    it("goes through containers of the image, with no network, where the folder is out of reach", () => {
         const volume = elsewhere();
-        const { calls } = onHost(writeLive(content), volume);
-        expect(fs.readFileSync(path.join(volume.dir, "postgresql.conf"), "utf8")).toBe(content);
+        const { status, calls } = onHost(writeLive(files), volume);
+        expect(status).toBe(0);
+        expect(read(volume, "server.key")).toBe(key);
+        expect(mode(volume, "server.key")).toBe(0o600);
         const writes = runs(calls).filter((c) => c.includes("-v synaxic-postgres-prod-live:/live "));
-        expect(writes).toHaveLength(1);
-        expect(writes[0]).toMatch(/--network none -v synaxic-postgres-prod-live:\/live .*postgres:17/);
+        expect(writes).toHaveLength(3);
+        for (const w of writes) expect(w).toMatch(/--network none -v synaxic-postgres-prod-live:\/live .*postgres:17/);
     });
 
-    it("never writes a file the server refuses: the previous one stays and the run fails with the server's words", () => {
+    it("never writes a file the server refuses, nor any other file of that run: those in place stay and the run fails with the server's words", () => {
         const volume = onDisk();
-        onHost(writeLive(content), volume);
-        const bad = onHost(writeLive(`${content}log_min_messages = 'verbose'\n`), volume);
+        onHost(writeLive(files), volume);
+        const bad = onHost(
+            writeLive({
+                ...files,
+                "postgresql.conf": `${settings}log_min_messages = 'verbose'\n`,
+                "pg_hba.conf": `${hba}hostssl all all 192.0.2.0/24 scram-sha-256\n`,
+            }),
+            volume,
+        );
         expect(bad.status).toBe(1);
         expect(bad.stderr).toContain("the server refuses the new postgresql.conf; it was not written");
         expect(bad.stderr).toContain('invalid value for parameter "log_min_messages": "verbose"');
-        expect(fs.readFileSync(path.join(volume.dir, "postgresql.conf"), "utf8")).toBe(content);
+        expect([read(volume, "postgresql.conf"), read(volume, "pg_hba.conf")]).toEqual([settings, hba]);
     });
 
-    it("keeps the file it replaces as .prev, and does nothing when the volume holds the file already", () => {
+    it("writes only the files that changed, and does nothing (no container) when the volume holds them all", () => {
         const volume = onDisk();
-        onHost(writeLive(content), volume);
-        const next = "work_mem = '32MB'\n";
-        onHost(writeLive(next), volume);
-        expect(fs.readFileSync(path.join(volume.dir, "postgresql.conf.prev"), "utf8")).toBe(content);
-        const again = onHost(writeLive(next), volume);
-        expect(again.status).toBe(0);
-        expect(runs(again.calls)).toEqual([]);
+        onHost(writeLive(files), volume);
+        const wider = `${hba}hostssl all all 192.0.2.0/24 scram-sha-256\n`;
+        const next = onHost(writeLive({ ...files, "pg_hba.conf": wider }), volume);
+        expect([next.status, next.stdout.trim()]).toEqual([
+            0,
+            "synaxic: pg_hba.conf written to volume synaxic-postgres-prod-live",
+        ]);
+        // The settings did not change: the server's check was not asked.
+        expect(runs(next.calls)).toEqual([]);
+        expect(read(volume, "pg_hba.conf")).toBe(wider);
+        const again = onHost(writeLive({ ...files, "pg_hba.conf": wider }), volume);
+        expect([again.status, again.stdout, runs(again.calls)]).toEqual([0, "", []]);
+    });
+});
+
+describe("applying the live files in the container (entrypoint-lib.sh)", () => {
+    /** entrypoint-lib.sh with its live folder at <dir>, then `script`. */
+    const inLive = (dir: string, script: string) =>
+        onHost(
+            `${templateText("scripts/entrypoint-lib.sh")}\nLIVE_DIR=${dir}\nLIVE_APPLIED=${dir}/.applied\n${script}`,
+            {
+                mountpoint: dir,
+                dir,
+            },
+        );
+    const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+    const write = (dir: string, file: string, text: string) => fs.writeFileSync(path.join(dir, file), text);
+
+    it("refuses files that are not the rendered ones, naming the file", () => {
+        const dir = folder();
+        write(dir, "pg_hba.conf", "rendered\n");
+        write(dir, "peers", "");
+        const ok = inLive(dir, `require_rendered_live_files 'pg_hba.conf=${sha("rendered\n")},peers=${sha("")}'`);
+        expect(ok.status).toBe(0);
+        write(dir, "pg_hba.conf", "edited by hand\n");
+        const edited = inLive(dir, `require_rendered_live_files 'pg_hba.conf=${sha("rendered\n")},peers=${sha("")}'`);
+        expect(edited.status).toBe(1);
+        expect(edited.stderr).toContain(`${dir}/pg_hba.conf is ${sha("edited by hand\n")}, not the rendered`);
+    });
+
+    it("puts back exactly the files that changed since the server last took them, keeping the refused ones", () => {
+        const dir = folder();
+        write(dir, "pg_hba.conf", "taken\n");
+        write(dir, "server.crt", "taken cert\n");
+        expect(inLive(dir, "record_applied_live_files").status).toBe(0);
+        write(dir, "pg_hba.conf", "new\n");
+        const list = `pg_hba.conf=${sha("new\n")},server.crt=${sha("taken cert\n")}`;
+        const changed = inLive(dir, `changed_live_files '${list}'`);
+        expect(changed.stdout).toBe("pg_hba.conf\n");
+        expect(inLive(dir, "put_back_live_files pg_hba.conf").status).toBe(0);
+        expect(fs.readFileSync(path.join(dir, "pg_hba.conf"), "utf8")).toBe("taken\n");
+        expect(fs.readFileSync(path.join(dir, "pg_hba.conf.refused"), "utf8")).toBe("new\n");
+        expect(fs.readFileSync(path.join(dir, "server.crt"), "utf8")).toBe("taken cert\n");
+        expect(fs.statSync(path.join(dir, ".applied")).mode & 0o777).toBe(0o700);
+    });
+
+    describe("TLS files", () => {
+        let tls: string;
+        const openssl = (...args: string[]) => spawnSync("openssl", args, { cwd: tls, stdio: "ignore" }).status;
+        beforeAll(() => {
+            tls = folder();
+            const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+            openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=ca", "-days", "2");
+            openssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=master");
+            openssl(
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-out",
+                "server.crt",
+                "-days",
+                "1",
+            );
+            openssl(
+                "req",
+                "-x509",
+                ...ec,
+                "-keyout",
+                "other.key",
+                "-out",
+                "other.crt",
+                "-subj",
+                "/CN=other",
+                "-days",
+                "1",
+            );
+        });
+        const refused = (ca: string, cert: string, key: string) =>
+            inLive(tls, `tls_files_refused ${tls}/${ca} ${tls}/${cert} ${tls}/${key}`).stdout.trim();
+
+        it("are refused before the server sees them when the key is not the certificate's, or the CA did not sign it", () => {
+            expect(refused("ca.crt", "server.crt", "server.key")).toBe("");
+            expect(refused("ca.crt", "server.crt", "other.key")).toBe("other.key is not the key of server.crt");
+            expect(refused("ca.crt", "other.crt", "other.key")).toBe(
+                "other.crt is not signed by ca.crt (or not valid now)",
+            );
+            expect(refused("ca.crt", "server.key", "server.key")).toBe("server.key is not a PEM certificate");
+        });
     });
 });
 
@@ -262,5 +391,49 @@ describe("the seed", () => {
         expect(res.stderr).toContain("could not read volume synaxic-postgres-replica-data");
         // The one container run is the read that failed: no pg_basebackup was started.
         expect(res.calls.filter((c) => c.startsWith("run"))).toHaveLength(1);
+    });
+});
+
+describe("waiting for a restored server to leave recovery (the restore drill)", () => {
+    /** entrypoint-lib.sh's wait_until_promoted with stand-ins: psql answers `answer`, pg_ctl says the server runs or not. */
+    const wait = (answer: "t" | "f", running: boolean, seconds: number) => {
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "synaxic-pg-"));
+        const stub = (name: string, body: string) =>
+            fs.writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
+        // run_as's setpriv: the command after its options, as this user.
+        stub("setpriv", 'while [ "$1" != --init-groups ]; do shift; done; shift; exec "$@"');
+        stub("psql", `echo ${answer}`);
+        stub("pg_ctl", running ? "exit 0" : "exit 3");
+        const log = path.join(bin, "server.log");
+        fs.writeFileSync(log, 'LOG:  restored log file "000000010000000000000003" from archive\n');
+        const started = Date.now();
+        const res = spawnSync("bash", ["-s"], {
+            input:
+                `${templateText("scripts/entrypoint-lib.sh")}\n` +
+                `wait_until_promoted ${bin}/data ${bin} 5499 ${log} ${seconds} 'the archive must reach the target'\n`,
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+        });
+        return { status: res.status, stderr: res.stderr.toString(), seconds: (Date.now() - started) / 1000 };
+    };
+
+    it("returns once the server is promoted", () => {
+        expect(wait("f", true, 5).status).toBe(0);
+    });
+
+    it("fails after its bound, with the server's last log lines and what to check", () => {
+        const res = wait("t", true, 1);
+        expect(res.status).toBe(1);
+        expect(res.seconds).toBeLessThan(5);
+        expect(res.stderr).toContain('restored log file "000000010000000000000003" from archive');
+        expect(res.stderr).toContain(
+            "the recovery did not end within 1 s (its log above): the archive must reach the target",
+        );
+    });
+
+    it("fails at once when the server stops during its recovery", () => {
+        const res = wait("t", false, 3600);
+        expect(res.status).toBe(1);
+        expect(res.seconds).toBeLessThan(5);
+        expect(res.stderr).toContain("the server stopped before its recovery ended (its log above)");
     });
 });

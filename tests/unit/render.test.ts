@@ -80,7 +80,7 @@ describe("postgresql.conf", () => {
             password_encryption: "'scram-sha-256'",
             synchronous_standby_names: "''",
             ssl_cert_file: "'/etc/synaxic/tls/server.crt'",
-            hba_file: "'/etc/synaxic/postgres/pg_hba.conf'",
+            hba_file: "'/etc/synaxic/live/pg_hba.conf'",
         });
         expect(s.primary_conninfo).toBeUndefined();
         expect(Number(s.max_wal_senders)).toBeGreaterThanOrEqual(4);
@@ -292,15 +292,15 @@ describe("how long a new container may take to serve", () => {
     });
 });
 
-describe("the live settings' folder", () => {
-    it("is where every template that reads or applies the live settings looks", () => {
-        for (const [template, file] of [
-            ["postgres/postgresql.conf", "postgresql.conf"],
-            ["postgres/apply-live.sh", "postgresql.conf"],
-            ["redis/redis.conf", "redis.conf"],
-            ["redis/apply-live.sh", "redis.conf"],
+describe("the live files' folder", () => {
+    it("is where the servers' configurations read the live files, and where the shell helpers find them", () => {
+        for (const [template, line] of [
+            ["postgres/postgresql.conf", `include '${LIVE_DIR}/postgresql.conf'`],
+            ["postgres/postgresql.conf", `hba_file = '${LIVE_DIR}/pg_hba.conf'`],
+            ["redis/redis.conf", `include ${LIVE_DIR}/redis.conf`],
+            ["scripts/entrypoint-lib.sh", `LIVE_DIR=${LIVE_DIR}`],
         ]) {
-            expect([template, templateText(template).includes(`${LIVE_DIR}/${file}`)]).toEqual([template, true]);
+            expect([template, templateText(template).split("\n").includes(line)]).toEqual([template, true]);
         }
     });
 });

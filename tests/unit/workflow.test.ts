@@ -4,6 +4,8 @@ import { parse } from "yaml";
 
 type Permissions = Record<string, string>;
 interface Step {
+    readonly name?: string;
+    readonly if?: string;
     readonly uses?: string;
     readonly run?: string;
     readonly with?: Record<string, unknown>;
@@ -129,6 +131,21 @@ describe("the hosted CI workflow", () => {
         expect(preview.steps.filter((s) => /ssh-(agent|add)/.test(`${s.uses ?? ""} ${s.run ?? ""}`))).toEqual([]);
         expect(pulumiLogins(preview).map((s) => s.with)).toEqual([teamLogin("PULUMI_PREVIEW_TEAM")]);
         expect(pulumiSteps(preview).map((s) => s.with?.refresh)).toEqual([false]);
+    });
+
+    it("hands the deploy key to an SSH agent only (never a file) and stops that agent after the deploys, even when one failed or the run was cancelled", () => {
+        const steps = workflow.jobs.up.steps;
+        const load = steps.findIndex((s) => mentions(s, "secrets.DEPLOY_SSH_KEY"));
+        expect(steps[load].run).toMatch(/\| ssh-add -q -$/m);
+        expect(steps[load].run).toContain('echo "SSH_AGENT_PID=$SSH_AGENT_PID" >> "$GITHUB_ENV"');
+        // Neither redirected into a file nor a here-string (which older bash writes to a temporary file).
+        expect(steps[load].run).not.toMatch(/DEPLOY_SSH_KEY"?\s*>|<<</);
+        const cleanup = steps[steps.length - 1];
+        expect(cleanup.if).toBe("always()");
+        expect(cleanup.run).toContain("ssh-agent -k");
+        expect(mentions(cleanup, "secrets.")).toBe(false);
+        const lastDeploy = Math.max(...pulumiSteps(workflow.jobs.up).map((s) => steps.indexOf(s)));
+        expect(steps.indexOf(cleanup)).toBeGreaterThan(lastDeploy);
     });
 
     it("applies main behind the production environment's approval, one run at a time, as the Pulumi team that may update by OIDC, the master stack before the replica stack", () => {
