@@ -7,10 +7,14 @@ import {
     publicFile,
     script,
     serviceContainer,
-    tlsUploads,
     ServiceContainer,
     Upload,
     DataVolume,
+    LiveFile,
+    liveFile,
+    tlsLiveFiles,
+    gatedBy,
+    HostGate,
 } from "./service";
 import { templateText } from "./render";
 import { Host, HostCommand } from "./host";
@@ -19,10 +23,21 @@ import { KeyPair } from "./tlsBundle";
 
 /** SQL files every PostgreSQL container carries; the status command reads the same files. */
 export const STATUS_SQL = ["status-primary-replicas.sql", "status-primary-slots.sql", "status-standby.sql"];
+/** synaxic-take-over-roles' steps, in the order it runs them (postgres/take-over-roles.sh). */
+export const TAKE_OVER_SQL = [
+    "take-over-primary.sql",
+    "app-role-state.sql",
+    "app-role-helper.sql",
+    "app-role-swap.sql",
+    "app-role-objects.sql",
+    "app-role-helper-retire.sql",
+    "app-role-helper-objects.sql",
+    "app-role-finish.sql",
+];
 const CONTAINER_SQL = [
     ...STATUS_SQL,
     "bootstrap-primary.sql",
-    "take-over-primary.sql",
+    ...TAKE_OVER_SQL,
     "sync-role-passwords.sql",
     "sync-monitor-role.sql",
     "sync-rewind-role.sql",
@@ -42,17 +57,22 @@ export interface PostgresContainerArgs {
     readonly image: string;
     readonly volume: DataVolume;
     readonly placement: Placement;
-    /** Rendered postgresql.conf and pg_hba.conf (text, or output text when it depends on another stack). */
+    /** Rendered postgresql.conf (text, or output text when it depends on another stack); a change restarts. */
     readonly conf: pulumi.Input<string>;
     /** Rendered live settings (applied with a reload when they change; see serviceContainer). */
     readonly live: pulumi.Input<string>;
+    /** Rendered pg_hba.conf, taken with a reload like the certificate, its key and the CA. */
     readonly hba: pulumi.Input<string>;
     readonly tls: PostgresTls;
     /** Backups on: the host's pgBackRest files, and the socket folder's volume shared with the pgBackRest server. */
     readonly backup?: { readonly files: PgBackRestFiles; readonly socketVolume: DataVolume };
-    /** Role-specific files (bootstrap passwords on a primary, the passfile on a standby). */
+    /** Role-specific files (bootstrap passwords on a primary). */
     readonly extraUploads: Upload[];
+    /** Role-specific files read where they are, changed without a restart: `peers`, `replication.pgpass` (0600), ... */
+    readonly liveFiles: LiveFile[];
     readonly host: Host;
+    /** What must pass before the container or its live file changes (the leader check). */
+    readonly gate?: HostGate;
     readonly parent: pulumi.Resource;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -63,12 +83,11 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         script("/usr/local/bin/check-replication-status", "postgres/check-replication-status.sh"),
         script("/usr/local/bin/synaxic-slot", "postgres/slot.sh"),
         script("/usr/local/bin/synaxic-sync-roles", "postgres/sync-roles.sh"),
+        script("/usr/local/bin/synaxic-take-over-roles", "postgres/take-over-roles.sh"),
         script("/usr/local/bin/synaxic-apply-live", "postgres/apply-live.sh"),
         script("/usr/local/bin/synaxic-promote", "postgres/promote.sh"),
         ...CONTAINER_SQL.map((f) => publicFile(`/etc/synaxic/sql/${f}`, templateText(`sql/${f}`))),
         publicFile(PG_PATHS.conf, a.conf),
-        publicFile(PG_PATHS.hba, a.hba),
-        ...tlsUploads(a.tls),
         ...a.extraUploads,
         ...(a.backup ? pgBackRestUploads(a.backup.files) : []),
     ];
@@ -85,8 +104,14 @@ export function postgresContainer(name: string, a: PostgresContainerArgs): Servi
         placement: a.placement,
         envs: [`PGDATA=${PG_PATHS.data}`],
         stopSignal: "SIGINT",
-        live: { file: "postgresql.conf", content: a.live, check: "postgres/check-live.sh" },
+        live: [
+            liveFile("postgresql.conf", a.live, "postgres/check-live.sh"),
+            liveFile("pg_hba.conf", a.hba),
+            ...tlsLiveFiles(a.tls),
+            ...a.liveFiles,
+        ],
         host: a.host,
+        gate: a.gate,
         parent: a.parent,
         dependsOn: a.dependsOn,
     });
@@ -131,6 +156,8 @@ export interface RejoinArgs {
     readonly rewindPassword: pulumi.Input<string | undefined>;
     /** Start the container again afterwards: where the up that rejoins does not replace it. */
     readonly restart: boolean;
+    /** What must pass before it runs (the leader check). */
+    readonly gate?: HostGate;
     readonly parent: pulumi.Resource;
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -160,13 +187,13 @@ export function rejoinCommand(name: string, a: RejoinArgs): HostCommand {
             RESTART: a.restart ? "yes" : "no",
         }),
     );
-    return a.host.command(
-        name,
-        {
-            create: "bash -s",
-            stdin: pulumi.secret(script),
-            triggers: [seed.upstream.host, seed.upstream.port],
-        },
-        { parent: a.parent, dependsOn: a.dependsOn },
-    );
+    const command = {
+        create: "bash -s",
+        stdin: pulumi.secret(script),
+        triggers: [seed.upstream.host, seed.upstream.port],
+    };
+    return a.host.command(name, command, {
+        parent: a.parent,
+        dependsOn: [...a.dependsOn, ...gatedBy(a.gate, command)],
+    });
 }

@@ -22,7 +22,9 @@ import {
     DataVolume,
     dataVolume,
     inContainerWhenReady,
+    liveFile,
     privateFile,
+    privateLiveFile,
     publicFile,
     ServiceArgs,
     ServiceContainer,
@@ -152,6 +154,7 @@ export class PostgresMaster extends pulumi.ComponentResource {
                 rewindPassword: args.rewindPassword,
                 // Its container is replaced (primary to standby) by the same up.
                 restart: false,
+                gate: args.gate,
                 parent: this,
                 dependsOn: [this.dataVolume.ready],
             });
@@ -183,18 +186,8 @@ export class PostgresMaster extends pulumi.ComponentResource {
                 privateFile(`${UPLOAD_DIR}/app.db`, args.database),
                 privateFile(`${UPLOAD_DIR}/app.scram`, this.verifier(`${name}-app`, args.appPassword)),
                 privateFile(`${UPLOAD_DIR}/replication.user`, args.replicationUser),
-                // The provider refuses an empty upload: without replicas, no file.
-                ...(args.replicas.length > 0
-                    ? [publicFile(`${UPLOAD_DIR}/replication.slots`, args.replicas.map((r) => `${r.slot}\n`).join(""))]
-                    : []),
                 ...(backup?.restore
                     ? [publicFile(`${UPLOAD_DIR}/restore.target`, restoreTargetText(backup.restore))]
-                    : []),
-                ...(args.peers.length > 0 || upstream
-                    ? [privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile)]
-                    : []),
-                ...(args.peers.length > 0
-                    ? [publicFile(`${UPLOAD_DIR}/peers`, renderPeers(args.peers, args.replicationUser))]
                     : []),
                 privateFile(`${UPLOAD_DIR}/rewind.user`, REWIND_ROLE),
                 privateFile(`${UPLOAD_DIR}/rewind.scram`, this.verifier(`${name}-rewind`, args.rewindPassword)),
@@ -212,7 +205,14 @@ export class PostgresMaster extends pulumi.ComponentResource {
                       ]
                     : []),
             ],
+            // Who it asks before it leads, and the slots a restore makes again: a new replica changes them live.
+            liveFiles: [
+                liveFile("peers", renderPeers(args.peers, args.replicationUser)),
+                privateLiveFile("replication.pgpass", passfile),
+                liveFile("replication.slots", args.replicas.map((r) => `${r.slot}\n`).join("")),
+            ],
             host: args.host,
+            gate: args.gate,
             parent: this,
             dependsOn: rejoined ? [rejoined] : undefined,
         });

@@ -20,7 +20,7 @@ import {
 import { postgresContainer, PostgresTls, rejoinCommand, renderSeedScript, SeedSource } from "./postgres";
 import { BACKUP_CN, pgBackRestServer, PgBackRestFiles, s3CaFile, s3RepositoryConf } from "./backup";
 import type { BackupExports, BackupS3Secrets } from "./contract";
-import { DataVolume, dataVolume, privateFile, publicFile, ServiceArgs, UPLOAD_DIR } from "./service";
+import { DataVolume, dataVolume, gatedBy, liveFile, privateLiveFile, ServiceArgs } from "./service";
 
 /** The standby; its image must run the primary's major version (pg_basebackup copies its files). */
 export interface PostgresReplicaArgs extends ServiceArgs {
@@ -112,14 +112,11 @@ export class PostgresReplica extends pulumi.ComponentResource {
                 caCertPem,
                 replicationPassword,
             }));
-        this.seed = args.host.command(
-            `${name}-seed`,
-            {
-                create: "bash -s",
-                stdin: pulumi.secret(seedSource.apply(renderSeedScript)),
-            },
-            { parent: this, dependsOn: [this.dataVolume.ready] },
-        );
+        const seed = { create: "bash -s", stdin: pulumi.secret(seedSource.apply(renderSeedScript)) };
+        this.seed = args.host.command(`${name}-seed`, seed, {
+            parent: this,
+            dependsOn: [this.dataVolume.ready, ...gatedBy(args.gate, seed)],
+        });
         // A standby that led (promote, now false again: a switchover back) is rewound to the master's history before
         // it serves; one that never led is left alone. Not while promoted: then it leads.
         this.rejoined = args.promote
@@ -130,6 +127,7 @@ export class PostgresReplica extends pulumi.ComponentResource {
                   seed: seedSource,
                   rewindPassword: args.rewindPassword,
                   restart: true,
+                  gate: args.gate,
                   parent: this,
                   dependsOn: [this.seed],
               });
@@ -196,16 +194,18 @@ export class PostgresReplica extends pulumi.ComponentResource {
             live: settings.apply(renderPostgresLiveConf),
             hba,
             tls: args.tls,
-            extraUploads: [
-                privateFile(`${UPLOAD_DIR}/replication.pgpass`, passfile),
+            extraUploads: [],
+            liveFiles: [
+                privateLiveFile("replication.pgpass", passfile),
                 // Serving writes (promoted), it first asks the master's host who leads (entrypoint, peers).
-                publicFile(
-                    `${UPLOAD_DIR}/peers`,
+                liveFile(
+                    "peers",
                     upstream.apply((up) => renderPeers([up], up.user)),
                 ),
             ],
             backup: { files: backupFiles, socketVolume },
             host: args.host,
+            gate: args.gate,
             parent: this,
             dependsOn: [this.rejoined ?? this.seed],
         });

@@ -4,15 +4,19 @@ import { CONTAINER_PORTS } from "./render";
 import { passwordHash, RedisPasswordHashes, renderRedisAcl, renderRedisSecrets } from "./redisUsers";
 import {
     entrypointUploads,
+    LiveFile,
+    liveFile,
     Placement,
     privateFile,
+    privateLiveFile,
     publicFile,
     script,
     serviceContainer,
     ServiceContainer,
-    Upload,
+    tlsLiveFiles,
     UPLOAD_DIR,
     DataVolume,
+    HostGate,
 } from "./service";
 import { Host } from "./host";
 import { KeyPair } from "./tlsBundle";
@@ -47,17 +51,20 @@ export interface RedisContainerArgs {
     /** The `sentinels` file: who this server is to Sentinel and where the Sentinels are (a comment when off). */
     readonly sentinels: pulumi.Input<string>;
     readonly host: Host;
+    /** What must pass before the container or its live file changes (the leader check). */
+    readonly gate?: HostGate;
     readonly parent: pulumi.Resource;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export function redisContainer(name: string, a: RedisContainerArgs): ServiceContainer {
-    const client: Upload[] = a.clientTls
-        ? [
-              publicFile(`${UPLOAD_DIR}/client.crt`, a.clientTls.certPem),
-              privateFile(`${UPLOAD_DIR}/client.key`, a.clientTls.keyPem),
-          ]
-        : [];
+    // Taken again with CONFIG SET when they change (Sentinel, which cannot, keeps them as uploads).
+    const tls: LiveFile[] = [
+        ...tlsLiveFiles(a.tls, "redis"),
+        ...(a.clientTls
+            ? [liveFile("client.crt", a.clientTls.certPem), privateLiveFile("client.key", a.clientTls.keyPem)]
+            : []),
+    ];
     return serviceContainer(name, {
         containerName: a.containerName,
         image: a.image,
@@ -76,16 +83,13 @@ export function redisContainer(name: string, a: RedisContainerArgs): ServiceCont
             ),
             privateFile(`${UPLOAD_DIR}/secrets.conf`, pulumi.output(a.users.replicaPassword).apply(renderRedisSecrets)),
             privateFile(`${UPLOAD_DIR}/admin.password`, a.users.adminPassword),
-            publicFile(`${UPLOAD_DIR}/ca.crt`, a.tls.caCertPem),
-            publicFile(`${UPLOAD_DIR}/redis.crt`, a.tls.certPem),
-            privateFile(`${UPLOAD_DIR}/redis.key`, a.tls.keyPem),
-            ...client,
         ],
         volumes: [{ volume: a.volume, path: "/data" }],
         ports: [{ internal: CONTAINER_PORTS.redis, external: a.placement.hostPort }],
         placement: a.placement,
-        live: { file: "redis.conf", content: a.live, check: "redis/check-live.sh" },
+        live: [liveFile("redis.conf", a.live, "redis/check-live.sh"), ...tls],
         host: a.host,
+        gate: a.gate,
         parent: a.parent,
         dependsOn: a.dependsOn,
     });

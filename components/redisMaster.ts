@@ -57,6 +57,7 @@ export class RedisMaster extends pulumi.ComponentResource {
             // The server certificate is good for client authentication too (TlsBundle's server uses).
             clientTls: args.follow ? args.tls : undefined,
             host: args.host,
+            gate: args.gate,
             parent: this,
         });
         this.container = service.container;

@@ -77,6 +77,7 @@ export class RedisReplica extends pulumi.ComponentResource {
             clientTls: args.clientTls,
             sentinels: sentinel.apply(renderSentinelsFile),
             host: args.host,
+            gate: args.gate,
             parent: this,
             dependsOn: args.dependsOn,
         });

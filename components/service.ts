@@ -51,6 +51,47 @@ export function tlsUploads(tls: {
     ];
 }
 
+/** A file of LIVE_DIR: kept current while the server runs, taken again without replacing the container. */
+export interface LiveFile {
+    /** Its name in LIVE_DIR. */
+    readonly name: string;
+    readonly content: pulumi.Input<string>;
+    readonly mode: "0644" | "0600";
+    /** Template run in the image on the new file (stdin) before it is written: fails when the server refuses it. */
+    readonly check?: string;
+}
+
+export const liveFile = (name: string, content: pulumi.Input<string>, check?: string): LiveFile => ({
+    name,
+    content,
+    mode: "0644",
+    check,
+});
+export const privateLiveFile = (name: string, content: pulumi.Input<string>): LiveFile => ({
+    name,
+    content: pulumi.secret(content),
+    mode: "0600",
+});
+
+/**
+ * A server's certificate (`<cert>.crt`), its key (`<cert>.key`) and the CA, as live files: our entrypoints and the
+ * containers' synaxic-apply-live copy every `.crt` and `.key` of LIVE_DIR where the server reads them.
+ */
+export function tlsLiveFiles(
+    tls: {
+        readonly caCertPem: pulumi.Input<string>;
+        readonly certPem: pulumi.Input<string>;
+        readonly keyPem: pulumi.Input<string>;
+    },
+    cert = "server",
+): LiveFile[] {
+    return [
+        liveFile("ca.crt", tls.caCertPem),
+        liveFile(`${cert}.crt`, tls.certPem),
+        privateLiveFile(`${cert}.key`, tls.keyPem),
+    ];
+}
+
 /** The entrypoint and its helper library, from config-templates/. */
 export function entrypointUploads(entrypointTemplate: string): Upload[] {
     return [
@@ -110,9 +151,23 @@ export function dataVolume(
     return { name: volumeName, ready: check };
 }
 
+/**
+ * What must pass before a service changes anything on its host (the stack's leader check): each resource that would
+ * change the host hands it its inputs (the check runs again whenever they change) and waits for it.
+ */
+export interface HostGate {
+    guard(inputs: pulumi.Input<unknown>): pulumi.Resource;
+}
+
+/** The dependency a resource that changes its host takes on the gate (none without one). */
+export const gatedBy = (gate: HostGate | undefined, inputs: pulumi.Input<unknown>): pulumi.Resource[] =>
+    gate ? [gate.guard(inputs)] : [];
+
 /** What every service component takes: where it runs, under which names, from which image. */
 export interface ServiceArgs {
     readonly host: Host;
+    /** What must pass before this service changes its host; undefined: nothing. */
+    readonly gate?: HostGate;
     /** Fixed container name (the defaults users know: `synaxic-postgres-prod`, `synaxic-redis-replica`, ...). */
     readonly containerName: string;
     /** Image with a tag (official or Debian-based: our entrypoints handle both). */
@@ -156,17 +211,14 @@ export interface ServiceContainerArgs {
     /** A command inside the container that succeeds once it serves; default: our entrypoint's `healthcheck`. */
     readonly readyCheck?: string[];
     /**
-     * Settings applied without replacing the container: `file` in LIVE_DIR on a small volume of their own, written
-     * before the container starts and whenever `content` changes, then applied by the container's
+     * Files changed without replacing the container (settings, pg_hba, certificates...): in LIVE_DIR on a small volume
+     * of their own, written before the container starts and whenever one changes, then applied by the container's
      * `synaxic-apply-live` (a restart, clean, only for a setting that needs one).
      */
-    readonly live?: {
-        readonly file: string;
-        readonly content: pulumi.Input<string>;
-        /** Template run in the image on the new file (stdin) before it is written: fails when the server refuses it. */
-        readonly check: string;
-    };
+    readonly live?: readonly LiveFile[];
     readonly host: Host;
+    /** What must pass before the container or its live file changes; undefined: nothing. */
+    readonly gate?: HostGate;
     readonly parent: pulumi.Resource;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -177,49 +229,72 @@ export interface ServiceContainer {
     readonly ready: HostCommand;
     /** `<container> <timeout s> <check...>`: what a host script waits with (ready-lib.sh's wait_ready). */
     readonly waitArgs: pulumi.Output<string>;
-    /** Applies changed live settings to the running server. */
+    /** Applies changed live files to the running server. */
     readonly liveApplied?: HostCommand;
 }
 
-/** Where the live settings' volume is mounted in a container (the templates name it too; a unit test holds them to it). */
+/** Where the live files' volume is mounted in a container (the templates name it too; a unit test holds them to it). */
 export const LIVE_DIR = "/etc/synaxic/live";
 
-/** What write-live.sh is rendered with: the file, where it goes, and how the server checks it first. */
-function liveFileVars(
-    a: ServiceContainerArgs,
-    live: NonNullable<ServiceContainerArgs["live"]>,
+/** What write-live.sh is rendered with: the files, where they go, and how the server checks one first. */
+export function liveFilesVars(
+    a: Pick<ServiceContainerArgs, "image" | "containerName">,
+    files: readonly LiveFile[],
     volume: string,
-    content: string,
-) {
-    return {
+    contents: readonly string[],
+): Record<string, string | number> {
+    const vars: Record<string, string | number> = {
         VOLUME: volume,
         IMAGE: a.image,
         CONTAINER: a.containerName,
-        FILE: live.file,
-        CONTENT: content,
-        CHECK: hostScript("scripts/entrypoint-lib.sh", live.check),
         LIB: templateText("scripts/entrypoint-lib.sh"),
+        LIVE_FILES: files.length,
     };
+    files.forEach((f, i) => {
+        vars[`FILE_${i + 1}`] = f.name;
+        vars[`MODE_${i + 1}`] = f.mode;
+        vars[`CONTENT_${i + 1}`] = contents[i];
+        vars[`CHECK_${i + 1}`] = f.check ? hostScript("scripts/entrypoint-lib.sh", f.check) : "";
+    });
+    return vars;
 }
 
-/** The live settings' volume and the command that writes the file into it (both before the container exists). */
-function liveSettings(name: string, a: ServiceContainerArgs, live: NonNullable<ServiceContainerArgs["live"]>) {
+/**
+ * `<name>=<sha256 prefix>` of each live file, comma-separated: the apply command's argument, so a change to any file
+ * runs it again, and the container checks it holds those files. Not a secret: 48 bits of a digest reveal no key.
+ */
+export function liveFilesHashes(files: readonly LiveFile[]): pulumi.Output<string> {
+    return pulumi.unsecret(
+        pulumi
+            .all(files.map((f) => f.content))
+            .apply((contents) =>
+                files
+                    .map((f, i) => `${f.name}=${createHash("sha256").update(contents[i]).digest("hex").slice(0, 12)}`)
+                    .join(","),
+            ),
+    );
+}
+
+/** The live files' volume and the command that writes them into it (both before the container exists). */
+function liveFiles(name: string, a: ServiceContainerArgs, files: readonly LiveFile[]) {
     const volume = new docker.Volume(
         `${name}-live`,
         { name: `${a.containerName}-live`, driver: "local" },
         { parent: a.parent, provider: a.host.provider },
     );
-    const written = a.host.command(
-        `${name}-live-file`,
-        {
-            create: "bash -s",
-            stdin: pulumi
-                .all([volume.name, live.content])
-                .apply(([v, content]) => renderShellScript("scripts/write-live.sh", liveFileVars(a, live, v, content))),
-        },
-        { parent: a.parent, dependsOn: [volume] },
-    );
-    return { volume: { name: volume.name, ready: written }, volumeName: volume.name, written };
+    const vars = pulumi
+        .all([volume.name, pulumi.all(files.map((f) => f.content))])
+        .apply(([v, contents]) => liveFilesVars(a, files, v, contents));
+    // A key among them makes the script a secret: its content travels on stdin, never on a command line.
+    const command = {
+        create: "bash -s",
+        stdin: vars.apply((v) => renderShellScript("scripts/write-live.sh", v)),
+    };
+    const written = a.host.command(`${name}-live-file`, command, {
+        parent: a.parent,
+        dependsOn: [volume, ...gatedBy(a.gate, command)],
+    });
+    return { volume: { name: volume.name, ready: written }, vars, written };
 }
 
 const hostScript = (...templates: string[]) => templates.map((t) => templateText(t)).join("\n");
@@ -235,59 +310,56 @@ const OUR_ENTRYPOINT = ["/bin/bash", ENTRYPOINT];
 
 export function serviceContainer(name: string, a: ServiceContainerArgs): ServiceContainer {
     const readyCheck = a.readyCheck ?? [...OUR_ENTRYPOINT, "healthcheck"];
-    const live = a.live && liveSettings(name, a, a.live);
+    const live = a.live && liveFiles(name, a, a.live);
     const volumes = [...a.volumes, ...(live ? [{ volume: live.volume, path: LIVE_DIR }] : [])];
-    const container = new docker.Container(
-        name,
-        {
-            name: a.containerName,
-            image: a.image,
-            user: a.user ?? "root",
-            entrypoints: a.entrypoint ?? OUR_ENTRYPOINT,
-            command: a.command,
-            envs: a.envs,
-            uploads: a.uploads.map((u) => ({ file: u.file, content: u.content, permissions: u.mode })),
-            volumes: [
-                ...volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
-                ...(a.hostPaths ?? []).map((h) => ({ hostPath: h.hostPath, containerPath: h.path, readOnly: true })),
-            ],
-            networksAdvanced: [{ name: a.placement.networkName, ipv4Address: a.placement.ipv4Address }],
-            ports: a.ports.map((p) => ({
-                internal: p.internal,
-                external: p.external,
-                ip: a.placement.bindAddress,
-                protocol: "tcp",
-            })),
-            restart: "unless-stopped",
-            stopSignal: a.stopSignal,
-            stopTimeout: STOP_GRACE_SECONDS,
-            // Docker's init as PID 1 reaps what the service leaves behind: PostgreSQL as PID 1 would take an
-            // orphan's exit (pgBackRest's asynchronous archive-push forks one) for a crashed backend and restart.
-            // Not ForceNew in the provider: it takes effect when a container is created (the release that added it
-            // changed every entrypoint too, so every container was replaced).
-            init: true,
-            // Without it the provider stops with a 0 s timeout: SIGKILL, crash recovery, a Redis full resync.
-            destroyGraceSeconds: STOP_GRACE_SECONDS,
-            // For `docker ps` and restarts; durations as the provider reads them back, so an unchanged up is a no-op.
-            healthcheck: {
-                tests: ["CMD", ...readyCheck],
-                interval: "5s",
-                timeout: "5s",
-                retries: 3,
-                startPeriod: "1m0s",
-            },
-            mustRun: true,
-            // The provider's wait polls once a second, stops at no failure and reports no logs; `ready` does better.
-            wait: false,
+    const args: docker.ContainerArgs = {
+        name: a.containerName,
+        image: a.image,
+        user: a.user ?? "root",
+        entrypoints: a.entrypoint ?? OUR_ENTRYPOINT,
+        command: a.command,
+        envs: a.envs,
+        uploads: a.uploads.map((u) => ({ file: u.file, content: u.content, permissions: u.mode })),
+        volumes: [
+            ...volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.path })),
+            ...(a.hostPaths ?? []).map((h) => ({ hostPath: h.hostPath, containerPath: h.path, readOnly: true })),
+        ],
+        networksAdvanced: [{ name: a.placement.networkName, ipv4Address: a.placement.ipv4Address }],
+        ports: a.ports.map((p) => ({
+            internal: p.internal,
+            external: p.external,
+            ip: a.placement.bindAddress,
+            protocol: "tcp",
+        })),
+        restart: "unless-stopped",
+        stopSignal: a.stopSignal,
+        stopTimeout: STOP_GRACE_SECONDS,
+        // Docker's init as PID 1 reaps what the service leaves behind: PostgreSQL as PID 1 would take an
+        // orphan's exit (pgBackRest's asynchronous archive-push forks one) for a crashed backend and restart.
+        // Not ForceNew in the provider: it takes effect when a container is created (the release that added it
+        // changed every entrypoint too, so every container was replaced).
+        init: true,
+        // Without it the provider stops with a 0 s timeout: SIGKILL, crash recovery, a Redis full resync.
+        destroyGraceSeconds: STOP_GRACE_SECONDS,
+        // For `docker ps` and restarts; durations as the provider reads them back, so an unchanged up is a no-op.
+        healthcheck: {
+            tests: ["CMD", ...readyCheck],
+            interval: "5s",
+            timeout: "5s",
+            retries: 3,
+            startPeriod: "1m0s",
         },
-        {
-            parent: a.parent,
-            provider: a.host.provider,
-            dependsOn: [...volumes.map((v) => v.volume.ready), ...(a.dependsOn ?? [])],
-            // Fixed container names and host ports collide under create-before-delete.
-            deleteBeforeReplace: true,
-        },
-    );
+        mustRun: true,
+        // The provider's wait polls once a second, stops at no failure and reports no logs; `ready` does better.
+        wait: false,
+    };
+    const container = new docker.Container(name, args, {
+        parent: a.parent,
+        provider: a.host.provider,
+        dependsOn: [...volumes.map((v) => v.volume.ready), ...(a.dependsOn ?? []), ...gatedBy(a.gate, args)],
+        // Fixed container names and host ports collide under create-before-delete.
+        deleteBeforeReplace: true,
+    });
     const waitArgs = pulumi.interpolate`${container.name} ${READY_TIMEOUT_SECONDS} ${readyCheck.join(" ")}`;
     const ready = a.host.command(
         `${name}-ready`,
@@ -300,17 +372,12 @@ export function serviceContainer(name: string, a: ServiceContainerArgs): Service
         { parent: a.parent, dependsOn: [container] },
     );
     if (!live || !a.live) return { container, ready, waitArgs };
-    // The file's hash is an argument: a change re-runs the command, and the container checks it holds that file.
-    const hash = pulumi.output(a.live.content).apply((c) => createHash("sha256").update(c).digest("hex").slice(0, 12));
-    const liveVars = pulumi
-        .all([live.volumeName, a.live.content])
-        .apply(([v, content]) => liveFileVars(a, a.live!, v, content));
     const liveApplied = a.host.command(
         `${name}-live-apply`,
         {
-            create: pulumi.interpolate`bash -s -- ${hash} ${waitArgs}`,
+            create: pulumi.interpolate`bash -s -- ${liveFilesHashes(a.live)} ${waitArgs}`,
             // The writer's text as a library: a file put back after a refusal is written again by the next run.
-            stdin: liveVars.apply(
+            stdin: live.vars.apply(
                 (vars) =>
                     `${renderShellScript("scripts/write-live.sh", { ...vars, SYNAXIC_LIVE_LIBRARY: "yes" })}\n` +
                     hostScript("scripts/ready-lib.sh", "scripts/apply-live.sh"),

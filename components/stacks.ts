@@ -42,6 +42,7 @@ import {
     SentinelExports,
 } from "./contract";
 import { Host } from "./host";
+import { LeaderCheck, masterStackLead, replicaStackLead } from "./leaderCheck";
 import { standbyParameters } from "./tuning";
 import { Cidr, isIpAddress, parseCidr } from "./net";
 import { backupNames, exporterNames, monitoringNames, sentinelNames, serviceNames } from "./naming";
@@ -94,6 +95,20 @@ function namedDatabaseHosts(s: MasterSettings): { name: string; address: string 
             address: r.hostNames[0] ?? (r.cidr.prefix === 32 ? r.cidr.address : undefined),
         })),
     ].filter((h): h is { name: string; address: string } => h.address !== undefined);
+}
+
+/**
+ * The replicas' PostgreSQL as the master's host asks them who leads: on this stack's port (docs/monitoring.md: every
+ * database host publishes the same ports), with every address the stack knows each by (followHost may use any).
+ */
+function replicaPeers(s: MasterSettings) {
+    return namedDatabaseHosts(s)
+        .filter((h) => h.name !== "master")
+        .map((h) => {
+            const r = s.replicas.find((x) => x.name === h.name);
+            const own = r && r.cidr.prefix === 32 ? [r.cidr.address] : [];
+            return { name: h.name, host: h.address, port: s.postgresPort, knownAs: [...(r?.hostNames ?? []), ...own] };
+        });
 }
 
 /**
@@ -370,9 +385,22 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     const monitoring = s.monitoring;
     const monSecrets = monitoring && monitoringSecrets(redisPass.exporter);
     const sentinel = s.sentinel && sentinelExports(s, s.sentinel);
+    const peers = replicaPeers(s);
+    // Before anything of PostgreSQL or Redis changes on this host: the hosts must agree on who leads.
+    const leaderCheck = new LeaderCheck("leader-check", {
+        host,
+        lead: masterStackLead(s, peers),
+        containerName: names.postgresContainer,
+        image: s.postgresImage,
+        networkName: place.postgres.networkName,
+        replicationUser: s.replicationUser,
+        replicationPassword,
+        caCertPem: tls.caCertPem,
+    });
 
     const postgres = new PostgresMaster("postgres", {
         host,
+        gate: leaderCheck,
         containerName: names.postgresContainer,
         image: s.postgresImage,
         volumeName: s.existingVolumes.postgres ?? names.postgresVolume,
@@ -393,7 +421,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
             stanza,
             archiveTimeoutSeconds: backup.archiveTimeoutSeconds,
             files: {
-                conf: pulumi.output(s3?.secrets).apply((s3Secrets) =>
+                conf: pulumi.output(s3?.databaseHosts).apply((s3Secrets) =>
                     renderPgBackRestDbConf({
                         role: follow ? "standby" : "primary",
                         stanza,
@@ -414,14 +442,12 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         },
         monitor: monSecrets && { user: MONITOR_ROLE, password: monSecrets.postgresMonitorPassword },
         rewindPassword,
-        // The replicas' PostgreSQL, on this stack's port (docs/monitoring.md: every database host publishes the same ports).
-        peers: namedDatabaseHosts(s)
-            .filter((h) => h.name !== "master")
-            .map((h) => ({ host: h.address, port: s.postgresPort })),
+        peers,
         follow: follow && { host: follow.host, port: follow.postgresPort },
     });
     const redis = new RedisMaster("redis", {
         host,
+        gate: leaderCheck,
         containerName: names.redisContainer,
         image: s.redisImage,
         volumeName: s.existingVolumes.redis ?? names.redisVolume,
@@ -435,6 +461,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         follow: follow && { host: follow.host, port: follow.redisPort },
         sentinel: sentinel && sentinelLink(sentinel, s.advertisedHost, s.redisPort),
     });
+    leaderCheck.close();
     const sentinelLogins = sentinelUsers(redisUsers, redisPass.sentinel);
     const sentinels =
         s.sentinel && sentinel
@@ -458,10 +485,10 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
             textfileVolume,
             certificates: {
                 list: masterCertificates(s, tls),
-                // The containers that hold them.
+                // What holds them: PostgreSQL and Redis take theirs as live files, once their containers serve.
                 deployedBy: [
-                    postgres.ready,
-                    redis.ready,
+                    postgres,
+                    redis,
                     ...(postgres.backupServer ? [postgres.backupServer.ready] : []),
                     ...sentinels.map((x) => x.ready),
                     ...(repository ? [repository.ready, repository.redisSnapshots.ready] : []),
@@ -527,7 +554,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
                   },
               }
             : {}),
-        ...(s3 ? { backupS3Secrets: s3.secrets } : {}),
+        ...(s3 ? { backupS3Secrets: s3.databaseHosts } : {}),
         ...(monitoring && monSecrets
             ? {
                   monitoring: {
@@ -688,18 +715,24 @@ function masterSentinels(
     return [own, third];
 }
 
-/** The S3 repository: where it is (plain, for the replica stacks too) and its keys and passphrase (secrets). */
+/**
+ * The S3 repository: where it is (plain, for the replica stacks too), and what each side writes to it with (secrets):
+ * its passphrase and a key. The backup host's key expires old backups, so it may delete: it never leaves this stack.
+ * The database hosts' (exported to the replica stacks) is backupS3ArchiveAccessKey when set, else the same key.
+ */
 function s3Repository(s: MasterSettings, backup: BackupSettings, where: S3RepositorySettings) {
+    // Its own passphrase: the first repository's stays on the backup host alone.
+    const cipherPass = password("backup-s3-cipher-pass", undefined);
+    const withKey = (accessKey = "", secretKey = "") =>
+        pulumi.secret(cipherPass.apply((cipherPass): BackupS3Secrets => ({ accessKey, secretKey, cipherPass })));
+    const keys = s.secrets;
+    const backupHost = withKey(keys.backupS3AccessKey, keys.backupS3SecretKey);
     return {
         where: { ...where, retentionFull: backup.retentionFull } satisfies S3RepositoryExports,
-        // Its own passphrase: the first repository's stays on the backup host alone.
-        secrets: pulumi.secret(
-            password("backup-s3-cipher-pass", undefined).apply((cipherPass): BackupS3Secrets => ({
-                accessKey: s.secrets.backupS3AccessKey ?? "",
-                secretKey: s.secrets.backupS3SecretKey ?? "",
-                cipherPass,
-            })),
-        ),
+        backupHost,
+        databaseHosts: keys.backupS3ArchiveAccessKey
+            ? withKey(keys.backupS3ArchiveAccessKey, keys.backupS3ArchiveSecretKey)
+            : backupHost,
     };
 }
 
@@ -745,7 +778,7 @@ function backupRepository(
             kept: backup.redisSnapshotsKept,
             ready: redis.ready,
         },
-        s3,
+        s3: s3 && { where: s3.where, secrets: s3.backupHost },
     });
 }
 
@@ -761,8 +794,7 @@ function masterCidrOf(s: ReplicaSettings, masterHost: string): Cidr | undefined 
 }
 
 export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
-    const master = new pulumi.StackReference("master", { name: s.masterStack });
-    const out = masterReader(master);
+    const out = masterReader(s.masterStack);
     const host = stackHost(s);
     const names = serviceNames(s.namePrefix, "replica");
     const network = stackNetwork(s, host);
@@ -794,9 +826,21 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const monitoring = out("monitoring");
     const textfileVolume = textfileVolumeOf(s, host);
     const sentinel = out("sentinel");
+    // Before anything of PostgreSQL or Redis changes on this host: the hosts must agree on who leads.
+    const leaderCheck = new LeaderCheck("leader-check", {
+        host,
+        lead: pulumi.all([masterHost, masterPostgresPort]).apply(([h, port]) => replicaStackLead(s, { host: h, port })),
+        containerName: names.postgresContainer,
+        image: s.postgresImage,
+        networkName: place.postgres.networkName,
+        replicationUser: out("replicationUser"),
+        replicationPassword,
+        caCertPem,
+    });
 
     const postgres = new PostgresReplica("postgres", {
         host,
+        gate: leaderCheck,
         containerName: names.postgresContainer,
         image: s.postgresImage,
         volumeName: names.postgresVolume,
@@ -835,6 +879,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     });
     const redis = new RedisReplica("redis", {
         host,
+        gate: leaderCheck,
         containerName: names.redisContainer,
         image: s.redisImage,
         volumeName: names.redisVolume,
@@ -851,6 +896,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         sentinel: sentinel.apply((x) => x && sentinelLink(x, s.advertisedHost, s.redisPort)),
         dependsOn: postgres.fenced ? [postgres.fenced] : undefined,
     });
+    leaderCheck.close();
     // The master stack's Sentinel setting: this host runs one too.
     sentinel.apply((x) => {
         if (!x) return;
@@ -879,8 +925,8 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
                     { certificate: s.replicaName, kind: "server", pem: mine.certPem },
                     { certificate: s.replicaName, kind: "client", pem: mine.clientCertPem },
                 ],
-                // The containers that hold them (this host's pgBackRest server and Sentinel wait for these two).
-                deployedBy: [postgres.ready, redis.ready],
+                // What holds them, live files applied (this host's pgBackRest server and Sentinel wait for these two).
+                deployedBy: [postgres, redis],
             },
         });
     });

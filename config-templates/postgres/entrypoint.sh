@@ -13,26 +13,16 @@ PGDATA=${PGDATA:-/var/lib/postgresql/data}
 readonly CONF=/etc/synaxic/postgres/postgresql.conf
 readonly UPLOADS=/etc/synaxic/uploads
 readonly SOCKET_DIR=/var/run/postgresql
-# In PGDATA once a cluster made elsewhere has been brought to what the program expects.
+# In PGDATA once a cluster made elsewhere has had its files brought to what the program expects, and once its roles
+# have (synaxic-take-over-roles: the application role no superuser). A base backup copies both; the roles' state is
+# read from the catalog, so the second only spares a server start that would find nothing left to change.
 readonly TAKEN_OVER=synaxic-taken-over
+readonly ROLES_TAKEN_OVER=synaxic-roles-taken-over
 
 prepare_directories() {
   install -d -o postgres -g postgres -m 2775 "$SOCKET_DIR"
   chown postgres:postgres "$PGDATA"
   chmod 0700 "$PGDATA"
-}
-
-install_tls() {
-  install_file 0644 postgres "$UPLOADS/ca.crt" /etc/synaxic/tls/ca.crt
-  install_file 0644 postgres "$UPLOADS/server.crt" /etc/synaxic/tls/server.crt
-  install_file 0600 postgres "$UPLOADS/server.key" /etc/synaxic/tls/server.key
-  chmod 0750 /etc/synaxic/tls
-  chown root:postgres /etc/synaxic/tls
-}
-
-install_passfile() {
-  [ -f "$UPLOADS/replication.pgpass" ] || return 0
-  install_file 0600 postgres "$UPLOADS/replication.pgpass" /etc/synaxic/postgres/replication.pgpass
 }
 
 # Backups on: pgBackRest's configuration for archive-push (and archive-get during a restore's recovery).
@@ -119,37 +109,33 @@ set_aside_auto_conf() {
   fi
 }
 
-# A superuser we can connect as over the socket: postgres, or the application role (the guide's POSTGRES_USER).
-admin_role() {
-  local role
-  for role in postgres "$(cat "$UPLOADS/app.user")"; do
-    if run_as postgres psql -X -q -h "$SOCKET_DIR" -U "$role" -d postgres -Atc 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user' 2>/dev/null | grep -qx t; then
-      echo "$role"
-      return 0
-    fi
-  done
-  die "neither postgres nor $(cat "$UPLOADS/app.user") is a superuser of this cluster: the cluster to take over must have one of them (the guide's POSTGRES_USER is dbUser)"
-}
-
-# A cluster made elsewhere (the guide's docker compose): its data and roles are kept; it gets the postgres role, the
-# application database and the replication role the program expects. Passwords follow with synaxic-sync-roles.
+# A cluster made elsewhere (the guide's docker compose): its data is kept; its files are made this image's, and
+# settings made with ALTER SYSTEM are set aside. Its roles follow (take_over_roles).
 take_over_primary() {
   log "taking over the cluster in $PGDATA (PostgreSQL $(cat "$PGDATA/PG_VERSION"))"
   check_major_version
   own_cluster_files
   set_aside_auto_conf
   rm -f "$PGDATA/standby.signal" "$PGDATA/recovery.signal"
-  start_socket_server
-  local admin
-  admin=$(admin_role)
-  {
-    psql_set app_user "$UPLOADS/app.user"
-    psql_set app_db "$UPLOADS/app.db"
-    psql_set replication_user "$UPLOADS/replication.user"
-    cat /etc/synaxic/sql/take-over-primary.sql
-  } | run_as postgres psql -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -U "$admin" -d postgres -f -
-  stop_socket_server
   run_as postgres touch "$PGDATA/$TAKEN_OVER"
+}
+
+# A taken-over cluster about to serve writes whose roles are not known to be in shape: taken over just now, by an
+# earlier version of the program (which left the application role a superuser), or cut off half-way. Only where this
+# container knows the application role (the master stack's); a promoted copy elsewhere waits for it.
+roles_to_take_over() {
+  [ -f "$PGDATA/$TAKEN_OVER" ] && [ ! -f "$PGDATA/$ROLES_TAKEN_OVER" ] && [ -f "$UPLOADS/app.user" ] \
+    && [ ! -f "$PGDATA/standby.signal" ] && [ ! -f "$PGDATA/recovery.signal" ]
+}
+
+# The postgres superuser for the program's scripts, the application role with no superuser (it keeps what it owns),
+# the application database and the replication role; each step resumable (take-over-roles.sh). Passwords follow
+# with synaxic-sync-roles.
+take_over_roles() {
+  start_socket_server
+  synaxic-take-over-roles
+  stop_socket_server
+  run_as postgres touch "$PGDATA/$ROLES_TAKEN_OVER"
   log "cluster taken over"
 }
 
@@ -193,21 +179,22 @@ finish_recovery() {
   grep -E 'recovery stopping|archive recovery complete|selected new timeline|redo done' /tmp/recovery.log >&2 || true
   # A backup holds no replication slots: the replicas' come back before anything connects.
   local slot
-  if [ -f "$UPLOADS/replication.slots" ]; then
+  if [ -f "$LIVE_DIR/replication.slots" ]; then
     while read -r slot; do
       [ -z "$slot" ] || synaxic-slot ensure "$slot"
-    done <"$UPLOADS/replication.slots"
+    done <"$LIVE_DIR/replication.slots"
   fi
   stop_socket_server
   log "recovered and promoted"
 }
 
-# A primary that another host has superseded must never take writes again. Each peer the master stack names
-# (uploads/peers: "<address> <port> <replication role>" lines) is asked IDENTIFY_SYSTEM as that role: the same cluster on a
-# later timeline means a standby was promoted after this one last ran, so this one is an old primary that has not
-# been rewound. A peer that does not answer proves nothing either way: fencing (docs/failover.md) covers that case.
+# A primary that another host has superseded must never take writes again. Each peer the master stack names (the
+# live folder's peers: "<address> <port> <replication role>" lines) is asked IDENTIFY_SYSTEM as that role: the same
+# cluster on a later timeline means a standby was promoted after this one last ran, so this one is an old primary
+# that has not been rewound. A peer that does not answer proves nothing either way: fencing (docs/failover.md) covers
+# that case.
 refuse_if_superseded() {
-  [ -f "$UPLOADS/peers" ] || return 0
+  [ -f "$LIVE_DIR/peers" ] || return 0
   local control system timeline user host port answer peer_system peer_timeline
   control=$(run_as postgres pg_controldata -D "$PGDATA")
   system=$(sed -n 's/^Database system identifier: *//p' <<<"$control")
@@ -222,7 +209,7 @@ refuse_if_superseded() {
     if [ "$peer_system" = "$system" ] && [ "$peer_timeline" -gt "$timeline" ]; then
       die "refusing to start as a primary: $host:$port leads this cluster on timeline $peer_timeline, later than this copy's $timeline (it was promoted after this host last ran). Starting here would make two writable primaries. Rejoin this host as its standby: pulumi config set followHost $host && pulumi up (docs/failover.md)"
     fi
-  done <"$UPLOADS/peers"
+  done <"$LIVE_DIR/peers"
 }
 
 # A volume that holds a standby, in a container that must lead (followHost removed): promoted, on a new timeline,
@@ -230,13 +217,13 @@ refuse_if_superseded() {
 # switchover command does it), or two primaries would exist.
 promote_standby_copy() {
   local host port
-  if [ -f "$UPLOADS/peers" ]; then
+  if [ -f "$LIVE_DIR/peers" ]; then
     while read -r host port _; do
       [ -n "$host" ] || continue
       if timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
         die "this volume holds a standby and $host:$port still answers: promoting here would make two writable primaries. Stop that host's PostgreSQL first (npm run switchover does it in order), or set followHost back (docs/failover.md)"
       fi
-    done <"$UPLOADS/peers"
+    done <"$LIVE_DIR/peers"
   fi
   log "this volume holds a standby and this host leads now: promoting it"
   start_socket_server 3600 /tmp/promotion.log
@@ -277,8 +264,9 @@ main() {
   require_user postgres
   add_postgres_bin_to_path
   prepare_directories
-  install_tls
-  install_passfile
+  # pg_hba, the peers, the slots, the TLS files and the passfile: the program keeps them current in the live folder.
+  install_postgres_live_files
+  record_applied_live_files
   install_pgbackrest
   check_seed_stage
   if cluster_exists && [ ! -f "$PGDATA/recovery.signal" ]; then
@@ -307,6 +295,9 @@ main() {
     take_over_primary
   elif [ "$role" = primary ] && [ -f "$PGDATA/recovery.signal" ]; then
     finish_recovery
+  fi
+  if roles_to_take_over; then
+    take_over_roles
   fi
   log "starting PostgreSQL ($role) from $PGDATA"
   exec_as postgres postgres -D "$PGDATA" -c config_file="$CONF"

@@ -2,9 +2,9 @@
 // state the next `pulumi up` with a correct configuration repairs with no hand work, and nothing worse than before.
 // Each case injects the failure at one step, restores the conditions, runs up, and checks the deployment is healthy:
 // the primary takes writes, the standby streams, nothing acknowledged is lost. docs/convergence.md holds the table.
-import { execFileSync } from "node:child_process";
 import type { MasterOutputs } from "../../components/contract";
 import { pgQuery, waitFor } from "./clients";
+import { crashWhen, running } from "./crashes";
 import { dockerOn, HOSTS, shapeLink, TestHost, VOTER_HOST } from "./hosts";
 import { SentinelClient, sentinelsAcquainted, masterAddress } from "./sentinels";
 import { archiveNow, lose, onRepository, REPOSITORY } from "./backups";
@@ -19,7 +19,6 @@ import {
     IMAGES,
     masterConfig,
     NAMES,
-    ProcessRun,
     PGBACKREST_NAMES,
     replicaConfig,
     up,
@@ -54,45 +53,10 @@ afterAll(async () => {
     await endOfSuite();
 });
 
-/**
- * A container's main process killed, as the OOM killer or a crash would (`docker kill` counts as an operator's stop,
- * which the restart policy honours): Docker starts it again where its restart policy says so.
- */
-function crash(host: TestHost, container: string): void {
-    process.kill(Number(dockerOn(host, ["inspect", "-f", "{{.State.Pid}}", container]).trim()), "SIGKILL");
-}
-
-/**
- * Crash `container` the moment `reached()` says the step under way in `run` (an up) has got there: the step cut off
- * half-way. Fails with the up's own words if it ends first.
- */
-async function crashWhen(
-    run: Promise<ProcessRun>,
-    where: { host: TestHost; container: string },
-    what: string,
-    reached: () => boolean,
-): Promise<void> {
-    let ended: ProcessRun | undefined;
-    void run.then((r) => (ended = r));
-    const { value } = await waitFor(what, 180, async () => (ended ? "ended" : reached() ? "reached" : undefined), 10);
-    if (value === "ended") throw new Error(`the up ended before ${what} (status ${ended?.status}): ${ended?.stderr}`);
-    crash(where.host, where.container);
-}
-
 /** Megabytes under `folder` in the container reached `mb` (false while it cannot be read). */
 function copied(where: { host: TestHost; container: string }, folder: string, mb: number): boolean {
     try {
         return Number(dockerOn(where.host, ["exec", where.container, "du", "-sm", folder]).split("\t")[0]) >= mb;
-    } catch {
-        return false;
-    }
-}
-
-/** A process whose command line matches `pattern` runs (the hosts' processes and the up's SSH sessions show here). */
-function running(pattern: string): boolean {
-    try {
-        execFileSync("pgrep", ["-f", "--", pattern]);
-        return true;
     } catch {
         return false;
     }
@@ -262,9 +226,9 @@ describe("slot commands: the primary crashing while the up makes a new replica's
             running("synaxic-slot ensure replica2_slot"),
         );
         const first = await cut;
-        // The new peer's pg_hba line replaces the container, so the slot command, the role command (run for each
-        // new container) and the readiness wait run side by side: any of them may be the one the crash fails.
-        if (first.status !== 0) expect(first.stderr).toMatch(/postgres-(slot-replica2|role-passwords|container-ready)/);
+        // The new peer's pg_hba line, peers and slots are applied in place while the slot command runs: either may
+        // be the one the crash fails.
+        if (first.status !== 0) expect(first.stderr).toMatch(/postgres-(slot-replica2|container-live-apply)/);
 
         await up("master", withReplica2({}));
         expect(await slots()).toEqual(["replica1_slot", "replica2_slot"]);

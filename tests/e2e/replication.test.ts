@@ -307,9 +307,11 @@ describe("attacks and misuse", () => {
             ).stdout.trim();
         expect(filesHolding(secrets[0])).toBe("");
         const holding = filesHolding(secrets[1]).split("\n").sort();
+        // The live folder's copy (kept current by the program) and the one the server took, then its installed copy.
         expect(holding).toEqual([
+            "/etc/synaxic/live/.applied/replication.pgpass",
+            "/etc/synaxic/live/replication.pgpass",
             "/etc/synaxic/postgres/replication.pgpass",
-            "/etc/synaxic/uploads/replication.pgpass",
         ]);
         for (const file of holding)
             expect(dockerExec(NAMES.masterPostgres, "stat", "-c", "%a", file).trim()).toBe("600");
@@ -484,8 +486,15 @@ describe("rotating passwords", () => {
                 .map((e) => e.name)
                 .sort(),
             // The seed and the rejoin carry the replication password (the rejoin's fallback is a seed): both run
-            // again, and both find a standby's volume and leave it alone.
-        ).toEqual(["postgres-container", "postgres-container-ready", "postgres-rejoin", "postgres-seed"]);
+            // again, and both find a standby's volume and leave it alone; the leader check runs before them. The
+            // standby's passfile is taken in place: its container stays.
+        ).toEqual([
+            "leader-check",
+            "postgres-container-live-apply",
+            "postgres-container-live-file",
+            "postgres-rejoin",
+            "postgres-seed",
+        ]);
         expect(commandOutput("replica", "postgres-rejoin").stderr).toMatch(/holds a standby .*nothing to rewind/);
         ep = endpoints(master);
         expect(master.outputs.SPRING_DATASOURCE_PASSWORD).toBe(rotated.postgresPassword);

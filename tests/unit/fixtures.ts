@@ -171,3 +171,9 @@ export const S3_CONFIG = {
     backupS3AccessKey: "AKIAEXAMPLE",
     backupS3SecretKey: "secret/EXAMPLE+key",
 };
+
+/** The database hosts' own S3 key (archive and restore, no delete), beside the backup host's in {@link S3_CONFIG}. */
+export const S3_ARCHIVE_KEYS = {
+    backupS3ArchiveAccessKey: "AKIAARCHIVEEXAMPLE",
+    backupS3ArchiveSecretKey: "archive/EXAMPLE+key",
+};

@@ -1,8 +1,10 @@
 import {
     CONTAINER,
+    liveFiles,
     liveSettings,
     LOCAL_COMMAND,
     NETWORK,
+    ProgramRun,
     Recorded,
     REMOTE_COMMAND,
     runProgram,
@@ -11,7 +13,7 @@ import {
 } from "../helpers/program";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import {
     CA_CERT_PEM,
@@ -23,6 +25,7 @@ import {
     REDIS_PASSWORDS,
     R1_CLIENT_CERT_PEM,
     REPLICA_CONFIG,
+    S3_ARCHIVE_KEYS,
     S3_CONFIG,
     SENTINEL_MASTER_OUTPUTS,
 } from "./fixtures";
@@ -94,14 +97,15 @@ describe("master stack", () => {
     it("uploads rendered config, our entrypoint and private files with 0600, secrets as secrets", async () => {
         const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
         const pg = container(run, "synaxic-postgres-prod");
-        expect(upload(pg, "/etc/synaxic/postgres/pg_hba.conf").content).toMatch(
+        expect(liveFiles(run, "postgres-container")["pg_hba.conf"].content).toMatch(
             /hostssl\s+replication\s+replicator\s+203\.0\.113\.20\/32\s+scram-sha-256/,
         );
         expect(upload(pg, "/etc/synaxic/postgres/postgresql.conf").content).toMatch(/^wal_level = replica$/m);
         expect(upload(pg, "/usr/local/bin/check-replication-status").permissions).toBe("0755");
         expect(upload(pg, "/etc/synaxic/sql/status-standby.sql").content).toContain("pg_last_wal_replay_lsn");
-        const secretFiles = ["server.key", "app.scram", "replication.scram"].map((f) => `/etc/synaxic/uploads/${f}`);
+        const secretFiles = ["app.scram", "replication.scram"].map((f) => `/etc/synaxic/uploads/${f}`);
         for (const file of secretFiles) expect(upload(pg, file).permissions).toBe("0600");
+        expect(liveFiles(run, "postgres-container")["server.key"].mode).toBe("0600");
         // The engine stores the uploads as one secret (the mocks returned nothing secret: our code marked it).
         expect(pg.secretPaths).toEqual(["uploads"]);
         // The primary gets SCRAM verifiers, never a password.
@@ -137,7 +141,7 @@ describe("master stack", () => {
             [1, 2, 3].map((i) => `docker exec synaxic-postgres-prod synaxic-slot drop replica${i}_slot`),
         );
         for (const slot of slots) expect(run.dependsOn(slot, container(run, "synaxic-postgres-prod"))).toBe(true);
-        const hba = upload(container(run, "synaxic-postgres-prod"), "/etc/synaxic/postgres/pg_hba.conf").content;
+        const hba = liveFiles(run, "postgres-container")["pg_hba.conf"].content;
         expect(hba.match(/^hostssl\s+replication/gm)).toHaveLength(3);
     });
 
@@ -298,12 +302,13 @@ describe("master stack: who leads", () => {
     it("asks each replica who leads before starting as a primary, with the replication password in a 0600 file", async () => {
         const run = await runProgram({ stack: "master", config: MASTER_CONFIG });
         const pg = container(run, "synaxic-postgres-prod");
-        expect(upload(pg, "/etc/synaxic/uploads/peers").content).toBe("db-replica.example.com 5432 replicator\n");
-        const pgpass = upload(pg, "/etc/synaxic/uploads/replication.pgpass");
-        expect(pgpass.permissions).toBe("0600");
+        const live = liveFiles(run, "postgres-container");
+        expect(live.peers.content).toBe("db-replica.example.com 5432 replicator\n");
+        const pgpass = live["replication.pgpass"];
+        expect(pgpass.mode).toBe("0600");
         expect(pgpass.content).toMatch(/^db-replica\.example\.com:5432:\*:replicator:[A-Za-z0-9]+$/m);
         expect(upload(pg, "/etc/synaxic/uploads/rewind.scram").content).toMatch(/^SCRAM-SHA-256\$4096:/);
-        expect(upload(pg, "/etc/synaxic/postgres/pg_hba.conf").content).toMatch(
+        expect(live["pg_hba.conf"].content).toMatch(
             /^hostssl +postgres +synaxic_rewind +203\.0\.113\.20\/32 +scram-sha-256 +# replica1 \(pg_rewind\)$/m,
         );
         expect(run.outputs.rewindPassword.secret).toBe(true);
@@ -319,7 +324,7 @@ describe("master stack: who leads", () => {
             /^primary_conninfo = 'host=203\.0\.113\.20 port=5432 user=replicator application_name=master /m,
         );
         expect(conf).toMatch(/^primary_slot_name = 'master_slot'$/m);
-        expect(upload(pg, "/etc/synaxic/uploads/replication.pgpass").content).toMatch(
+        expect(liveFiles(run, "postgres-container")["replication.pgpass"].content).toMatch(
             /^203\.0\.113\.20:5432:\*:replicator:/m,
         );
         const rejoin = run.named("postgres-rejoin");
@@ -334,7 +339,7 @@ describe("master stack: who leads", () => {
         expect(run.resources.filter((r) => /slot/.test(r.name))).toEqual([]);
         const redis = container(run, "synaxic-redis-prod");
         expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 203\.0\.113\.20 6380$/m);
-        expect(upload(redis, "/etc/synaxic/uploads/client.key").permissions).toBe("0600");
+        expect(liveFiles(run, "redis-container")["client.key"].mode).toBe("0600");
         expect(run.outputs.SPRING_DATASOURCE_URL.value).toMatch(/^jdbc:postgresql:\/\/203\.0\.113\.20:5432\//);
         expect([
             run.outputs.SPRING_DATA_REDIS_HOST.value,
@@ -561,6 +566,60 @@ describe("master stack with backups", () => {
         expect(without.outputs.backupS3Secrets).toBeUndefined();
     });
 
+    it("with an archive key for the database hosts: they archive with it, and the key that may delete stays on the backup host", async () => {
+        const run = await runProgram({
+            stack: "master",
+            config: { ...BACKUP_CONFIG, ...S3_CONFIG, ...S3_ARCHIVE_KEYS },
+        });
+        const conf = (name: string) => upload(container(run, name), "/etc/synaxic/uploads/pgbackrest.conf");
+        const backupKey = [S3_CONFIG.backupS3AccessKey, S3_CONFIG.backupS3SecretKey];
+        const archiveKey = [S3_ARCHIVE_KEYS.backupS3ArchiveAccessKey, S3_ARCHIVE_KEYS.backupS3ArchiveSecretKey];
+        const s3Key = (text: string) => [
+            /^repo2-s3-key=(.*)$/m.exec(text)?.[1],
+            /^repo2-s3-key-secret=(.*)$/m.exec(text)?.[1],
+        ];
+        // The primary and the pgBackRest server beside it (its `info` reads repo2) hold the database hosts' key only.
+        for (const name of ["synaxic-postgres-prod", "synaxic-pgbackrest-prod"]) {
+            const { content, permissions } = conf(name);
+            expect([name, s3Key(content), permissions]).toEqual([name, archiveKey, "0600"]);
+            for (const part of backupKey) expect([name, content]).not.toEqual([name, expect.stringContaining(part)]);
+            expect([name, container(run, name).secretPaths]).toEqual([name, ["uploads"]]);
+        }
+        const repo = conf("synaxic-backup");
+        expect([s3Key(repo.content), repo.permissions]).toEqual([backupKey, "0600"]);
+        for (const part of archiveKey) expect(repo.content).not.toContain(part);
+        expect(container(run, "synaxic-backup").secretPaths).toEqual(["uploads"]);
+        // One repository, one passphrase, whichever key writes.
+        const pass = (text: string) => /^repo2-cipher-pass=(.*)$/m.exec(text)?.[1];
+        expect(pass(conf("synaxic-postgres-prod").content)).toBe(pass(repo.content));
+        // The replica stacks read the database hosts' key, as a secret; no output carries the backup host's.
+        expect(run.outputs.backupS3Secrets).toMatchObject({
+            secret: true,
+            value: { accessKey: archiveKey[0], secretKey: archiveKey[1], cipherPass: pass(repo.content) },
+        });
+        for (const [key, out] of Object.entries(run.outputs)) {
+            for (const part of backupKey)
+                expect([key, JSON.stringify(out.value)]).not.toEqual([key, expect.stringContaining(part)]);
+        }
+    });
+
+    it("a replica stack fed the master stack's outputs archives with the database hosts' key and never holds the backup host's", async () => {
+        const master = await runProgram({
+            stack: "master",
+            config: { ...BACKUP_CONFIG, ...S3_CONFIG, ...S3_ARCHIVE_KEYS },
+        });
+        const stackOutputs = Object.fromEntries(Object.entries(master.outputs).map(([k, o]) => [k, o.value]));
+        const run = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs });
+        const pg = container(run, "synaxic-postgres-replica");
+        const conf = upload(pg, "/etc/synaxic/uploads/pgbackrest.conf");
+        const archiveKey = [S3_ARCHIVE_KEYS.backupS3ArchiveAccessKey, S3_ARCHIVE_KEYS.backupS3ArchiveSecretKey];
+        expect(conf.content).toContain(`\nrepo2-s3-key=${archiveKey[0]}\nrepo2-s3-key-secret=${archiveKey[1]}\n`);
+        expect([conf.permissions, pg.secretPaths]).toEqual(["0600", ["uploads"]]);
+        const everything = JSON.stringify([run.resources.map((r) => r.inputs), Object.values(run.outputs)]);
+        expect(everything).not.toContain(S3_CONFIG.backupS3SecretKey);
+        expect(everything).not.toContain(S3_CONFIG.backupS3AccessKey);
+    });
+
     it("restores an empty volume from the repository only when restoreFrom says so", async () => {
         const plain = await runProgram({ stack: "master", config: BACKUP_CONFIG });
         expect(() =>
@@ -629,7 +688,7 @@ describe("monitoring", () => {
         // The exporters' role: pg_monitor, a verifier on the primary, let in from the container network only.
         const pg = container(run, "synaxic-postgres-prod");
         expect(upload(pg, "/etc/synaxic/uploads/monitor.scram").content).toMatch(/^SCRAM-SHA-256\$4096:/);
-        expect(upload(pg, "/etc/synaxic/postgres/pg_hba.conf").content).toMatch(
+        expect(liveFiles(run, "postgres-container")["pg_hba.conf"].content).toMatch(
             /^hostssl +postgres +synaxic_monitor +samenet +scram-sha-256/m,
         );
         expect(run.dependsOn(pgx, run.named("postgres-role-passwords"))).toBe(true);
@@ -730,7 +789,7 @@ describe("monitoring", () => {
         expect(upload(pgx, "/etc/synaxic/monitoring/postgres.password").content).toBe("monitor-password");
         expect(upload(pgx, "/etc/synaxic/monitoring/web.yml").content).toContain('"$2a$10$hashhashhash"');
         expect(JSON.stringify(pgx.inputs.envs)).not.toContain("monitor-password");
-        expect(upload(container(run, "synaxic-postgres-replica"), "/etc/synaxic/postgres/pg_hba.conf").content).toMatch(
+        expect(liveFiles(run, "postgres-container")["pg_hba.conf"].content).toMatch(
             /^hostssl +postgres +synaxic_monitor +samenet/m,
         );
         const without = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
@@ -771,10 +830,17 @@ describe("monitoring", () => {
             "sentinel/server",
         ]);
         // Every host holding one: the file says what its containers were given.
+        // PostgreSQL and Redis take theirs as live files: the exporter waits for those to be applied.
+        const live: [string, string, string][] = [
+            ["postgres-container", "server.crt", "master/server"],
+            ["postgres-container", "ca.crt", "ca/ca"],
+            ["redis-container", "redis.crt", "master/server"],
+        ];
+        for (const [name, file, certificate] of live) {
+            expect([name, file, ends[certificate]]).toEqual([name, file, notAfter(liveFiles(run, name)[file].content)]);
+            expect([name, run.dependsOn(nodex, run.named(`${name}-live-apply`))]).toEqual([name, true]);
+        }
         const holders: [string, string, string][] = [
-            ["synaxic-postgres-prod", "/etc/synaxic/uploads/server.crt", "master/server"],
-            ["synaxic-postgres-prod", "/etc/synaxic/uploads/ca.crt", "ca/ca"],
-            ["synaxic-redis-prod", "/etc/synaxic/uploads/redis.crt", "master/server"],
             ["synaxic-pgbackrest-prod", "/etc/synaxic/uploads/server.crt", "master/server"],
             ["synaxic-sentinel-prod", "/etc/synaxic/uploads/redis.crt", "master/server"],
             ["synaxic-postgres-exporter-prod", "/etc/synaxic/monitoring/server.crt", "master/server"],
@@ -806,8 +872,8 @@ describe("monitoring", () => {
             "replica1/server": notAfter(R1_CERT_PEM),
             "replica1/client": notAfter(R1_CLIENT_CERT_PEM),
         });
-        for (const name of ["synaxic-postgres-replica", "synaxic-redis-replica"])
-            expect([name, run.dependsOn(nodex, container(run, name))]).toEqual([name, true]);
+        for (const name of ["postgres-container", "redis-container"])
+            expect([name, run.dependsOn(nodex, run.named(`${name}-live-apply`))]).toEqual([name, true]);
     });
 });
 
@@ -893,7 +959,7 @@ describe("replica stack", () => {
 
     it("lets the master's host in for replication and pg_rewind; promoted, it holds the old master's slot", async () => {
         const plain = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
-        const hba = upload(container(plain, "synaxic-postgres-replica"), "/etc/synaxic/postgres/pg_hba.conf").content;
+        const hba = liveFiles(plain, "postgres-container")["pg_hba.conf"].content;
         expect(hba).toMatch(/^hostssl +replication +replicator +203\.0\.113\.10\/32 +scram-sha-256 +# master$/m);
         expect(hba).toMatch(/^hostssl +postgres +synaxic_rewind +203\.0\.113\.10\/32 +scram-sha-256/m);
         const promoted = await runProgram({
@@ -901,9 +967,9 @@ describe("replica stack", () => {
             config: { ...REPLICA_CONFIG, promote: "true", masterCidr: "198.51.100.7" },
             stackOutputs: MASTER_OUTPUTS,
         });
-        expect(
-            upload(container(promoted, "synaxic-postgres-replica"), "/etc/synaxic/postgres/pg_hba.conf").content,
-        ).toMatch(/^hostssl +replication +replicator +198\.51\.100\.7\/32 /m);
+        expect(liveFiles(promoted, "postgres-container")["pg_hba.conf"].content).toMatch(
+            /^hostssl +replication +replicator +198\.51\.100\.7\/32 /m,
+        );
         const slot = promoted.named("postgres-slot-master");
         expect([slot.inputs.create, slot.inputs.delete]).toEqual([
             "docker exec synaxic-postgres-replica synaxic-slot ensure master_slot",
@@ -924,7 +990,7 @@ describe("replica stack", () => {
         const pg = container(run, "synaxic-postgres-replica");
         expect(run.dependsOn(pg, rejoin)).toBe(true);
         expect(run.dependsOn(rejoin, run.named("postgres-seed"))).toBe(true);
-        expect(upload(pg, "/etc/synaxic/uploads/peers").content).toBe("203.0.113.10 5432 replicator\n");
+        expect(liveFiles(run, "postgres-container").peers.content).toBe("203.0.113.10 5432 replicator\n");
         const promoted = await runProgram({
             stack: "replica",
             config: { ...REPLICA_CONFIG, promote: "true" },
@@ -946,11 +1012,27 @@ describe("replica stack", () => {
     const replicaRun = (config: Record<string, string> = {}) =>
         runProgram({ stack: "replica", config: { ...REPLICA_CONFIG, ...config }, stackOutputs: MASTER_OUTPUTS });
 
-    it("reads the master stack through a StackReference", async () => {
-        const run = await replicaRun();
-        expect(run.ofType("pulumi:pulumi:StackReference").map((r) => r.inputs.name)).toEqual([
-            "organization/synaxic-replication/master",
+    it("reads the master stack's outputs with the engine's function, so its state holds its own TLS keys and no other replica's", async () => {
+        const replica2 = { ...MASTER_OUTPUTS.replicaTls.replica1, keyPem: "R2-KEY", clientKeyPem: "R2-CLIENT-KEY" };
+        const run = await runProgram({
+            stack: "replica",
+            config: REPLICA_CONFIG,
+            stackOutputs: {
+                ...MASTER_OUTPUTS,
+                replicaNames: ["replica1", "replica2"],
+                replicaTls: { ...MASTER_OUTPUTS.replicaTls, replica2 },
+            },
+        });
+        expect(run.invokes).toEqual([
+            { token: "pulumi:pulumi:readStackOutputs", inputs: { name: "organization/synaxic-replication/master" } },
         ]);
+        // A StackReference's state would be every output of the master stack, every replica's keys among them.
+        expect(run.ofType("pulumi:pulumi:StackReference")).toEqual([]);
+        const state = JSON.stringify([run.resources.map((r) => r.inputs), Object.values(run.outputs)]);
+        expect(state).toContain("R1-KEY");
+        expect(state).toContain("R1-CLIENT-KEY");
+        expect(state).not.toContain("R2-KEY");
+        expect(state).not.toContain("R2-CLIENT-KEY");
     });
 
     it("seeds with pg_basebackup from a script on stdin, after the volume and before the standby", async () => {
@@ -980,21 +1062,21 @@ describe("replica stack", () => {
             /primary_conninfo = 'host=203\.0\.113\.10 port=5432 user=replicator application_name=replica1 sslmode=verify-full/,
         );
         expect(conf).not.toContain(MASTER_OUTPUTS.replicationPassword);
-        const pgpass = upload(standby, "/etc/synaxic/uploads/replication.pgpass");
-        expect(pgpass).toEqual({
-            file: expect.any(String),
+        const live = liveFiles(run, "postgres-container");
+        expect(live["replication.pgpass"]).toEqual({
             content: `203.0.113.10:5432:*:replicator:${MASTER_OUTPUTS.replicationPassword}\n`,
-            permissions: "0600",
+            mode: "0600",
         });
-        expect(upload(standby, "/etc/synaxic/uploads/server.crt").content).toBe(R1_CERT_PEM);
+        expect(run.named("postgres-container-live-file").secretPaths).toContain("stdin");
+        expect(live["server.crt"].content).toBe(R1_CERT_PEM);
     });
 
     it("runs the Redis replica against the master over TLS, with its client certificate", async () => {
         const run = await replicaRun();
         const redis = container(run, "synaxic-redis-replica");
         expect(upload(redis, "/etc/synaxic/uploads/redis.conf").content).toMatch(/^replicaof 203\.0\.113\.10 6380$/m);
-        expect(upload(redis, "/etc/synaxic/uploads/client.crt").content).toBe(R1_CLIENT_CERT_PEM);
-        expect(upload(redis, "/etc/synaxic/uploads/client.key").permissions).toBe("0600");
+        expect(liveFiles(run, "redis-container")["client.crt"].content).toBe(R1_CLIENT_CERT_PEM);
+        expect(liveFiles(run, "redis-container")["client.key"].mode).toBe("0600");
         expect(upload(redis, "/etc/synaxic/uploads/secrets.conf").content).toBe(
             `masteruser replica\nmasterauth ${REDIS_PASSWORDS.replica}\n`,
         );
@@ -1025,6 +1107,107 @@ describe("replica stack", () => {
         for (const key of SECRET_OUTPUTS.replica) expect([key, run.outputs[key].secret]).toEqual([key, true]);
         expect(container(run, "synaxic-postgres-replica").secretPaths).toEqual(["uploads"]);
         expect(container(run, "synaxic-redis-replica").secretPaths).toEqual(["uploads"]);
+    });
+});
+
+describe("changes taken in place: pg_hba, peers, certificates", () => {
+    const sha12 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+    /** The live files whose content differs between two runs of one container resource. */
+    const changedLive = (before: ProgramRun, after: ProgramRun, resource: string) => {
+        const [b, a] = [liveFiles(before, resource), liveFiles(after, resource)];
+        return Object.keys(a)
+            .filter((f) => b[f]?.content !== a[f].content)
+            .sort();
+    };
+    /** What the engine diffs a container by: its inputs (a change to any of these replaces it). */
+    const inputsOf = (run: ProgramRun, name: string) => container(run, name).inputs;
+
+    it("a replica added to the list leaves the primary's and the Redis master's containers as they were: pg_hba, the peers, the passfile and the slots are written again and applied with a reload", async () => {
+        const base = await runProgram({ stack: "master", config: MASTER_CONFIG });
+        const more = await runProgram({
+            stack: "master",
+            config: {
+                ...MASTER_CONFIG,
+                replicas: JSON.stringify([
+                    "replica1 203.0.113.20/32 db-replica.example.com",
+                    "replica2 203.0.113.21/32 db-replica2.example.com",
+                ]),
+            },
+        });
+        for (const name of ["synaxic-postgres-prod", "synaxic-redis-prod"])
+            expect([name, inputsOf(more, name)]).toEqual([name, inputsOf(base, name)]);
+        expect(changedLive(base, more, "postgres-container")).toEqual([
+            "peers",
+            "pg_hba.conf",
+            "replication.pgpass",
+            "replication.slots",
+        ]);
+        const live = liveFiles(more, "postgres-container");
+        expect(live["pg_hba.conf"].content).toMatch(/^hostssl +replication +replicator +203\.0\.113\.21\/32 /m);
+        expect(live.peers.content).toBe(
+            "db-replica.example.com 5432 replicator\ndb-replica2.example.com 5432 replicator\n",
+        );
+        expect(live["replication.slots"].content).toBe("replica1_slot\nreplica2_slot\n");
+        // The apply command's inputs change (the engine runs it again), naming the new files it must find.
+        const apply = more.named("postgres-container-live-apply");
+        expect(apply.inputs.create).not.toBe(base.named("postgres-container-live-apply").inputs.create);
+        expect(apply.inputs.create).toContain(`pg_hba.conf=${sha12(live["pg_hba.conf"].content)}`);
+        expect(apply.inputs.create).toContain(`peers=${sha12(live.peers.content)}`);
+        expect(more.dependsOn(apply, more.named("postgres-container-live-file"))).toBe(true);
+        expect(more.named("postgres-container-live-file").secretPaths).toContain("stdin");
+    });
+
+    it("a new certificate reaches PostgreSQL and Redis in place: their containers as they were, the certificate rewritten and taken again", async () => {
+        const base = await runProgram({ stack: "master", config: MASTER_CONFIG });
+        const renamed = await runProgram({
+            stack: "master",
+            config: { ...MASTER_CONFIG, certHostNames: JSON.stringify(["db-master.example"]) },
+        });
+        const cert = (run: ProgramRun) => run.named("tls-master", "tls:index/locallySignedCert:LocallySignedCert");
+        expect(cert(renamed).inputs.certRequestPem).not.toBe(cert(base).inputs.certRequestPem);
+        for (const name of ["synaxic-postgres-prod", "synaxic-redis-prod"])
+            expect([name, inputsOf(renamed, name)]).toEqual([name, inputsOf(base, name)]);
+        expect(changedLive(base, renamed, "postgres-container")).toEqual(["server.crt"]);
+        expect(changedLive(base, renamed, "redis-container")).toEqual(["redis.crt"]);
+        for (const [resource, file] of [
+            ["postgres-container", "server.crt"],
+            ["redis-container", "redis.crt"],
+        ]) {
+            const apply = renamed.named(`${resource}-live-apply`);
+            expect(apply.inputs.create).toContain(`${file}=${sha12(liveFiles(renamed, resource)[file].content)}`);
+            expect(apply.inputs.create).not.toBe(base.named(`${resource}-live-apply`).inputs.create);
+        }
+        // The key stays a secret and 0600 on its way; the hashes on the command line reveal nothing of it.
+        expect(liveFiles(renamed, "postgres-container")["server.key"].mode).toBe("0600");
+        expect(renamed.named("postgres-container-live-apply").secretPaths).not.toContain("create");
+    });
+
+    it("a standby's new certificate, key and client pair (the master stack's outputs) and its pg_hba are taken in place too", async () => {
+        const base = await runProgram({ stack: "replica", config: REPLICA_CONFIG, stackOutputs: MASTER_OUTPUTS });
+        const rotated = await runProgram({
+            stack: "replica",
+            config: { ...REPLICA_CONFIG, masterCidr: "198.51.100.7" },
+            stackOutputs: {
+                ...MASTER_OUTPUTS,
+                replicaTls: {
+                    replica1: {
+                        certPem: R1_CLIENT_CERT_PEM,
+                        keyPem: "R1-KEY-2",
+                        clientCertPem: R1_CERT_PEM,
+                        clientKeyPem: "R1-CLIENT-KEY-2",
+                    },
+                },
+            },
+        });
+        for (const name of ["synaxic-postgres-replica", "synaxic-redis-replica"])
+            expect([name, inputsOf(rotated, name)]).toEqual([name, inputsOf(base, name)]);
+        expect(changedLive(base, rotated, "postgres-container")).toEqual(["pg_hba.conf", "server.crt", "server.key"]);
+        expect(changedLive(base, rotated, "redis-container")).toEqual([
+            "client.crt",
+            "client.key",
+            "redis.crt",
+            "redis.key",
+        ]);
     });
 });
 
