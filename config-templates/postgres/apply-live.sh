@@ -23,7 +23,10 @@ refuse_before_the_standbys() { # <settings pending a restart, ", "-separated>
   local name new host port user theirs
   for name in "${STANDBY_AT_LEAST[@]}"; do
     [[ ", $1, " == *", $name, "* ]] || continue
-    new=$(sql "SELECT setting FROM pg_file_settings WHERE name = '$name' ORDER BY seqno DESC LIMIT 1")
+    # The files' last value (a change waiting for the restart reads 'could not be applied' there too); a setting taken
+    # out of the files goes back to its built-in default at the restart.
+    new=$(sql "SELECT coalesce((SELECT setting FROM pg_file_settings WHERE name = '$name' ORDER BY seqno DESC LIMIT 1), (SELECT boot_val FROM pg_settings WHERE name = '$name'))")
+    [[ $new =~ ^[0-9]+$ ]] || die "$name: cannot read the value the restart would take (got '$new')"
     while read -r host port user; do
       [ -n "$host" ] || continue
       if ! theirs=$(ask_peer "$host" "$port" "$user" "SHOW $name"); then
