@@ -18,7 +18,7 @@ interface Job {
     readonly concurrency?: unknown;
     readonly permissions?: Permissions;
     readonly env?: Record<string, string>;
-    readonly strategy?: { matrix: { stack: string[] } };
+    readonly strategy?: { matrix: { stack?: string[]; node?: number[] } };
     readonly steps: Step[];
 }
 interface Workflow {
@@ -28,7 +28,8 @@ interface Workflow {
     readonly jobs: Record<string, Job>;
 }
 
-const text = fs.readFileSync(path.join(__dirname, "..", "..", ".github", "workflows", "infrastructure.yml"), "utf8");
+const ROOT = path.join(__dirname, "..", "..");
+const text = fs.readFileSync(path.join(ROOT, ".github", "workflows", "infrastructure.yml"), "utf8");
 const workflow: Workflow = parse(text);
 const jobs = Object.entries(workflow.jobs);
 
@@ -57,6 +58,17 @@ describe("the hosted CI workflow", () => {
             "npm run test:unit",
         ]);
         expect(mentions(workflow.jobs.test, "secrets.")).toBe(false);
+    });
+
+    it("tests on each supported Node.js line from package.json's engines floor up, and deploys on the newest of them", () => {
+        const engines: string = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).engines.node;
+        const tested = workflow.jobs.test.strategy?.matrix.node ?? [];
+        expect(engines).toBe(`>=${Math.min(...tested)}`);
+        const nodeOf = (job: Job) =>
+            job.steps.find((s) => s.uses?.startsWith("actions/setup-node@"))?.with?.["node-version"];
+        expect(nodeOf(workflow.jobs.test)).toBe("${{ matrix.node }}");
+        for (const name of ["preview", "up"])
+            expect([name, nodeOf(workflow.jobs[name])]).toEqual([name, Math.max(...tested)]);
     });
 
     it("grants nothing at workflow level and each job only what it uses: read the repository, an OIDC token where it logs in to Pulumi, pull-request writes where it comments", () => {
