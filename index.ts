@@ -1,7 +1,7 @@
 // The program users run: `pulumi up` on the master stack, then on the replica stack.
 import * as pulumi from "@pulumi/pulumi";
-import { checkKnownKeys, CONFIG_KEYS, parseSettings, PROJECT, RawConfig } from "./components/config";
-import { deployMaster, deployReplica } from "./components/stacks";
+import { checkKnownKeys, CONFIG_KEYS, parseSettings, PROJECT, RawConfig } from "./components/config/settings";
+import { deployMaster, deployReplica } from "./components/stacks/stacks";
 
 // Raw values (secrets included) are read once without printing them; settings are validated before any resource
 // exists, and passwords are wrapped as secrets where they are used.

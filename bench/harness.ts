@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { MasterOutputs } from "../components/contract";
+import type { MasterOutputs } from "../components/stacks/contract";
 import { dockerExec, HOSTS, TestHost } from "../tests/e2e/hosts";
 import { waitStreaming } from "../tests/e2e/replication-state";
 import { endpoints, IMAGES, masterConfig, NAMES, replicaConfig, teardown, upProcess } from "../tests/e2e/stacks";

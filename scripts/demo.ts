@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { MasterOutputs, ReplicaOutputs } from "../components/contract";
+import type { MasterOutputs, ReplicaOutputs } from "../components/stacks/contract";
 import { runProgram } from "../tests/helpers/program";
 import { DockerApi } from "../tests/e2e/docker";
 import { realProvider } from "../tests/e2e/provider";

@@ -16,8 +16,8 @@ import {
 } from "./status/collect";
 import { BackupReport, evaluate, PgReport, RedisReport, Verdict } from "./status/evaluate";
 import { HostReport, isRunning } from "./status/host";
-import { BACKUP_MAX_AGE_HOURS } from "../components/render";
-import { serviceNames } from "../components/naming";
+import { BACKUP_MAX_AGE_HOURS } from "../components/backup/render";
+import { serviceNames } from "../components/platform/naming";
 
 type Role = "master" | "replica";
 

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { templateText } from "../../components/render";
+import { templateText } from "../../components/platform/templates";
 import { pgConnect } from "../../tests/e2e/clients";
 import { dockerExec, engineOf, HOSTS } from "../../tests/e2e/hosts";
 import { waitCaughtUp, waitStreaming } from "../../tests/e2e/replication-state";

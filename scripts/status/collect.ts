@@ -5,7 +5,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { Client } from "pg";
 import Redis from "ioredis";
-import { PG_PATHS, templateText } from "../../components/render";
+import { PG_PATHS } from "../../components/postgres/render";
+import { templateText } from "../../components/platform/templates";
 import {
     BackupReport,
     parseBackupInfo,

@@ -2,7 +2,7 @@
 // host archives to it directly and the backup host backs up to it, encrypted before anything leaves; after the loss
 // of every host of the deployment — both databases and the backup host's repository — restoreFrom brings the data
 // back from S3 alone, and a new repository starts over beside it.
-import type { MasterOutputs } from "../../components/contract";
+import type { MasterOutputs } from "../../components/stacks/contract";
 import { archiveNow, loseDatabaseHosts, onRepository, REPOSITORY } from "./backups";
 import { appEnv, caFile, pgQuery, runStatus } from "./clients";
 import { dockerOn, HOSTS } from "./hosts";

@@ -4,7 +4,7 @@
 // loss of both hosts' databases.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { MasterOutputs } from "../../components/contract";
+import type { MasterOutputs } from "../../components/stacks/contract";
 import { archiveNow, lose, loseDatabaseHosts, momentBetween, onRepository, REPOSITORY } from "./backups";
 import { appEnv, caFile, pgQuery, redisConnect, runStatus } from "./clients";
 import { dockerOn, HOSTS, setLink } from "./hosts";

@@ -1,4 +1,4 @@
-import type { AppEnvironment } from "../../components/contract";
+import type { AppEnvironment } from "../../components/stacks/contract";
 import { infoFields } from "../../scripts/status/evaluate";
 // Clients the e2e tests use, as an application would: TLS verified against our CA, passwords from the outputs.
 import { spawn } from "node:child_process";

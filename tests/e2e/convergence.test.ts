@@ -2,7 +2,7 @@
 // state the next `pulumi up` with a correct configuration repairs with no hand work, and nothing worse than before.
 // Each case injects the failure at one step, restores the conditions, runs up, and checks the deployment is healthy:
 // the primary takes writes, the standby streams, nothing acknowledged is lost. docs/convergence.md holds the table.
-import type { MasterOutputs } from "../../components/contract";
+import type { MasterOutputs } from "../../components/stacks/contract";
 import { pgQuery, waitFor } from "./clients";
 import { crashWhen, running } from "./crashes";
 import { dockerOn, HOSTS, shapeLink, TestHost, VOTER_HOST } from "./hosts";

@@ -1,7 +1,7 @@
 // Failover as a config change: with synchronous replication, the master is killed under writes and fenced, then
 // `promote: true` on the replica stack makes that host the primary (PostgreSQL promoted, Redis a master) and its
 // outputs give the application its writes. Refused while the old master still answers.
-import type { MasterOutputs, ReplicaOutputs } from "../../components/contract";
+import type { MasterOutputs, ReplicaOutputs } from "../../components/stacks/contract";
 import { pgQuery, redisConnect, redisInfo, waitFor } from "./clients";
 import { dockerOn, engineOf, HOSTS, setLink } from "./hosts";
 import { FAULTS_TABLE, missing, Writer } from "./load";
@@ -23,7 +23,7 @@ import {
 } from "./stacks";
 import { figure, phase } from "./timing";
 import { writeOnTheOldMasterAlone } from "./split-brain";
-import { LIVE_DIR } from "../../components/service";
+import { LIVE_DIR } from "../../components/platform/service";
 
 jest.setTimeout(300_000);
 

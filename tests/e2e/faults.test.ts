@@ -1,4 +1,4 @@
-import type { MasterOutputs } from "../../components/contract";
+import type { MasterOutputs } from "../../components/stacks/contract";
 // Faults on the real engine: restarts, a stopped replica, a partition, the slot's WAL cap, Redis resyncs, and a
 // killed master with and without synchronous replication. Each case asserts the exact outcome and records a figure.
 import { pgQuery, runStatus, appEnv, caFile, redisConnect, redisInfo, waitFor } from "./clients";

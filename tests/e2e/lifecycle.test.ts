@@ -1,4 +1,4 @@
-import type { MasterOutputs } from "../../components/contract";
+import type { MasterOutputs } from "../../components/stacks/contract";
 // What an up does to a running deployment, as the real engine and providers do it: a change that replaces a
 // container stops the old one cleanly, a new replica or certificate is taken in place with no session lost, a replica
 // removed from the list loses its slot, protected data is never replaced, a name taken outside the program is
@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tls from "node:tls";
 import { Client } from "pg";
-import { templateText } from "../../components/render";
+import { templateText } from "../../components/platform/templates";
 import { pgConnect, PgEndpoint, pgQuery, redisConnect, redisInfo, waitFor } from "./clients";
 import { dockerOn, engineOf, HOSTS } from "./hosts";
 import { waitRedisLink, waitStreaming } from "./replication-state";

@@ -2,7 +2,7 @@
 // Alertmanager on the replica's host (the default layout), the rules of config-templates/monitoring/alerts.yml, and a
 // webhook receiver run by the test in the operator's place. Debian 12's Prometheus 2.42, Alertmanager 0.25 and
 // exporters, in images laid out as upstream's.
-import type { MasterOutputs } from "../../components/contract";
+import type { MasterOutputs } from "../../components/stacks/contract";
 import { dashboardFiles, dashboardQueries } from "../helpers/dashboards";
 import { pgQuery, waitFor } from "./clients";
 import { dockerOn, HOSTS } from "./hosts";

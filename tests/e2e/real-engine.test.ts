@@ -2,7 +2,7 @@
 // preview of a pull request, up, an unchanged preview and refresh, a live change, a bad setting refused at preview,
 // the application's environment from the stack outputs, and destroy keeping the data. Provider plugins that cannot be
 // built from Go modules here are our emulation served as plugins (real-engine.ts says which, and the log prints it).
-import type { MasterOutputs } from "../../components/contract";
+import type { MasterOutputs } from "../../components/stacks/contract";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pgQuery, waitFor } from "./clients";

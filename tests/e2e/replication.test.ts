@@ -1,4 +1,4 @@
-import type { MasterOutputs, ReplicaOutputs } from "../../components/contract";
+import type { MasterOutputs, ReplicaOutputs } from "../../components/stacks/contract";
 // Both stacks brought up for real on a Docker engine, then the replication the guide promised, checked as a user
 // and an application would.
 import { execFileSync, spawnSync } from "node:child_process";

@@ -2,7 +2,7 @@
 // where the application would run) over TLS. The master's Redis dies: the Sentinels promote the replica within
 // down-after and a few seconds, clients asking them get the new address, and the old master comes back as a replica.
 import Redis from "ioredis";
-import type { MasterOutputs } from "../../components/contract";
+import type { MasterOutputs } from "../../components/stacks/contract";
 import { redisConnect, redisInfo, waitFor } from "./clients";
 import { dockerOn, HOSTS, VOTER_HOST } from "./hosts";
 import { Deployment, endOfSuite, endpoints, masterConfig, NAMES, PORTS, replicaConfig, teardown, up } from "./stacks";

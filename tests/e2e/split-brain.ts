@@ -2,7 +2,7 @@
 // split brain a rejoin must undo; and what such a cluster holds afterwards. The shell is tests/e2e/by-hand.sh.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { serviceNames } from "../../components/naming";
+import { serviceNames } from "../../components/platform/naming";
 import { dockerOn, HOSTS } from "./hosts";
 import { IMAGES } from "./stacks";
 

@@ -2,7 +2,7 @@
 // with the SSH key in config (no agent), the replica stack on vps-b through the SSH agent (no key in config).
 // PostgreSQL and Redis are published on the hosts' private link addresses (the default: bindAddress follows
 // advertisedHost); this machine reaches them as the application does.
-import type { MasterOutputs, ReplicaOutputs } from "../../components/contract";
+import type { MasterOutputs, ReplicaOutputs } from "../../components/stacks/contract";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -110,7 +110,7 @@ export interface Deployment<O = MasterOutputs | ReplicaOutputs> {
     readonly outputs: O;
 }
 
-/** The outputs each stack exports (components/contract.ts). */
+/** The outputs each stack exports (components/stacks/contract.ts). */
 interface StackOutputs {
     master: MasterOutputs;
     replica: ReplicaOutputs;
@@ -148,7 +148,7 @@ export async function up<S extends "master" | "replica">(
     });
     try {
         const run = await runProgram({ stack, config, stackOutputs, provider });
-        // The program's exports are typed by components/contract.ts; the runtime hands them over untyped.
+        // The program's exports are typed by components/stacks/contract.ts; the runtime hands them over untyped.
         const outputs = Object.fromEntries(
             Object.entries(run.outputs).map(([k, v]) => [k, v.value]),
         ) as unknown as StackOutputs[S];

@@ -1,6 +1,6 @@
 // The switchover's driver on the e2e harness (the suite and the bench): what `npm run switchover` does with the
 // Pulumi CLI (config changes, then the stack's up) done with `up`, and docker on each test host.
-import type { MasterOutputs } from "../../components/contract";
+import type { MasterOutputs } from "../../components/stacks/contract";
 import type { Layout, StackName, SwitchoverDriver } from "../../scripts/switchover/plan";
 import { dockerOn, HOSTS } from "./hosts";
 import { NAMES, up, upProcessAsync } from "./stacks";

@@ -20,7 +20,7 @@ import {
 import { divergentRowsIn, writeOnTheOldMasterAlone } from "./split-brain";
 import { figure, phase } from "./timing";
 import { StackName, switchover, SwitchoverReport } from "../../scripts/switchover/plan";
-import { LIVE_DIR } from "../../components/service";
+import { LIVE_DIR } from "../../components/platform/service";
 import { harnessStacks, HarnessStacks, LAYOUT } from "./switchover-driver";
 
 jest.setTimeout(400_000);

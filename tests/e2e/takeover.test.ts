@@ -1,4 +1,4 @@
-import type { MasterOutputs } from "../../components/contract";
+import type { MasterOutputs } from "../../components/stacks/contract";
 // Taking over what users run today: a master VPS set up with the manual guide (official images, docker compose
 // volumes, POSTGRES_USER as the superuser, the guide's replication role). The master stack names those volumes and
 // keeps the guide's passwords; nothing is lost, TLS comes on, the application role stops being the superuser (even

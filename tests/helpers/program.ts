@@ -1,8 +1,8 @@
 // Runs index.ts under Pulumi's mock runtime and records what it declares: each resource's inputs (secrets
 // unwrapped and noted), its resource options and the dependencies the engine would order it by. The unit tests
 // answer each resource with mock state; the e2e suite passes a provider that creates it for real.
-import { CONFIG_SCHEMA } from "../../components/configSchema";
-import type { MasterOutputs } from "../../components/contract";
+import { CONFIG_SCHEMA } from "../../components/config/schema";
+import type { MasterOutputs } from "../../components/stacks/contract";
 import type * as PulumiModule from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 
@@ -213,7 +213,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
                 },
                 call: (args) => {
                     invokes.push({ token: args.token, inputs: args.inputs });
-                    // The engine's read of another stack's outputs (components/contract.ts), answered as it would.
+                    // The engine's read of another stack's outputs (components/stacks/contract.ts), answered as it would.
                     return args.token === "pulumi:pulumi:readStackOutputs"
                         ? { name: args.inputs.name, outputs: opts.stackOutputs ?? {}, secretOutputNames: [] }
                         : args.inputs;

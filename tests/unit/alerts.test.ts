@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { renderCertificateMetrics } from "../../components/monitoring";
-import { CERTIFICATE_ALERT_DAYS, renderAlertRules } from "../../components/render";
-import { EARLY_RENEWAL_DAYS } from "../../components/tlsBundle";
+import { renderCertificateMetrics } from "../../components/monitoring/monitoring";
+import { CERTIFICATE_ALERT_DAYS, renderAlertRules } from "../../components/monitoring/render";
+import { EARLY_RENEWAL_DAYS } from "../../components/platform/tlsBundle";
 import { CA_CERT_PEM, R1_CLIENT_CERT_PEM } from "./fixtures";
 
 const PROMTOOL = execFileSync("bash", [path.join(__dirname, "..", "tools", "promtool.sh")])

@@ -6,7 +6,7 @@ import {
     requireReplicaOnMaster,
     MasterSettings,
     ReplicaSettings,
-} from "../../components/config";
+} from "../../components/config/settings";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILefMv5mNyr9wizcTVsTmltozZQxEVXfV2+OaX0NXjlG";
 const VPS = { dockerHost: "ssh://root@203.0.113.10", sshHostKey: HOST_KEY };

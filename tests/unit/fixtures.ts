@@ -1,6 +1,6 @@
-import { ConfigError } from "../../components/config";
-import type { MasterOutputs } from "../../components/contract";
-import { redisPasswordHashes, SharedRedisUser } from "../../components/redisUsers";
+import { ConfigError } from "../../components/config/settings";
+import type { MasterOutputs } from "../../components/stacks/contract";
+import { redisPasswordHashes, SharedRedisUser } from "../../components/redis/users";
 
 /** The error a config throws, so each case can check the key and the fix it names. */
 export function errorOf(fn: () => unknown): ConfigError {

@@ -5,10 +5,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderSeedScript } from "../../components/postgres";
+import { renderSeedScript } from "../../components/postgres/container";
 import { createHash } from "node:crypto";
-import { renderShellScript, templateText } from "../../components/render";
-import { LiveFile, liveFilesVars } from "../../components/service";
+import { renderShellScript, templateText } from "../../components/platform/templates";
+import { LiveFile, liveFilesVars } from "../../components/platform/service";
 
 const FAKE_DOCKER = path.join(__dirname, "..", "helpers", "fake-docker.sh");
 

@@ -1,8 +1,9 @@
 // Redis's ACL users: a user per client with only the commands it needs, the default user off, the same users on every
 // server; each password only where its client runs, the servers holding hashes.
 import { CONTAINER, OutputValue, ProgramRun, Recorded, runProgram, upload } from "../helpers/program";
-import { renderExporterPasswordFile } from "../../components/monitoring";
-import { CONTAINER_PORTS, templateText } from "../../components/render";
+import { renderExporterPasswordFile } from "../../components/monitoring/monitoring";
+import { CONTAINER_PORTS } from "../../components/platform/naming";
+import { templateText } from "../../components/platform/templates";
 import {
     passwordHash,
     REDIS_ADMIN_USER,
@@ -11,9 +12,9 @@ import {
     renderRedisAcl,
     renderRedisSecrets,
     renderSentinelSecrets,
-} from "../../components/redisUsers";
-import { SENTINEL_CONTAINER_PORT } from "../../components/sentinel";
-import { requireMasterOutput } from "../../components/config";
+} from "../../components/redis/users";
+import { SENTINEL_CONTAINER_PORT } from "../../components/redis/sentinel";
+import { requireMasterOutput } from "../../components/config/settings";
 import {
     errorOf,
     HOST_KEY,

@@ -1,21 +1,18 @@
-import { parseCidr, Cidr } from "../../components/net";
+import { parseCidr, Cidr } from "../../components/config/net";
+import { CONTAINER_PORTS } from "../../components/platform/naming";
 import {
-    CONTAINER_PORTS,
     primaryConninfo,
     renderPgHba,
     renderPgpass,
     renderPostgresConf,
     renderPostgresLiveConf,
-    renderRedisConf,
-    renderRedisLiveConf,
-    renderShellScript,
-    renderTemplate,
-    templateText,
-} from "../../components/render";
+} from "../../components/postgres/render";
+import { renderRedisConf, renderRedisLiveConf } from "../../components/redis/render";
+import { renderShellScript, renderTemplate, templateText } from "../../components/platform/templates";
 import { execFileSync } from "node:child_process";
-import { renderRedisSecrets } from "../../components/redisUsers";
-import { LIVE_DIR, READY_TIMEOUT_SECONDS } from "../../components/service";
-import { STANDBY_AT_LEAST } from "../../components/tuning";
+import { renderRedisSecrets } from "../../components/redis/users";
+import { LIVE_DIR, READY_TIMEOUT_SECONDS } from "../../components/platform/service";
+import { STANDBY_AT_LEAST } from "../../components/config/tuning";
 
 const cidr = (t: string): Cidr => parseCidr(t) as Cidr;
 /** `key = value` settings of a postgresql.conf, comments dropped. */

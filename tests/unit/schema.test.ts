@@ -12,7 +12,7 @@ import {
     keysSwitchedBy,
     SECRET_KEYS,
     switchOf,
-} from "../../components/configSchema";
+} from "../../components/config/schema";
 import { GENERATED_FILES } from "../../tools/config-docs/render";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -66,7 +66,7 @@ describe("the config keys", () => {
 
 describe("the files written from the schema", () => {
     it.each(GENERATED_FILES.map((g) => [g.file, g] as const))(
-        "%s is what npm run gen:config writes from components/configSchema.ts",
+        "%s is what npm run gen:config writes from components/config/schema.ts",
         (file, { render }) => {
             const current = read(file);
             const expected = render(current);
@@ -77,7 +77,7 @@ describe("the files written from the schema", () => {
                 (i) => have[i] !== want[i],
             ) as number;
             throw new Error(
-                `${file} is stale against components/configSchema.ts: run npm run gen:config and commit the result.\n` +
+                `${file} is stale against components/config/schema.ts: run npm run gen:config and commit the result.\n` +
                     `First difference at line ${line + 1}:\n  file:   ${have[line] ?? "(end)"}\n  schema: ${want[line] ?? "(end)"}`,
             );
         },

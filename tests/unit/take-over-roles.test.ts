@@ -7,9 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CONTAINER, runProgram, upload } from "../helpers/program";
-import { TAKE_OVER_SQL } from "../../components/postgres";
-import { renderPgHba, templateText } from "../../components/render";
-import { parseCidr } from "../../components/net";
+import { TAKE_OVER_SQL } from "../../components/postgres/container";
+import { renderPgHba } from "../../components/postgres/render";
+import { templateText } from "../../components/platform/templates";
+import { parseCidr } from "../../components/config/net";
 import { MASTER_CONFIG } from "./fixtures";
 
 jest.setTimeout(30_000);

@@ -1,6 +1,7 @@
-import { MasterSettings, parseSettings, ReplicaSettings } from "../../components/config";
-import { renderPostgresLiveConf, renderRedisConf, renderRedisLiveConf } from "../../components/render";
-import { standbyParameters } from "../../components/tuning";
+import { MasterSettings, parseSettings, ReplicaSettings } from "../../components/config/settings";
+import { renderPostgresLiveConf } from "../../components/postgres/render";
+import { renderRedisConf, renderRedisLiveConf } from "../../components/redis/render";
+import { standbyParameters } from "../../components/config/tuning";
 import { CONTAINER, liveSettings, runProgram } from "../helpers/program";
 import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG, errorOf } from "./fixtures";
 

@@ -1,5 +1,5 @@
 // npm run gen:config: rewrite Pulumi.yaml's `config:` block and docs/configuration.md's key tables from
-// components/configSchema.ts. Run it after changing the schema; a unit test fails while either file is stale.
+// components/config/schema.ts. Run it after changing the schema; a unit test fails while either file is stale.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GENERATED_FILES } from "./render";

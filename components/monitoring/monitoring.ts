@@ -4,9 +4,10 @@
 import { X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import type { ExporterSettings } from "./config";
-import { Host } from "./host";
-import { MONITORING_DIR, renderTemplate, renderWebConfig, templateText, TEXTFILE_DIR } from "./render";
+import type { ExporterSettings } from "../config/settings";
+import { Host } from "../platform/host";
+import { MONITORING_DIR, renderWebConfig, TEXTFILE_DIR } from "./render";
+import { renderTemplate, templateText } from "../platform/templates";
 import {
     DataVolume,
     groupFile,
@@ -15,8 +16,8 @@ import {
     serviceContainer,
     ServiceContainer,
     Upload,
-} from "./service";
-import { KeyPair } from "./tlsBundle";
+} from "../platform/service";
+import { KeyPair } from "../platform/tlsBundle";
 
 /** The CN of Prometheus's certificate: its server identity, and its client identity towards the exporters. */
 export const MONITORING_CN = "monitoring";

@@ -1,6 +1,8 @@
 // What a PostgreSQL container carries on either side: our entrypoint, config, TLS files and the status tools.
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORTS, PG_PATHS, renderShellScript, REWIND_ROLE, UpstreamSettings } from "./render";
+import { CONTAINER_PORTS } from "../platform/naming";
+import { PG_PATHS, REWIND_ROLE, UpstreamSettings } from "./render";
+import { renderShellScript } from "../platform/templates";
 import {
     entrypointUploads,
     Placement,
@@ -15,11 +17,11 @@ import {
     tlsLiveFiles,
     gatedBy,
     HostGate,
-} from "./service";
-import { templateText } from "./render";
-import { Host, HostCommand } from "./host";
-import { pgBackRestUploads, PgBackRestFiles } from "./backup";
-import { KeyPair } from "./tlsBundle";
+} from "../platform/service";
+import { templateText } from "../platform/templates";
+import { Host, HostCommand } from "../platform/host";
+import { pgBackRestUploads, PgBackRestFiles } from "../backup/pgbackrest";
+import { KeyPair } from "../platform/tlsBundle";
 
 /** SQL files every PostgreSQL container carries; the status command reads the same files. */
 export const STATUS_SQL = ["status-primary-replicas.sql", "status-primary-slots.sql", "status-standby.sql"];

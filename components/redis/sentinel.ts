@@ -3,11 +3,19 @@
 // address and published port (Docker's port mapping hides the container's).
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { Host } from "./host";
-import { renderTemplate } from "./render";
-import { passwordHash, RedisPasswordHashes, renderSentinelSecrets } from "./redisUsers";
-import { entrypointUploads, Placement, privateFile, publicFile, script, serviceContainer, UPLOAD_DIR } from "./service";
-import type { KeyPair } from "./tlsBundle";
+import { Host } from "../platform/host";
+import { renderTemplate } from "../platform/templates";
+import { passwordHash, RedisPasswordHashes, renderSentinelSecrets } from "./users";
+import {
+    entrypointUploads,
+    Placement,
+    privateFile,
+    publicFile,
+    script,
+    serviceContainer,
+    UPLOAD_DIR,
+} from "../platform/service";
+import type { KeyPair } from "../platform/tlsBundle";
 
 /** The third voter's certificate name in TlsBundle (a replica may not be called so). */
 export const SENTINEL_CN = "sentinel";

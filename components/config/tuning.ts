@@ -2,7 +2,7 @@
 // catalogs (config-templates/postgres/parameters.tsv: pg_settings' types, units, ranges and enum values;
 // config-templates/redis/settings.txt; both generated from the images)
 // and against what the program owns (every setting its templates write), then rendered into the configs.
-import { templateText } from "./render";
+import { templateText } from "../platform/templates";
 
 /** One PostgreSQL parameter a user set, with what the server says about it. */
 export interface PgParameter {
@@ -18,7 +18,7 @@ export interface RedisSetting {
     readonly value: string;
 }
 
-/** What went wrong with one entry; config.ts turns it into a ConfigError naming the key. */
+/** What went wrong with one entry; config/settings.ts turns it into a ConfigError naming the key. */
 export class TuningError extends Error {}
 
 /** A hot standby must run with at least the primary's values of these (PostgreSQL refuses to replay otherwise). */

@@ -2,25 +2,25 @@
 // read-only container streaming from the primary over verify-full TLS.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { HostCommand } from "./host";
-import type { PgParameter } from "./tuning";
-import { Cidr } from "./net";
+import { HostCommand } from "../platform/host";
+import type { PgParameter } from "../config/tuning";
+import { Cidr } from "../config/net";
 import {
     PostgresConfSettings,
     renderPgHba,
     renderPgpass,
     renderPostgresConf,
-    renderPgBackRestDbConf,
     renderPostgresLiveConf,
     renderPeers,
     REWIND_ROLE,
     FOLLOWER_NAME,
-    templateText,
 } from "./render";
-import { postgresContainer, PostgresTls, rejoinCommand, renderSeedScript, SeedSource } from "./postgres";
-import { BACKUP_CN, pgBackRestServer, PgBackRestFiles, s3CaFile, s3RepositoryConf } from "./backup";
-import type { BackupExports, BackupS3Secrets } from "./contract";
-import { DataVolume, dataVolume, gatedBy, liveFile, privateLiveFile, ServiceArgs } from "./service";
+import { renderPgBackRestDbConf } from "../backup/render";
+import { templateText } from "../platform/templates";
+import { postgresContainer, PostgresTls, rejoinCommand, renderSeedScript, SeedSource } from "./container";
+import { BACKUP_CN, pgBackRestServer, PgBackRestFiles, s3CaFile, s3RepositoryConf } from "../backup/pgbackrest";
+import type { BackupExports, BackupS3Secrets } from "../stacks/contract";
+import { DataVolume, dataVolume, gatedBy, liveFile, privateLiveFile, ServiceArgs } from "../platform/service";
 
 /** The standby; its image must run the primary's major version (pg_basebackup copies its files). */
 export interface PostgresReplicaArgs extends ServiceArgs {

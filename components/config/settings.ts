@@ -12,9 +12,9 @@ import {
     SecretKey,
     SwitchedFeature,
     switchOf,
-} from "./configSchema";
+} from "./schema";
 import { parsePostgresParameters, parseRedisSettings, PgParameter, RedisSetting, TuningError } from "./tuning";
-import { postgresBytes } from "./render";
+import { postgresBytes } from "./sizes";
 
 export { CONFIG_KEYS, SECRET_KEYS };
 export type { ConfigKey, SecretKey };

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host, HostCommand } from "./host";
 import { createHash } from "node:crypto";
-import { renderShellScript, templateText } from "./render";
+import { renderShellScript, templateText } from "./templates";
 
 export const LIB_DIR = "/usr/local/lib/synaxic";
 export const UPLOAD_DIR = "/etc/synaxic/uploads";

@@ -1,6 +1,6 @@
 // Names users already know (synaxic-postgres-prod, ...), derived from the configured prefix. Stable: a
 // changed name would replace a container and orphan a volume.
-import { Role } from "./config";
+import { Role } from "../config/settings";
 
 export interface ServiceNames {
     readonly postgresContainer: string;
@@ -77,3 +77,9 @@ export function serviceNames(prefix: string, role: Role): ServiceNames {
         postgresSocketVolume: `${prefix}-postgres-${suffix}-socket`,
     };
 }
+
+/**
+ * Ports the services listen on inside their containers (the host ports are configurable). The templates that must
+ * name them too (postgresql.conf, redis.conf, synaxic-redis-cli, the healthcheck) are held to these by a unit test.
+ */
+export const CONTAINER_PORTS = { postgres: 5432, redis: 6380 } as const;

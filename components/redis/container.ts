@@ -1,7 +1,7 @@
 // What a Redis container carries on either side: our entrypoint, config, users, passwords and TLS files.
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORTS } from "./render";
-import { passwordHash, RedisPasswordHashes, renderRedisAcl, renderRedisSecrets } from "./redisUsers";
+import { CONTAINER_PORTS } from "../platform/naming";
+import { passwordHash, RedisPasswordHashes, renderRedisAcl, renderRedisSecrets } from "./users";
 import {
     entrypointUploads,
     LiveFile,
@@ -17,9 +17,9 @@ import {
     UPLOAD_DIR,
     DataVolume,
     HostGate,
-} from "./service";
-import { Host } from "./host";
-import { KeyPair } from "./tlsBundle";
+} from "../platform/service";
+import { Host } from "../platform/host";
+import { KeyPair } from "../platform/tlsBundle";
 
 export interface RedisTls extends KeyPair {
     readonly caCertPem: pulumi.Input<string>;

@@ -15,20 +15,27 @@ import {
     requireReplicaOnMaster,
     S3RepositorySettings,
     StackSettings,
-} from "./config";
-import { BACKUP_CN, BackupRepository, s3CaFile, s3RepositoryConf } from "./backup";
+} from "../config/settings";
+import { BACKUP_CN, BackupRepository, s3CaFile, s3RepositoryConf } from "../backup/pgbackrest";
+import { BACKUP_MAX_AGE_HOURS, renderPgBackRestDbConf } from "../backup/render";
+import { CONTAINER_PORTS } from "../platform/naming";
+import { METRICS_USER, renderAlertmanagerConfig, renderAlertRules, renderPrometheusConfig } from "../monitoring/render";
+import { MONITOR_ROLE } from "../postgres/render";
 import {
-    BACKUP_MAX_AGE_HOURS,
-    CONTAINER_PORTS,
-    METRICS_USER,
-    MONITOR_ROLE,
-    renderAlertmanagerConfig,
-    renderAlertRules,
-    renderPgBackRestDbConf,
-    renderPrometheusConfig,
-} from "./render";
-import { DeployedCertificate, DeployedCertificates, Exporters, MONITORING_CN, MonitoringServer } from "./monitoring";
-import { RedisSentinel, SENTINEL_CN, SentinelLink, sentinelNode, SentinelUsers, SentinelWatch } from "./sentinel";
+    DeployedCertificate,
+    DeployedCertificates,
+    Exporters,
+    MONITORING_CN,
+    MonitoringServer,
+} from "../monitoring/monitoring";
+import {
+    RedisSentinel,
+    SENTINEL_CN,
+    SentinelLink,
+    sentinelNode,
+    SentinelUsers,
+    SentinelWatch,
+} from "../redis/sentinel";
 import {
     BackupS3Secrets,
     Exported,
@@ -41,25 +48,25 @@ import {
     S3RepositoryExports,
     SentinelExports,
 } from "./contract";
-import { Host } from "./host";
-import { LeaderCheck, masterStackLead, replicaStackLead } from "./leaderCheck";
-import { standbyParameters } from "./tuning";
-import { Cidr, isIpAddress, parseCidr } from "./net";
-import { backupNames, exporterNames, monitoringNames, sentinelNames, serviceNames } from "./naming";
-import { PostgresMaster } from "./postgresMaster";
-import { PostgresReplica } from "./postgresReplica";
-import { RedisMaster } from "./redisMaster";
-import { RedisReplica } from "./redisReplica";
-import { RedisServerUsers } from "./redis";
+import { Host } from "../platform/host";
+import { LeaderCheck, masterStackLead, replicaStackLead } from "../postgres/leaderCheck";
+import { standbyParameters } from "../config/tuning";
+import { Cidr, isIpAddress, parseCidr } from "../config/net";
+import { backupNames, exporterNames, monitoringNames, sentinelNames, serviceNames } from "../platform/naming";
+import { PostgresMaster } from "../postgres/postgresMaster";
+import { PostgresReplica } from "../postgres/postgresReplica";
+import { RedisMaster } from "../redis/redisMaster";
+import { RedisReplica } from "../redis/redisReplica";
+import { RedisServerUsers } from "../redis/container";
 import {
     REDIS_APP_USER,
     REDIS_EXPORTER_USER,
     REDIS_SNAPSHOTS_USER,
     redisPasswordHashes,
     SharedRedisUser,
-} from "./redisUsers";
-import { DataVolume, Placement } from "./service";
-import { KeyPair, TlsBundle, TlsHost } from "./tlsBundle";
+} from "../redis/users";
+import { DataVolume, Placement } from "../platform/service";
+import { KeyPair, TlsBundle, TlsHost } from "../platform/tlsBundle";
 
 /** The stack's host, reached with the SSH key from config (or the agent) and its pinned host key. */
 function stackHost(s: StackSettings): Host {

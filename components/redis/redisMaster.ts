@@ -2,11 +2,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { RedisConfSettings, renderRedisConf, renderRedisLiveConf } from "./render";
-import { redisContainer, RedisServerUsers, RedisTls } from "./redis";
-import { HostCommand } from "./host";
+import { redisContainer, RedisServerUsers, RedisTls } from "./container";
+import { HostCommand } from "../platform/host";
 import { renderSentinelsFile, SentinelLink } from "./sentinel";
-import type { RedisSetting } from "./tuning";
-import { DataVolume, dataVolume, ServiceArgs } from "./service";
+import type { RedisSetting } from "../config/tuning";
+import { DataVolume, dataVolume, ServiceArgs } from "../platform/service";
 
 /** The Redis master; its image needs TLS built in (official images and Debian's redis-server have it). */
 export interface RedisMasterArgs extends ServiceArgs {

@@ -2,9 +2,9 @@
 // variables), what the master stack hands its replica stacks, and how a replica stack reads it back. The stacks, the
 // unit fixtures and the e2e suite all use these types.
 import * as pulumi from "@pulumi/pulumi";
-import type { S3RepositorySettings } from "./config";
-import type { RedisPasswordHashes } from "./redisUsers";
-import type { PgParameter } from "./tuning";
+import type { S3RepositorySettings } from "../config/settings";
+import type { RedisPasswordHashes } from "../redis/users";
+import type { PgParameter } from "../config/tuning";
 
 /** Name of the Spring Boot SSL bundle that trusts our CA (Redis over TLS with a private CA needs one). */
 export const SSL_BUNDLE = "synaxic";

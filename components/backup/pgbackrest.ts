@@ -3,18 +3,18 @@
 // primary volume is the primary's entrypoint's: restoreFrom.)
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import type { BackupS3Secrets, S3RepositoryExports } from "./contract";
-import { Host, HostCommand } from "./host";
+import type { BackupS3Secrets, S3RepositoryExports } from "../stacks/contract";
+import { Host, HostCommand } from "../platform/host";
+import { PG_PATHS } from "../postgres/render";
 import {
-    PG_PATHS,
     PGBACKREST_PORT,
     PgBackRestS3Settings,
     renderBackupSchedule,
     renderPgBackRestRepoConf,
     renderRedisSnapshotsEnv,
-    templateText,
-    TEXTFILE_DIR,
 } from "./render";
+import { templateText } from "../platform/templates";
+import { TEXTFILE_DIR } from "../monitoring/render";
 import {
     DataVolume,
     entrypointUploads,
@@ -28,8 +28,8 @@ import {
     tlsUploads,
     Upload,
     UPLOAD_DIR,
-} from "./service";
-import { KeyPair } from "./tlsBundle";
+} from "../platform/service";
+import { KeyPair } from "../platform/tlsBundle";
 
 /** The repository's certificate CN: its client identity towards the database hosts' pgBackRest servers. */
 export const BACKUP_CN = "backup";

@@ -5,7 +5,7 @@
 // redis-server 7.0 (Debian 12): replication, redis-cli --rdb, redis_exporter and a Sentinel failover work with exactly
 // these rules; what each user may run and why: docs/configuration.md (Redis users).
 import { createHash } from "node:crypto";
-import { renderTemplate } from "./render";
+import { renderTemplate } from "../platform/templates";
 
 /** The users every Redis server knows, each the master stack's password; the names clients log in with. */
 export type SharedRedisUser = "app" | "replica" | "sentinel" | "exporter" | "snapshots";

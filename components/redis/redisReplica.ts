@@ -2,12 +2,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { RedisConfSettings, renderRedisConf, renderRedisLiveConf } from "./render";
-import { redisContainer, RedisServerUsers, RedisTls } from "./redis";
-import { HostCommand } from "./host";
+import { redisContainer, RedisServerUsers, RedisTls } from "./container";
+import { HostCommand } from "../platform/host";
 import { renderSentinelsFile, SentinelLink } from "./sentinel";
-import type { RedisSetting } from "./tuning";
-import { DataVolume, dataVolume, ServiceArgs } from "./service";
-import { KeyPair } from "./tlsBundle";
+import type { RedisSetting } from "../config/tuning";
+import { DataVolume, dataVolume, ServiceArgs } from "../platform/service";
+import { KeyPair } from "../platform/tlsBundle";
 
 /** The Redis replica. */
 export interface RedisReplicaArgs extends ServiceArgs {

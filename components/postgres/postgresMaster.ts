@@ -2,8 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
-import { HostCommand } from "./host";
-import { Cidr } from "./net";
+import { HostCommand } from "../platform/host";
+import { Cidr } from "../config/net";
 import {
     FOLLOWER_NAME,
     PostgresConfSettings,
@@ -16,8 +16,8 @@ import {
     UpstreamSettings,
 } from "./render";
 import { scramVerifier } from "./scram";
-import type { PgParameter } from "./tuning";
-import { postgresContainer, PostgresTls, rejoinCommand } from "./postgres";
+import type { PgParameter } from "../config/tuning";
+import { postgresContainer, PostgresTls, rejoinCommand } from "./container";
 import {
     DataVolume,
     dataVolume,
@@ -29,9 +29,9 @@ import {
     ServiceArgs,
     ServiceContainer,
     UPLOAD_DIR,
-} from "./service";
-import { pgBackRestServer, PgBackRestFiles } from "./backup";
-import type { RestoreTarget } from "./config";
+} from "../platform/service";
+import { pgBackRestServer, PgBackRestFiles } from "../backup/pgbackrest";
+import type { RestoreTarget } from "../config/settings";
 
 /** The primary; the volume holds PGDATA. */
 export interface PostgresMasterArgs extends ServiceArgs {

@@ -5,10 +5,10 @@
 // container is replaced or a file written. Host commands run only in `up`: a preview dials no host.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { MasterSettings, ReplicaSettings } from "./config";
-import { Host, HostCommand } from "./host";
-import { renderShellScript, templateText } from "./render";
-import type { HostGate } from "./service";
+import type { MasterSettings, ReplicaSettings } from "../config/settings";
+import { Host, HostCommand } from "../platform/host";
+import { renderShellScript, templateText } from "../platform/templates";
+import type { HostGate } from "../platform/service";
 
 /** A database host the check asks, and the setting that records on this stack that it leads. */
 export interface LeadCandidate {
