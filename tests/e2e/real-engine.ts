@@ -55,10 +55,36 @@ function writePluginLaunchers(): void {
 function writeProject(): void {
     fs.rmSync(PROJECT_DIR, { recursive: true, force: true });
     fs.mkdirSync(PROJECT_DIR, { recursive: true });
-    for (const f of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"])
-        fs.copyFileSync(path.join(ROOT, f), path.join(PROJECT_DIR, f));
-    for (const d of ["components", "config-templates", "node_modules"])
-        fs.symlinkSync(path.join(ROOT, d), path.join(PROJECT_DIR, d));
+    for (const f of ["package.json", "tsconfig.json"]) fs.copyFileSync(path.join(ROOT, f), path.join(PROJECT_DIR, f));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(PROJECT_DIR, "node_modules"));
+    useProgram(ROOT);
+}
+
+/** The program files of the project in the checkout at `root` (this one, or an earlier version's): a user's pull. */
+export function useProgram(root: string): void {
+    for (const f of ["Pulumi.yaml", "index.ts"]) fs.copyFileSync(path.join(root, f), path.join(PROJECT_DIR, f));
+    for (const d of ["components", "config-templates"]) {
+        fs.rmSync(path.join(PROJECT_DIR, d), { force: true });
+        fs.symlinkSync(path.join(root, d), path.join(PROJECT_DIR, d));
+    }
+}
+
+/**
+ * The program as commit `rev` of this repository holds it, in a folder of its own beside the project (its modules
+ * resolve this checkout's node_modules): for the upgrade from an earlier version.
+ */
+export function programAt(rev: string): string {
+    const dir = path.join(WORK, `program-${rev}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const files = ["Pulumi.yaml", "index.ts", "components", "config-templates"];
+    const archive = spawnSync("git", ["-C", ROOT, "archive", "--format=tar", rev, ...files], { maxBuffer: 1 << 28 });
+    if (archive.status !== 0)
+        throw new Error(`git archive ${rev}: ${archive.stderr} (the upgrade test needs the repository's history)`);
+    const untar = spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout });
+    if (untar.status !== 0) throw new Error(`tar: ${untar.stderr}`);
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    return dir;
 }
 
 /** A fresh local backend, project and plugin folder. */
