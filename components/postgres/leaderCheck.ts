@@ -5,7 +5,6 @@
 // container is replaced or a file written. Host commands run only in `up`: a preview dials no host.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { MasterSettings, ReplicaSettings } from "../config/settings";
 import { Host, HostCommand } from "../platform/host";
 import { renderShellScript, templateText } from "../platform/templates";
 import type { HostGate } from "../platform/service";
@@ -31,100 +30,6 @@ export interface ConfiguredLead {
     readonly ifMeant: string;
     /** The command that commits both stacks' settings. */
     readonly commit: string;
-}
-
-/** The file `pulumi config set` writes a stack's settings to (the last part of a qualified stack name). */
-const stackFile = (stack: string) => `Pulumi.${stack.split("/").pop()}.yaml`;
-const switchover = (to: "master" | "replica") =>
-    `npm run switchover -- --to ${to} moves the lead in that order, with no lost commit`;
-
-/** The master stack: this host leads unless followHost names the host it follows. */
-export function masterStackLead(
-    s: Pick<MasterSettings, "stack" | "advertisedHost" | "follow">,
-    peers: readonly {
-        readonly name: string;
-        readonly host: string;
-        readonly port: number;
-        /** Every address this stack knows the host by: followHost may name it by any of them. */
-        readonly knownAs: readonly string[];
-    }[],
-): ConfiguredLead {
-    const on = `--stack ${s.stack}`;
-    const file = stackFile(s.stack);
-    const hosts: LeadCandidate[] = [
-        { label: `this host (the master's, ${s.advertisedHost})`, recordLead: `pulumi config rm followHost ${on}` },
-        ...peers.map((p) => ({
-            label: `${p.name} (${p.host}:${p.port})`,
-            address: { host: p.host, port: p.port },
-            recordLead: `pulumi config set followHost ${p.host} ${on}`,
-        })),
-    ];
-    const common = { commit: "git add Pulumi.*.yaml && git commit" };
-    const follow = s.follow;
-    if (!follow) {
-        return {
-            ...common,
-            hosts,
-            leader: 0,
-            configSays: `${file} has no followHost, so this up makes this host lead`,
-            ifMeant: `this host leads again only once no other host's PostgreSQL answers: ${switchover("master")}`,
-        };
-    }
-    // The host it follows is asked once, under the name it has in `replicas` when it has one there.
-    const peer = peers.findIndex((p) => p.port === follow.postgresPort && [p.host, ...p.knownAs].includes(follow.host));
-    const known = peer < 0 ? -1 : peer + 1;
-    const followed: LeadCandidate = {
-        label: `the host followHost names (${follow.host}:${follow.postgresPort})`,
-        address: { host: follow.host, port: follow.postgresPort },
-        recordLead: `pulumi config set followHost ${follow.host} ${on}`,
-    };
-    const all = known >= 0 ? hosts : [...hosts, followed];
-    const leader = known >= 0 ? known : all.length - 1;
-    return {
-        ...common,
-        hosts: all,
-        leader,
-        configSays: `${file} has followHost ${follow.host}, so this up makes this host follow it`,
-        ifMeant: `${all[leader].label} must lead before this host follows it: promote it first (promote: true on its stack, pulumi up there)`,
-    };
-}
-
-/** The replica stack: the master leads unless promote makes this host lead. */
-export function replicaStackLead(
-    s: Pick<ReplicaSettings, "stack" | "advertisedHost" | "replicaName" | "promote" | "fencedHost" | "masterStack">,
-    master: { readonly host: string; readonly port: number },
-): ConfiguredLead {
-    const on = `--stack ${s.stack}`;
-    const file = stackFile(s.stack);
-    const dropPromote = [
-        `pulumi config rm promote ${on}`,
-        ...(s.fencedHost ? [`pulumi config rm fencedHost ${on}`] : []),
-    ].join(" && ");
-    const hosts: LeadCandidate[] = [
-        {
-            label: `this host (${s.replicaName}'s, ${s.advertisedHost})`,
-            recordLead: `pulumi config set promote true ${on}`,
-        },
-        {
-            label: `the master's host (${master.host}:${master.port})`,
-            address: { host: master.host, port: master.port },
-            recordLead: dropPromote,
-        },
-    ];
-    const common = { hosts, commit: `git add ${stackFile(s.masterStack)} ${file} && git commit` };
-    return s.promote
-        ? {
-              ...common,
-              leader: 0,
-              configSays: `${file} has promote: true, so this up makes this host lead`,
-              ifMeant: `the old master still answers at ${master.host}:${master.port}, and promoting now would leave two writable primaries: fence it first, or with both hosts up: ${switchover("replica")}`,
-          }
-        : {
-              ...common,
-              leader: 1,
-              configSays: `${file} has no promote, so this up makes this host follow the master`,
-              ifMeant: `this host follows the master again only once the master leads: ${switchover("master")}`,
-          };
 }
 
 /** What the check asks the other hosts with, and where it runs. */

@@ -65,8 +65,8 @@ export interface PostgresMasterArgs extends ServiceArgs {
      * the container refuses if one of them leads the same cluster on a later timeline (a promotion it missed).
      */
     readonly peers: ReadonlyArray<{ readonly host: string; readonly port: number }>;
-    /** After a failover: rejoin the promoted replica at this address as its standby (pg_rewind), not lead. */
-    readonly follow?: { readonly host: string; readonly port: number };
+    /** The host this one follows (after a failover: the promoted replica), as its standby (pg_rewind); unset: lead. */
+    readonly upstream?: { readonly host: string; readonly port: number };
 }
 
 const restoreTargetText = (t: RestoreTarget): string => (t.type === "latest" ? "latest" : t.time);
@@ -108,9 +108,9 @@ export class PostgresMaster extends pulumi.ComponentResource {
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
         const backup = args.backup;
         const socketVolume = backup && this.socketVolume(`${name}-socket`, backup.socketVolumeName, args);
-        const upstream: UpstreamSettings | undefined = args.follow && {
-            host: args.follow.host,
-            port: args.follow.port,
+        const upstream: UpstreamSettings | undefined = args.upstream && {
+            host: args.upstream.host,
+            port: args.upstream.port,
             user: args.replicationUser,
             slot: `${FOLLOWER_NAME}_slot`,
             applicationName: FOLLOWER_NAME,

@@ -66,8 +66,8 @@ export interface PostgresReplicaArgs extends ServiceArgs {
     readonly masterCidr: pulumi.Input<Cidr | undefined>;
     /** The rewind role's password (the master stack's; undefined from a master stack made before it). */
     readonly rewindPassword: pulumi.Input<string | undefined>;
-    /** Failover: promote this standby once the old master (both its ports) no longer answers. */
-    readonly promote?: {
+    /** Failover: take over from the old master, promoting this standby once it (both its ports) no longer answers. */
+    readonly takeOver?: {
         readonly oldMasterHost: pulumi.Input<string>;
         readonly oldRedisHost: pulumi.Input<string>;
         readonly oldRedisPort: pulumi.Input<number>;
@@ -119,7 +119,7 @@ export class PostgresReplica extends pulumi.ComponentResource {
         });
         // A standby that led (promote, now false again: a switchover back) is rewound to the master's history before
         // it serves; one that never led is left alone. Not while promoted: then it leads.
-        this.rejoined = args.promote
+        this.rejoined = args.takeOver
             ? undefined
             : rejoinCommand(`${name}-rejoin`, {
                   host: args.host,
@@ -229,12 +229,12 @@ export class PostgresReplica extends pulumi.ComponentResource {
                 dependsOn: [this.ready],
             });
         });
-        if (args.promote) {
+        if (args.takeOver) {
             // Nothing here becomes a primary (PostgreSQL or Redis) before the old master is known to be fenced.
             this.fenced = args.host.command(
                 `${name}-fence-check`,
                 {
-                    create: pulumi.interpolate`bash -s -- ${args.containerName} ${args.promote.oldMasterHost} ${args.primaryPort} ${args.promote.oldRedisHost} ${args.promote.oldRedisPort} ${args.promote.fencedHost ?? "-"}`,
+                    create: pulumi.interpolate`bash -s -- ${args.containerName} ${args.takeOver.oldMasterHost} ${args.primaryPort} ${args.takeOver.oldRedisHost} ${args.takeOver.oldRedisPort} ${args.takeOver.fencedHost ?? "-"}`,
                     stdin: templateText("scripts/fence-check.sh"),
                 },
                 { parent: this, dependsOn: [this.ready] },

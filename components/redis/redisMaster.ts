@@ -19,8 +19,8 @@ export interface RedisMasterArgs extends ServiceArgs {
     readonly backlogSize: string;
     /** Users' tuning (redisSettings). */
     readonly settings: readonly RedisSetting[];
-    /** After a failover: replicate from the promoted replica's Redis (presenting this host's certificate). */
-    readonly follow?: { readonly host: string; readonly port: number };
+    /** The Redis this one replicates (after a failover: the promoted replica's, with this host's certificate). */
+    readonly upstream?: { readonly host: string; readonly port: number };
     /** Sentinel on: what this server knows of it. */
     readonly sentinel?: SentinelLink;
 }
@@ -37,11 +37,11 @@ export class RedisMaster extends pulumi.ComponentResource {
         this.containerName = args.containerName;
         this.dataVolume = dataVolume(`${name}-data`, args.volumeName, args.existingVolume, args.host, this);
         const settings: RedisConfSettings = {
-            role: args.follow ? "replica" : "master",
+            role: args.upstream ? "replica" : "master",
             tlsAuthClients: args.tlsAuthClients,
             backlogSize: args.backlogSize,
             settings: args.settings,
-            master: args.follow,
+            master: args.upstream,
             announce: args.sentinel?.self,
         };
         const service = redisContainer(`${name}-container`, {
@@ -55,7 +55,7 @@ export class RedisMaster extends pulumi.ComponentResource {
             tls: args.tls,
             sentinels: renderSentinelsFile(args.sentinel),
             // The server certificate is good for client authentication too (TlsBundle's server uses).
-            clientTls: args.follow ? args.tls : undefined,
+            clientTls: args.upstream ? args.tls : undefined,
             host: args.host,
             gate: args.gate,
             parent: this,

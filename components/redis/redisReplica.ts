@@ -24,8 +24,8 @@ export interface RedisReplicaArgs extends ServiceArgs {
     readonly backlogSize: pulumi.Input<string>;
     /** This host's tuning (redisSettings). */
     readonly settings: readonly RedisSetting[];
-    /** Failover: run as the master (the old one is fenced). */
-    readonly promoted?: boolean;
+    /** Failover: run as the master (the old one is fenced); otherwise replicate the master's. */
+    readonly leads?: boolean;
     /** Sentinel on (the master stack's): what this server knows of it. */
     readonly sentinel: pulumi.Input<SentinelLink | undefined>;
     /** What the container waits for (the fence check, in a failover). */
@@ -48,7 +48,7 @@ export class RedisReplica extends pulumi.ComponentResource {
             .all([args.masterHost, args.masterPort, args.backlogSize, sentinel])
             .apply(([host, port, backlogSize, link]): RedisConfSettings =>
                 // Promoted: a master's config (no replicaof, the append-only file on); its data is kept.
-                args.promoted
+                args.leads
                     ? {
                           role: "master",
                           tlsAuthClients: args.tlsAuthClients,

@@ -6,7 +6,6 @@ import * as random from "@pulumi/random";
 import {
     AuxiliaryHost,
     BackupSettings,
-    masterCidrMissing,
     MasterSettings,
     MonitoringSettings,
     ReplicaSettings,
@@ -49,9 +48,10 @@ import {
     SentinelExports,
 } from "./contract";
 import { Host } from "../platform/host";
-import { LeaderCheck, masterStackLead, replicaStackLead } from "../postgres/leaderCheck";
+import { LeaderCheck } from "../postgres/leaderCheck";
+import { masterCidrOf, masterTopology, Peer, replicaTopology } from "./topology";
 import { standbyParameters } from "../config/tuning";
-import { Cidr, isIpAddress, parseCidr } from "../config/net";
+import { isIpAddress } from "../config/net";
 import { backupNames, exporterNames, monitoringNames, sentinelNames, serviceNames } from "../platform/naming";
 import { PostgresMaster } from "../postgres/postgresMaster";
 import { PostgresReplica } from "../postgres/postgresReplica";
@@ -108,7 +108,7 @@ function namedDatabaseHosts(s: MasterSettings): { name: string; address: string 
  * The replicas' PostgreSQL as the master's host asks them who leads: on this stack's port (docs/monitoring.md: every
  * database host publishes the same ports), with every address the stack knows each by (followHost may use any).
  */
-function replicaPeers(s: MasterSettings) {
+function replicaPeers(s: MasterSettings): Peer[] {
     return namedDatabaseHosts(s)
         .filter((h) => h.name !== "master")
         .map((h) => {
@@ -350,7 +350,6 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         adminPassword: redisAdminPassword(),
     };
     const rewindPassword = password("postgres-rewind-password", undefined);
-    const follow = s.follow;
 
     const tls = new TlsBundle("tls", {
         caCommonName: `${s.namePrefix} replication CA`,
@@ -393,10 +392,12 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     const monSecrets = monitoring && monitoringSecrets(redisPass.exporter);
     const sentinel = s.sentinel && sentinelExports(s, s.sentinel);
     const peers = replicaPeers(s);
+    const topology = masterTopology(s, peers);
+    const upstream = topology.upstream;
     // Before anything of PostgreSQL or Redis changes on this host: the hosts must agree on who leads.
     const leaderCheck = new LeaderCheck("leader-check", {
         host,
-        lead: masterStackLead(s, peers),
+        lead: topology.lead,
         containerName: names.postgresContainer,
         image: s.postgresImage,
         networkName: place.postgres.networkName,
@@ -430,7 +431,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
             files: {
                 conf: pulumi.output(s3?.databaseHosts).apply((s3Secrets) =>
                     renderPgBackRestDbConf({
-                        role: follow ? "standby" : "primary",
+                        role: topology.leads ? "primary" : "standby",
                         stanza,
                         repoHost: backup.host,
                         repoPort: backup.port,
@@ -450,7 +451,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         monitor: monSecrets && { user: MONITOR_ROLE, password: monSecrets.postgresMonitorPassword },
         rewindPassword,
         peers,
-        follow: follow && { host: follow.host, port: follow.postgresPort },
+        upstream: upstream && { host: upstream.postgresHost, port: upstream.postgresPort },
     });
     const redis = new RedisMaster("redis", {
         host,
@@ -465,7 +466,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         tlsAuthClients: s.redisTlsAuthClients,
         backlogSize: s.redisBacklogSize,
         settings: s.redisSettings,
-        follow: follow && { host: follow.host, port: follow.redisPort },
+        upstream: upstream && { host: upstream.redisHost, port: upstream.redisPort },
         sentinel: sentinel && sentinelLink(sentinel, s.advertisedHost, s.redisPort),
     });
     leaderCheck.close();
@@ -540,7 +541,7 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         redisTlsAuthClients: s.redisTlsAuthClients,
         postgresParameters: s.postgresParameters,
         rewindPassword,
-        ...(follow ? { following: follow.host } : {}),
+        ...(upstream ? { following: upstream.postgresHost } : {}),
         redisPasswordHashes: redisPass.hashes,
         redisReplicaPassword: redisPass.replica,
         ...(sentinel
@@ -579,10 +580,16 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
         postgresUrl: pulumi.secret(
             pulumi.interpolate`postgresql://${s.dbUser}:${appPassword}@${s.advertisedHost}:${s.postgresPort}/${s.dbName}?sslmode=verify-full`,
         ),
-        ...(follow
+        ...(upstream
             ? {
                   // Following: writes go to the host that leads; this one serves reads.
-                  SPRING_DATASOURCE_URL: jdbcUrl(follow.host, follow.postgresPort, s.dbName, s.appCaPath, false),
+                  SPRING_DATASOURCE_URL: jdbcUrl(
+                      upstream.postgresHost,
+                      upstream.postgresPort,
+                      s.dbName,
+                      s.appCaPath,
+                      false,
+                  ),
                   SPRING_DATASOURCE_READONLY_URL: jdbcUrl(
                       s.advertisedHost,
                       s.postgresPort,
@@ -590,8 +597,8 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
                       s.appCaPath,
                       true,
                   ),
-                  SPRING_DATA_REDIS_HOST: follow.host,
-                  SPRING_DATA_REDIS_PORT: follow.redisPort,
+                  SPRING_DATA_REDIS_HOST: upstream.redisHost,
+                  SPRING_DATA_REDIS_PORT: upstream.redisPort,
                   SYNAXIC_REDIS_READ_MODE: "REPLICA",
                   SYNAXIC_REDIS_REPLICA_HOST: s.advertisedHost,
                   SYNAXIC_REDIS_REPLICA_PORT: s.redisPort,
@@ -789,17 +796,6 @@ function backupRepository(
     });
 }
 
-/**
- * Where the master's host connects from: masterCidr, else its address when that is an IP address. Promoting needs it
- * (the old master rejoins from there); otherwise without it the old-primary check just finds no answer here.
- */
-function masterCidrOf(s: ReplicaSettings, masterHost: string): Cidr | undefined {
-    const found = s.masterCidr ?? (isIpAddress(masterHost) ? parseCidr(masterHost) : undefined);
-    // A name from the master stack's outputs: known in preview too, so this fails before anything changes.
-    if (!found && s.promote) throw masterCidrMissing(masterHost);
-    return found;
-}
-
 export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const out = masterReader(s.masterStack);
     const host = stackHost(s);
@@ -833,10 +829,17 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const monitoring = out("monitoring");
     const textfileVolume = textfileVolumeOf(s, host);
     const sentinel = out("sentinel");
+    const topology = replicaTopology(s, {
+        postgresHost: masterHost,
+        postgresPort: masterPostgresPort,
+        redisHost: masterRedisHost,
+        redisPort: masterRedisPort,
+    });
+    const takeOver = topology.takeOver;
     // Before anything of PostgreSQL or Redis changes on this host: the hosts must agree on who leads.
     const leaderCheck = new LeaderCheck("leader-check", {
         host,
-        lead: pulumi.all([masterHost, masterPostgresPort]).apply(([h, port]) => replicaStackLead(s, { host: h, port })),
+        lead: topology.lead,
         containerName: names.postgresContainer,
         image: s.postgresImage,
         networkName: place.postgres.networkName,
@@ -875,14 +878,12 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         textfileVolume,
         masterCidr: pulumi.output(masterHost).apply((h) => masterCidrOf(s, h)),
         rewindPassword: out("rewindPassword"),
-        promote: s.promote
-            ? {
-                  oldMasterHost: masterHost,
-                  oldRedisHost: masterRedisHost,
-                  oldRedisPort: masterRedisPort,
-                  fencedHost: s.fencedHost,
-              }
-            : undefined,
+        takeOver: takeOver && {
+            oldMasterHost: takeOver.oldMaster.postgresHost,
+            oldRedisHost: takeOver.oldMaster.redisHost,
+            oldRedisPort: takeOver.oldMaster.redisPort,
+            fencedHost: takeOver.fencedHost,
+        },
     });
     const redis = new RedisReplica("redis", {
         host,
@@ -899,7 +900,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         tlsAuthClients: s.redisTlsAuthClients,
         backlogSize: out("redisBacklogSize"),
         settings: s.redisSettings,
-        promoted: s.promote,
+        leads: topology.leads,
         sentinel: sentinel.apply((x) => x && sentinelLink(x, s.advertisedHost, s.redisPort)),
         dependsOn: postgres.fenced ? [postgres.fenced] : undefined,
     });
@@ -946,20 +947,24 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         postgresContainer: postgres.containerName,
         redisContainer: redis.containerName,
         caCertPem,
-        promoted: s.promote,
+        promoted: topology.leads,
         // Promoted, this host takes the writes: the application's environment points them here.
-        SPRING_DATASOURCE_URL: s.promote
-            ? jdbcUrl(s.advertisedHost, s.postgresPort, database, s.appCaPath, false)
-            : jdbcUrl(masterHost, masterPostgresPort, database, s.appCaPath, false),
+        SPRING_DATASOURCE_URL: jdbcUrl(
+            topology.writes.postgresHost,
+            topology.writes.postgresPort,
+            database,
+            s.appCaPath,
+            false,
+        ),
         SPRING_DATASOURCE_READONLY_URL: jdbcUrl(s.advertisedHost, s.postgresPort, database, s.appCaPath, true),
         SPRING_DATASOURCE_USERNAME: appUser,
         SPRING_DATASOURCE_PASSWORD: appPassword,
-        SPRING_DATA_REDIS_HOST: s.promote ? s.advertisedHost : masterRedisHost,
-        SPRING_DATA_REDIS_PORT: s.promote ? s.redisPort : masterRedisPort,
+        SPRING_DATA_REDIS_HOST: topology.writes.redisHost,
+        SPRING_DATA_REDIS_PORT: topology.writes.redisPort,
         SPRING_DATA_REDIS_USERNAME: REDIS_APP_USER,
         SPRING_DATA_REDIS_PASSWORD: redisPassword,
         ...redisTlsEnvironment(s.appCaPath),
-        SYNAXIC_REDIS_READ_MODE: s.promote ? "MASTER" : "REPLICA",
+        SYNAXIC_REDIS_READ_MODE: topology.leads ? "MASTER" : "REPLICA",
         SYNAXIC_REDIS_REPLICA_HOST: s.advertisedHost,
         SYNAXIC_REDIS_REPLICA_PORT: s.redisPort,
         SPRING_DATA_REDIS_SENTINEL_MASTER: sentinel.apply((x) => x?.name),

@@ -1,4 +1,5 @@
-// The leader check (components/postgres/leaderCheck.ts, config-templates/scripts/leader-check.sh): how it is wired on the mocks
+// The leader check (components/postgres/leaderCheck.ts, the lead from components/stacks/topology.ts,
+// config-templates/scripts/leader-check.sh): how it is wired on the mocks
 // (every resource that changes a database host's PostgreSQL or Redis waits for it, and it runs again whenever one of
 // them changes), and what it decides on the hosts' answers for each transition of docs/failover.md and
 // `npm run switchover`, with stand-ins for docker and psql.
@@ -8,12 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CONTAINER, Recorded, ProgramRun, runProgram } from "../helpers/program";
 import { HOST_KEY, MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
-import {
-    ConfiguredLead,
-    masterStackLead,
-    renderLeaderCheck,
-    replicaStackLead,
-} from "../../components/postgres/leaderCheck";
+import { ConfiguredLead, renderLeaderCheck } from "../../components/postgres/leaderCheck";
+import { masterStackLead, replicaStackLead } from "../../components/stacks/topology";
 
 jest.setTimeout(60_000);
 
