@@ -1,7 +1,7 @@
 // One stack's program evaluated under Pulumi mocks (no resources created), in a fresh process: prints
 // { seconds, resources } as JSON. The bench runs it several times per stack.
-import { runProgram } from "../tests/helpers/program";
-import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "../tests/unit/fixtures";
+import { runProgram } from "../tools/local-engine/runtime";
+import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "../tools/local-engine/sample-stacks";
 
 async function main(): Promise<void> {
     const stack = process.argv[2] === "replica" ? "replica" : "master";

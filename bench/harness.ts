@@ -3,9 +3,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MasterOutputs } from "../components/stacks/contract";
-import { dockerExec, HOSTS, TestHost } from "../tests/e2e/hosts";
-import { waitStreaming } from "../tests/e2e/replication-state";
-import { endpoints, IMAGES, masterConfig, NAMES, replicaConfig, teardown, upProcess } from "../tests/e2e/stacks";
+import { dockerExec, HOSTS, TestHost } from "../tools/test-hosts/hosts";
+import { waitStreaming } from "../tools/test-hosts/replication-state";
+import { endpoints, IMAGES, masterConfig, NAMES, replicaConfig, teardown, upProcess } from "../tools/test-hosts/stacks";
 
 export const ROOT = path.join(__dirname, "..");
 export const RUNS = Number(process.env.BENCH_RUNS ?? 3);

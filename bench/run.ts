@@ -3,8 +3,8 @@
 // scenarios (eval, standby, real, backup, redis, changes, pitr, monitoring, failover, sentinel); BENCH_RUNS the
 // repetitions.
 import * as os from "node:os";
-import { dockerOn, HOSTS } from "../tests/e2e/hosts";
-import { IMAGES, teardown } from "../tests/e2e/stacks";
+import { dockerOn, HOSTS } from "../tools/test-hosts/hosts";
+import { IMAGES, teardown } from "../tools/test-hosts/stacks";
 import { RUNS } from "./harness";
 import { writeReport } from "./report";
 import { baseBackupAndLag } from "./scenarios/backup";

@@ -1,15 +1,15 @@
 // npm run demo / npm run demo:down: see the program run without the Pulumi CLI or a VPS. Both stacks come up on the
 // local Docker engine as two "hosts" (one prefix, a shared docker network standing in for the private link), applied
-// by the same engine stand-in the e2e suite uses (tests/e2e/provider.ts: real containers, real certificates, real
-// host commands). It prints the application's environment and how to connect; demo:down removes all of it.
+// by the same engine stand-in the e2e suite uses (tools/local-engine/provider.ts: real containers, real certificates,
+// real host commands). It prints the application's environment and how to connect; demo:down removes all of it.
 // A real deployment is `pulumi up` per stack (README).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MasterOutputs, ReplicaOutputs } from "../components/stacks/contract";
-import { runProgram } from "../tests/helpers/program";
-import { DockerApi } from "../tests/e2e/docker";
-import { realProvider } from "../tests/e2e/provider";
+import { runProgram } from "../tools/local-engine/runtime";
+import { DockerApi } from "../tools/local-engine/docker";
+import { realProvider } from "../tools/local-engine/provider";
 
 const ROOT = path.join(__dirname, "..");
 /** appCaPath's default, which the outputs' URLs name. */

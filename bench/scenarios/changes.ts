@@ -1,8 +1,8 @@
 // Config changes under writes: one that applies live (a reload, CONFIG SET) and one that needs a restart.
-import { pgQuery } from "../../tests/e2e/clients";
-import { engineOf } from "../../tests/e2e/hosts";
-import { FAULTS_TABLE, Writer } from "../../tests/e2e/load";
-import { masterConfig, NAMES, upProcessAsync } from "../../tests/e2e/stacks";
+import { pgQuery } from "../../tools/test-hosts/clients";
+import { engineOf } from "../../tools/test-hosts/hosts";
+import { FAULTS_TABLE, Writer } from "../../tools/test-hosts/load";
+import { masterConfig, NAMES, upProcessAsync } from "../../tools/test-hosts/stacks";
 import { deploy } from "../harness";
 import { log, row, secs } from "../report";
 

@@ -1,13 +1,13 @@
 // Failover as code: write unavailability of `npm run switchover` in both directions under writers that follow the
 // primary (floor: the bare commands, a stop and pg_promote with no checks), and the old primary's return with
 // followHost (pg_rewind) against a pg_basebackup re-seed of the same ~1 GB database.
-import { pgQuery, waitFor } from "../../tests/e2e/clients";
-import { masterAddress, sentinelsAcquainted } from "../../tests/e2e/sentinels";
-import { dockerExec, dockerOn, engineOf, HOSTS, VOTER_HOST } from "../../tests/e2e/hosts";
-import { FAULTS_TABLE, missing, Writer } from "../../tests/e2e/load";
-import { waitStreaming } from "../../tests/e2e/replication-state";
-import { commandOutput, IMAGES, masterConfig, NAMES, PORTS, replicaConfig } from "../../tests/e2e/stacks";
-import { harnessStacks, LAYOUT } from "../../tests/e2e/switchover-driver";
+import { pgQuery, waitFor } from "../../tools/test-hosts/clients";
+import { masterAddress, sentinelsAcquainted } from "../../tools/test-hosts/sentinels";
+import { dockerExec, dockerOn, engineOf, HOSTS, VOTER_HOST } from "../../tools/test-hosts/hosts";
+import { FAULTS_TABLE, missing, Writer } from "../../tools/test-hosts/load";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
+import { commandOutput, IMAGES, masterConfig, NAMES, PORTS, replicaConfig } from "../../tools/test-hosts/stacks";
+import { harnessStacks, LAYOUT } from "../../tools/test-hosts/switchover-driver";
 import { StackName, switchover } from "../../scripts/switchover/plan";
 import { deploy, floorWithInput, pgbenchDatabase, RUNS, time, WITH_PG_BIN } from "../harness";
 import { log, median, row, secs } from "../report";

@@ -2,11 +2,11 @@
 // stretch, what the monitoring containers cost meanwhile (against the idle database containers beside them), and
 // the time from a standby stopping to the notification at a webhook receiver (against the moment the primary itself
 // sees the standby gone: nothing can report it sooner).
-import { dockerOn, HOSTS, TestHost } from "../../tests/e2e/hosts";
-import { pgQuery } from "../../tests/e2e/clients";
-import { EXPORTER_IMAGES, monitoringConfig, startWebhookReceiver } from "../../tests/e2e/monitoring";
-import { waitStreaming } from "../../tests/e2e/replication-state";
-import { masterConfig, NAMES, replicaConfig } from "../../tests/e2e/stacks";
+import { dockerOn, HOSTS, TestHost } from "../../tools/test-hosts/hosts";
+import { pgQuery } from "../../tools/test-hosts/clients";
+import { EXPORTER_IMAGES, monitoringConfig, startWebhookReceiver } from "../../tools/test-hosts/monitoring";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
+import { masterConfig, NAMES, replicaConfig } from "../../tools/test-hosts/stacks";
 import { deploy, RUNS } from "../harness";
 import { log, median, row, secs } from "../report";
 

@@ -1,10 +1,10 @@
 // Backups (pgBackRest, repository on the replica's host): full backup throughput against a raw copy, what a
 // primary lost with its host takes with it under steady writes (RPO), and the time to bring it back from the
 // repository with restoreFrom latest (RTO).
-import { dockerExec, dockerOn, engineOf, HOSTS } from "../../tests/e2e/hosts";
-import { onRepository } from "../../tests/e2e/backups";
-import { FAULTS_TABLE, missingRows, Writer } from "../../tests/e2e/load";
-import { pgQuery } from "../../tests/e2e/clients";
+import { dockerExec, dockerOn, engineOf, HOSTS } from "../../tools/test-hosts/hosts";
+import { onRepository } from "../../tools/test-hosts/backups";
+import { FAULTS_TABLE, missingRows, Writer } from "../../tools/test-hosts/load";
+import { pgQuery } from "../../tools/test-hosts/clients";
 import {
     BACKUP_ON_REPLICA_HOST,
     IMAGES,
@@ -13,7 +13,7 @@ import {
     PGBACKREST_NAMES,
     replicaConfig,
     upProcess,
-} from "../../tests/e2e/stacks";
+} from "../../tools/test-hosts/stacks";
 import { deploy, floor, pgbenchDatabase, RUNS, time } from "../harness";
 import { log, median, row, secs } from "../report";
 

@@ -1,9 +1,9 @@
 // What the real Pulumi engine costs: `pulumi up` of both stacks from nothing with the real CLI (real-engine.ts),
 // against the same deployment through the emulated harness (each stack in its own process) and the floor of bare
 // commands, in the same run; and a no-op `pulumi up` of each stack.
-import { initStack, prepare, pulumiOk } from "../../tests/e2e/real-engine";
-import { waitStreaming } from "../../tests/e2e/replication-state";
-import { endpoints, masterConfig, replicaConfig, teardown } from "../../tests/e2e/stacks";
+import { initStack, prepare, pulumiOk } from "../../tools/test-hosts/real-engine";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
+import { endpoints, masterConfig, replicaConfig, teardown } from "../../tools/test-hosts/stacks";
 import { deploy, RUNS, standbyFloors } from "../harness";
 import { median, row, secs } from "../report";
 

@@ -2,9 +2,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { dockerExec, HOSTS, hostOf } from "../../tests/e2e/hosts";
-import { waitFor } from "../../tests/e2e/clients";
-import { IMAGES, NAMES, teardown } from "../../tests/e2e/stacks";
+import { dockerExec, HOSTS, hostOf } from "../../tools/test-hosts/hosts";
+import { waitFor } from "../../tools/test-hosts/clients";
+import { IMAGES, NAMES, teardown } from "../../tools/test-hosts/stacks";
 import { deploy, floor } from "../harness";
 import { row, secs } from "../report";
 

@@ -1,8 +1,8 @@
 // Time to a streaming standby from nothing, program evaluation, and promotion.
-import { dockerExec } from "../../tests/e2e/hosts";
-import { pgQuery, waitFor } from "../../tests/e2e/clients";
-import { HOSTS } from "../../tests/e2e/hosts";
-import { IMAGES, NAMES, teardown } from "../../tests/e2e/stacks";
+import { dockerExec } from "../../tools/test-hosts/hosts";
+import { pgQuery, waitFor } from "../../tools/test-hosts/clients";
+import { HOSTS } from "../../tools/test-hosts/hosts";
+import { IMAGES, NAMES, teardown } from "../../tools/test-hosts/stacks";
 import { applyBoth, deploy, engine, floor, onSeparateCores, RUNS, sh, standbyFloors, time } from "../harness";
 import { log, median, row, secs } from "../report";
 

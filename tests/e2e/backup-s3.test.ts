@@ -3,11 +3,11 @@
 // of every host of the deployment — both databases and the backup host's repository — restoreFrom brings the data
 // back from S3 alone, and a new repository starts over beside it.
 import type { MasterOutputs } from "../../components/stacks/contract";
-import { archiveNow, loseDatabaseHosts, onRepository, REPOSITORY } from "./backups";
-import { appEnv, caFile, pgQuery, runStatus } from "./clients";
-import { dockerOn, HOSTS } from "./hosts";
-import { FAULTS_TABLE, missing, Writer } from "./load";
-import { waitStreaming } from "./replication-state";
+import { archiveNow, loseDatabaseHosts, onRepository, REPOSITORY } from "../../tools/test-hosts/backups";
+import { appEnv, caFile, pgQuery, runStatus } from "../../tools/test-hosts/clients";
+import { dockerOn, HOSTS } from "../../tools/test-hosts/hosts";
+import { FAULTS_TABLE, missing, Writer } from "../../tools/test-hosts/load";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
 import { startS3, S3Service } from "./s3";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -22,8 +22,8 @@ import {
     PGBACKREST_NAMES,
     replicaConfig,
     up,
-} from "./stacks";
-import { figure, phase } from "./timing";
+} from "../../tools/test-hosts/stacks";
+import { figure, phase } from "../../tools/test-hosts/timing";
 
 jest.setTimeout(600_000);
 

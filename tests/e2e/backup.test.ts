@@ -5,11 +5,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MasterOutputs } from "../../components/stacks/contract";
-import { archiveNow, lose, loseDatabaseHosts, momentBetween, onRepository, REPOSITORY } from "./backups";
-import { appEnv, caFile, pgQuery, redisConnect, runStatus } from "./clients";
-import { dockerOn, HOSTS, setLink } from "./hosts";
-import { FAULTS_TABLE, missing, Writer } from "./load";
-import { waitStreaming } from "./replication-state";
+import {
+    archiveNow,
+    lose,
+    loseDatabaseHosts,
+    momentBetween,
+    onRepository,
+    REPOSITORY,
+} from "../../tools/test-hosts/backups";
+import { appEnv, caFile, pgQuery, redisConnect, runStatus } from "../../tools/test-hosts/clients";
+import { dockerOn, HOSTS, setLink } from "../../tools/test-hosts/hosts";
+import { FAULTS_TABLE, missing, Writer } from "../../tools/test-hosts/load";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
 import {
     BACKUP_ON_REPLICA_HOST,
     deployPair,
@@ -22,8 +29,8 @@ import {
     replicaConfig,
     STATE_DIR,
     up,
-} from "./stacks";
-import { figure, phase } from "./timing";
+} from "../../tools/test-hosts/stacks";
+import { figure, phase } from "../../tools/test-hosts/timing";
 
 jest.setTimeout(600_000);
 

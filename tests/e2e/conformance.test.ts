@@ -1,8 +1,8 @@
-// The emulated engine (tests/e2e/provider.ts behind the mock runtime) holds the wide fault suites, so it must step
-// resources as the real engine does. One lifecycle of the master stack runs twice on the same hosts, once through
+// The emulated engine (tools/local-engine/provider.ts behind the mock runtime) holds the wide fault suites, so it must
+// step resources as the real engine does. One lifecycle of the master stack runs twice on the same hosts, once through
 // each, and for every step each resource's operation (created, unchanged, updated, replaced, deleted) must agree.
-import { actionsOf, initStack, prepare, pulumiOk, setConfig, StepAction } from "./real-engine";
-import { endOfSuite, masterConfig, teardown, up } from "./stacks";
+import { actionsOf, initStack, prepare, pulumiOk, setConfig, StepAction } from "../../tools/test-hosts/real-engine";
+import { endOfSuite, masterConfig, teardown, up } from "../../tools/test-hosts/stacks";
 
 jest.setTimeout(900_000);
 

@@ -3,12 +3,12 @@
 // Each case injects the failure at one step, restores the conditions, runs up, and checks the deployment is healthy:
 // the primary takes writes, the standby streams, nothing acknowledged is lost. docs/convergence.md holds the table.
 import type { MasterOutputs } from "../../components/stacks/contract";
-import { pgQuery, waitFor } from "./clients";
+import { pgQuery, waitFor } from "../../tools/test-hosts/clients";
 import { crashWhen, running } from "./crashes";
-import { dockerOn, HOSTS, shapeLink, TestHost, VOTER_HOST } from "./hosts";
-import { SentinelClient, sentinelsAcquainted, masterAddress } from "./sentinels";
-import { archiveNow, lose, onRepository, REPOSITORY } from "./backups";
-import { waitStreaming } from "./replication-state";
+import { dockerOn, HOSTS, shapeLink, TestHost, VOTER_HOST } from "../../tools/test-hosts/hosts";
+import { SentinelClient, sentinelsAcquainted, masterAddress } from "../../tools/test-hosts/sentinels";
+import { archiveNow, lose, onRepository, REPOSITORY } from "../../tools/test-hosts/backups";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
 import {
     BACKUP_ON_REPLICA_HOST,
     commandOutput,
@@ -23,8 +23,8 @@ import {
     replicaConfig,
     up,
     upProcessAsync,
-} from "./stacks";
-import { phase } from "./timing";
+} from "../../tools/test-hosts/stacks";
+import { phase } from "../../tools/test-hosts/timing";
 
 jest.setTimeout(600_000);
 

@@ -1,9 +1,9 @@
 // Cutting a host-side step off half-way, for the suites that prove the next `up` converges (convergence.test.ts,
 // takeover.test.ts): a container's main process killed the moment the step under way has got somewhere.
 import { execFileSync } from "node:child_process";
-import { waitFor } from "./clients";
-import { dockerOn, TestHost } from "./hosts";
-import type { ProcessRun } from "./stacks";
+import { waitFor } from "../../tools/test-hosts/clients";
+import { dockerOn, TestHost } from "../../tools/test-hosts/hosts";
+import type { ProcessRun } from "../../tools/test-hosts/stacks";
 
 /**
  * A container's main process killed, as the OOM killer or a crash would (`docker kill` counts as an operator's stop,

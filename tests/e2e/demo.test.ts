@@ -3,8 +3,8 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { HOSTS } from "./hosts";
-import { IMAGES } from "./stacks";
+import { HOSTS } from "../../tools/test-hosts/hosts";
+import { IMAGES } from "../../tools/test-hosts/stacks";
 
 jest.setTimeout(300_000);
 

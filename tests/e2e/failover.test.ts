@@ -2,11 +2,11 @@
 // `promote: true` on the replica stack makes that host the primary (PostgreSQL promoted, Redis a master) and its
 // outputs give the application its writes. Refused while the old master still answers.
 import type { MasterOutputs, ReplicaOutputs } from "../../components/stacks/contract";
-import { pgQuery, redisConnect, redisInfo, waitFor } from "./clients";
-import { dockerOn, engineOf, HOSTS, setLink } from "./hosts";
-import { FAULTS_TABLE, missing, Writer } from "./load";
-import { waitStreaming } from "./replication-state";
-import { archiveNow, momentBetween, onRepository } from "./backups";
+import { pgQuery, redisConnect, redisInfo, waitFor } from "../../tools/test-hosts/clients";
+import { dockerOn, engineOf, HOSTS, setLink } from "../../tools/test-hosts/hosts";
+import { FAULTS_TABLE, missing, Writer } from "../../tools/test-hosts/load";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
+import { archiveNow, momentBetween, onRepository } from "../../tools/test-hosts/backups";
 import {
     BACKUP_ON_REPLICA_HOST,
     commandOutput,
@@ -20,8 +20,8 @@ import {
     replicaConfig,
     up,
     upProcess,
-} from "./stacks";
-import { figure, phase } from "./timing";
+} from "../../tools/test-hosts/stacks";
+import { figure, phase } from "../../tools/test-hosts/timing";
 import { writeOnTheOldMasterAlone } from "./split-brain";
 import { LIVE_DIR } from "../../components/platform/service";
 

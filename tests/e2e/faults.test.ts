@@ -1,12 +1,12 @@
 import type { MasterOutputs } from "../../components/stacks/contract";
 // Faults on the real engine: restarts, a stopped replica, a partition, the slot's WAL cap, Redis resyncs, and a
 // killed master with and without synchronous replication. Each case asserts the exact outcome and records a figure.
-import { pgQuery, runStatus, appEnv, caFile, redisConnect, redisInfo, waitFor } from "./clients";
-import { dockerExec, dockerOn, engineOf, HOSTS, setLink } from "./hosts";
-import { FAULTS_TABLE, missing, Writer } from "./load";
-import { waitCaughtUp, waitRedisLink, waitStreaming } from "./replication-state";
-import { deployPair, Deployment, endpoints, NAMES, replicaConfig, endOfSuite, up } from "./stacks";
-import { figure, phase } from "./timing";
+import { pgQuery, runStatus, appEnv, caFile, redisConnect, redisInfo, waitFor } from "../../tools/test-hosts/clients";
+import { dockerExec, dockerOn, engineOf, HOSTS, setLink } from "../../tools/test-hosts/hosts";
+import { FAULTS_TABLE, missing, Writer } from "../../tools/test-hosts/load";
+import { waitCaughtUp, waitRedisLink, waitStreaming } from "../../tools/test-hosts/replication-state";
+import { deployPair, Deployment, endpoints, NAMES, replicaConfig, endOfSuite, up } from "../../tools/test-hosts/stacks";
+import { figure, phase } from "../../tools/test-hosts/timing";
 
 jest.setTimeout(600_000);
 

@@ -10,9 +10,9 @@ import * as path from "node:path";
 import * as tls from "node:tls";
 import { Client } from "pg";
 import { templateText } from "../../components/platform/templates";
-import { pgConnect, PgEndpoint, pgQuery, redisConnect, redisInfo, waitFor } from "./clients";
-import { dockerOn, engineOf, HOSTS } from "./hosts";
-import { waitRedisLink, waitStreaming } from "./replication-state";
+import { pgConnect, PgEndpoint, pgQuery, redisConnect, redisInfo, waitFor } from "../../tools/test-hosts/clients";
+import { dockerOn, engineOf, HOSTS } from "../../tools/test-hosts/hosts";
+import { waitRedisLink, waitStreaming } from "../../tools/test-hosts/replication-state";
 import {
     APP_CIDR,
     deployPair,
@@ -25,9 +25,9 @@ import {
     endOfSuite,
     up,
     upProcess,
-} from "./stacks";
-import { figure, phase } from "./timing";
-import { FAULTS_TABLE, Writer } from "./load";
+} from "../../tools/test-hosts/stacks";
+import { figure, phase } from "../../tools/test-hosts/timing";
+import { FAULTS_TABLE, Writer } from "../../tools/test-hosts/load";
 
 jest.setTimeout(300_000);
 

@@ -4,13 +4,26 @@
 // exporters, in images laid out as upstream's.
 import type { MasterOutputs } from "../../components/stacks/contract";
 import { dashboardFiles, dashboardQueries } from "../helpers/dashboards";
-import { pgQuery, waitFor } from "./clients";
-import { dockerOn, HOSTS } from "./hosts";
-import { FAULTS_TABLE, Writer } from "./load";
-import { EXPORTER_IMAGES, httpsGet, monitoringConfig, startWebhookReceiver, WebhookReceiver } from "./monitoring";
-import { waitStreaming } from "./replication-state";
-import { BACKUP_ON_REPLICA_HOST, deployPair, Deployment, endOfSuite, endpoints, NAMES } from "./stacks";
-import { figure, phase } from "./timing";
+import { pgQuery, waitFor } from "../../tools/test-hosts/clients";
+import { dockerOn, HOSTS } from "../../tools/test-hosts/hosts";
+import { FAULTS_TABLE, Writer } from "../../tools/test-hosts/load";
+import {
+    EXPORTER_IMAGES,
+    httpsGet,
+    monitoringConfig,
+    startWebhookReceiver,
+    WebhookReceiver,
+} from "../../tools/test-hosts/monitoring";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
+import {
+    BACKUP_ON_REPLICA_HOST,
+    deployPair,
+    Deployment,
+    endOfSuite,
+    endpoints,
+    NAMES,
+} from "../../tools/test-hosts/stacks";
+import { figure, phase } from "../../tools/test-hosts/timing";
 
 jest.setTimeout(600_000);
 

@@ -5,9 +5,9 @@
 import type { MasterOutputs } from "../../components/stacks/contract";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { pgQuery, waitFor } from "./clients";
-import { FAULTS_TABLE, missing, Writer } from "./load";
-import { dockerOn, HOSTS, VOTER_HOST } from "./hosts";
+import { pgQuery, waitFor } from "../../tools/test-hosts/clients";
+import { FAULTS_TABLE, missing, Writer } from "../../tools/test-hosts/load";
+import { dockerOn, HOSTS, VOTER_HOST } from "../../tools/test-hosts/hosts";
 import {
     initStack,
     pluginSources,
@@ -20,10 +20,18 @@ import {
     stepsOf,
     switchoverCli,
     TOOLCHAIN_BIN,
-} from "./real-engine";
-import { waitRedisLink, waitStreaming } from "./replication-state";
-import { endOfSuite, endpoints, masterConfig, NAMES, replicaConfig, sideMasterConfig, teardown } from "./stacks";
-import { figure } from "./timing";
+} from "../../tools/test-hosts/real-engine";
+import { waitRedisLink, waitStreaming } from "../../tools/test-hosts/replication-state";
+import {
+    endOfSuite,
+    endpoints,
+    masterConfig,
+    NAMES,
+    replicaConfig,
+    sideMasterConfig,
+    teardown,
+} from "../../tools/test-hosts/stacks";
+import { figure } from "../../tools/test-hosts/timing";
 
 jest.setTimeout(600_000);
 

@@ -18,8 +18,8 @@ import {
     tcpOpen,
     tlsResp,
     waitFor,
-} from "./clients";
-import { dockerExec, engineOf, HOSTS } from "./hosts";
+} from "../../tools/test-hosts/clients";
+import { dockerExec, engineOf, HOSTS } from "../../tools/test-hosts/hosts";
 import {
     commandOutput,
     deployPair,
@@ -34,9 +34,9 @@ import {
     endOfSuite,
     up,
     upProcess,
-} from "./stacks";
-import { waitStreaming } from "./replication-state";
-import { phase } from "./timing";
+} from "../../tools/test-hosts/stacks";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
+import { phase } from "../../tools/test-hosts/timing";
 
 jest.setTimeout(300_000);
 

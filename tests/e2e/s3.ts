@@ -4,8 +4,8 @@ import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { S3_IP } from "./hosts";
-import { STATE_DIR } from "./stacks";
+import { S3_IP } from "../../tools/test-hosts/hosts";
+import { STATE_DIR } from "../../tools/test-hosts/stacks";
 
 export interface S3Service {
     /** The master stack's settings for a second repository here. */

@@ -3,11 +3,27 @@
 // down-after and a few seconds, clients asking them get the new address, and the old master comes back as a replica.
 import Redis from "ioredis";
 import type { MasterOutputs } from "../../components/stacks/contract";
-import { redisConnect, redisInfo, waitFor } from "./clients";
-import { dockerOn, HOSTS, VOTER_HOST } from "./hosts";
-import { Deployment, endOfSuite, endpoints, masterConfig, NAMES, PORTS, replicaConfig, teardown, up } from "./stacks";
-import { figure, phase } from "./timing";
-import { askSentinel, fields, masterAddress, SentinelClient, sentinelsAcquainted } from "./sentinels";
+import { redisConnect, redisInfo, waitFor } from "../../tools/test-hosts/clients";
+import { dockerOn, HOSTS, VOTER_HOST } from "../../tools/test-hosts/hosts";
+import {
+    Deployment,
+    endOfSuite,
+    endpoints,
+    masterConfig,
+    NAMES,
+    PORTS,
+    replicaConfig,
+    teardown,
+    up,
+} from "../../tools/test-hosts/stacks";
+import { figure, phase } from "../../tools/test-hosts/timing";
+import {
+    askSentinel,
+    fields,
+    masterAddress,
+    SentinelClient,
+    sentinelsAcquainted,
+} from "../../tools/test-hosts/sentinels";
 
 jest.setTimeout(300_000);
 

@@ -3,8 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { serviceNames } from "../../components/platform/naming";
-import { dockerOn, HOSTS } from "./hosts";
-import { IMAGES } from "./stacks";
+import { dockerOn, HOSTS } from "../../tools/test-hosts/hosts";
+import { IMAGES } from "../../tools/test-hosts/stacks";
 
 export interface ByHand {
     /**

@@ -1,10 +1,10 @@
 // SSH as users meet it: a host presenting another key, a host that is down, no credentials. Each up runs in its own
 // process, as a user's does, and must fail before anything exists on the host, saying which host and why.
 import * as fs from "node:fs";
-import { runProgram, REMOTE_COMMAND } from "../helpers/program";
-import { DEAD_IP, dockerExec, HOSTS, SSH_KEY } from "./hosts";
-import { remoteCommand } from "./provider-command";
-import { sideMasterConfig, teardown, upProcess } from "./stacks";
+import { runProgram, REMOTE_COMMAND } from "../../tools/local-engine/runtime";
+import { DEAD_IP, dockerExec, HOSTS, SSH_KEY } from "../../tools/test-hosts/hosts";
+import { remoteCommand } from "../../tools/local-engine/provider-command";
+import { sideMasterConfig, teardown, upProcess } from "../../tools/test-hosts/stacks";
 
 jest.setTimeout(120_000);
 

@@ -2,10 +2,10 @@
 // applied by the e2e harness instead of the Pulumi CLI: under a writer that follows whichever host takes its
 // inserts, no acknowledged commit is lost, the write gap is measured, the old primary streams from the new one; and
 // a second switchover brings back the original layout.
-import { pgQuery, redisInfo, waitFor } from "./clients";
-import { dockerOn, HOSTS } from "./hosts";
-import { FAULTS_TABLE, missing, Writer } from "./load";
-import { waitStreaming } from "./replication-state";
+import { pgQuery, redisInfo, waitFor } from "../../tools/test-hosts/clients";
+import { dockerOn, HOSTS } from "../../tools/test-hosts/hosts";
+import { FAULTS_TABLE, missing, Writer } from "../../tools/test-hosts/load";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
 import {
     commandOutput,
     deployPair,
@@ -16,12 +16,12 @@ import {
     replicaConfig,
     up,
     upProcess,
-} from "./stacks";
+} from "../../tools/test-hosts/stacks";
 import { divergentRowsIn, writeOnTheOldMasterAlone } from "./split-brain";
-import { figure, phase } from "./timing";
+import { figure, phase } from "../../tools/test-hosts/timing";
 import { StackName, switchover, SwitchoverReport } from "../../scripts/switchover/plan";
 import { LIVE_DIR } from "../../components/platform/service";
-import { harnessStacks, HarnessStacks, LAYOUT } from "./switchover-driver";
+import { harnessStacks, HarnessStacks, LAYOUT } from "../../tools/test-hosts/switchover-driver";
 
 jest.setTimeout(400_000);
 

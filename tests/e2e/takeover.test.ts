@@ -6,10 +6,10 @@ import type { MasterOutputs } from "../../components/stacks/contract";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
-import { appEnv, caFile, pgConnect, pgQuery, redisConnect, runStatus } from "./clients";
+import { appEnv, caFile, pgConnect, pgQuery, redisConnect, runStatus } from "../../tools/test-hosts/clients";
 import { crashWhen, running } from "./crashes";
-import { dockerExec, dockerOn, HOSTS } from "./hosts";
-import { waitStreaming } from "./replication-state";
+import { dockerExec, dockerOn, HOSTS } from "../../tools/test-hosts/hosts";
+import { waitStreaming } from "../../tools/test-hosts/replication-state";
 import {
     Deployment,
     endpoints,
@@ -22,8 +22,8 @@ import {
     up,
     upProcess,
     upProcessAsync,
-} from "./stacks";
-import { phase } from "./timing";
+} from "../../tools/test-hosts/stacks";
+import { phase } from "../../tools/test-hosts/timing";
 
 jest.setTimeout(300_000);
 

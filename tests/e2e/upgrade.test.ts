@@ -2,9 +2,17 @@
 // then the checkout pulled to this version. The new program must find every resource the same: no type, name or
 // parent of a protected volume or a container may change without an alias, or the engine would replace it.
 import * as path from "node:path";
-import { waitRedisLink, waitStreaming } from "./replication-state";
-import { initStack, prepare, programAt, pulumiOk, stepsOf, stackOutputs, useProgram } from "./real-engine";
-import { endOfSuite, endpoints, masterConfig, replicaConfig, teardown } from "./stacks";
+import { waitRedisLink, waitStreaming } from "../../tools/test-hosts/replication-state";
+import {
+    initStack,
+    prepare,
+    programAt,
+    pulumiOk,
+    stepsOf,
+    stackOutputs,
+    useProgram,
+} from "../../tools/test-hosts/real-engine";
+import { endOfSuite, endpoints, masterConfig, replicaConfig, teardown } from "../../tools/test-hosts/stacks";
 import type { MasterOutputs } from "../../components/stacks/contract";
 
 jest.setTimeout(600_000);

@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { renderCertificateMetrics } from "../../components/monitoring/monitoring";
 import { CERTIFICATE_ALERT_DAYS, renderAlertRules } from "../../components/monitoring/render";
 import { EARLY_RENEWAL_DAYS } from "../../components/platform/tlsBundle";
-import { CA_CERT_PEM, R1_CLIENT_CERT_PEM } from "./fixtures";
+import { CA_CERT_PEM, R1_CLIENT_CERT_PEM } from "../../tools/local-engine/sample-stacks";
 
 const PROMTOOL = execFileSync("bash", [path.join(__dirname, "..", "tools", "promtool.sh")])
     .toString()

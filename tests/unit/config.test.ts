@@ -1,5 +1,5 @@
 import { errorOf, S3_ARCHIVE_KEYS as ARCHIVE, S3_CONFIG as S3 } from "./fixtures";
-import { withProjectDefaults } from "../helpers/program";
+import { withProjectDefaults } from "../../tools/local-engine/runtime";
 import {
     checkKnownKeys,
     parseSettings,

@@ -7,8 +7,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CONTAINER, Recorded, ProgramRun, runProgram } from "../helpers/program";
-import { HOST_KEY, MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "./fixtures";
+import { CONTAINER, Recorded, ProgramRun, runProgram } from "../../tools/local-engine/runtime";
+import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "../../tools/local-engine/sample-stacks";
+import { HOST_KEY } from "./fixtures";
 import { ConfiguredLead, renderLeaderCheck } from "../../components/postgres/leaderCheck";
 import { masterStackLead, replicaStackLead } from "../../components/stacks/topology";
 

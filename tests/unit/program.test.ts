@@ -10,25 +10,21 @@ import {
     runProgram,
     upload,
     VOLUME,
-} from "../helpers/program";
+} from "../../tools/local-engine/runtime";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash, X509Certificate } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import {
     CA_CERT_PEM,
-    HOST_KEY,
     MASTER_CONFIG,
     MASTER_OUTPUTS,
-    MONITORED_MASTER_OUTPUTS,
     R1_CERT_PEM,
     REDIS_PASSWORDS,
     R1_CLIENT_CERT_PEM,
     REPLICA_CONFIG,
-    S3_ARCHIVE_KEYS,
-    S3_CONFIG,
-    SENTINEL_MASTER_OUTPUTS,
-} from "./fixtures";
+} from "../../tools/local-engine/sample-stacks";
+import { HOST_KEY, MONITORED_MASTER_OUTPUTS, S3_ARCHIVE_KEYS, S3_CONFIG, SENTINEL_MASTER_OUTPUTS } from "./fixtures";
 
 const CSR = "tls:index/certRequest:CertRequest";
 const SECRET_OUTPUTS = {

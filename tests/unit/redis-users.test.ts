@@ -1,6 +1,6 @@
 // Redis's ACL users: a user per client with only the commands it needs, the default user off, the same users on every
 // server; each password only where its client runs, the servers holding hashes.
-import { CONTAINER, OutputValue, ProgramRun, Recorded, runProgram, upload } from "../helpers/program";
+import { CONTAINER, OutputValue, ProgramRun, Recorded, runProgram, upload } from "../../tools/local-engine/runtime";
 import { renderExporterPasswordFile } from "../../components/monitoring/monitoring";
 import { CONTAINER_PORTS } from "../../components/platform/naming";
 import { templateText } from "../../components/platform/templates";
@@ -15,16 +15,8 @@ import {
 } from "../../components/redis/users";
 import { SENTINEL_CONTAINER_PORT } from "../../components/redis/sentinel";
 import { requireMasterOutput } from "../../components/config/settings";
-import {
-    errorOf,
-    HOST_KEY,
-    MASTER_CONFIG,
-    MASTER_OUTPUTS,
-    MONITORED_MASTER_OUTPUTS,
-    REDIS_PASSWORDS,
-    REPLICA_CONFIG,
-    SENTINEL_MASTER_OUTPUTS,
-} from "./fixtures";
+import { MASTER_CONFIG, MASTER_OUTPUTS, REDIS_PASSWORDS, REPLICA_CONFIG } from "../../tools/local-engine/sample-stacks";
+import { errorOf, HOST_KEY, MONITORED_MASTER_OUTPUTS, SENTINEL_MASTER_OUTPUTS } from "./fixtures";
 
 const UPLOADS = "/etc/synaxic/uploads";
 const container = (run: ProgramRun, name: string): Recorded => {

@@ -6,12 +6,12 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CONTAINER, runProgram, upload } from "../helpers/program";
+import { CONTAINER, runProgram, upload } from "../../tools/local-engine/runtime";
 import { TAKE_OVER_SQL } from "../../components/postgres/container";
 import { renderPgHba } from "../../components/postgres/render";
 import { templateText } from "../../components/platform/templates";
 import { parseCidr } from "../../components/config/net";
-import { MASTER_CONFIG } from "./fixtures";
+import { MASTER_CONFIG } from "../../tools/local-engine/sample-stacks";
 
 jest.setTimeout(30_000);
 

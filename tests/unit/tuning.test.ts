@@ -2,8 +2,9 @@ import { MasterSettings, parseSettings, ReplicaSettings } from "../../components
 import { renderPostgresLiveConf } from "../../components/postgres/render";
 import { renderRedisConf, renderRedisLiveConf } from "../../components/redis/render";
 import { standbyParameters } from "../../components/config/tuning";
-import { CONTAINER, liveSettings, runProgram } from "../helpers/program";
-import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG, errorOf } from "./fixtures";
+import { CONTAINER, liveSettings, runProgram } from "../../tools/local-engine/runtime";
+import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "../../tools/local-engine/sample-stacks";
+import { errorOf } from "./fixtures";
 
 const master = (postgres: string[], redis: string[] = []) =>
     parseSettings(

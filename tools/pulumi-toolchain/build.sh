@@ -295,7 +295,7 @@ for s in "${substituted[@]}"; do echo "SUBSTITUTED $s (SYNAXIC_PULUMI_NODEJS_HOS
 echo "PATH entry (symlinks to the versioned binaries): $cache_root/bin"
 echo "run offline with: PATH=$cache_root/bin:\$PATH PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
 # The CLI and the language host are required; a provider plugin that is missing is served by our emulation as a
-# plugin (tests/e2e/provider-plugin.ts), which the real-engine lane says.
+# plugin (tools/local-engine/provider-plugin.ts), which the real-engine lane says.
 for m in "${still_missing[@]}"; do
   case "$m" in
     pulumi | pulumi-language-nodejs) exit 2 ;;

@@ -6,11 +6,11 @@ import type { MasterOutputs, ReplicaOutputs } from "../../components/stacks/cont
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { runProgram, ProgramRun } from "../helpers/program";
-import { DockerError } from "./docker";
+import { runProgram, ProgramRun } from "../local-engine/runtime";
+import { DockerError } from "../local-engine/docker";
 import { HOSTS, SSH_AGENT_SOCK, SSH_KEY, TestHost, VOTER_HOST } from "./hosts";
-import { ProviderEvent, realProvider } from "./provider";
-import type { Saved } from "./provider-kinds";
+import { ProviderEvent, realProvider } from "../local-engine/provider";
+import type { Saved } from "../local-engine/provider-kinds";
 import { report } from "./timing";
 
 export const STATE_DIR = process.env.SYNAXIC_E2E_STATE ?? "/var/tmp/synaxic-e2e";
@@ -167,7 +167,7 @@ export interface ProcessRun<O = MasterOutputs | ReplicaOutputs> {
     readonly wall: number;
 }
 
-/** The command line and environment of one up in its own process (tests/e2e/up-cli.ts). */
+/** The command line and environment of one up in its own process (tools/test-hosts/up-cli.ts). */
 function upCommand(
     stack: string,
     config: Record<string, string>,
@@ -176,7 +176,7 @@ function upCommand(
     flags: UpFlags,
 ) {
     return {
-        args: ["ts-node", "--transpile-only", "tests/e2e/up-cli.ts"],
+        args: ["ts-node", "--transpile-only", "tools/test-hosts/up-cli.ts"],
         options: {
             cwd: path.join(__dirname, "..", ".."),
             env: { ...process.env, E2E_UP: JSON.stringify({ stack, config, stackOutputs, stateName, flags }) },
@@ -193,7 +193,7 @@ function processRun<O>(status: number | null, stdout: string, stderr: string, st
     };
 }
 
-/** One stack applied in its own process (tests/e2e/up-cli.ts), as a user's `up` runs: a failure ends it with its message. */
+/** One stack applied in its own process (tools/test-hosts/up-cli.ts), as a user's `up` runs: a failure ends it with its message. */
 export function upProcess<S extends "master" | "replica">(
     stack: S,
     config: Record<string, string>,

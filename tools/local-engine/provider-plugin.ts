@@ -1,6 +1,6 @@
 // Our emulation of a provider (provider-docker.ts, provider-command.ts, provider-tls.ts) served to the real Pulumi
-// engine as a plugin, for the providers whose real plugin cannot be built from Go modules here (docs/testing.md,
-// "The real engine"). `pulumi-resource-<package>` on PATH runs `node ... provider-plugin.ts <package> <version>`;
+// engine as a plugin, for the providers whose real plugin cannot be built from Go modules here
+// (docs/real-engine.md). `pulumi-resource-<package>` on PATH runs `node ... provider-plugin.ts <package> <version>`;
 // the engine plans (diff, replace order, protect, secrets, other stacks' outputs) and this only creates, reads,
 // updates and deletes, with the same Kind as the emulated harness. A gRPC server of its own rather than the Node.js
 // SDK's provider.main: that one ignores the provider's configuration (the docker provider's host) and the old inputs.

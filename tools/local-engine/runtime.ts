@@ -175,7 +175,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     const failures: string[] = [];
     let inFlight = 0;
 
-    // Under jest each run gets a fresh module registry; a plain node process (tests/e2e/up-cli.ts) is fresh already.
+    // Under jest each run gets a fresh module registry; a plain node process (tools/test-hosts/up-cli.ts) is fresh already.
     const isolate = typeof jest === "undefined" ? (fn: () => void) => fn() : jest.isolateModules;
     isolate(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,9 +4,9 @@
 # pair on a private subnet, each reachable from this machine (the operator's workstation and the app) over its own
 # uplink. Installs what is missing from Debian's packages and builds the test images once (no registry exists here),
 # cached under tags derived from their recipes, loaded into both engines.
-#   tests/e2e/engine.sh          prepare everything
-#   tests/e2e/engine.sh env      print the hosts' addresses and files, one KEY=value a line (after 'up')
-#   tests/e2e/engine.sh stop     stop both hosts and remove their namespaces (images and volumes stay on disk)
+#   tools/test-hosts/engine.sh          prepare everything
+#   tools/test-hosts/engine.sh env      print the hosts' addresses and files, one KEY=value a line (after 'up')
+#   tools/test-hosts/engine.sh stop     stop both hosts and remove their namespaces (images and volumes stay on disk)
 set -Eeuo pipefail
 
 readonly STATE_DIR=${SYNAXIC_E2E_STATE:-/var/tmp/synaxic-e2e}
@@ -306,7 +306,7 @@ copy_image() { # <host> <image>
   fi
 }
 
-# One KEY=value a line (values hold no newline), read by tests/e2e/hosts.ts.
+# One KEY=value a line (values hold no newline), read by tools/test-hosts/hosts.ts.
 print_env() {
   local host var
   for host in "${HOSTS[@]}"; do

@@ -2,7 +2,8 @@
 // stdout, or exit 1 with what broke on stderr. Input as JSON in E2E_UP: { stack, config, stackOutputs, stateName, flags }.
 // (A failing up inside the jest process would surface as unhandled rejections from the SDK; here they end the run.)
 // As the engine does, a failure lets the steps already running finish and be saved before the run ends: exiting at
-// the first rejection left a container created on the host and missing from the state (the next up met a name taken).
+// the first rejection would leave a container created on the host and missing from the state (the next up would meet
+// a name taken).
 import { up } from "./stacks";
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

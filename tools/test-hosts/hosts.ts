@@ -1,10 +1,15 @@
-// The two "VPS hosts" tests/e2e/engine.sh makes: their addresses, SSH host keys and engines, and the operator's
-// SSH key and agent. Tests reach each engine through its socket (as root on this machine); the program reaches
-// it over SSH, as users' deployments do.
+// The two "VPS hosts" engine.sh makes: their addresses, SSH host keys and engines, and the operator's SSH key and
+// agent. Tests reach each engine through its socket (as root on this machine); the program reaches it over SSH, as
+// users' deployments do.
+//
+// This folder is the deployment harness the e2e suites and bench/ share: the hosts, the stacks deployed onto them
+// (stacks.ts on the local engine, real-engine.ts through the real CLI), and the clients, load and waits that read
+// them. It sits apart from tools/local-engine, which emulates the engine and providers for any Docker host (the demo
+// uses it on the local one) and knows nothing of these hosts.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DockerApi } from "./docker";
+import { DockerApi } from "../local-engine/docker";
 
 export interface TestHost {
     /** Network namespace name (vps-a, vps-b, vps-c). */

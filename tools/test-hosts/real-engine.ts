@@ -1,7 +1,7 @@
 // The real Pulumi CLI and Node.js language host (built from Go modules by tools/pulumi-toolchain/build.sh) running
 // this project as a user runs it: a local backend, the passphrase secrets provider, stacks `master` and `replica`
 // configured with `pulumi config`. Provider plugins the toolchain could not build are our emulation served as real
-// plugins (provider-plugin.ts), started by the CLI from PATH like any ambient plugin.
+// plugins (../local-engine/provider-plugin.ts), started by the CLI from PATH like any ambient plugin.
 import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -39,7 +39,7 @@ function writePluginLaunchers(): void {
     fs.rmSync(PLUGIN_DIR, { recursive: true, force: true });
     fs.mkdirSync(PLUGIN_DIR, { recursive: true });
     const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
-    const plugin = path.join(__dirname, "provider-plugin.ts");
+    const plugin = path.join(__dirname, "..", "local-engine", "provider-plugin.ts");
     for (const [pkg, source] of Object.entries(pluginSources())) {
         if (!source.includes("our emulation")) continue;
         const file = path.join(PLUGIN_DIR, `pulumi-resource-${pkg}`);

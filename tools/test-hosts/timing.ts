@@ -1,4 +1,4 @@
-// Phase timings of the e2e run, printed at the end (the issue asks how long each phase took).
+// Phase timings of a run on the test hosts and the fault-case table, printed at the end.
 const phases: { name: string; seconds: number }[] = [];
 
 export async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {

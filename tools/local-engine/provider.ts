@@ -1,7 +1,7 @@
 // The only emulated part of the e2e suite: behind Pulumi's mock runtime it plays the engine and the provider
 // plugins, creating each resource the program declares for real (Docker engines over SSH, host commands over SSH,
 // real random values and certificates). It keeps state per stack and steps each resource as an up does
-// (../shared/REAL-PROVIDERS.md): diff against what the provider wrote back, update in place or replace by the
+// (SPEC.md beside this file): diff against what the provider wrote back, update in place or replace by the
 // provider's rules, refuse to replace or delete what is protected, delete what the program no longer declares,
 // keep a container whose create failed after it got an ID. It is strict: a type or argument it does not
 // implement throws.
@@ -9,7 +9,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DockerApi } from "./docker";
-import type { ResourceProvider, ResourceRequest } from "../helpers/program";
+import type { ResourceProvider, ResourceRequest } from "./runtime";
 import { localCommand, remoteCommand } from "./provider-command";
 import { container, dockerApiFor, network, volume } from "./provider-docker";
 import { changedKeys, Ctx, Diff, Kind, Saved, State } from "./provider-kinds";
