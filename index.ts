@@ -11,4 +11,5 @@ const raw: RawConfig = Object.fromEntries(
 checkKnownKeys(Object.keys(pulumi.runtime.allConfig()));
 const settings = parseSettings(raw, pulumi.getStack());
 
+// The replica stack's outputs come as a promise (it reads the master's first): the engine awaits them.
 export = settings.role === "master" ? deployMaster(settings) : deployReplica(settings);

@@ -231,11 +231,26 @@ export interface StackOutputsResult {
     readonly secretOutputNames?: readonly string[];
 }
 
-export function masterReader(masterStack: string): MasterReader {
+/** An output that is no secret: its plain value may decide which resources a replica stack declares. */
+export type PlainOutput = Exclude<keyof MasterOutputs, (typeof SECRET_OUTPUTS)[number]>;
+
+/** A master stack as a replica stack reads it. */
+export interface MasterStack {
+    /** Each output as an Output, secrets marked. */
+    readonly out: MasterReader;
+    /**
+     * A plain output's value, awaited before the resources it switches on are declared (outside any `apply`, so a
+     * preview lists them).
+     */
+    plain<K extends PlainOutput>(key: K): Promise<MasterOutputs[K] | undefined>;
+}
+
+export function readMasterStack(masterStack: string): MasterStack {
     // A plain invoke returns secrets unwrapped: the contract's list marks them again below.
     const read = pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name: masterStack }) as Promise<StackOutputsResult>;
     const all = pulumi.output(read);
-    return <K extends keyof MasterOutputs>(key: K) => {
+    const plain = async <K extends PlainOutput>(key: K) => (await read).outputs[key] as MasterOutputs[K] | undefined;
+    const out = <K extends keyof MasterOutputs>(key: K) => {
         const value = all.apply(({ outputs }) => {
             // Outputs a master stack made by an older version lacks are optional in the contract: read, not required.
             if (!(key in outputs) && !OPTIONAL_OUTPUTS.includes(key)) {
@@ -248,6 +263,7 @@ export function masterReader(masterStack: string): MasterReader {
             ? (pulumi.secret(value) as unknown as pulumi.Output<MasterOutputs[K]>)
             : (value as pulumi.Output<MasterOutputs[K]>);
     };
+    return { out, plain };
 }
 
 /** The Redis TLS part of the application's environment, the same on both stacks. */

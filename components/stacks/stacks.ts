@@ -39,7 +39,7 @@ import {
     BackupS3Secrets,
     Exported,
     MonitoringSecrets,
-    masterReader,
+    readMasterStack,
     MasterOutputs,
     redisTlsEnvironment,
     ReplicaOutputs,
@@ -796,8 +796,17 @@ function backupRepository(
     });
 }
 
-export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
-    const out = masterReader(s.masterStack);
+/**
+ * The replica stack. What the master's outputs switch on (its Sentinel, its monitoring) is read before anything is
+ * declared, so that every resource is declared outside an `apply` and a preview lists it.
+ */
+export async function deployReplica(s: ReplicaSettings): Promise<Exported<ReplicaOutputs>> {
+    const master = readMasterStack(s.masterStack);
+    const out = master.out;
+    const [sentinel, monitoringOn] = await Promise.all([
+        master.plain("sentinel"),
+        master.plain("monitoring").then((m) => m !== undefined),
+    ]);
     const host = stackHost(s);
     const names = serviceNames(s.namePrefix, "replica");
     const network = stackNetwork(s, host);
@@ -828,7 +837,6 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
     const serverTls = { certPem: mine.certPem, keyPem: pulumi.secret(mine.keyPem), caCertPem };
     const monitoring = out("monitoring");
     const textfileVolume = textfileVolumeOf(s, host);
-    const sentinel = out("sentinel");
     const topology = replicaTopology(s, {
         postgresHost: masterHost,
         postgresPort: masterPostgresPort,
@@ -901,20 +909,18 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         backlogSize: out("redisBacklogSize"),
         settings: s.redisSettings,
         leads: topology.leads,
-        sentinel: sentinel.apply((x) => x && sentinelLink(x, s.advertisedHost, s.redisPort)),
+        sentinel: sentinel && sentinelLink(sentinel, s.advertisedHost, s.redisPort),
         dependsOn: postgres.fenced ? [postgres.fenced] : undefined,
     });
     leaderCheck.close();
     // The master stack's Sentinel setting: this host runs one too.
-    sentinel.apply((x) => {
-        if (!x) return;
+    if (sentinel) {
         const password = required("sentinelPassword");
-        hostSentinel(s, host, network, x, sentinelUsers(redisUsers, password), serverTls, redis.ready);
-    });
+        hostSentinel(s, host, network, sentinel, sentinelUsers(redisUsers, password), serverTls, redis.ready);
+    }
     // The master stack's monitoring scrapes this host too: its exporters, once its outputs say so.
     const monSecrets = out("monitoringSecrets");
-    monitoring.apply((m) => {
-        if (!m) return;
+    if (monitoringOn) {
         hostExporters(s, {
             host,
             place,
@@ -937,7 +943,7 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
                 deployedBy: [postgres, redis],
             },
         });
-    });
+    }
     return {
         role: "replica",
         replicaName: s.replicaName,
@@ -967,11 +973,6 @@ export function deployReplica(s: ReplicaSettings): Exported<ReplicaOutputs> {
         SYNAXIC_REDIS_READ_MODE: topology.leads ? "MASTER" : "REPLICA",
         SYNAXIC_REDIS_REPLICA_HOST: s.advertisedHost,
         SYNAXIC_REDIS_REPLICA_PORT: s.redisPort,
-        SPRING_DATA_REDIS_SENTINEL_MASTER: sentinel.apply((x) => x?.name),
-        SPRING_DATA_REDIS_SENTINEL_NODES: sentinel.apply((x) => x?.nodes.join(",")),
-        SPRING_DATA_REDIS_SENTINEL_USERNAME: sentinel.apply((x) => (x ? REDIS_APP_USER : undefined)),
-        SPRING_DATA_REDIS_SENTINEL_PASSWORD: pulumi.secret(
-            pulumi.all([sentinel, redisPassword]).apply(([x, p]) => (x ? p : undefined)),
-        ),
+        ...(sentinel ? sentinelEnvironment(sentinel, redisPassword) : {}),
     };
 }

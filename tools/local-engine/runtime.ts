@@ -250,6 +250,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         program = require("../../index");
     });
 
+    // The replica stack's program is async (it reads the master's outputs first); the engine awaits what it exports.
+    program = await program;
     await settle(resources, () => inFlight);
     if (failures.length > 0) throw new Error(`resources failed:\n${failures.join("\n")}`);
     await opts.provider?.finish?.();
