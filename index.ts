@@ -1,6 +1,8 @@
 // The program users run: `pulumi up` on the master stack, then on the replica stack.
 import * as pulumi from "@pulumi/pulumi";
-import { checkKnownKeys, CONFIG_KEYS, parseSettings, PROJECT, RawConfig } from "./components/config/settings";
+import { checkKnownKeys, PROJECT, RawConfig } from "./components/config/read";
+import { CONFIG_KEYS } from "./components/config/schema";
+import { parseSettings } from "./components/stacks/settings";
 import { deployMaster, deployReplica } from "./components/stacks/stacks";
 
 // Raw values (secrets included) are read once without printing them; settings are validated before any resource

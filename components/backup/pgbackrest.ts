@@ -3,7 +3,7 @@
 // primary volume is the primary's entrypoint's: restoreFrom.)
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import type { BackupS3Secrets, S3RepositoryExports } from "../stacks/contract";
+import type { BackupS3Secrets, S3RepositoryExports } from "./exports";
 import { Host, HostCommand } from "../platform/host";
 import { PG_PATHS } from "../postgres/render";
 import {

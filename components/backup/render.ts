@@ -1,7 +1,7 @@
 // pgBackRest's files, rendered from typed settings: the database hosts' and the repository's configuration, the
 // S3 repository, the schedule and the Redis snapshots' settings.
 import { renderTemplate } from "../platform/templates";
-import type { BackupS3Secrets, S3RepositoryExports } from "../stacks/contract";
+import type { BackupS3Secrets, S3RepositoryExports } from "./exports";
 
 /** The pgBackRest TLS port inside its containers (published on the hosts as backupPort). */
 export const PGBACKREST_PORT = 8432;

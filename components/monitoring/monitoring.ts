@@ -4,7 +4,7 @@
 import { X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import type { ExporterSettings } from "../config/settings";
+import type { ExporterSettings } from "./settings";
 import { Host } from "../platform/host";
 import { MONITORING_DIR, renderWebConfig, TEXTFILE_DIR } from "./render";
 import { renderTemplate, templateText } from "../platform/templates";

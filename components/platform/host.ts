@@ -101,7 +101,7 @@ export class Host {
     ) {
         this.ssh = parseSshTarget(args.dockerHost);
         if (this.ssh && !args.sshHostKey)
-            throw new Error("an ssh:// dockerHost needs sshHostKey (validated in config/settings.ts)");
+            throw new Error("an ssh:// dockerHost needs sshHostKey (validated in platform/settings.ts)");
         const keyFile = this.ssh && args.sshPrivateKey ? sshKeyFile(args.stackName, args.sshPrivateKey) : undefined;
         this.provider = new docker.Provider(
             name,

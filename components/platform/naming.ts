@@ -1,6 +1,6 @@
 // Names users already know (synaxic-postgres-prod, ...), derived from the configured prefix. Stable: a
 // changed name would replace a container and orphan a volume.
-import { Role } from "../config/settings";
+import { Role } from "../config/read";
 
 export interface ServiceNames {
     readonly postgresContainer: string;

@@ -38,3 +38,8 @@ export function renderShellScript(script: string, vars: Readonly<Record<string, 
     const assignments = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`);
     return `${assignments.join("\n")}\n${templateText(script)}`;
 }
+
+/** Settings a template of ours writes (`name = value` or `name value` lines): those belong to the program. */
+export function settingsWrittenBy(templates: string[], pattern: RegExp): Set<string> {
+    return new Set(templates.flatMap((t) => [...templateText(t).matchAll(pattern)].map((m) => m[1])));
+}

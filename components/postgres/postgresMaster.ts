@@ -16,7 +16,7 @@ import {
     UpstreamSettings,
 } from "./render";
 import { scramVerifier } from "./scram";
-import type { PgParameter } from "../config/tuning";
+import type { PgParameter } from "./parameters";
 import { postgresContainer, PostgresTls, rejoinCommand } from "./container";
 import {
     DataVolume,
@@ -31,7 +31,7 @@ import {
     UPLOAD_DIR,
 } from "../platform/service";
 import { pgBackRestServer, PgBackRestFiles } from "../backup/pgbackrest";
-import type { RestoreTarget } from "../config/settings";
+import type { RestoreTarget } from "../backup/settings";
 
 /** The primary; the volume holds PGDATA. */
 export interface PostgresMasterArgs extends ServiceArgs {

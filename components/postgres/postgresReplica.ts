@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { HostCommand } from "../platform/host";
-import type { PgParameter } from "../config/tuning";
+import type { PgParameter } from "./parameters";
 import { Cidr } from "../config/net";
 import {
     PostgresConfSettings,
@@ -19,7 +19,7 @@ import { renderPgBackRestDbConf } from "../backup/render";
 import { templateText } from "../platform/templates";
 import { postgresContainer, PostgresTls, rejoinCommand, renderSeedScript, SeedSource } from "./container";
 import { BACKUP_CN, pgBackRestServer, PgBackRestFiles, s3CaFile, s3RepositoryConf } from "../backup/pgbackrest";
-import type { BackupExports, BackupS3Secrets } from "../stacks/contract";
+import type { BackupExports, BackupS3Secrets } from "../backup/exports";
 import { DataVolume, dataVolume, gatedBy, liveFile, privateLiveFile, ServiceArgs } from "../platform/service";
 
 /** The standby; its image must run the primary's major version (pg_basebackup copies its files). */

@@ -1,6 +1,6 @@
 // PostgreSQL's files, rendered from typed settings: postgresql.conf and its live part, pg_hba.conf, the peers and
 // passfile a standby reaches its primary with; and the roles and paths the scripts share.
-import type { PgParameter } from "../config/tuning";
+import type { PgParameter } from "./parameters";
 import { renderTemplate } from "../platform/templates";
 import { Cidr } from "../config/net";
 

@@ -5,7 +5,7 @@ import { RedisConfSettings, renderRedisConf, renderRedisLiveConf } from "./rende
 import { redisContainer, RedisServerUsers, RedisTls } from "./container";
 import { HostCommand } from "../platform/host";
 import { renderSentinelsFile, SentinelLink } from "./sentinel";
-import type { RedisSetting } from "../config/tuning";
+import type { RedisSetting } from "./tuning";
 import { DataVolume, dataVolume, ServiceArgs } from "../platform/service";
 
 /** The Redis master; its image needs TLS built in (official images and Debian's redis-server have it). */

@@ -1,5 +1,5 @@
 // Redis's files, rendered from typed settings: redis.conf and its live part.
-import type { RedisSetting } from "../config/tuning";
+import type { RedisSetting } from "./tuning";
 import { renderTemplate } from "../platform/templates";
 
 export interface RedisConfSettings {

@@ -2,9 +2,11 @@
 // variables), what the master stack hands its replica stacks, and how a replica stack reads it back. The stacks, the
 // unit fixtures and the e2e suite all use these types.
 import * as pulumi from "@pulumi/pulumi";
-import type { S3RepositorySettings } from "../config/settings";
+import type { BackupExports, BackupS3Secrets } from "../backup/exports";
+import type { MonitoringExports, MonitoringSecrets } from "../monitoring/exports";
+import type { PgParameter } from "../postgres/parameters";
+import type { SentinelExports } from "../redis/exports";
 import type { RedisPasswordHashes } from "../redis/users";
-import type { PgParameter } from "../config/tuning";
 
 /** Name of the Spring Boot SSL bundle that trusts our CA (Redis over TLS with a private CA needs one). */
 export const SSL_BUNDLE = "synaxic";
@@ -99,67 +101,6 @@ export interface MasterExports {
     readonly redisReplicaPassword?: string;
     /** Secret, with Redis Sentinel on: the sentinel user's (to the Redis servers and to the other Sentinels). */
     readonly sentinelPassword?: string;
-}
-
-export interface SentinelExports {
-    /** The master's name for Sentinel. */
-    readonly name: string;
-    /** The Redis master Sentinel starts from (the master stack's Redis as every host reaches it). */
-    readonly masterHost: string;
-    readonly masterPort: number;
-    readonly downAfterSeconds: number;
-    /** Every Sentinel's port (the same on each host). */
-    readonly port: number;
-    /** Every Sentinel, `host:port`: the master's host's, the replicas', the third voter's. */
-    readonly nodes: string[];
-    /** Each named replica's Redis, `host:port`, declared to every Sentinel when it starts (absent before). */
-    readonly replicas?: string[];
-}
-
-export interface MonitoringExports {
-    /** `https://<monitoringHost>:<prometheusPort>`, basic auth as `user` with the metrics password. */
-    readonly prometheusUrl: string;
-    readonly alertmanagerUrl: string;
-    readonly user: string;
-    /** The exporters' PostgreSQL role (pg_monitor). */
-    readonly monitorRole: string;
-}
-
-export interface MonitoringSecrets {
-    readonly metricsPassword: string;
-    readonly metricsPasswordHash: string;
-    readonly postgresMonitorPassword: string;
-    /** The exporters' Redis user's (read-only monitoring commands). */
-    readonly redisMonitorPassword: string;
-}
-
-/** Backups as the master stack declares them; the replica stacks archive and serve their files alike. */
-export interface BackupExports {
-    /** `host:port` of the repository's pgBackRest server. */
-    readonly repository: string;
-    readonly repositoryHost: string;
-    readonly repositoryPort: number;
-    /** Port of the pgBackRest server beside PostgreSQL on every database host. */
-    readonly serverPort: number;
-    readonly stanza: string;
-    /** The repository's container on the backup host (`docker exec <it> synaxic-backup info`). */
-    readonly container: string;
-    readonly archiveTimeoutSeconds: number;
-    readonly archiveQueueMaxBytes: number;
-    /** The second repository (pgBackRest repo2) in S3-compatible storage, if any. */
-    readonly s3?: S3RepositoryExports;
-}
-
-/** Where the S3 repository is: every database host archives to it directly, the backup host backs up to it. */
-export interface S3RepositoryExports extends S3RepositorySettings {
-    readonly retentionFull: number;
-}
-
-export interface BackupS3Secrets {
-    readonly accessKey: string;
-    readonly secretKey: string;
-    /** The S3 repository's own passphrase (aes-256-cbc): the hosts that write to it encrypt before sending. */
-    readonly cipherPass: string;
 }
 
 export interface ReplicaExports {

@@ -4,17 +4,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import {
-    AuxiliaryHost,
-    BackupSettings,
     MasterSettings,
-    MonitoringSettings,
     ReplicaSettings,
-    SentinelSettings,
     requireMasterOutput,
     requireReplicaOnMaster,
-    S3RepositorySettings,
     StackSettings,
-} from "../config/settings";
+} from "./settings";
+import type { AuxiliaryHost } from "../platform/settings";
+import type { BackupSettings, S3RepositorySettings } from "../backup/settings";
+import type { BackupS3Secrets, S3RepositoryExports } from "../backup/exports";
+import type { MonitoringSettings } from "../monitoring/settings";
+import type { MonitoringSecrets } from "../monitoring/exports";
+import type { SentinelSettings } from "../redis/settings";
+import type { SentinelExports } from "../redis/exports";
 import { BACKUP_CN, BackupRepository, s3CaFile, s3RepositoryConf } from "../backup/pgbackrest";
 import { BACKUP_MAX_AGE_HOURS, renderPgBackRestDbConf } from "../backup/render";
 import { CONTAINER_PORTS } from "../platform/naming";
@@ -35,22 +37,11 @@ import {
     SentinelUsers,
     SentinelWatch,
 } from "../redis/sentinel";
-import {
-    BackupS3Secrets,
-    Exported,
-    MonitoringSecrets,
-    readMasterStack,
-    MasterOutputs,
-    redisTlsEnvironment,
-    ReplicaOutputs,
-    ReplicaTls,
-    S3RepositoryExports,
-    SentinelExports,
-} from "./contract";
+import { Exported, readMasterStack, MasterOutputs, redisTlsEnvironment, ReplicaOutputs, ReplicaTls } from "./contract";
 import { Host } from "../platform/host";
 import { LeaderCheck } from "../postgres/leaderCheck";
 import { masterCidrOf, masterTopology, Peer, replicaTopology } from "./topology";
-import { standbyParameters } from "../config/tuning";
+import { standbyParameters } from "../postgres/parameters";
 import { isIpAddress } from "../config/net";
 import { backupNames, exporterNames, monitoringNames, sentinelNames, serviceNames } from "../platform/naming";
 import { PostgresMaster } from "../postgres/postgresMaster";

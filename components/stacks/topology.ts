@@ -3,7 +3,7 @@
 // answer; the components take what it says of their host (lead, or follow an upstream) and read no setting of it.
 import * as pulumi from "@pulumi/pulumi";
 import { Cidr, isIpAddress, parseCidr } from "../config/net";
-import { masterCidrMissing, MasterSettings, ReplicaSettings } from "../config/settings";
+import { masterCidrMissing, MasterSettings, ReplicaSettings } from "./settings";
 import type { ConfiguredLead, LeadCandidate } from "../postgres/leaderCheck";
 
 /** A database host's PostgreSQL and Redis, as the other hosts and the application reach them. */

@@ -2,7 +2,7 @@
 // (a crash loop and its last log line, an empty volume, a seed half done) and the fix. Pure, so every rule is
 // unit-tested; the docker calls are in collect.ts.
 
-import type { Role } from "../../components/config/settings";
+import type { Role } from "../../components/config/read";
 
 /** `docker inspect` of a container: its state, restart count and last exit code. */
 export interface ContainerState {

@@ -1,4 +1,4 @@
-import { ConfigError } from "../../components/config/settings";
+import { ConfigError } from "../../components/config/read";
 import type { MasterOutputs } from "../../components/stacks/contract";
 import { MASTER_OUTPUTS, REDIS_PASSWORDS } from "../../tools/local-engine/sample-stacks";
 

@@ -14,7 +14,7 @@ import {
     renderSentinelSecrets,
 } from "../../components/redis/users";
 import { SENTINEL_CONTAINER_PORT } from "../../components/redis/sentinel";
-import { requireMasterOutput } from "../../components/config/settings";
+import { requireMasterOutput } from "../../components/stacks/settings";
 import { MASTER_CONFIG, MASTER_OUTPUTS, REDIS_PASSWORDS, REPLICA_CONFIG } from "../../tools/local-engine/sample-stacks";
 import { errorOf, HOST_KEY, MONITORED_MASTER_OUTPUTS, SENTINEL_MASTER_OUTPUTS } from "./fixtures";
 

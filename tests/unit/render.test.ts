@@ -12,7 +12,7 @@ import { renderShellScript, renderTemplate, templateText } from "../../component
 import { execFileSync } from "node:child_process";
 import { renderRedisSecrets } from "../../components/redis/users";
 import { LIVE_DIR, READY_TIMEOUT_SECONDS } from "../../components/platform/service";
-import { STANDBY_AT_LEAST } from "../../components/config/tuning";
+import { STANDBY_AT_LEAST } from "../../components/postgres/parameters";
 
 const cidr = (t: string): Cidr => parseCidr(t) as Cidr;
 /** `key = value` settings of a postgresql.conf, comments dropped. */

@@ -1,7 +1,7 @@
-import { MasterSettings, parseSettings, ReplicaSettings } from "../../components/config/settings";
+import { MasterSettings, parseSettings, ReplicaSettings } from "../../components/stacks/settings";
 import { renderPostgresLiveConf } from "../../components/postgres/render";
 import { renderRedisConf, renderRedisLiveConf } from "../../components/redis/render";
-import { standbyParameters } from "../../components/config/tuning";
+import { standbyParameters } from "../../components/postgres/parameters";
 import { CONTAINER, liveSettings, runProgram } from "../../tools/local-engine/runtime";
 import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "../../tools/local-engine/sample-stacks";
 import { errorOf } from "./fixtures";

@@ -6,7 +6,7 @@ import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { PROJECT } from "../../components/config/settings";
+import { PROJECT } from "../../components/config/read";
 import { CONFIG_SCHEMA, ConfigKey, SECRET_KEYS } from "../../components/config/schema";
 import { HOSTS, SSH_AGENT_SOCK } from "./hosts";
 import { STATE_DIR } from "./stacks";

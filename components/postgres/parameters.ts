@@ -1,8 +1,8 @@
-// Tuning settings users may give (postgresParameters, redisSettings): checked at preview against the servers' own
-// catalogs (config-templates/postgres/parameters.tsv: pg_settings' types, units, ranges and enum values;
-// config-templates/redis/settings.txt; both generated from the images)
-// and against what the program owns (every setting its templates write), then rendered into the configs.
-import { templateText } from "../platform/templates";
+// The PostgreSQL parameters users may set (postgresParameters): checked at preview against the server's own catalog
+// (config-templates/postgres/parameters.tsv: pg_settings' types, units, ranges and enum values, generated from the
+// images) and against what the program owns (every setting its templates write), then rendered into the configs.
+import { TuningError } from "../config/read";
+import { settingsWrittenBy, templateText } from "../platform/templates";
 
 /** One PostgreSQL parameter a user set, with what the server says about it. */
 export interface PgParameter {
@@ -11,15 +11,6 @@ export interface PgParameter {
     /** `postmaster` needs a restart; `sighup`, `user`, ... apply with a reload. */
     readonly context: string;
 }
-
-/** One Redis setting a user set. */
-export interface RedisSetting {
-    readonly name: string;
-    readonly value: string;
-}
-
-/** What went wrong with one entry; config/settings.ts turns it into a ConfigError naming the key. */
-export class TuningError extends Error {}
 
 /** A hot standby must run with at least the primary's values of these (PostgreSQL refuses to replay otherwise). */
 export const STANDBY_AT_LEAST = [
@@ -102,11 +93,6 @@ function refusal(name: string, value: string, e: PgCatalogEntry): string | undef
     return undefined;
 }
 
-/** Settings a template of ours writes (`name = value` or `name value` lines): those belong to the program. */
-function settingsWrittenBy(templates: string[], pattern: RegExp): Set<string> {
-    return new Set(templates.flatMap((t) => [...templateText(t).matchAll(pattern)].map((m) => m[1])));
-}
-
 const PG_OWNED_EXTRA = [
     "data_directory",
     "config_file",
@@ -115,6 +101,7 @@ const PG_OWNED_EXTRA = [
     "archive_command",
     "archive_mode",
 ];
+
 /**
  * Parameters no one may set through postgresParameters, whatever the program renders, with why: each would hand
  * whoever writes the stack's config a way to run commands or load code as the server, or to weaken its TLS or its
@@ -131,20 +118,6 @@ const PG_REFUSED: readonly [RegExp, string][] = [
         /^(password_encryption|krb_server_keyfile|allow_system_table_mods)$/,
         "weakens authentication or the catalog's protection",
     ],
-];
-
-const REDIS_OWNED_EXTRA = ["replicaof", "slaveof", "dbfilename", "appenddirname", "unixsocket"];
-/**
- * Settings no one may set through redisSettings, with why: each would give a client back a way around its ACL user
- * (another login, another user's rights, a renamed command) or to the server's own code and files.
- */
-const REDIS_REFUSED: readonly [RegExp, string][] = [
-    [
-        /^(requirepass|user|aclfile|masteruser|masterauth|rename-command)$/,
-        "changes who may log in or what they may run, which the program's ACL users decide",
-    ],
-    [/^(enable-debug-command|enable-module-command|loadmodule)$/, "lets DEBUG, MODULE or a module's code in"],
-    [/^enable-protected-configs$/, "lets CONFIG SET move the server's files (dir, dbfilename)"],
 ];
 
 export function parsePostgresParameters(entries: readonly string[]): PgParameter[] {
@@ -178,39 +151,6 @@ export function parsePostgresParameters(entries: readonly string[]): PgParameter
         const refusals = (known ?? []).map((e) => refusal(name, value, e));
         if (refusals.length && refusals.every((r) => r !== undefined)) throw new TuningError(refusals[0]!);
         return { name, value, context: known?.[0].context ?? "user" };
-    });
-}
-
-export function parseRedisSettings(entries: readonly string[]): RedisSetting[] {
-    const names = new Set(
-        templateText("redis/settings.txt")
-            .split("\n")
-            .filter((l) => l && !l.startsWith("#")),
-    );
-    const owned = new Set([
-        ...settingsWrittenBy(
-            ["redis/redis.conf", "redis/replica.conf", "redis/secrets.conf", "redis/live.conf"],
-            /^([a-z-]+) /gm,
-        ),
-        ...REDIS_OWNED_EXTRA,
-    ]);
-    const seen = new Set<string>();
-    return entries.map((entry) => {
-        const m = /^\s*([a-z][a-z0-9-]*)\s+(.+?)\s*$/.exec(entry);
-        if (!m) throw new TuningError(`"${entry}" is not "name value" (like "maxmemory 1gb")`);
-        const [, name, value] = m;
-        const refused = REDIS_REFUSED.find(([pattern]) => pattern.test(name));
-        if (refused) throw new TuningError(`${name} ${refused[1]}: it cannot be set here`);
-        if (owned.has(name) || name.startsWith("tls-"))
-            throw new TuningError(
-                `${name} is set by the program itself (TLS, replication, persistence, paths): it cannot be tuned here`,
-            );
-        if (!names.has(name)) throw new TuningError(`Redis has no setting "${name}"`);
-        if (seen.has(name)) throw new TuningError(`${name} is given twice`);
-        seen.add(name);
-        if (!/^[A-Za-z0-9 _.:,/-]+$/.test(value))
-            throw new TuningError(`${name}: the value may hold letters, digits, spaces and _ . : , / - only`);
-        return { name, value };
     });
 }
 
