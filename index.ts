@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkKnownKeys, PROJECT, RawConfig } from "./components/config/read";
 import { CONFIG_KEYS } from "./components/config/schema";
 import { parseSettings } from "./components/stacks/settings";
-import { deployMaster, deployReplica } from "./components/stacks/stacks";
+import { deployMaster } from "./components/stacks/master";
+import { deployReplica } from "./components/stacks/replica";
 
 // Raw values (secrets included) are read once without printing them; settings are validated before any resource
 // exists, and passwords are wrapped as secrets where they are used.

@@ -1,85 +1,48 @@
-// The two stacks: which components each host runs, how they are wired, and the outputs the app and the
-// replica stack read.
-import * as pulumi from "@pulumi/pulumi";
+// The master stack: its host's PostgreSQL and Redis (primary and master, or following the promoted replica), the
+// certificates of every host, the backup, Sentinel and monitoring hosts, and the outputs the app and replicas read.
 import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import {
-    MasterSettings,
-    ReplicaSettings,
-    requireMasterOutput,
-    requireReplicaOnMaster,
-    StackSettings,
-} from "./settings";
-import type { AuxiliaryHost } from "../platform/settings";
-import type { BackupSettings, S3RepositorySettings } from "../backup/settings";
-import type { BackupS3Secrets, S3RepositoryExports } from "../backup/exports";
-import type { MonitoringSettings } from "../monitoring/settings";
-import type { MonitoringSecrets } from "../monitoring/exports";
-import type { SentinelSettings } from "../redis/settings";
+import { isIpAddress } from "../config/net";
+import { Host } from "../platform/host";
+import { backupNames, monitoringNames, sentinelNames, serviceNames } from "../platform/naming";
+import { KeyPair, TlsBundle, TlsHost } from "../platform/tlsBundle";
+import { LeaderCheck } from "../postgres/leaderCheck";
+import { PostgresMaster } from "../postgres/postgresMaster";
+import { MONITOR_ROLE } from "../postgres/render";
+import { RedisServerUsers } from "../redis/container";
 import type { SentinelExports } from "../redis/exports";
+import { RedisMaster } from "../redis/redisMaster";
+import { RedisSentinel, SENTINEL_CN, SentinelUsers } from "../redis/sentinel";
+import type { SentinelSettings } from "../redis/settings";
+import { REDIS_APP_USER, REDIS_SNAPSHOTS_USER, SharedRedisUser, redisPasswordHashes } from "../redis/users";
+import { type BackupS3Secrets, type S3RepositoryExports } from "../backup/exports";
 import { BACKUP_CN, BackupRepository, s3CaFile, s3RepositoryConf } from "../backup/pgbackrest";
 import { BACKUP_MAX_AGE_HOURS, renderPgBackRestDbConf } from "../backup/render";
-import { CONTAINER_PORTS } from "../platform/naming";
-import { METRICS_USER, renderAlertmanagerConfig, renderAlertRules, renderPrometheusConfig } from "../monitoring/render";
-import { MONITOR_ROLE } from "../postgres/render";
+import { type BackupSettings, type S3RepositorySettings } from "../backup/settings";
+import type { MonitoringSecrets } from "../monitoring/exports";
+import { DeployedCertificate, MONITORING_CN, MonitoringServer } from "../monitoring/monitoring";
+import { METRICS_USER, renderAlertRules, renderAlertmanagerConfig, renderPrometheusConfig } from "../monitoring/render";
+import type { MonitoringSettings } from "../monitoring/settings";
 import {
-    DeployedCertificate,
-    DeployedCertificates,
-    Exporters,
-    MONITORING_CN,
-    MonitoringServer,
-} from "../monitoring/monitoring";
-import {
-    RedisSentinel,
-    SENTINEL_CN,
-    SentinelLink,
-    sentinelNode,
-    SentinelUsers,
-    SentinelWatch,
-} from "../redis/sentinel";
-import { Exported, readMasterStack, MasterOutputs, redisTlsEnvironment, ReplicaOutputs, ReplicaTls } from "./contract";
-import { Host } from "../platform/host";
-import { LeaderCheck } from "../postgres/leaderCheck";
-import { masterCidrOf, masterTopology, Peer, replicaTopology } from "./topology";
-import { standbyParameters } from "../postgres/parameters";
-import { isIpAddress } from "../config/net";
-import { backupNames, exporterNames, monitoringNames, sentinelNames, serviceNames } from "../platform/naming";
-import { PostgresMaster } from "../postgres/postgresMaster";
-import { PostgresReplica } from "../postgres/postgresReplica";
-import { RedisMaster } from "../redis/redisMaster";
-import { RedisReplica } from "../redis/redisReplica";
-import { RedisServerUsers } from "../redis/container";
-import {
-    REDIS_APP_USER,
-    REDIS_EXPORTER_USER,
-    REDIS_SNAPSHOTS_USER,
-    redisPasswordHashes,
-    SharedRedisUser,
-} from "../redis/users";
-import { DataVolume, Placement } from "../platform/service";
-import { KeyPair, TlsBundle, TlsHost } from "../platform/tlsBundle";
-
-/** The stack's host, reached with the SSH key from config (or the agent) and its pinned host key. */
-function stackHost(s: StackSettings): Host {
-    const key = s.secrets.sshPrivateKey;
-    return new Host("host", {
-        dockerHost: s.dockerHost,
-        sshPrivateKey: key?.trim() ? key : undefined,
-        sshHostKey: s.sshHostKey,
-        stackName: s.stack,
-    });
-}
-
-/** The backup or monitoring host: reached with the stack's SSH key (or agent), with its own pinned host key. */
-function auxiliaryHost(s: StackSettings, kind: "backup" | "monitoring" | "sentinel", aux: AuxiliaryHost): Host {
-    const key = s.secrets.sshPrivateKey;
-    return new Host(`${kind}-host`, {
-        dockerHost: aux.dockerHost,
-        sshPrivateKey: key?.trim() ? key : undefined,
-        sshHostKey: aux.sshHostKey,
-        stackName: `${s.stack}-${kind}`,
-    });
-}
+    auxiliaryHost,
+    hostExporters,
+    hostSentinel,
+    jdbcUrl,
+    password,
+    placements,
+    redisAdminPassword,
+    sentinelEnvironment,
+    sentinelLink,
+    sentinelUsers,
+    sentinelWatch,
+    stackHost,
+    stackNetwork,
+    textfileVolumeOf,
+} from "./common";
+import { Exported, MasterOutputs, ReplicaTls, redisTlsEnvironment } from "./contract";
+import { MasterSettings } from "./settings";
+import { Peer, masterTopology } from "./topology";
 
 /**
  * The database hosts the master can name, for the hosts that reach them all (backups, monitoring): the master, then
@@ -136,50 +99,6 @@ function monitoringSecrets(redisMonitorPassword: pulumi.Output<string>): pulumi.
     );
 }
 
-/** What a database host's exporters are given. */
-interface HostExportersArgs {
-    readonly host: Host;
-    readonly place: ReturnType<typeof placements>;
-    readonly tls: KeyPair & { caCertPem: pulumi.Input<string> };
-    readonly services: {
-        readonly postgres: string;
-        readonly redis: string;
-        readonly postgresReady: pulumi.Input<pulumi.Resource>;
-        readonly redisReady: pulumi.Input<pulumi.Resource>;
-    };
-    readonly secrets: pulumi.Output<MonitoringSecrets>;
-    readonly textfileVolume: DataVolume;
-    readonly certificates: DeployedCertificates;
-}
-
-/** A host's exporters, next to its PostgreSQL and Redis. */
-function hostExporters(s: StackSettings, a: HostExportersArgs): Exporters {
-    return new Exporters("exporters", {
-        host: a.host,
-        names: exporterNames(s.namePrefix, s.role),
-        settings: s.exporters,
-        placement: { networkName: a.place.postgres.networkName, bindAddress: s.bindAddress },
-        tls: a.tls,
-        postgres: {
-            container: a.services.postgres,
-            port: CONTAINER_PORTS.postgres,
-            user: MONITOR_ROLE,
-            password: a.secrets.postgresMonitorPassword,
-            ready: a.services.postgresReady,
-        },
-        redis: {
-            container: a.services.redis,
-            port: CONTAINER_PORTS.redis,
-            user: REDIS_EXPORTER_USER,
-            password: a.secrets.redisMonitorPassword,
-            ready: a.services.redisReady,
-        },
-        metricsPasswordHash: a.secrets.metricsPasswordHash,
-        textfileVolume: a.textfileVolume,
-        certificates: a.certificates,
-    });
-}
-
 /**
  * The certificates the master stack deploys: the CA, the master's, and the backup, Sentinel and monitoring hosts'
  * (every server certificate but the replicas': each replica's stack deploys its own, and publishes them).
@@ -192,16 +111,6 @@ function masterCertificates(s: MasterSettings, tls: TlsBundle): DeployedCertific
             .filter(([name]) => !replicas.has(name))
             .map(([name, pair]): DeployedCertificate => ({ certificate: name, kind: "server", pem: pair.certPem })),
     ];
-}
-
-/** The host exporter's textfile folder as a volume of its own; always there, so both sides can count on it. */
-function textfileVolumeOf(s: StackSettings, host: Host): DataVolume {
-    const volume = new docker.Volume(
-        "metrics-textfile",
-        { name: exporterNames(s.namePrefix, s.role).textfileVolume, driver: "local" },
-        { provider: host.provider },
-    );
-    return { name: volume.name, ready: volume };
 }
 
 /** Prometheus and Alertmanager on the monitoring host, scraping every database host the master can name. */
@@ -247,18 +156,6 @@ function monitoringServer(
     });
 }
 
-/** A password from config (already validated) or a generated one; a secret either way. */
-function password(name: string, configured: string | undefined): pulumi.Output<string> {
-    if (configured !== undefined && configured !== "") return pulumi.secret(configured);
-    // Letters and digits only: safe in URLs, pgpass, redis.conf and shell without quoting.
-    const generated = new random.RandomPassword(
-        name,
-        { length: 32, special: false },
-        { additionalSecretOutputs: ["result"] },
-    );
-    return pulumi.secret(generated.result);
-}
-
 /** The master stack's Redis passwords, one per shared user (the app's may be configured), and their hashes. */
 function redisPasswords(s: MasterSettings) {
     const passwords: Record<SharedRedisUser, pulumi.Output<string>> = {
@@ -277,32 +174,6 @@ function redisPasswords(s: MasterSettings) {
     return { ...passwords, hashes: pulumi.secret(hashes) };
 }
 
-/** This stack's own Redis admin password (synaxic-redis-cli on its hosts): never exported, never shared. */
-const redisAdminPassword = () => password("redis-admin-password", undefined);
-
-/** The stack's docker network: created here unless it is external (made by another stack or by hand). */
-function stackNetwork(s: StackSettings, host: Host): pulumi.Input<string> {
-    if (s.network.external) return s.network.name;
-    const network = new docker.Network(
-        "network",
-        {
-            name: s.network.name,
-            driver: "bridge",
-            ipamConfigs: s.network.subnet ? [{ subnet: s.network.subnet.text }] : undefined,
-        },
-        { provider: host.provider },
-    );
-    return network.name;
-}
-
-function placements(s: StackSettings, networkName: pulumi.Input<string>): { postgres: Placement; redis: Placement } {
-    const base = { networkName, bindAddress: s.bindAddress };
-    return {
-        postgres: { ...base, ipv4Address: s.network.postgresIp, hostPort: s.postgresPort },
-        redis: { ...base, ipv4Address: s.network.redisIp, hostPort: s.redisPort },
-    };
-}
-
 /**
  * SANs for a host: its names and addresses, its containers' names and addresses, and loopback. Addresses go in as
  * DNS names too: pgBackRest 2.45 (Debian 12) matches a host only against DNS names and the CN, never IP SANs.
@@ -315,16 +186,6 @@ function tlsHost(name: string, names: string[], containers: string[], addresses:
         dnsNames: [...new Set([...all.filter((n) => !isIpAddress(n)), ...containers, "localhost", ...ips])],
         ipAddresses: ips,
     };
-}
-
-function jdbcUrl(
-    host: pulumi.Input<string>,
-    port: pulumi.Input<number>,
-    database: pulumi.Input<string>,
-    caPath: string,
-    readOnly: boolean,
-): pulumi.Output<string> {
-    return pulumi.interpolate`jdbc:postgresql://${host}:${port}/${database}?sslmode=verify-full&sslrootcert=${caPath}${readOnly ? "&readOnly=true" : ""}`;
 }
 
 export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
@@ -624,66 +485,6 @@ function sentinelExports(s: MasterSettings, v: SentinelSettings): SentinelExport
     };
 }
 
-const sentinelWatch = (x: SentinelExports): SentinelWatch => ({
-    name: x.name,
-    masterHost: x.masterHost,
-    masterPort: x.masterPort,
-    downAfterSeconds: x.downAfterSeconds,
-    knownReplicas: (x.replicas ?? []).map(sentinelNode),
-});
-
-const sentinelLink = (x: SentinelExports, host: string, port: number): SentinelLink => ({
-    name: x.name,
-    self: { host, port },
-    nodes: x.nodes.map(sentinelNode),
-});
-
-/**
- * Spring Boot's sentinel settings: with them the client asks the Sentinels where the master is, as the app's user
- * (there it may only ask and follow).
- */
-function sentinelEnvironment(x: SentinelExports, appPassword: pulumi.Input<string>) {
-    return {
-        SPRING_DATA_REDIS_SENTINEL_MASTER: x.name,
-        SPRING_DATA_REDIS_SENTINEL_NODES: x.nodes.join(","),
-        SPRING_DATA_REDIS_SENTINEL_USERNAME: REDIS_APP_USER,
-        SPRING_DATA_REDIS_SENTINEL_PASSWORD: pulumi.secret(appPassword),
-    };
-}
-
-/** A Sentinel's users: the Redis servers' (the same hashes), the sentinel user's password, this stack's admin. */
-const sentinelUsers = (redis: RedisServerUsers, sentinelPassword: pulumi.Input<string>): SentinelUsers => ({
-    hashes: redis.hashes,
-    sentinelPassword,
-    adminPassword: redis.adminPassword,
-});
-
-/** The Sentinel beside a database host's Redis, announcing that host's address. */
-function hostSentinel(
-    s: StackSettings,
-    host: Host,
-    network: pulumi.Input<string>,
-    x: SentinelExports,
-    users: SentinelUsers,
-    tls: KeyPair & { caCertPem: pulumi.Input<string> },
-    redisReady: pulumi.Resource,
-): RedisSentinel {
-    const own = sentinelNames(s.namePrefix, s.role);
-    return new RedisSentinel("sentinel", {
-        host,
-        containerName: own.container,
-        volumeName: own.volume,
-        image: s.redisImage,
-        placement: { networkName: network, bindAddress: s.bindAddress },
-        port: x.port,
-        announceHost: s.advertisedHost,
-        watch: sentinelWatch(x),
-        users,
-        tls,
-        dependsOn: [redisReady],
-    });
-}
-
 /** The master's host's Sentinel and the third voter's, on its own host and network. */
 function masterSentinels(
     s: MasterSettings,
@@ -785,185 +586,4 @@ function backupRepository(
         },
         s3: s3 && { where: s3.where, secrets: s3.backupHost },
     });
-}
-
-/**
- * The replica stack. What the master's outputs switch on (its Sentinel, its monitoring) is read before anything is
- * declared, so that every resource is declared outside an `apply` and a preview lists it.
- */
-export async function deployReplica(s: ReplicaSettings): Promise<Exported<ReplicaOutputs>> {
-    const master = readMasterStack(s.masterStack);
-    const out = master.out;
-    const [sentinel, monitoringOn] = await Promise.all([
-        master.plain("sentinel"),
-        master.plain("monitoring").then((m) => m !== undefined),
-    ]);
-    const host = stackHost(s);
-    const names = serviceNames(s.namePrefix, "replica");
-    const network = stackNetwork(s, host);
-    const place = placements(s, network);
-
-    // The reader re-marks everything secret, whatever the reference says.
-    const mine = pulumi.secret(
-        out("replicaTls").apply((all) => requireReplicaOnMaster(all, s.replicaName, s.masterStack)),
-    );
-    const caCertPem = out("caCertPem");
-    const replicationPassword = out("replicationPassword");
-    const appPassword = out("SPRING_DATASOURCE_PASSWORD");
-    const redisPassword = out("SPRING_DATA_REDIS_PASSWORD");
-    // The master's users, and this stack's own admin: the replica stack holds only the passwords its hosts use.
-    const required = <K extends keyof MasterOutputs>(key: K) =>
-        out(key).apply((v) => requireMasterOutput(v, key, s.masterStack));
-    const redisUsers: RedisServerUsers = {
-        hashes: required("redisPasswordHashes"),
-        replicaPassword: required("redisReplicaPassword"),
-        adminPassword: redisAdminPassword(),
-    };
-    const masterHost = s.masterHost ?? out("masterHost");
-    const masterRedisHost = s.masterRedisHost ?? masterHost;
-    const masterPostgresPort = s.masterPostgresPort ?? out("postgresPort");
-    const masterRedisPort = s.masterRedisPort ?? out("redisPort");
-    const database = out("database");
-    const appUser = out("SPRING_DATASOURCE_USERNAME");
-    const serverTls = { certPem: mine.certPem, keyPem: pulumi.secret(mine.keyPem), caCertPem };
-    const monitoring = out("monitoring");
-    const textfileVolume = textfileVolumeOf(s, host);
-    const topology = replicaTopology(s, {
-        postgresHost: masterHost,
-        postgresPort: masterPostgresPort,
-        redisHost: masterRedisHost,
-        redisPort: masterRedisPort,
-    });
-    const takeOver = topology.takeOver;
-    // Before anything of PostgreSQL or Redis changes on this host: the hosts must agree on who leads.
-    const leaderCheck = new LeaderCheck("leader-check", {
-        host,
-        lead: topology.lead,
-        containerName: names.postgresContainer,
-        image: s.postgresImage,
-        networkName: place.postgres.networkName,
-        replicationUser: out("replicationUser"),
-        replicationPassword,
-        caCertPem,
-    });
-
-    const postgres = new PostgresReplica("postgres", {
-        host,
-        gate: leaderCheck,
-        containerName: names.postgresContainer,
-        image: s.postgresImage,
-        volumeName: names.postgresVolume,
-        placement: place.postgres,
-        tls: serverTls,
-        replicaName: s.replicaName,
-        slot: `${s.replicaName}_slot`,
-        monitorUser: monitoring.apply((m) => m?.monitorRole),
-        primaryHost: masterHost,
-        primaryPort: masterPostgresPort,
-        replicationUser: out("replicationUser"),
-        replicationPassword,
-        masterReplicaCount: out("replicaNames").apply((n) => n.length),
-        maxSlotWalKeepSize: out("maxSlotWalKeepSize"),
-        database,
-        appUser,
-        appCidrs: s.appCidrs,
-        parameters: out("postgresParameters").apply((primary) =>
-            standbyParameters(primary ?? [], s.postgresParameters),
-        ),
-        backup: out("backup"),
-        backupS3Secrets: out("backupS3Secrets"),
-        backupServerContainerName: names.pgBackRestContainer,
-        socketVolumeName: names.postgresSocketVolume,
-        textfileVolume,
-        masterCidr: pulumi.output(masterHost).apply((h) => masterCidrOf(s, h)),
-        rewindPassword: out("rewindPassword"),
-        takeOver: takeOver && {
-            oldMasterHost: takeOver.oldMaster.postgresHost,
-            oldRedisHost: takeOver.oldMaster.redisHost,
-            oldRedisPort: takeOver.oldMaster.redisPort,
-            fencedHost: takeOver.fencedHost,
-        },
-    });
-    const redis = new RedisReplica("redis", {
-        host,
-        gate: leaderCheck,
-        containerName: names.redisContainer,
-        image: s.redisImage,
-        volumeName: names.redisVolume,
-        placement: place.redis,
-        masterHost: masterRedisHost,
-        masterPort: masterRedisPort,
-        users: redisUsers,
-        tls: serverTls,
-        clientTls: { certPem: mine.clientCertPem, keyPem: pulumi.secret(mine.clientKeyPem) },
-        tlsAuthClients: s.redisTlsAuthClients,
-        backlogSize: out("redisBacklogSize"),
-        settings: s.redisSettings,
-        leads: topology.leads,
-        sentinel: sentinel && sentinelLink(sentinel, s.advertisedHost, s.redisPort),
-        dependsOn: postgres.fenced ? [postgres.fenced] : undefined,
-    });
-    leaderCheck.close();
-    // The master stack's Sentinel setting: this host runs one too.
-    if (sentinel) {
-        const password = required("sentinelPassword");
-        hostSentinel(s, host, network, sentinel, sentinelUsers(redisUsers, password), serverTls, redis.ready);
-    }
-    // The master stack's monitoring scrapes this host too: its exporters, once its outputs say so.
-    const monSecrets = out("monitoringSecrets");
-    if (monitoringOn) {
-        hostExporters(s, {
-            host,
-            place,
-            tls: serverTls,
-            services: {
-                postgres: names.postgresContainer,
-                redis: names.redisContainer,
-                postgresReady: postgres.ready,
-                redisReady: redis.ready,
-            },
-            secrets: monSecrets as pulumi.Output<MonitoringSecrets>,
-            textfileVolume,
-            certificates: {
-                list: [
-                    { certificate: "ca", kind: "ca", pem: caCertPem },
-                    { certificate: s.replicaName, kind: "server", pem: mine.certPem },
-                    { certificate: s.replicaName, kind: "client", pem: mine.clientCertPem },
-                ],
-                // What holds them, live files applied (this host's pgBackRest server and Sentinel wait for these two).
-                deployedBy: [postgres, redis],
-            },
-        });
-    }
-    return {
-        role: "replica",
-        replicaName: s.replicaName,
-        replicaHost: s.advertisedHost,
-        postgresPort: s.postgresPort,
-        redisPort: s.redisPort,
-        postgresContainer: postgres.containerName,
-        redisContainer: redis.containerName,
-        caCertPem,
-        promoted: topology.leads,
-        // Promoted, this host takes the writes: the application's environment points them here.
-        SPRING_DATASOURCE_URL: jdbcUrl(
-            topology.writes.postgresHost,
-            topology.writes.postgresPort,
-            database,
-            s.appCaPath,
-            false,
-        ),
-        SPRING_DATASOURCE_READONLY_URL: jdbcUrl(s.advertisedHost, s.postgresPort, database, s.appCaPath, true),
-        SPRING_DATASOURCE_USERNAME: appUser,
-        SPRING_DATASOURCE_PASSWORD: appPassword,
-        SPRING_DATA_REDIS_HOST: topology.writes.redisHost,
-        SPRING_DATA_REDIS_PORT: topology.writes.redisPort,
-        SPRING_DATA_REDIS_USERNAME: REDIS_APP_USER,
-        SPRING_DATA_REDIS_PASSWORD: redisPassword,
-        ...redisTlsEnvironment(s.appCaPath),
-        SYNAXIC_REDIS_READ_MODE: topology.leads ? "MASTER" : "REPLICA",
-        SYNAXIC_REDIS_REPLICA_HOST: s.advertisedHost,
-        SYNAXIC_REDIS_REPLICA_PORT: s.redisPort,
-        ...(sentinel ? sentinelEnvironment(sentinel, redisPassword) : {}),
-    };
 }
