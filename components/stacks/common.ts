@@ -178,15 +178,22 @@ export const sentinelUsers = (redis: RedisServerUsers, sentinelPassword: pulumi.
     adminPassword: redis.adminPassword,
 });
 
+/** What the Sentinel beside a database host's Redis is wired to. */
+export interface HostSentinelArgs {
+    readonly host: Host;
+    readonly network: pulumi.Input<string>;
+    /** What it watches (the master stack's Sentinel exports). */
+    readonly watch: SentinelExports;
+    readonly users: SentinelUsers;
+    readonly tls: KeyPair & { caCertPem: pulumi.Input<string> };
+    /** Its host's Redis, ready. */
+    readonly after: pulumi.Resource;
+}
+
 /** The Sentinel beside a database host's Redis, announcing that host's address. */
 export function hostSentinel(
     s: StackSettings,
-    host: Host,
-    network: pulumi.Input<string>,
-    x: SentinelExports,
-    users: SentinelUsers,
-    tls: KeyPair & { caCertPem: pulumi.Input<string> },
-    redisReady: pulumi.Resource,
+    { host, network, watch: x, users, tls, after: redisReady }: HostSentinelArgs,
 ): RedisSentinel {
     const own = sentinelNames(s.namePrefix, s.role);
     return new RedisSentinel("sentinel", {

@@ -325,9 +325,19 @@ export function deployMaster(s: MasterSettings): Exported<MasterOutputs> {
     const sentinelLogins = sentinelUsers(redisUsers, redisPass.sentinel);
     const sentinels =
         s.sentinel && sentinel
-            ? masterSentinels(s, s.sentinel, sentinel, host, network, tls, sentinelLogins, redis)
+            ? masterSentinels(s, {
+                  voter: s.sentinel,
+                  watch: sentinel,
+                  host,
+                  network,
+                  tls,
+                  users: sentinelLogins,
+                  redis,
+              })
             : [];
-    const repository = backup && backupRepository(s, backup, tls, stanza, postgres, redis, redisPass.snapshots, s3);
+    const repository =
+        backup &&
+        backupRepository(s, { backup, tls, stanza, postgres, redis, snapshotsPassword: redisPass.snapshots, s3 });
     if (monitoring && monSecrets) {
         const server = monitoringServer(s, monitoring, tls, monSecrets);
         hostExporters(s, {
@@ -485,19 +495,23 @@ function sentinelExports(s: MasterSettings, v: SentinelSettings): SentinelExport
     };
 }
 
+/** What the master stack's Sentinels are wired to. */
+interface SentinelLinks {
+    /** The third voter's host and what every Sentinel uses. */
+    readonly voter: SentinelSettings;
+    /** What every Sentinel watches. */
+    readonly watch: SentinelExports;
+    readonly host: Host;
+    readonly network: pulumi.Input<string>;
+    readonly tls: TlsBundle;
+    readonly users: SentinelUsers;
+    readonly redis: RedisMaster;
+}
+
 /** The master's host's Sentinel and the third voter's, on its own host and network. */
-function masterSentinels(
-    s: MasterSettings,
-    v: SentinelSettings,
-    x: SentinelExports,
-    host: Host,
-    network: pulumi.Input<string>,
-    tls: TlsBundle,
-    users: SentinelUsers,
-    redis: RedisMaster,
-): RedisSentinel[] {
+function masterSentinels(s: MasterSettings, { voter: v, watch: x, host, network, tls, users, redis }: SentinelLinks) {
     const ownTls = { ...tls.servers.master, caCertPem: tls.caCertPem };
-    const own = hostSentinel(s, host, network, x, users, ownTls, redis.ready);
+    const own = hostSentinel(s, { host, network, watch: x, users, tls: ownTls, after: redis.ready });
     const voterHost = auxiliaryHost(s, "sentinel", v);
     const voter = sentinelNames(s.namePrefix, "voter");
     const voterNetwork = new docker.Network(
@@ -542,16 +556,23 @@ function s3Repository(s: MasterSettings, backup: BackupSettings, where: S3Reposi
     };
 }
 
+/** What the backup repository is wired to. */
+interface RepositoryLinks {
+    readonly backup: BackupSettings;
+    readonly tls: TlsBundle;
+    readonly stanza: string;
+    /** The primary it reads backups from, through its pgBackRest server. */
+    readonly postgres: PostgresMaster;
+    /** The Redis master it snapshots, and the snapshots user's password. */
+    readonly redis: RedisMaster;
+    readonly snapshotsPassword: pulumi.Output<string>;
+    readonly s3?: ReturnType<typeof s3Repository>;
+}
+
 /** The repository on the backup host, reading the primary through its pgBackRest server. */
 function backupRepository(
     s: MasterSettings,
-    backup: BackupSettings,
-    tls: TlsBundle,
-    stanza: string,
-    postgres: PostgresMaster,
-    redis: RedisMaster,
-    snapshotsPassword: pulumi.Output<string>,
-    s3: ReturnType<typeof s3Repository> | undefined,
+    { backup, tls, stanza, postgres, redis, snapshotsPassword, s3 }: RepositoryLinks,
 ): BackupRepository {
     const names = backupNames(s.namePrefix);
     return new BackupRepository("backup", {

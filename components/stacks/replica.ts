@@ -146,7 +146,8 @@ export async function deployReplica(s: ReplicaSettings): Promise<Exported<Replic
     // The master stack's Sentinel setting: this host runs one too.
     if (sentinel) {
         const password = required("sentinelPassword");
-        hostSentinel(s, host, network, sentinel, sentinelUsers(redisUsers, password), serverTls, redis.ready);
+        const users = sentinelUsers(redisUsers, password);
+        hostSentinel(s, { host, network, watch: sentinel, users, tls: serverTls, after: redis.ready });
     }
     // The master stack's monitoring scrapes this host too: its exporters, once its outputs say so.
     const monSecrets = out("monitoringSecrets");
