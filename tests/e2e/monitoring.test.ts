@@ -150,8 +150,13 @@ describe("Prometheus on the replica's host", () => {
             },
             2000,
         );
-        const at = (certificate: string, host: string) =>
-            Number(value.find((s) => s.metric.certificate === certificate && s.metric.host === host)?.value[1]);
+        // A replica's server and client certificates share its name: the kind tells them apart.
+        const at = (certificate: string, host: string, kind = certificate === "ca" ? "ca" : "server") =>
+            Number(
+                value.find(
+                    (s) => s.metric.certificate === certificate && s.metric.host === host && s.metric.kind === kind,
+                )?.value[1],
+            );
         expect(value.map((s) => `${s.metric.host} ${s.metric.certificate}/${s.metric.kind}`).sort()).toEqual([
             "master backup/server",
             "master ca/ca",
