@@ -11,7 +11,8 @@ module.exports = {
         {
             ...common,
             displayName: "unit",
-            testMatch: ["<rootDir>/tests/unit/**/*.test.ts"],
+            // A feature's own tests beside it; the ones across features and the repository's in tests/unit.
+            testMatch: ["<rootDir>/components/**/*.test.ts", "<rootDir>/tests/unit/**/*.test.ts"],
             setupFilesAfterEnv: ["<rootDir>/tests/unit/setup.ts"],
         },
         { ...common, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },

@@ -1,6 +1,6 @@
 // Metrics and alerts: the exporters beside each database host (PostgreSQL through a pg_monitor role, Redis, the
 // host's disks), each behind TLS with a client certificate and basic auth; and Prometheus with Alertmanager on a
-// host of their own, scraping both hosts and evaluating the rules written once in config-templates/monitoring/.
+// host of their own, scraping both hosts and evaluating the rules written once in components/monitoring/templates/.
 import { X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
@@ -70,7 +70,7 @@ function notAfter(c: DeployedCertificate & { pem: string }): number {
     }
 }
 
-/** The host exporter's textfile of certificate end dates (config-templates/monitoring/certificates.prom). */
+/** The host exporter's textfile of certificate end dates (components/monitoring/templates/certificates.prom). */
 export function renderCertificateMetrics(certificates: readonly (DeployedCertificate & { pem: string })[]): string {
     // JSON quoting escapes what the exposition format escapes in a label value (\, ", newline).
     const samples = certificates.map(

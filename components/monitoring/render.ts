@@ -17,7 +17,7 @@ export interface AlertSettings {
     readonly backupMaxAgeHours?: number;
 }
 
-/** Prometheus alert rules for both hosts (config-templates/monitoring/alerts.yml). */
+/** Prometheus alert rules for both hosts (components/monitoring/templates/alerts.yml). */
 export function renderAlertRules(a: AlertSettings): string {
     const slots = a.replicaNames.map((n) => `${n}_slot`).join("|");
     const retained =

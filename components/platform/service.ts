@@ -92,7 +92,7 @@ export function tlsLiveFiles(
     ];
 }
 
-/** The entrypoint and its helper library, from config-templates/. */
+/** The entrypoint and its helper library (platform/scripts/). */
 export function entrypointUploads(entrypointTemplate: string): Upload[] {
     return [
         { file: `${LIB_DIR}/entrypoint-lib.sh`, content: templateText("scripts/entrypoint-lib.sh"), mode: "0644" },

@@ -1,18 +1,44 @@
-// Every file that lands on a server comes from config-templates/: this module reads a template and fills its
-// `{{placeholders}}`, and builds the shell scripts a command runs with their variables.
+// Every file that lands on a server is a template beside the feature that renders it: this module finds one by its
+// name, reads it and fills its `{{placeholders}}`, and builds the shell scripts a command runs with their variables.
 import * as path from "node:path";
 import * as fs from "node:fs";
 
-/** config-templates/ at the project's root, found from the sources or from their build in dist/ (the status command). */
-export const TEMPLATE_DIR =
-    [
-        path.join(__dirname, "..", "..", "config-templates"),
-        path.join(__dirname, "..", "..", "..", "config-templates"),
-    ].find((dir) => fs.existsSync(dir)) ?? path.join(__dirname, "..", "..", "config-templates");
+/**
+ * A template's name is `<kind>/<file>`; each kind lives in a folder of components/: `postgres/` in
+ * postgres/templates, `sql/` in postgres/sql, `redis/` in redis/templates, `backup/` in backup/templates,
+ * `monitoring/` in monitoring/templates, and `scripts/` (the host-side shell every feature shares) in platform/scripts.
+ */
+export const TEMPLATE_FOLDERS = {
+    postgres: "postgres/templates",
+    sql: "postgres/sql",
+    redis: "redis/templates",
+    backup: "backup/templates",
+    monitoring: "monitoring/templates",
+    scripts: "platform/scripts",
+} as const;
 
-/** The text of a file under config-templates/, unchanged (scripts, SQL). */
+/** components/, found from the sources or from their build in dist/ (the status command), where templates are not. */
+const COMPONENTS_DIR =
+    [path.join(__dirname, ".."), path.join(__dirname, "..", "..", "..", "components")].find((dir) =>
+        fs.existsSync(path.join(dir, TEMPLATE_FOLDERS.scripts)),
+    ) ?? path.join(__dirname, "..");
+
+/** The folder holding one kind of template. */
+export const templateFolder = (kind: keyof typeof TEMPLATE_FOLDERS): string =>
+    path.join(COMPONENTS_DIR, TEMPLATE_FOLDERS[kind]);
+
+/** Where the template `<kind>/<file>` is on disk. */
+export function templatePath(name: string): string {
+    const [kind, ...rest] = name.split("/");
+    const folder = TEMPLATE_FOLDERS[kind as keyof typeof TEMPLATE_FOLDERS];
+    if (folder === undefined || rest.length === 0)
+        throw new Error(`template ${name}: not <kind>/<file> of a known kind`);
+    return path.join(COMPONENTS_DIR, folder, ...rest);
+}
+
+/** The text of a template, unchanged (scripts, SQL). */
 export function templateText(name: string): string {
-    return fs.readFileSync(path.join(TEMPLATE_DIR, name), "utf8");
+    return fs.readFileSync(templatePath(name), "utf8");
 }
 
 /** Fill every `{{key}}` of a template; a missing or unused value is a programming error. */

@@ -1,6 +1,6 @@
 // The leader check: before an up changes anything of PostgreSQL or Redis on a database host, the leader this stack's
 // settings make (master stack: this host, unless followHost; replica stack: the master, unless promote) is compared
-// with what the hosts' PostgreSQL reports (config-templates/scripts/leader-check.sh, on the stack's host). Settings
+// with what the hosts' PostgreSQL reports (components/platform/scripts/leader-check.sh, on the stack's host). Settings
 // older than the hosts (a failover or switchover set on another machine and not committed) are refused before a
 // container is replaced or a file written. Host commands run only in `up`: a preview dials no host.
 import { createHash } from "node:crypto";

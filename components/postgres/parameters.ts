@@ -1,5 +1,5 @@
 // The PostgreSQL parameters users may set (postgresParameters): checked at preview against the server's own catalog
-// (config-templates/postgres/parameters.tsv: pg_settings' types, units, ranges and enum values, generated from the
+// (components/postgres/templates/parameters.tsv: pg_settings' types, units, ranges and enum values, generated from the
 // images) and against what the program owns (every setting its templates write), then rendered into the configs.
 import { TuningError } from "../config/read";
 import { settingsWrittenBy, templateText } from "../platform/templates";

@@ -1,5 +1,5 @@
 // The Redis settings users may set (redisSettings): checked at preview against the server's own list
-// (config-templates/redis/settings.txt, generated from the image) and against what the program owns (every setting its
+// (components/redis/templates/settings.txt, generated from the image) and against what the program owns (every setting its
 // templates write, the ACL users' and TLS settings), then rendered into the configs.
 import { TuningError } from "../config/read";
 import { settingsWrittenBy, templateText } from "../platform/templates";

@@ -52,7 +52,7 @@ export const SENTINEL_RULES: Readonly<Record<SentinelUser, string>> = {
         "+sentinel|sentinels +subscribe +psubscribe +unsubscribe +punsubscribe",
     // What one Sentinel sends another (sentinel.c): PING, its name, its hello, and its vote.
     sentinel: "resetchannels &__sentinel__:hello -@all +ping +client|setname +publish +sentinel|is-master-down-by-addr",
-    // A Redis server asks who leads before it starts (config-templates/redis/entrypoint.sh), with its replica login.
+    // A Redis server asks who leads before it starts (components/redis/templates/entrypoint.sh), with its replica login.
     replica: "resetchannels -@all +ping +sentinel|get-master-addr-by-name",
     admin: "~* &* +@all",
 };
@@ -65,7 +65,7 @@ export const REDIS_REPLICA_USER = "replica" satisfies RedisUser;
 export const REDIS_SENTINEL_USER = "sentinel" satisfies RedisUser;
 export const REDIS_EXPORTER_USER = "exporter" satisfies RedisUser;
 export const REDIS_SNAPSHOTS_USER = "snapshots" satisfies RedisUser;
-/** Named in config-templates/redis/redis-cli.sh too (a unit test holds it there). */
+/** Named in components/redis/templates/redis-cli.sh too (a unit test holds it there). */
 export const REDIS_ADMIN_USER = "admin" satisfies RedisUser;
 
 /** The hashes of the shared users' passwords, as the master stack exports them. */

@@ -1,4 +1,4 @@
-// Reads replication state from PostgreSQL (the SQL in config-templates/sql, the same files the containers carry)
+// Reads replication state from PostgreSQL (the SQL in components/postgres/sql, the same files the containers carry)
 // and from Redis (INFO replication), over verify-full TLS; the backups and the stack's containers through commands
 // the operator points at (the backup host, the host's Docker engine).
 import { execFileSync, spawnSync } from "node:child_process";

@@ -39,7 +39,7 @@ export interface PgStandbyRow {
     tls: boolean;
 }
 
-/** pg_stat_archiver on a primary (config-templates/sql/status-archiver.sql). */
+/** pg_stat_archiver on a primary (components/postgres/sql/status-archiver.sql). */
 export interface PgArchiverRow {
     archive_mode: string;
     archived_count: string | number;

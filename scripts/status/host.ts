@@ -13,7 +13,7 @@ export interface ContainerState {
     readonly exitCode: number;
 }
 
-/** What a PostgreSQL data volume holds, as config-templates/scripts/volume-state.sh reads it. */
+/** What a PostgreSQL data volume holds, as components/platform/scripts/volume-state.sh reads it. */
 export const VOLUME_STATES = ["empty", "cut-off", "installing", "standby", "primary"] as const;
 export type VolumeState = (typeof VOLUME_STATES)[number];
 
@@ -80,7 +80,7 @@ const VOLUME_SAYS: Partial<Record<VolumeState, string>> = {
 
 /**
  * The fix, from the volume's state first (what the next up resumes), then the log line: PostgreSQL's and Redis's
- * own errors and our entrypoint's (config-templates/postgres/entrypoint.sh).
+ * own errors and our entrypoint's (components/postgres/templates/entrypoint.sh).
  */
 function fixFor(c: ContainerLook, state: ContainerState, line: string, stack: Role): string {
     const up = `pulumi up --stack ${stack}`;

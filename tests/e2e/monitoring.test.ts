@@ -1,5 +1,5 @@
 // Metrics and alerts on the two hosts: the exporters beside each host's PostgreSQL and Redis, Prometheus and
-// Alertmanager on the replica's host (the default layout), the rules of config-templates/monitoring/alerts.yml, and a
+// Alertmanager on the replica's host (the default layout), the rules of components/monitoring/templates/alerts.yml, and a
 // webhook receiver run by the test in the operator's place. Debian 12's Prometheus 2.42, Alertmanager 0.25 and
 // exporters, in images laid out as upstream's.
 import type { MasterOutputs } from "../../components/stacks/contract";

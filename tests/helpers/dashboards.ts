@@ -2,8 +2,9 @@
 // Prometheus).
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { templatePath } from "../../components/platform/templates";
 
-export const DASHBOARD_DIR = path.join(__dirname, "..", "..", "config-templates", "monitoring", "dashboards");
+export const DASHBOARD_DIR = templatePath("monitoring/dashboards");
 
 export interface DashboardQuery {
     readonly panel: string;

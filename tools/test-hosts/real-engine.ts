@@ -63,9 +63,10 @@ function writeProject(): void {
 /** The program files of the project in the checkout at `root` (this one, or an earlier version's): a user's pull. */
 export function useProgram(root: string): void {
     for (const f of ["Pulumi.yaml", "index.ts"]) fs.copyFileSync(path.join(root, f), path.join(PROJECT_DIR, f));
+    // An earlier version kept its templates in config-templates/ beside components/.
     for (const d of ["components", "config-templates"]) {
         fs.rmSync(path.join(PROJECT_DIR, d), { force: true });
-        fs.symlinkSync(path.join(root, d), path.join(PROJECT_DIR, d));
+        if (fs.existsSync(path.join(root, d))) fs.symlinkSync(path.join(root, d), path.join(PROJECT_DIR, d));
     }
 }
 
@@ -77,7 +78,8 @@ export function programAt(rev: string): string {
     const dir = path.join(WORK, `program-${rev}`);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    const files = ["Pulumi.yaml", "index.ts", "components", "config-templates"];
+    const held = spawnSync("git", ["-C", ROOT, "ls-tree", "--name-only", rev]).stdout?.toString().split("\n") ?? [];
+    const files = ["Pulumi.yaml", "index.ts", "components", "config-templates"].filter((f) => held.includes(f));
     const archive = spawnSync("git", ["-C", ROOT, "archive", "--format=tar", rev, ...files], { maxBuffer: 1 << 28 });
     if (archive.status !== 0)
         throw new Error(`git archive ${rev}: ${archive.stderr} (the upgrade test needs the repository's history)`);

@@ -1,9 +1,9 @@
 // Redis's ACL users: a user per client with only the commands it needs, the default user off, the same users on every
 // server; each password only where its client runs, the servers holding hashes.
 import { CONTAINER, OutputValue, ProgramRun, Recorded, runProgram, upload } from "../../tools/local-engine/runtime";
-import { renderExporterPasswordFile } from "../../components/monitoring/monitoring";
-import { CONTAINER_PORTS } from "../../components/platform/naming";
-import { templateText } from "../../components/platform/templates";
+import { renderExporterPasswordFile } from "../monitoring/monitoring";
+import { CONTAINER_PORTS } from "../platform/naming";
+import { templateText } from "../platform/templates";
 import {
     passwordHash,
     REDIS_ADMIN_USER,
@@ -12,11 +12,11 @@ import {
     renderRedisAcl,
     renderRedisSecrets,
     renderSentinelSecrets,
-} from "../../components/redis/users";
-import { SENTINEL_CONTAINER_PORT } from "../../components/redis/sentinel";
-import { requireMasterOutput } from "../../components/stacks/settings";
+} from "./users";
+import { SENTINEL_CONTAINER_PORT } from "./sentinel";
+import { requireMasterOutput } from "../stacks/settings";
 import { MASTER_CONFIG, MASTER_OUTPUTS, REDIS_PASSWORDS, REPLICA_CONFIG } from "../../tools/local-engine/sample-stacks";
-import { errorOf, HOST_KEY, MONITORED_MASTER_OUTPUTS, SENTINEL_MASTER_OUTPUTS } from "./fixtures";
+import { errorOf, HOST_KEY, MONITORED_MASTER_OUTPUTS, SENTINEL_MASTER_OUTPUTS } from "../../tests/unit/fixtures";
 
 const UPLOADS = "/etc/synaxic/uploads";
 const container = (run: ProgramRun, name: string): Recorded => {

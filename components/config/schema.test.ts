@@ -12,7 +12,7 @@ import {
     keysSwitchedBy,
     SECRET_KEYS,
     switchOf,
-} from "../../components/config/schema";
+} from "./schema";
 import { GENERATED_FILES } from "../../tools/config-docs/render";
 
 const ROOT = path.join(__dirname, "..", "..");

@@ -1,12 +1,7 @@
-import { errorOf, S3_ARCHIVE_KEYS as ARCHIVE, S3_CONFIG as S3 } from "./fixtures";
+import { errorOf, S3_ARCHIVE_KEYS as ARCHIVE, S3_CONFIG as S3 } from "../../tests/unit/fixtures";
 import { withProjectDefaults } from "../../tools/local-engine/runtime";
-import { checkKnownKeys } from "../../components/config/read";
-import {
-    parseSettings,
-    requireReplicaOnMaster,
-    MasterSettings,
-    ReplicaSettings,
-} from "../../components/stacks/settings";
+import { checkKnownKeys } from "../config/read";
+import { parseSettings, requireReplicaOnMaster, MasterSettings, ReplicaSettings } from "./settings";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILefMv5mNyr9wizcTVsTmltozZQxEVXfV2+OaX0NXjlG";
 const VPS = { dockerHost: "ssh://root@203.0.113.10", sshHostKey: HOST_KEY };

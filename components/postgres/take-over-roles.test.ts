@@ -1,4 +1,4 @@
-// synaxic-take-over-roles (config-templates/postgres/take-over-roles.sh), which makes the application role of a
+// synaxic-take-over-roles (components/postgres/templates/take-over-roles.sh), which makes the application role of a
 // taken-over cluster no superuser: which SQL step runs as which role in which database, for each state the catalog can
 // be left in, including by a run cut off half-way. A stand-in psql (tests/helpers/fake-psql.sh) answers with the
 // state the test sets and records every call; the SQL itself runs against real servers in tests/e2e/takeover.test.ts.
@@ -7,25 +7,24 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CONTAINER, runProgram, upload } from "../../tools/local-engine/runtime";
-import { TAKE_OVER_SQL } from "../../components/postgres/container";
-import { renderPgHba } from "../../components/postgres/render";
-import { templateText } from "../../components/platform/templates";
-import { parseCidr } from "../../components/config/net";
+import { TAKE_OVER_SQL } from "./container";
+import { renderPgHba } from "./render";
+import { templateFolder, templatePath, templateText } from "../platform/templates";
+import { parseCidr } from "../config/net";
 import { MASTER_CONFIG } from "../../tools/local-engine/sample-stacks";
 
 jest.setTimeout(30_000);
 
-const TEMPLATES = path.join(__dirname, "..", "..", "config-templates");
-const FAKE_PSQL = path.join(__dirname, "..", "helpers", "fake-psql.sh");
+const FAKE_PSQL = path.join(__dirname, "..", "..", "tests", "helpers", "fake-psql.sh");
 const SQL_STEPS = TAKE_OVER_SQL;
 
 /** The script with its container paths pointed at the templates and a folder of uploads. */
 function scriptFor(uploads: string): string {
     let script = templateText("postgres/take-over-roles.sh");
     const paths: [string, string][] = [
-        ["/usr/local/lib/synaxic/entrypoint-lib.sh", path.join(TEMPLATES, "scripts", "entrypoint-lib.sh")],
+        ["/usr/local/lib/synaxic/entrypoint-lib.sh", templatePath("scripts/entrypoint-lib.sh")],
         ["readonly UPLOADS=/etc/synaxic/uploads", `readonly UPLOADS=${uploads}`],
-        ["readonly SQL=/etc/synaxic/sql", `readonly SQL=${path.join(TEMPLATES, "sql")}`],
+        ["readonly SQL=/etc/synaxic/sql", `readonly SQL=${templateFolder("sql")}`],
     ];
     for (const [from, to] of paths) {
         if (!script.includes(from)) throw new Error(`take-over-roles.sh no longer says ${from}`);

@@ -6,9 +6,9 @@ import * as path from "node:path";
 import * as ts from "typescript";
 import { MASTER_CONFIG, REPLICA_CONFIG } from "../../tools/local-engine/sample-stacks";
 import { withProjectDefaults } from "../../tools/local-engine/runtime";
-import { MasterSettings, parseSettings, ReplicaSettings } from "../../components/stacks/settings";
-import { Endpoints, masterTopology, Peer, replicaTopology } from "../../components/stacks/topology";
-import type { ConfiguredLead } from "../../components/postgres/leaderCheck";
+import { MasterSettings, parseSettings, ReplicaSettings } from "./settings";
+import { Endpoints, masterTopology, Peer, replicaTopology } from "./topology";
+import type { ConfiguredLead } from "../postgres/leaderCheck";
 
 const master = (extra: Record<string, string> = {}) =>
     parseSettings(withProjectDefaults({ ...MASTER_CONFIG, ...extra }), "master") as MasterSettings;

@@ -1,4 +1,4 @@
-// The Grafana dashboards shipped in config-templates/monitoring/dashboards: well-formed, one Prometheus data source
+// The Grafana dashboards shipped in components/monitoring/templates/dashboards: well-formed, one Prometheus data source
 // variable, and every panel's query valid PromQL (promtool checks them as recording rules). The e2e suite runs the
 // same queries against the real Prometheus.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { dashboardFiles, dashboardQueries, DASHBOARD_DIR } from "../helpers/dashboards";
+import { dashboardFiles, dashboardQueries, DASHBOARD_DIR } from "../../tests/helpers/dashboards";
 
-const PROMTOOL = execFileSync("bash", [path.join(__dirname, "..", "tools", "promtool.sh")])
+const PROMTOOL = execFileSync("bash", [path.join(__dirname, "..", "..", "tests", "tools", "promtool.sh")])
     .toString()
     .trim();
 const FILES = dashboardFiles();

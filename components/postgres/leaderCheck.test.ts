@@ -1,5 +1,5 @@
 // The leader check (components/postgres/leaderCheck.ts, the lead from components/stacks/topology.ts,
-// config-templates/scripts/leader-check.sh): how it is wired on the mocks
+// components/platform/scripts/leader-check.sh): how it is wired on the mocks
 // (every resource that changes a database host's PostgreSQL or Redis waits for it, and it runs again whenever one of
 // them changes), and what it decides on the hosts' answers for each transition of docs/failover.md and
 // `npm run switchover`, with stand-ins for docker and psql.
@@ -9,9 +9,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CONTAINER, Recorded, ProgramRun, runProgram } from "../../tools/local-engine/runtime";
 import { MASTER_CONFIG, MASTER_OUTPUTS, REPLICA_CONFIG } from "../../tools/local-engine/sample-stacks";
-import { HOST_KEY } from "./fixtures";
-import { ConfiguredLead, renderLeaderCheck } from "../../components/postgres/leaderCheck";
-import { masterStackLead, replicaStackLead } from "../../components/stacks/topology";
+import { HOST_KEY } from "../../tests/unit/fixtures";
+import { ConfiguredLead, renderLeaderCheck } from "./leaderCheck";
+import { masterStackLead, replicaStackLead } from "../stacks/topology";
 
 jest.setTimeout(60_000);
 

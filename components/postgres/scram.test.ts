@@ -1,4 +1,4 @@
-import { scramVerifier } from "../../components/postgres/scram";
+import { scramVerifier } from "./scram";
 
 describe("SCRAM-SHA-256 verifier", () => {
     it("equals what PostgreSQL 15 stored for the same password and salt", () => {
