@@ -52,12 +52,24 @@ describe("the hosted CI workflow", () => {
     it("runs lint and the unit tests (never the e2e suites, which need root and two hosts) on pull requests and main, never on pull_request_target", () => {
         expect(workflow.on).toEqual({ pull_request: null, push: { branches: ["main"] } });
         expect(workflow.jobs.test.steps.map((s) => s.run).filter(Boolean)).toEqual([
-            "npm ci",
+            "npm ci --ignore-scripts",
             "npm run build",
             "npm run lint",
             "npm run test:unit",
         ]);
         expect(mentions(workflow.jobs.test, "secrets.")).toBe(false);
+    });
+
+    it("installs dependencies without their install scripts, here and on GitHub: none downloads a Pulumi plugin", () => {
+        // @pulumi/command's install script runs `pulumi plugin install`, a download from the vendor's site.
+        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
+        expect(lock.packages["node_modules/@pulumi/command"].hasInstallScript).toBe(true);
+        const installs = [
+            ...Object.values(workflow.jobs).flatMap((j) => j.steps.map((s) => s.run ?? "")),
+            ...fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8").split("\n"),
+        ].filter((line) => /^\s*npm ci\b/.test(line));
+        expect(installs.length).toBeGreaterThan(Object.keys(workflow.jobs).length);
+        expect(installs.filter((line) => !line.includes("--ignore-scripts"))).toEqual([]);
     });
 
     it("tests on each supported Node.js line from package.json's engines floor up, and deploys on the newest of them", () => {
